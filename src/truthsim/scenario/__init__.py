@@ -1,0 +1,41 @@
+"""Scenario files: the typed schema, loading with precise errors, and improvement patches.
+
+Knows nothing of the simulation engine.
+"""
+
+from truthsim.scenario.bundled import bundled_names, bundled_path
+from truthsim.scenario.customers import Arrivals, Segment
+from truthsim.scenario.distributions import Distribution
+from truthsim.scenario.errors import Problem, ScenarioError
+from truthsim.scenario.improvement import Change, Cost, Improvement
+from truthsim.scenario.journey import Step
+from truthsim.scenario.loader import load_scenario, parse_scenario
+from truthsim.scenario.memory import Memory, WordOfMouth
+from truthsim.scenario.model import Scenario
+from truthsim.scenario.patch import apply_changes, apply_improvement
+from truthsim.scenario.touchpoint import OUTCOMES, Outcomes, Shifts, Touchpoint
+
+__all__ = [
+    "OUTCOMES",
+    "Arrivals",
+    "Change",
+    "Cost",
+    "Distribution",
+    "Improvement",
+    "Memory",
+    "Outcomes",
+    "Problem",
+    "Scenario",
+    "ScenarioError",
+    "Segment",
+    "Shifts",
+    "Step",
+    "Touchpoint",
+    "WordOfMouth",
+    "apply_changes",
+    "apply_improvement",
+    "bundled_names",
+    "bundled_path",
+    "load_scenario",
+    "parse_scenario",
+]

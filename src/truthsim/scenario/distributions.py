@@ -1,0 +1,150 @@
+"""Named probability distributions with their natural parameters.
+
+Every distribution is sampled by its inverse CDF from one uniform number. That is what makes
+common random numbers work: the same uniform gives a larger service time when the mean grows,
+so a what-if run moves each draw monotonically instead of reshuffling it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Literal
+
+from pydantic import Field, model_validator
+from scipy import special
+
+from truthsim.scenario.base import Strict
+
+Kind = Literal[
+    "exponential", "lognormal", "gamma", "triangular", "uniform", "normal", "fixed", "empirical"
+]
+
+#: which parameters each kind takes, in the order a user would write them
+PARAMETERS: dict[str, tuple[str, ...]] = {
+    "exponential": ("mean",),
+    "lognormal": ("mean", "sd"),
+    "gamma": ("shape", "scale"),
+    "triangular": ("low", "mode", "high"),
+    "uniform": ("low", "high"),
+    "normal": ("mean", "sd"),
+    "fixed": ("value",),
+    "empirical": ("values",),
+}
+
+
+class Distribution(Strict):
+    """A non-negative random quantity (minutes or days), e.g. ``{kind: exponential, mean: 3}``.
+
+    ``normal`` is truncated at 0; ``empirical`` draws equally often from the listed values.
+    """
+
+    kind: Kind
+    mean: float | None = Field(default=None, gt=0)
+    sd: float | None = Field(default=None, ge=0)
+    shape: float | None = Field(default=None, gt=0)
+    scale: float | None = Field(default=None, gt=0)
+    low: float | None = Field(default=None, ge=0)
+    mode: float | None = Field(default=None, ge=0)
+    high: float | None = Field(default=None, ge=0)
+    value: float | None = Field(default=None, ge=0)
+    values: list[float] | None = Field(default=None, min_length=1)
+
+    @model_validator(mode="after")
+    def _parameters_fit_kind(self) -> Distribution:
+        wanted = PARAMETERS[self.kind]
+        given = {name for name in _ALL if getattr(self, name) is not None}
+        missing = [name for name in wanted if name not in given]
+        extra = sorted(given - set(wanted))
+        takes = ", ".join(wanted)
+        if missing:
+            raise ValueError(f"{self.kind} needs {', '.join(missing)} (it takes {takes})")
+        if extra:
+            raise ValueError(f"{self.kind} takes {takes}, not {', '.join(extra)}")
+        if self.kind == "triangular" and not (self.low <= self.mode <= self.high):  # type: ignore[operator]
+            raise ValueError("triangular needs low <= mode <= high")
+        if self.kind == "uniform" and not self.low <= self.high:  # type: ignore[operator]
+            raise ValueError("uniform needs low <= high")
+        if self.kind == "empirical" and min(self.values) < 0:  # type: ignore[arg-type]
+            raise ValueError("empirical values must be >= 0")
+        return self
+
+    def expected(self) -> float:
+        """The distribution's mean (used by summaries and theory checks)."""
+        k = self.kind
+        if k in ("exponential", "lognormal"):
+            return float(self.mean)  # type: ignore[arg-type]
+        if k == "gamma":
+            return float(self.shape * self.scale)  # type: ignore[operator]
+        if k == "triangular":
+            return (self.low + self.mode + self.high) / 3  # type: ignore[operator]
+        if k == "uniform":
+            return (self.low + self.high) / 2  # type: ignore[operator]
+        if k == "fixed":
+            return float(self.value)  # type: ignore[arg-type]
+        if k == "empirical":
+            return sum(self.values) / len(self.values)  # type: ignore[arg-type]
+        m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
+        if s == 0:
+            return m
+        a = -m / s
+        return m + s * math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / (1 - special.ndtr(a))
+
+    def quantile_function(self) -> Callable[[float], float]:
+        """Return ``u -> x``, the inverse CDF, built once so each draw is one cheap call."""
+        k = self.kind
+        if k == "exponential":
+            mean = float(self.mean)  # type: ignore[arg-type]
+            return lambda u: -mean * math.log1p(-u)
+        if k == "lognormal":
+            m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
+            sigma = math.sqrt(math.log1p((s / m) ** 2))
+            mu = math.log(m) - sigma * sigma / 2
+            ndtri = special.ndtri
+            return lambda u: math.exp(mu + sigma * float(ndtri(u)))
+        if k == "gamma":
+            shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
+            inv = special.gammaincinv
+            return lambda u: scale * float(inv(shape, u))
+        if k == "triangular":
+            lo, mo, hi = float(self.low), float(self.mode), float(self.high)  # type: ignore[arg-type]
+            if hi == lo:
+                return lambda u: lo
+            cut = (mo - lo) / (hi - lo)
+            return lambda u: (
+                lo + math.sqrt(u * (hi - lo) * (mo - lo))
+                if u < cut
+                else hi - math.sqrt((1 - u) * (hi - lo) * (hi - mo))
+            )
+        if k == "uniform":
+            lo, hi = float(self.low), float(self.high)  # type: ignore[arg-type]
+            return lambda u: lo + u * (hi - lo)
+        if k == "fixed":
+            value = float(self.value)  # type: ignore[arg-type]
+            return lambda u: value
+        if k == "empirical":
+            ordered = sorted(float(v) for v in self.values)  # type: ignore[union-attr]
+            n = len(ordered)
+            return lambda u: ordered[min(int(u * n), n - 1)]
+        m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
+        if s == 0:
+            return lambda u: m
+        floor = float(special.ndtr(-m / s))
+        ndtri = special.ndtri
+        return lambda u: max(0.0, m + s * float(ndtri(floor + u * (1 - floor))))
+
+    def describe(self) -> str:
+        """A short human reading such as ``exponential(mean=3)``."""
+        args = ", ".join(f"{p}={_fmt(getattr(self, p))}" for p in PARAMETERS[self.kind])
+        return f"{self.kind}({args})"
+
+
+_ALL = ("mean", "sd", "shape", "scale", "low", "mode", "high", "value", "values")
+
+
+def _fmt(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_fmt(v) for v in value) + "]"
+    return str(value)

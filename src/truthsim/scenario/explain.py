@@ -1,0 +1,79 @@
+"""Turn pydantic's validation errors into problems that say what is wrong and what is allowed."""
+
+from __future__ import annotations
+
+import types
+from typing import Any, Union, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from truthsim.scenario.errors import Place, Problem, suggest
+from truthsim.scenario.model import Scenario
+
+
+def explain(error: Any) -> Problem:
+    """One pydantic error as a Problem: place, what is wrong, what is allowed."""
+    place: Place = tuple(error["loc"])
+    kind = error["type"]
+    message = str(error["msg"]).removeprefix("Value error, ")
+    field = _field_at(place)
+    if kind == "extra_forbidden":
+        allowed = _allowed_keys(place[:-1])
+        key = str(place[-1])
+        hint = suggest(key, allowed)
+        return Problem(place, f"unknown key '{key}'{hint} (allowed here: {', '.join(allowed)})")
+    if kind == "missing":
+        about = f" ({field.description})" if field and field.description else ""
+        return Problem(place, f"missing; add '{place[-1]}'{about}")
+    got = error.get("input")
+    shown = (
+        "" if isinstance(got, dict | list) or kind.startswith("value_error") else f" (got {got!r})"
+    )
+    about = f"; {place[-1]} is the {field.description}" if field and field.description else ""
+    return Problem(place, f"{message}{shown}{about}")
+
+
+def _field_at(place: Place) -> FieldInfo | None:
+    owner: Any = Scenario
+    info: FieldInfo | None = None
+    for part in place:
+        owner = _container(owner)
+        if isinstance(owner, type) and issubclass(owner, BaseModel):
+            info = owner.model_fields.get(str(part))
+            if info is None:
+                return None
+            owner = info.annotation
+        elif get_origin(owner) is dict:
+            owner, info = get_args(owner)[1], None
+        elif get_origin(owner) is list:
+            owner, info = get_args(owner)[0], None
+        else:
+            return None
+    return info
+
+
+def _allowed_keys(place: Place) -> list[str]:
+    owner: Any = Scenario
+    for part in place:
+        owner = _container(owner)
+        if isinstance(owner, type) and issubclass(owner, BaseModel):
+            owner = owner.model_fields[str(part)].annotation
+        elif get_origin(owner) in (dict, list):
+            owner = get_args(owner)[-1] if get_origin(owner) is dict else get_args(owner)[0]
+    owner = _container(owner)
+    if isinstance(owner, type) and issubclass(owner, BaseModel):
+        return list(owner.model_fields)
+    return []
+
+
+def _container(annotation: Any) -> Any:
+    """From ``X | None`` keep the part that can hold keys (a model, dict or list)."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        for arg in get_args(annotation):
+            if (isinstance(arg, type) and issubclass(arg, BaseModel)) or get_origin(arg) in (
+                dict,
+                list,
+            ):
+                return arg
+    return annotation

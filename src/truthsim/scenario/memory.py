@@ -1,0 +1,64 @@
+"""How customers remember moments, forget between journeys, and talk to others."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from truthsim.scenario.base import Strict
+from truthsim.scenario.distributions import Distribution
+
+MemoryModel = Literal["additive", "peak_end", "weakest_link", "recency"]
+
+
+class Memory(Strict):
+    """How a journey's moments combine into one remembered shift of the return propensity."""
+
+    model: MemoryModel = Field(
+        default="additive",
+        description="additive (sum), peak_end (mean of the most intense and the last moment), "
+        "weakest_link (the worst moment), recency (later moments weigh more)",
+    )
+    recency_decay: float = Field(
+        default=0.7, gt=0, le=1, description="recency: weight of each moment relative to the next"
+    )
+    forgetting_half_life_days: float | None = Field(
+        default=None,
+        gt=0,
+        description="days for half of the accumulated experience to fade; null: never fades",
+    )
+    reference_return: float | None = Field(
+        default=None,
+        gt=0,
+        lt=1,
+        description="return probability of the 'average customer' that shifts are quoted for; "
+        "null: the share-weighted segment baseline",
+    )
+
+
+class WordOfMouth(Strict):
+    """Customers talk: miserable journeys deter prospects, magical ones bring referrals.
+
+    Defaults follow the TARP figures (an unhappy customer tells about 10 people).
+    """
+
+    misery_tells: float = Field(
+        default=10.0, ge=0, description="people told, on average, after a miserable journey"
+    )
+    deterred_share: float = Field(
+        default=0.05, ge=0, le=1, description="share of those told who would have come, and won't"
+    )
+    magic_tells: float = Field(
+        default=5.0, ge=0, description="people told, on average, after a magical journey"
+    )
+    referred_share: float = Field(
+        default=0.05, ge=0, le=1, description="share of those told who become customers"
+    )
+    magic_moments: int = Field(
+        default=2, ge=1, description="magic moments (and no misery) that make a journey magical"
+    )
+    referral_delay_days: Distribution = Field(
+        default_factory=lambda: Distribution(kind="exponential", mean=14.0),
+        description="days from the telling to the referred customer's first journey",
+    )

@@ -1,0 +1,124 @@
+"""The whole scenario: clock, customers, touchpoints, journey, memory, word of mouth, improvements."""
+
+from __future__ import annotations
+
+from pydantic import Field, model_validator
+
+from truthsim.scenario.base import Strict
+from truthsim.scenario.customers import Arrivals, Segment
+from truthsim.scenario.errors import Problem, ScenarioError, suggest
+from truthsim.scenario.improvement import Improvement
+from truthsim.scenario.journey import Step
+from truthsim.scenario.memory import Memory, WordOfMouth
+from truthsim.scenario.touchpoint import OUTCOMES, SUM_TOLERANCE, Touchpoint
+
+MINUTES_PER_DAY = 1440.0
+
+
+class Scenario(Strict):
+    """Everything a simulation needs. Build one with :func:`truthsim.load_scenario`."""
+
+    name: str = Field(description="a short title")
+    description: str = Field(default="", description="what the scenario is about")
+    currency: str = Field(default="EUR", description="currency of values and costs")
+    horizon_days: float = Field(default=365.0, gt=0, description="days simulated")
+    warmup_days: float = Field(
+        default=0.0, ge=0, description="days at the start left out of the statistics"
+    )
+    seed: int = Field(default=0, ge=0, description="root seed when none is given")
+    arrivals: Arrivals
+    segments: dict[str, Segment] = Field(min_length=1)
+    touchpoints: dict[str, Touchpoint] = Field(min_length=1)
+    journey: list[Step] = Field(min_length=1, description="the steps of one journey, in order")
+    memory: Memory = Field(default_factory=Memory)
+    word_of_mouth: WordOfMouth | None = Field(
+        default=None, description="customers telling others; leave out to switch off"
+    )
+    improvements: dict[str, Improvement] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Scenario:
+        problems = consistency_problems(self)
+        if problems:
+            raise ScenarioError(problems)
+        return self
+
+    @property
+    def reference_return(self) -> float:
+        """The 'average customer' return probability that shifts are quoted against."""
+        if self.memory.reference_return is not None:
+            return self.memory.reference_return
+        return sum(s.share * s.baseline_return for s in self.segments.values())
+
+    @property
+    def horizon(self) -> float:
+        """Horizon in minutes (the simulation clock)."""
+        return self.horizon_days * MINUTES_PER_DAY
+
+    @property
+    def warmup(self) -> float:
+        """Warm-up in minutes."""
+        return self.warmup_days * MINUTES_PER_DAY
+
+    def touchpoint_order(self) -> list[str]:
+        """Touchpoints in journey order (each once), then any the journey never visits."""
+        seen: dict[str, None] = {}
+        for step in self.journey:
+            for name in step.targets():
+                seen.setdefault(name, None)
+        for name in self.touchpoints:
+            seen.setdefault(name, None)
+        return list(seen)
+
+
+def consistency_problems(scenario: Scenario) -> list[Problem]:
+    """Checks that span sections: references, shares, horizons, shifts that stay probabilities."""
+    problems: list[Problem] = []
+    known = list(scenario.touchpoints)
+    for i, step in enumerate(scenario.journey):
+        if step.touchpoint is not None and step.touchpoint not in scenario.touchpoints:
+            problems.append(_unknown(("journey", i, "touchpoint"), step.touchpoint, known))
+        for name in step.choice or {}:
+            if name not in scenario.touchpoints:
+                problems.append(_unknown(("journey", i, "choice", name), name, known))
+
+    shares = sum(s.share for s in scenario.segments.values())
+    if abs(shares - 1.0) > SUM_TOLERANCE:
+        listed = ", ".join(f"{k}: {s.share:g}" for k, s in scenario.segments.items())
+        problems.append(
+            Problem(
+                ("segments",), f"segment shares sum to {shares:.10g} ({listed}); make them sum to 1"
+            )
+        )
+
+    if scenario.warmup_days >= scenario.horizon_days:
+        problems.append(
+            Problem(
+                ("warmup_days",),
+                f"warm-up ({scenario.warmup_days:g} days) must be shorter than the horizon "
+                f"({scenario.horizon_days:g} days)",
+            )
+        )
+
+    ref = scenario.reference_return
+    for key, tp in scenario.touchpoints.items():
+        shifts = [(("shifts", o), getattr(tp.shifts, o)) for o in OUTCOMES]
+        if tp.failure.recovered_shift is not None:
+            shifts.append((("failure", "recovered_shift"), tp.failure.recovered_shift))
+        for place, change in shifts:
+            if not 0.0 < ref + change < 1.0:
+                problems.append(
+                    Problem(
+                        ("touchpoints", key, *place),
+                        f"{change:+g} would move an average customer's return probability "
+                        f"({ref:.3g}) to {ref + change:.3g}; it must stay strictly between 0 and 1",
+                    )
+                )
+    return problems
+
+
+def _unknown(place: tuple[str | int, ...], name: str, known: list[str]) -> Problem:
+    return Problem(
+        place,
+        f"unknown touchpoint '{name}'{suggest(name, known)} (touchpoints: {', '.join(known)})",
+    )

@@ -1,0 +1,135 @@
+"""Apply improvements and parameter changes to a scenario by dotted path.
+
+Works on the plain-data form of the scenario and validates the result again, so a change can
+never produce a scenario that a file could not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import ValidationError
+
+from truthsim.scenario.errors import Problem, ScenarioError, dotted, suggest
+from truthsim.scenario.explain import explain
+from truthsim.scenario.improvement import Change, Improvement
+from truthsim.scenario.model import Scenario
+from truthsim.scenario.touchpoint import OUTCOMES
+
+
+class PathError(ValueError):
+    """A dotted path that does not lead to a value in the scenario."""
+
+
+def split_path(path: str) -> list[str | int]:
+    """``journey.2.probability`` -> ``['journey', 2, 'probability']``."""
+    return [int(p) if p.isdigit() else p for p in path.strip().split(".") if p != ""]
+
+
+def get_path(data: Mapping[str, Any], path: str) -> Any:
+    """The value at ``path`` in a scenario's plain data; :class:`PathError` says where it broke."""
+    parent, key = _parent(data, split_path(path), path)
+    return parent[key]
+
+
+def apply_changes(scenario: Scenario, changes: Mapping[str, Change | Any]) -> Scenario:
+    """A new scenario with ``changes`` (dotted path -> :class:`Change` or raw value) applied."""
+    data = scenario.model_dump()
+    for path, change in changes.items():
+        _apply(data, path, change if isinstance(change, Change) else Change.model_validate(change))
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as error:
+        raise ScenarioError([explain(e) for e in error.errors()]) from None
+
+
+def apply_improvement(scenario: Scenario, improvement: Improvement | str) -> Scenario:
+    """The scenario as it would be with ``improvement`` (an object or a name in the file)."""
+    if isinstance(improvement, str):
+        improvement = scenario.improvements[improvement]
+    return apply_changes(scenario, improvement.changes)
+
+
+def improvement_problems(scenario: Scenario) -> list[Problem]:
+    """Every improvement must name real parameters and give a valid scenario when applied."""
+    problems: list[Problem] = []
+    for name, improvement in scenario.improvements.items():
+        data = scenario.model_dump()
+        broken = False
+        for path, change in improvement.changes.items():
+            try:
+                _apply(data, path, change)
+            except PathError as error:
+                problems.append(Problem(("improvements", name, "changes", path), str(error)))
+                broken = True
+        if broken:
+            continue
+        try:
+            apply_changes(scenario, improvement.changes)
+        except ScenarioError as error:
+            for p in error.problems:
+                problems.append(
+                    Problem(
+                        ("improvements", name, "changes"),
+                        f"applying it makes {p.dotted()} invalid: {p.message}",
+                    )
+                )
+    return problems
+
+
+def _apply(data: dict[str, Any], path: str, change: Change) -> None:
+    parts = split_path(path)
+    parent, key = _parent(data, parts, path)
+    old = parent[key]
+    if change.op == "set":
+        new = change.value
+    else:
+        if isinstance(old, bool) or not isinstance(old, int | float):
+            shown = "unlimited" if old is None else repr(old)
+            raise PathError(f"'{path}' is {shown}; '{change.op}' works on numbers only")
+        new = old + change.value if change.op == "add" else old * change.value  # type: ignore[operator]
+        if isinstance(old, int) and float(new).is_integer():
+            new = int(new)
+    if isinstance(parent, dict) and set(parent) == set(OUTCOMES) and isinstance(new, int | float):
+        _rescale_others(parent, str(key), float(new))
+    else:
+        parent[key] = new
+
+
+def _rescale_others(shares: dict[str, Any], key: str, new: float) -> None:
+    """Set one outcome share; the other two keep their ratio and absorb the difference."""
+    others = [o for o in OUTCOMES if o != key]
+    rest = sum(shares[o] for o in others)
+    for o in others:
+        shares[o] = (1.0 - new) * (shares[o] / rest if rest > 0 else 0.5)
+    shares[key] = new
+
+
+def _parent(data: Any, parts: list[str | int], path: str) -> tuple[Any, str | int]:
+    if not parts:
+        raise PathError("an empty path names nothing")
+    node = data
+    for depth, part in enumerate(parts[:-1]):
+        node = _child(node, part, parts[:depth], path)
+        if node is None:
+            raise PathError(f"'{dotted(parts[: depth + 1])}' is not set in this scenario")
+    last = parts[-1]
+    _child(node, last, parts[:-1], path)
+    return node, last
+
+
+def _child(node: Any, part: str | int, above: list[str | int], path: str) -> Any:
+    where = dotted(above) or "the scenario"
+    if isinstance(node, dict):
+        if part not in node:
+            hint = suggest(str(part), [str(k) for k in node])
+            raise PathError(f"{where} has no '{part}'{hint}")
+        return node[part]
+    if isinstance(node, list):
+        if not isinstance(part, int) or not 0 <= part < len(node):
+            raise PathError(
+                f"{where} is a list of {len(node)}; use an index 0-{len(node) - 1}"
+            )
+        return node[part]
+    raise PathError(f"{where} is a single value, it has no '{part}'")

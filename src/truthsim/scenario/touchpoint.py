@@ -1,0 +1,120 @@
+"""A touchpoint: where a moment of truth happens, how it is staffed, and how it tends to end."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, field_validator, model_validator
+
+from truthsim.scenario.base import Strict
+from truthsim.scenario.distributions import Distribution
+
+OUTCOMES = ("misery", "mediocrity", "magic")
+SUM_TOLERANCE = 1e-9
+
+
+class Outcomes(Strict):
+    """Chances that a moment ends in misery, mediocrity or magic for a customer served at once."""
+
+    #: improvements that set one share rescale the others so the three still sum to 1
+    simplex: ClassVar[bool] = True
+
+    misery: float = Field(ge=0, le=1, description="chance of misery (a problem, a complaint)")
+    mediocrity: float = Field(ge=0, le=1, description="chance of a merely satisfactory moment")
+    magic: float = Field(ge=0, le=1, description="chance of a better-than-average moment")
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> Outcomes:
+        total = self.misery + self.mediocrity + self.magic
+        if abs(total - 1.0) > SUM_TOLERANCE:
+            raise ValueError(
+                f"misery + mediocrity + magic = {total:.10g}; they must sum to 1 "
+                f"(e.g. misery: {self.misery:g}, mediocrity: {1 - self.misery - self.magic:.10g}, "
+                f"magic: {self.magic:g})"
+            )
+        return self
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.misery, self.mediocrity, self.magic)
+
+
+class Shifts(Strict):
+    """How one moment with each outcome moves an average customer's return probability.
+
+    ``misery: -0.15`` means an average customer is 15 points less likely to come back after a
+    miserable moment here. Converted to the log-odds scale internally.
+    """
+
+    misery: float = Field(default=-0.10, gt=-1, lt=1, description="change in return probability")
+    mediocrity: float = Field(default=0.0, gt=-1, lt=1, description="change in return probability")
+    magic: float = Field(default=0.03, gt=-1, lt=1, description="change in return probability")
+
+
+class WaitPenalty(Strict):
+    """Waiting beyond ``tolerance`` minutes pushes the moment toward misery."""
+
+    tolerance: float = Field(
+        default=5.0, ge=0, description="minutes a customer waits before it sours the moment"
+    )
+    doubling: float | None = Field(
+        default=10.0,
+        gt=0,
+        description="every this many minutes beyond tolerance double the odds of a worse outcome; "
+        "null: waiting never matters",
+    )
+
+
+class Failure(Strict):
+    """Something going wrong at the moment (a lost bag, an overbooked flight) and its recovery."""
+
+    rate: float = Field(default=0.0, ge=0, le=1, description="chance a visit has a failure")
+    recovery: float = Field(
+        default=0.0, ge=0, le=1, description="chance staff recover a failure well"
+    )
+    recovered_outcomes: Outcomes = Field(
+        default_factory=lambda: Outcomes(misery=0.1, mediocrity=0.4, magic=0.5),
+        description="outcome chances of a well-recovered failure (the service recovery paradox)",
+    )
+    recovered_shift: float | None = Field(
+        default=None,
+        gt=-1,
+        lt=1,
+        description="change in return probability after a recovered failure; "
+        "null: that of the outcome it ends in",
+    )
+
+
+class Touchpoint(Strict):
+    """One point of contact between the customer and the business."""
+
+    label: str | None = Field(default=None, description="a readable name for tables and figures")
+    servers: int | None = Field(
+        ge=1,
+        description="staff or desks serving at once (a whole number >= 1), or 'unlimited'",
+    )
+    service: Distribution = Field(description="service time in minutes")
+    patience: Distribution | None = Field(
+        default=None,
+        description="minutes a customer waits in the queue before abandoning; null: no limit",
+    )
+    outcomes: Outcomes
+    wait: WaitPenalty = Field(default_factory=WaitPenalty)
+    failure: Failure = Field(default_factory=Failure)
+    importance: float = Field(
+        default=1.0, ge=0, description="weight of this moment in the customer's memory"
+    )
+    shifts: Shifts = Field(default_factory=Shifts)
+
+    @field_validator("servers", mode="before")
+    @classmethod
+    def _unlimited(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() in ("unlimited", "inf", "infinite"):
+            return None
+        return value
+
+    @property
+    def unlimited(self) -> bool:
+        return self.servers is None
+
+    def title(self, key: str) -> str:
+        return self.label or key.replace("_", " ")
