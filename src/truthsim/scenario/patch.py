@@ -128,8 +128,6 @@ def _child(node: Any, part: str | int, above: list[str | int], path: str) -> Any
         return node[part]
     if isinstance(node, list):
         if not isinstance(part, int) or not 0 <= part < len(node):
-            raise PathError(
-                f"{where} is a list of {len(node)}; use an index 0-{len(node) - 1}"
-            )
+            raise PathError(f"{where} is a list of {len(node)}; use an index 0-{len(node) - 1}")
         return node[part]
     raise PathError(f"{where} is a single value, it has no '{part}'")

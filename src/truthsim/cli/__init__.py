@@ -1,0 +1,23 @@
+"""The ``truthsim`` command: a thin click layer over the Python API."""
+
+from __future__ import annotations
+
+import click
+
+from truthsim import __version__
+from truthsim.cli.run import run
+from truthsim.cli.scenarios import scenarios, schema, validate
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="truthsim")
+def main() -> None:
+    """Simulate customer journeys as chains of moments of truth, and ask what-if."""
+
+
+main.add_command(run)
+main.add_command(validate)
+main.add_command(schema)
+main.add_command(scenarios)
+
+__all__ = ["main"]

@@ -1,0 +1,94 @@
+"""``truthsim run``: one replication, a readable summary, and files on request."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from truthsim.cli.errors import friendly
+from truthsim.cli.format import money, number, percent, table
+from truthsim.cli.options import run_options
+from truthsim.engine import SimulationResult, simulate
+from truthsim.engine.result import RECORD_FORMATS, save_result
+from truthsim.io import to_json
+from truthsim.scenario import load_scenario
+
+
+@click.command()
+@click.argument("scenario", metavar="SCENARIO")
+@run_options
+@click.option(
+    "--out", type=click.Path(file_okay=False, path_type=Path), help="Write results to this folder."
+)
+@click.option(
+    "--records",
+    type=click.Choice(RECORD_FORMATS),
+    default="csv",
+    show_default=True,
+    help="Format of the per-moment/journey/customer records written with --out.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (results only).")
+@click.option("--force", is_flag=True, help="Overwrite files already in --out.")
+@friendly
+def run(
+    scenario: str,
+    seed: int | None,
+    horizon_days: float | None,
+    out: Path | None,
+    records: str,
+    as_json: bool,
+    force: bool,
+) -> None:
+    """Simulate SCENARIO (a YAML file or a bundled name such as 'airline') once and summarise it."""
+    loaded = load_scenario(scenario)
+    result = simulate(loaded, seed=seed, horizon_days=horizon_days)
+    if out is not None:
+        written = save_result(result, out, records=records, force=force)
+        if not as_json:
+            click.echo(f"wrote {len(written)} files to {out}", err=True)
+    if as_json:
+        click.echo(to_json(result.to_dict()), nl=False)
+    else:
+        click.echo(render(result))
+
+
+def render(result: SimulationResult) -> str:
+    """The terminal summary of one run."""
+    h = result.headline
+    cur = result.currency
+    warm = f", first {result.warmup_days:g} days left out as warm-up" if result.warmup_days else ""
+    lines = [
+        f"{result.scenario_name}: seed {result.seed}, {result.horizon_days:g} days{warm}",
+        "",
+        f"  return rate                    {percent(h['return_rate'])}",
+        f"  journeys per customer          {number(h['journeys_per_customer'])}",
+        f"  customers active at horizon    {number(h['active_at_horizon'])}",
+        f"  revenue                        {money(h['revenue'], cur)}",
+        f"  net moment score               {100 * h['net_moment_score']:+.1f} points (magic - misery share)",
+        f"  new customers / lost           {number(h['new_customers'])} / {number(h['churned'])}",
+    ]
+    if h["deterred_prospects"] or h["referred_customers"]:
+        lines.append(
+            f"  word of mouth                  {number(h['deterred_prospects'])} prospects deterred, "
+            f"{number(h['referred_customers'])} customers referred"
+        )
+    headers = ["touchpoint", "servers", "visits", "wait", "p90 wait", "util", "abandon",
+               "misery", "mediocr.", "magic", "churn caused"]  # fmt: skip
+    rows = [
+        [
+            r["label"],
+            str(r["servers"]),
+            number(r["visits"]),
+            f"{r['mean_wait']:.1f} min" if r["visits"] else "-",
+            f"{r['p90_wait']:.1f} min" if r["visits"] else "-",
+            percent(r["utilisation"], 0),
+            percent(r["abandonment"]),
+            percent(r["misery"]),
+            percent(r["mediocrity"]),
+            percent(r["magic"]),
+            number(r["churn_caused"]),
+        ]
+        for r in result.touchpoints
+    ]
+    return "\n".join([*lines, "", table(headers, rows)])

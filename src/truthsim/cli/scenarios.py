@@ -1,0 +1,119 @@
+"""``truthsim validate``, ``schema`` and ``scenarios``: working with scenario files."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import click
+
+from truthsim.cli.errors import UserError, friendly
+from truthsim.cli.format import table
+from truthsim.scenario import Scenario, ScenarioError, bundled_names, bundled_path, load_scenario
+
+
+@click.command()
+@click.argument("file", metavar="FILE")
+def validate(file: str) -> None:
+    """Check a scenario FILE: list every problem (exit 2) or summarise it (exit 0)."""
+    try:
+        scenario = load_scenario(file)
+    except ScenarioError as error:
+        count = len(error.problems)
+        click.echo(f"{file}: {count} problem{'s' * (count != 1)}", err=True)
+        click.echo(str(error), err=True)
+        raise SystemExit(2) from None
+    click.echo(describe(scenario, file))
+
+
+def describe(scenario: Scenario, file: str) -> str:
+    """A one-screen summary of a valid scenario."""
+    s = scenario
+    lines = [
+        f"{file}: valid",
+        f"{s.name}: {s.horizon_days:g} days (warm-up {s.warmup_days:g}), "
+        f"{s.arrivals.per_day:g} new customers a day, memory {s.memory.model}, "
+        f"word of mouth {'on' if s.word_of_mouth else 'off'}",
+        "",
+        "segments: "
+        + "; ".join(
+            f"{k} {seg.share:.0%} (returns {seg.baseline_return:.0%}, {s.currency} "
+            f"{seg.value_per_journey:g}/journey)"
+            for k, seg in s.segments.items()
+        ),
+        "journey:  " + " -> ".join(_step(step) for step in s.journey),
+        "",
+    ]
+    rows = [
+        [
+            name,
+            "unlimited" if tp.servers is None else str(tp.servers),
+            tp.service.describe(),
+            f"{tp.outcomes.misery:.0%}/{tp.outcomes.mediocrity:.0%}/{tp.outcomes.magic:.0%}",
+            f"{tp.shifts.misery:+.2f}/{tp.shifts.magic:+.2f}",
+        ]
+        for name, tp in s.touchpoints.items()
+    ]
+    lines.append(
+        table(
+            ["touchpoint", "servers", "service (min)", "misery/medi/magic", "shift mis/mag"],
+            rows,
+            "llllr",
+        )
+    )
+    if s.improvements:
+        lines += ["", "improvements:"]
+        lines += [
+            f"  {name}: "
+            + ", ".join(f"{path} {change.describe()}" for path, change in imp.changes.items())
+            + f" (cost {s.currency} {imp.cost.one_off:,.0f} once + {imp.cost.per_year:,.0f}/year)"
+            for name, imp in s.improvements.items()
+        ]
+    return "\n".join(lines)
+
+
+def _step(step: object) -> str:
+    from truthsim.scenario import Step
+
+    assert isinstance(step, Step)
+    if step.choice is not None:
+        return "(" + " | ".join(f"{k} {p:.0%}" for k, p in step.choice.items()) + ")"
+    suffix = f" {step.probability:.0%}?" if step.probability < 1 else ""
+    return f"{step.touchpoint}{suffix}"
+
+
+@click.command()
+def schema() -> None:
+    """Print the scenario JSON Schema (point your editor's YAML support at it)."""
+    click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+def scenarios(ctx: click.Context) -> None:
+    """List the bundled scenarios; 'scenarios copy NAME DEST' copies one to edit."""
+    if ctx.invoked_subcommand is None:
+        rows = []
+        for name in bundled_names():
+            scenario = load_scenario(name)
+            rows.append([name, scenario.name, f"{len(scenario.touchpoints)} touchpoints",
+                         f"{len(scenario.improvements)} improvements"])  # fmt: skip
+        click.echo(table(["name", "title", "", ""], rows, "llrr"))
+
+
+@scenarios.command()
+@click.argument("name")
+@click.argument("dest", type=click.Path(dir_okay=True, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")
+@friendly
+def copy(name: str, dest: Path, force: bool) -> None:
+    """Copy bundled scenario NAME to DEST (a file or a folder) to edit it."""
+    source = bundled_path(name)
+    if source is None:
+        raise UserError(f"no bundled scenario '{name}'; there are: {', '.join(bundled_names())}")
+    target = dest / source.name if dest.is_dir() else dest
+    if target.exists() and not force:
+        raise UserError(f"{target} already exists; choose another name or add --force")
+    shutil.copyfile(source, target)
+    click.echo(f"copied {name} to {target}")

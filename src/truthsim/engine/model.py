@@ -1,0 +1,303 @@
+"""One replication of a scenario on SimPy: customers arrive, live their journeys, and come back or not.
+
+Each customer is one SimPy process that runs journey after journey. A journey visits the
+touchpoints in order; at a staffed touchpoint the customer queues for a server (a SimPy
+resource) and abandons if patience runs out. Every visit is a moment of truth whose outcome
+shifts the customer's return propensity through the scenario's memory model. All randomness
+comes from keyed streams (see ``streams``), one vectorised batch per journey.
+"""
+
+from __future__ import annotations
+
+from array import array
+from collections.abc import Generator
+from typing import Any
+
+import numpy as np
+import simpy
+
+from truthsim.behaviour.memory import fade
+from truthsim.behaviour.outcome import MAGIC, MISERY
+from truthsim.behaviour.word_of_mouth import poisson_quantile
+from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, Plan, SegmentPlan
+from truthsim.engine.records import CUSTOMER, JOURNEY, MOMENT, Columns
+from truthsim.engine.station import Station
+from truthsim.engine.streams import Streams, key, tag
+from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.probability import sigmoid
+
+_PROSPECT, _SEGMENT, _ARRIVALS, _REFERRAL = (
+    tag(n) for n in ("prospect", "segment", "arrivals", "referral")
+)
+_ARRIVAL_BLOCK = 1024
+
+
+class Customer:
+    """A customer's state across journeys."""
+
+    __slots__ = (
+        "acquired",
+        "cause",
+        "churn_time",
+        "experience",
+        "id",
+        "journeys",
+        "key",
+        "referred",
+        "revenue",
+        "segment",
+    )
+
+    def __init__(self, id: int, key: int, segment: SegmentPlan, acquired: float, referred: bool):
+        self.id = id
+        self.key = key
+        self.segment = segment
+        self.acquired = acquired
+        self.referred = referred
+        self.experience = 0.0  #: accumulated remembered shift, log-odds
+        self.journeys = 0
+        self.revenue = 0.0
+        self.churn_time = np.nan
+        self.cause = -1
+
+
+class Simulation:
+    """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
+
+    def __init__(self, plan: Plan, root: int) -> None:
+        self.plan = plan
+        self.env = simpy.Environment()
+        self.streams = Streams(root, plan.slots)
+        self.stations = [Station(self.env, tp.servers) for tp in plan.touchpoints]
+        self.moments = Columns(MOMENT)
+        self.journeys = Columns(JOURNEY)
+        self.customers: list[Customer] = []
+        self.deterred = array("d")
+        self.returns = array("d")
+        self.pending_deterred = 0
+
+    def run(self) -> Simulation:
+        plan, env = self.plan, self.env
+        env.process(self._arrivals())
+        if plan.warmup > 0:
+            env.process(self._end_warmup())
+        env.run(until=plan.horizon)
+        for station in self.stations:
+            station.change(plan.horizon, 0, 0)
+        return self
+
+    def customer_records(self) -> np.ndarray:
+        table = Columns(CUSTOMER)
+        for c in self.customers:
+            row = (c.id, c.segment.index, c.acquired, c.referred, c.journeys,
+                   not np.isnan(c.churn_time), c.churn_time, c.cause, c.revenue)  # fmt: skip
+            for append, value in zip(table.appenders, row, strict=True):
+                append(value)
+        return table.to_numpy()
+
+    # -- processes ---------------------------------------------------------------------------
+
+    def _end_warmup(self) -> Generator[simpy.Event, Any, None]:
+        yield self.env.timeout(self.plan.warmup)
+        for station in self.stations:
+            station.restart(self.env.now)
+
+    def _arrivals(self) -> Generator[simpy.Event, Any, None]:
+        """New prospects as a (possibly hour-of-day shaped) Poisson process, by time change."""
+        plan, env, streams = self.plan, self.env, self.streams
+        expected = 0.0  # cumulative expected arrivals: a unit-rate Poisson process
+        index = 0
+        per_day = plan.per_minute * MINUTES_PER_DAY
+        for block in range(1 << 62):
+            expected = expected + np.cumsum(
+                -np.log(streams.block(_ARRIVALS, block, _ARRIVAL_BLOCK))
+            )
+            if plan.profile is None:
+                times = expected / plan.per_minute
+            else:
+                days = expected / per_day
+                whole = np.floor(days)
+                times = whole * MINUTES_PER_DAY + plan.profile.minute_of_day(days - whole)
+            expected = expected[-1]
+            for t in times.tolist():
+                if t >= plan.horizon:
+                    return
+                yield env.timeout(t - env.now)
+                index += 1
+                if self.pending_deterred > 0:
+                    self.pending_deterred -= 1
+                    self.deterred.append(t)
+                    continue
+                self._acquire(key(_PROSPECT, index), referred=False)
+
+    def _acquire(self, customer_key: int, referred: bool) -> None:
+        u = self.streams.draw(customer_key, _SEGMENT)
+        segments = self.plan.segments
+        position = next(
+            (i for i, c in enumerate(self.plan.segment_cumulative) if u < c), len(segments) - 1
+        )
+        customer = Customer(
+            len(self.customers), customer_key, segments[position], self.env.now, referred
+        )
+        self.customers.append(customer)
+        self.env.process(self._lifetime(customer))
+
+    def _refer(self, customer_key: int, delay_days: float) -> None:
+        start = self.env.now + delay_days * MINUTES_PER_DAY
+        if start < self.plan.horizon:
+            later = self.env.timeout(delay_days * MINUTES_PER_DAY)
+            later.callbacks.append(lambda _: self._acquire(customer_key, referred=True))
+
+    def _lifetime(self, customer: Customer) -> Generator[simpy.Event, Any, None]:
+        """Journey after journey until the customer does not come back (or time runs out)."""
+        plan, env = self.plan, self.env
+        segment = customer.segment
+        number = 0
+        while True:
+            u: list[float] = []
+            returning = yield from self._journey(customer, number, u)
+            if not returning:
+                customer.churn_time = env.now
+                return
+            now = env.now
+            start = now + segment.gap_days(u[plan.gap_slot]) * MINUTES_PER_DAY
+            if plan.profile is not None:
+                day = start // MINUTES_PER_DAY
+                start = day * MINUTES_PER_DAY + float(
+                    plan.profile.minute_of_day(u[plan.gap_hour_slot])
+                )
+                if start < now:
+                    start += MINUTES_PER_DAY
+            if start >= plan.horizon:
+                return  # still a customer at the horizon
+            customer.experience = fade(
+                customer.experience, (start - now) / MINUTES_PER_DAY, plan.half_life_days
+            )
+            yield env.timeout(start - now)
+            self.returns.append(env.now)
+            number += 1
+
+    def _journey(
+        self, customer: Customer, number: int, u: list[float]
+    ) -> Generator[simpy.Event, Any, bool]:
+        """One journey's moments; returns whether the customer will come back."""
+        plan, env, stations = self.plan, self.env, self.stations
+        touchpoints = plan.touchpoints
+        u.extend(self.streams.journey(customer.key, number))
+        segment = customer.segment
+        tolerance, sensitivity = segment.patience, segment.sensitivity
+        record = self.moments.appenders
+        impacts: list[float] = []
+        n_misery = n_magic = 0
+        worst, cause = 0.0, -1
+        completed = True
+        start = env.now
+
+        for step in plan.steps:
+            if step.cumulative is not None:
+                x = u[step.draw_slot]
+                position = next((i for i, c in enumerate(step.cumulative) if x < c), 0)
+            elif step.probability < 1.0 and u[step.draw_slot] >= step.probability:
+                continue
+            else:
+                position = 0
+            if step.delay is not None:
+                delay = step.delay(u[step.delay_slot])
+                if delay > 0.0:
+                    yield env.timeout(delay)
+            index = step.targets[position]
+            tp = touchpoints[index]
+            first = step.first_slots[position]
+            station = stations[index]
+            service = tp.service(u[first])
+            arrival = env.now
+            wait = 0.0
+            abandoned = False
+            resource = station.resource
+            if resource is None:
+                station.change(arrival, 0, 1)
+                yield env.timeout(service)
+                station.change(env.now, 0, -1)
+            else:
+                request = resource.request()
+                if request.triggered:
+                    station.change(arrival, 0, 1)
+                else:
+                    station.change(arrival, 1, 0)
+                    if tp.patience is not None:
+                        limit = tp.patience(u[first + PATIENCE]) * tolerance
+                        yield request | env.timeout(limit)
+                        abandoned = not request.triggered
+                    else:
+                        yield request
+                    wait = env.now - arrival
+                    if abandoned:
+                        request.cancel()
+                        station.change(env.now, -1, 0)
+                    else:
+                        station.change(env.now, -1, 1)
+                if not abandoned:
+                    yield env.timeout(service)
+                    station.change(env.now, 0, -1)
+                    resource.release(request)
+
+            if abandoned:
+                outcome, failed, recovered, service = MISERY, False, False, 0.0
+                impact = tp.impact[MISERY] * sensitivity
+            else:
+                outcome, failed, recovered = tp.moment.draw(
+                    u[first + OUTCOME], u[first + FAILURE], u[first + RECOVERY], wait, tolerance
+                )
+                if recovered and tp.recovered_impact is not None:
+                    impact = tp.recovered_impact * sensitivity
+                else:
+                    impact = tp.impact[outcome] * sensitivity
+            impacts.append(impact)
+            if outcome == MISERY:
+                n_misery += 1
+                if cause < 0 or impact < worst:
+                    worst, cause = impact, index
+            elif outcome == MAGIC:
+                n_magic += 1
+            for append, value in zip(
+                record,
+                (
+                    customer.id,
+                    number,
+                    index,
+                    arrival,
+                    wait,
+                    service,
+                    outcome,
+                    abandoned,
+                    failed,
+                    recovered,
+                ),
+                strict=True,
+            ):
+                append(value)
+            if abandoned:
+                completed = False
+                break
+
+        remembered = plan.remember(impacts)
+        customer.experience += remembered
+        probability = sigmoid(segment.baseline + customer.experience)
+        returning = u[plan.return_slot] < probability
+        revenue = segment.value if completed else 0.0
+        customer.journeys += 1
+        customer.revenue += revenue
+        customer.cause = cause
+        row = (customer.id, number, segment.index, start, env.now, completed, returning,
+               remembered, probability, n_misery, n_magic, revenue)  # fmt: skip
+        for append, value in zip(self.journeys.appenders, row, strict=True):
+            append(value)
+
+        if plan.word_of_mouth is not None:
+            if n_misery:
+                self.pending_deterred += poisson_quantile(plan.deter_mean, u[plan.deterred_slot])
+            elif n_magic >= plan.magic_needed:
+                for k in range(poisson_quantile(plan.refer_mean, u[plan.referred_slot])):
+                    referral = key(customer.key, number, _REFERRAL, k)
+                    self._refer(referral, plan.referral_delay(self.streams.draw(referral)))  # type: ignore[misc]
+        return returning

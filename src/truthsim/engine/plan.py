@@ -1,0 +1,179 @@
+"""A scenario compiled for speed: plain Python numbers and closures the engine's hot loop reads.
+
+Also lays out the random-number slots of a journey: each (step, touchpoint, purpose) gets a
+stable key derived from names, so the same draw serves the same purpose in every scenario
+variant that shares the journey's structure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from itertools import accumulate
+
+import numpy as np
+
+from truthsim.behaviour.memory import Remember, memory_model
+from truthsim.behaviour.outcome import MomentModel, OutcomeModel
+from truthsim.engine.streams import key, tag
+from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.probability import logit, shift_to_log_odds
+from truthsim.scenario.touchpoint import OUTCOMES
+
+Quantile = Callable[[float], float]
+
+#: offsets of a touchpoint visit's draws from its first slot
+SERVICE, PATIENCE, OUTCOME, FAILURE, RECOVERY = range(5)
+_PURPOSES = ("service", "patience", "outcome", "failure", "recovery")
+_JOURNEY_PURPOSES = ("return", "gap", "gap_hour", "deterred", "referred")
+
+
+@dataclass(frozen=True, slots=True)
+class TouchpointPlan:
+    index: int
+    name: str
+    title: str
+    servers: int | None
+    service: Quantile
+    patience: Quantile | None
+    moment: MomentModel
+    impact: tuple[float, float, float]  #: log-odds shift x importance, per outcome
+    recovered_impact: float | None  #: overrides ``impact`` for recovered failures, if set
+
+
+@dataclass(frozen=True, slots=True)
+class StepPlan:
+    targets: tuple[int, ...]  #: touchpoint indexes this step may visit
+    cumulative: tuple[float, ...] | None  #: cumulative choice chances, or None for one target
+    probability: float
+    draw_slot: int  #: uniform deciding whether (and where) the step happens
+    delay: Quantile | None
+    delay_slot: int
+    first_slots: tuple[int, ...]  #: per target, the slot of its SERVICE draw
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentPlan:
+    index: int
+    name: str
+    value: float
+    baseline: float  #: baseline return propensity, log-odds
+    gap_days: Quantile
+    patience: float
+    sensitivity: float
+
+
+class DayProfile:
+    """Maps a fraction of a day's arrivals to a time of day, following the hourly profile."""
+
+    def __init__(self, weights: list[float] | None) -> None:
+        hours = np.arange(25, dtype=float) * 60.0
+        if weights is None:
+            weights = [1.0] * 24
+        cumulative = np.concatenate([[0.0], np.cumsum(weights)])
+        self._fraction = cumulative / cumulative[-1]
+        self._minutes = hours
+
+    def minute_of_day(self, fraction: float | np.ndarray) -> np.ndarray:
+        return np.interp(fraction, self._fraction, self._minutes)
+
+
+class Plan:
+    """Everything one replication needs from a scenario, prepared once."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.horizon = scenario.horizon
+        self.warmup = scenario.warmup
+        self.per_minute = scenario.arrivals.per_day / MINUTES_PER_DAY
+        self.profile = (
+            DayProfile(scenario.arrivals.hourly_profile)
+            if scenario.arrivals.hourly_profile
+            else None
+        )
+        self.touchpoints = [
+            _touchpoint(i, name, scenario) for i, name in enumerate(scenario.touchpoint_order())
+        ]
+        by_name = {tp.name: tp.index for tp in self.touchpoints}
+        self.segments = [
+            SegmentPlan(
+                i,
+                name,
+                seg.value_per_journey,
+                logit(seg.baseline_return),
+                seg.days_between_journeys.quantile_function(),
+                seg.patience,
+                seg.sensitivity,
+            )
+            for i, (name, seg) in enumerate(scenario.segments.items())
+        ]
+        self.segment_cumulative = list(accumulate(s.share for s in scenario.segments.values()))
+
+        slot_keys: list[int] = []
+
+        def slot(*parts: str | int) -> int:
+            slot_keys.append(key(*(tag(p) if isinstance(p, str) else p for p in parts)))
+            return len(slot_keys) - 1
+
+        self.steps = []
+        for i, step in enumerate(scenario.journey):
+            draw_slot, delay_slot = slot("step", i, "draw"), slot("step", i, "delay")
+            firsts = []
+            for target in step.targets():
+                firsts.append(slot("visit", i, target, _PURPOSES[0]))
+                for purpose in _PURPOSES[1:]:
+                    slot("visit", i, target, purpose)
+            cumulative = None
+            if step.choice is not None:
+                cumulative = tuple(accumulate(step.choice.values()))
+            self.steps.append(
+                StepPlan(
+                    tuple(by_name[t] for t in step.targets()),
+                    cumulative,
+                    step.probability,
+                    draw_slot,
+                    step.delay.quantile_function() if step.delay else None,
+                    delay_slot,
+                    tuple(firsts),
+                )
+            )
+        (self.return_slot, self.gap_slot, self.gap_hour_slot, self.deterred_slot,
+         self.referred_slot) = (slot("journey", p) for p in _JOURNEY_PURPOSES)  # fmt: skip
+        self.slots = np.array(slot_keys, dtype=np.uint64)
+
+        memory = scenario.memory
+        self.remember: Remember = memory_model(memory.model, memory.recency_decay)
+        self.half_life_days = memory.forgetting_half_life_days
+        self.word_of_mouth = scenario.word_of_mouth
+        wom = scenario.word_of_mouth
+        self.deter_mean = wom.misery_tells * wom.deterred_share if wom else 0.0
+        self.refer_mean = wom.magic_tells * wom.referred_share if wom else 0.0
+        self.magic_needed = wom.magic_moments if wom else 0
+        self.referral_delay = wom.referral_delay_days.quantile_function() if wom else None
+
+
+def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
+    tp = scenario.touchpoints[name]
+    ref = scenario.reference_return
+    impact = tuple(tp.importance * shift_to_log_odds(getattr(tp.shifts, o), ref) for o in OUTCOMES)
+    recovered = tp.failure.recovered_shift
+    return TouchpointPlan(
+        index=index,
+        name=name,
+        title=tp.title(name),
+        servers=tp.servers,
+        service=tp.service.quantile_function(),
+        patience=tp.patience.quantile_function() if tp.patience else None,
+        moment=MomentModel(
+            clean=OutcomeModel.build(tp.outcomes.as_tuple(), tp.wait.tolerance, tp.wait.doubling),
+            recovered=OutcomeModel.build(
+                tp.failure.recovered_outcomes.as_tuple(), tp.wait.tolerance, tp.wait.doubling
+            ),
+            failure_rate=tp.failure.rate,
+            recovery_rate=tp.failure.recovery,
+        ),
+        impact=impact,  # type: ignore[arg-type]
+        recovered_impact=None
+        if recovered is None
+        else tp.importance * shift_to_log_odds(recovered, ref),
+    )

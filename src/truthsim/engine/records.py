@@ -1,0 +1,100 @@
+"""Compact per-moment, per-journey and per-customer records.
+
+Rows are appended to typed ``array.array`` columns during the run (a few bytes per field, no
+Python object per row) and become numpy structured arrays at the end.
+"""
+
+from __future__ import annotations
+
+from array import array
+
+import numpy as np
+
+MOMENT = np.dtype(
+    [
+        ("customer", "i4"),
+        ("journey", "i4"),
+        ("touchpoint", "i2"),
+        ("arrival", "f8"),
+        ("wait", "f8"),
+        ("service", "f8"),
+        ("outcome", "i1"),
+        ("abandoned", "?"),
+        ("failed", "?"),
+        ("recovered", "?"),
+    ]
+)
+JOURNEY = np.dtype(
+    [
+        ("customer", "i4"),
+        ("journey", "i4"),
+        ("segment", "i2"),
+        ("start", "f8"),
+        ("end", "f8"),
+        ("completed", "?"),
+        ("returned", "?"),
+        ("remembered", "f8"),
+        ("return_probability", "f8"),
+        ("misery", "i2"),
+        ("magic", "i2"),
+        ("revenue", "f8"),
+    ]
+)
+CUSTOMER = np.dtype(
+    [
+        ("customer", "i4"),
+        ("segment", "i2"),
+        ("acquired", "f8"),
+        ("referred", "?"),
+        ("journeys", "i4"),
+        ("churned", "?"),
+        ("churn_time", "f8"),
+        ("churn_cause", "i2"),
+        ("revenue", "f8"),
+    ]
+)
+DAILY = np.dtype(
+    [
+        ("day", "i4"),
+        ("active", "i4"),
+        ("new", "i4"),
+        ("returning", "i4"),
+        ("churned", "i4"),
+        ("deterred", "i4"),
+        ("referred", "i4"),
+    ]
+)
+
+
+class Columns:
+    """Growable typed columns for one record type; ``append`` takes a row's fields in order."""
+
+    def __init__(self, dtype: np.dtype) -> None:
+        self.dtype = dtype
+        self.columns = [array(_typecode(dtype[name])) for name in dtype.names]
+        self.appenders = [column.append for column in self.columns]
+
+    def __len__(self) -> int:
+        return len(self.columns[0])
+
+    def to_numpy(self) -> np.ndarray:
+        out = np.empty(len(self), dtype=self.dtype)
+        for name, column in zip(self.dtype.names, self.columns, strict=True):
+            out[name] = (
+                np.frombuffer(column, dtype=_numpy_code(column.typecode)) if len(column) else []
+            )
+        return out
+
+    def nbytes(self) -> int:
+        return sum(column.itemsize * len(column) for column in self.columns)
+
+
+def _typecode(field: np.dtype) -> str:
+    """The ``array`` typecode holding a numpy field (booleans as signed bytes)."""
+    if field.kind == "f":
+        return "d"
+    return {1: "b", 2: "h", 4: "i"}[field.itemsize]
+
+
+def _numpy_code(typecode: str) -> str:
+    return {"b": "i1", "h": "i2", "i": "i4", "d": "f8"}[typecode]

@@ -1,0 +1,141 @@
+"""Headline metrics, per-touchpoint statistics and the daily series, computed from the records.
+
+Everything before the warm-up is left out, except the state at the horizon (customers active),
+which is a snapshot.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
+from truthsim.engine.records import DAILY
+from truthsim.scenario.model import MINUTES_PER_DAY
+
+#: headline metrics in the order tables show them, with a plain-words label
+HEADLINE = {
+    "return_rate": "return rate (share of journeys followed by another)",
+    "journeys_per_customer": "journeys per customer (new customers, within the horizon)",
+    "active_at_horizon": "customers active at the horizon",
+    "revenue": "revenue",
+    "net_moment_score": "net moment score (magic share - misery share)",
+    "new_customers": "new customers",
+    "journeys": "journeys",
+    "churned": "customers lost",
+    "misery_share": "misery share of moments",
+    "magic_share": "magic share of moments",
+    "abandonment_rate": "share of moments abandoned in the queue",
+    "deterred_prospects": "prospects deterred by word of mouth",
+    "referred_customers": "customers referred by word of mouth",
+}
+
+
+def headline(
+    moments: np.ndarray,
+    journeys: np.ndarray,
+    customers: np.ndarray,
+    deterred: np.ndarray,
+    warmup: float,
+) -> dict[str, float]:
+    m = moments[moments["arrival"] >= warmup]
+    j = journeys[journeys["start"] >= warmup]
+    c = customers[customers["acquired"] >= warmup]
+    n = len(m)
+    misery = _share(m["outcome"] == MISERY, n)
+    magic = _share(m["outcome"] == MAGIC, n)
+    return {
+        "return_rate": _share(j["returned"], len(j)),
+        "journeys_per_customer": float(c["journeys"].mean()) if len(c) else math.nan,
+        "active_at_horizon": float(np.count_nonzero(~customers["churned"])),
+        "revenue": float(journeys["revenue"][journeys["end"] >= warmup].sum()),
+        "net_moment_score": magic - misery,
+        "new_customers": float(len(c)),
+        "journeys": float(len(j)),
+        "churned": float(
+            np.count_nonzero(customers["churned"] & (customers["churn_time"] >= warmup))
+        ),
+        "misery_share": misery,
+        "magic_share": magic,
+        "abandonment_rate": _share(m["abandoned"], n),
+        "deterred_prospects": float(np.count_nonzero(deterred >= warmup)),
+        "referred_customers": float(np.count_nonzero(c["referred"])),
+    }
+
+
+def touchpoint_table(
+    moments: np.ndarray,
+    customers: np.ndarray,
+    queues: np.ndarray,
+    names: list[str],
+    titles: list[str],
+    servers: list[int | None],
+    warmup: float,
+    horizon: float,
+) -> list[dict[str, Any]]:
+    """One row per touchpoint: visits, waits, utilisation, abandonment, outcome mix, churn caused."""
+    m = moments[moments["arrival"] >= warmup]
+    lost = customers[customers["churned"] & (customers["churn_time"] >= warmup)]
+    observed = horizon - warmup
+    rows = []
+    for i, name in enumerate(names):
+        here = m[m["touchpoint"] == i]
+        n = len(here)
+        waits = here["wait"]
+        cap = servers[i]
+        rows.append(
+            {
+                "touchpoint": name,
+                "label": titles[i],
+                "servers": cap if cap is not None else "unlimited",
+                "visits": n,
+                "arrivals_per_hour": n / observed * 60.0,
+                "mean_wait": float(waits.mean()) if n else math.nan,
+                "p50_wait": float(np.percentile(waits, 50)) if n else math.nan,
+                "p90_wait": float(np.percentile(waits, 90)) if n else math.nan,
+                "mean_service": float(here["service"][~here["abandoned"]].mean())
+                if np.any(~here["abandoned"])
+                else math.nan,
+                "mean_queue": float(queues["area_waiting"][i] / observed),
+                "mean_in_service": float(queues["area_busy"][i] / observed),
+                "utilisation": float(queues["area_busy"][i] / (cap * observed))
+                if cap
+                else math.nan,
+                "abandonment": _share(here["abandoned"], n),
+                "misery": _share(here["outcome"] == MISERY, n),
+                "mediocrity": _share(here["outcome"] == MEDIOCRITY, n),
+                "magic": _share(here["outcome"] == MAGIC, n),
+                "failures": int(np.count_nonzero(here["failed"])),
+                "recovered": int(np.count_nonzero(here["recovered"])),
+                "churn_caused": int(np.count_nonzero(lost["churn_cause"] == i)),
+            }
+        )
+    return rows
+
+
+def daily_series(
+    customers: np.ndarray, returns: np.ndarray, deterred: np.ndarray, horizon: float
+) -> np.ndarray:
+    """Per day: customers active at its end, new and returning journey starts, churn, word of mouth."""
+    days = math.ceil(horizon / MINUTES_PER_DAY)
+    out = np.zeros(days, dtype=DAILY)
+    out["day"] = np.arange(days)
+
+    def per_day(times: np.ndarray) -> np.ndarray:
+        index = np.minimum((times // MINUTES_PER_DAY).astype(np.int64), days - 1)
+        return np.bincount(index, minlength=days)[:days]
+
+    churned = customers[customers["churned"]]
+    out["new"] = per_day(customers["acquired"])
+    out["returning"] = per_day(returns)
+    out["churned"] = per_day(churned["churn_time"])
+    out["deterred"] = per_day(deterred)
+    out["referred"] = per_day(customers["acquired"][customers["referred"]])
+    out["active"] = np.cumsum(out["new"]) - np.cumsum(out["churned"])
+    return out
+
+
+def _share(mask: np.ndarray, n: int) -> float:
+    return float(np.count_nonzero(mask) / n) if n else math.nan

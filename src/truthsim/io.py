@@ -1,0 +1,107 @@
+"""Writing results to files: atomically (temp file, then rename), never over existing work."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+
+class OutputExistsError(FileExistsError):
+    """An output file is already there and overwriting was not asked for."""
+
+
+def check_free(directory: Path, names: Iterable[str], force: bool) -> None:
+    """Refuse before writing anything if any of ``names`` already exists in ``directory``."""
+    if force:
+        return
+    taken = [n for n in names if (directory / n).exists()]
+    if taken:
+        raise OutputExistsError(
+            f"{directory}: {', '.join(taken)} already there; choose another --out or add --force"
+        )
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` atomically: readers see the old file or the new, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_bytes(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def to_json(data: Any) -> str:
+    """Stable JSON: sorted only where the data says so, NaN as null, a trailing newline."""
+    return json.dumps(_clean(data), indent=2, allow_nan=False) + "\n"
+
+
+def rows_to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
+    if not rows:
+        return ""
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: _cell(v) for k, v in row.items()})
+    return buffer.getvalue()
+
+
+def records_to_csv(records: np.ndarray) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    names = records.dtype.names or ()
+    writer.writerow(names)
+    columns = [records[n].tolist() for n in names]
+    for row in zip(*columns, strict=True):
+        writer.writerow([_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def records_to_npz(records: Mapping[str, np.ndarray]) -> bytes:
+    buffer = io.BytesIO()
+    np.savez_compressed(buffer, **records)
+    return buffer.getvalue()
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, float):
+        return "" if value != value else repr(value)
+    return "" if value is None else value
+
+
+def _clean(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {str(k): _clean(v) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [_clean(v) for v in data]
+    if isinstance(data, np.generic):
+        data = data.item()
+    if isinstance(data, float) and (data != data or data in (float("inf"), float("-inf"))):
+        return None
+    return data
