@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from truthsim.scenario.bundled import bundled_path
 from truthsim.scenario.errors import Place, Problem, ScenarioError, dotted
 from truthsim.scenario.explain import explain
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.model import Scenario, journey_targets, unknown_touchpoints
 from truthsim.scenario.patch import improvement_problems
 
 
@@ -81,9 +81,12 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError(
-            [explain(e) for e in error.errors()], file=source, lines=lines
-        ) from None
+        problems = [explain(e) for e in error.errors()]
+        touchpoints = data.get("touchpoints")
+        if isinstance(touchpoints, dict):  # references are checked even when fields are not valid
+            known = [str(k) for k in touchpoints]
+            problems += unknown_touchpoints(journey_targets(data.get("journey")), known)
+        raise ScenarioError(problems, file=source, lines=lines) from None
     except ScenarioError as error:
         raise ScenarioError(error.problems, file=source, lines=lines) from None
     problems = improvement_problems(scenario)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import Field, model_validator
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.customers import Arrivals, Segment
-from truthsim.scenario.errors import Problem, ScenarioError, suggest
+from truthsim.scenario.errors import Place, Problem, ScenarioError, suggest
 from truthsim.scenario.improvement import Improvement
 from truthsim.scenario.journey import Step
 from truthsim.scenario.memory import Memory, WordOfMouth
@@ -73,14 +75,10 @@ class Scenario(Strict):
 
 def consistency_problems(scenario: Scenario) -> list[Problem]:
     """Checks that span sections: references, shares, horizons, shifts that stay probabilities."""
-    problems: list[Problem] = []
-    known = list(scenario.touchpoints)
-    for i, step in enumerate(scenario.journey):
-        if step.touchpoint is not None and step.touchpoint not in scenario.touchpoints:
-            problems.append(_unknown(("journey", i, "touchpoint"), step.touchpoint, known))
-        for name in step.choice or {}:
-            if name not in scenario.touchpoints:
-                problems.append(_unknown(("journey", i, "choice", name), name, known))
+    problems = unknown_touchpoints(
+        journey_targets([step.model_dump() for step in scenario.journey]),
+        list(scenario.touchpoints),
+    )
 
     shares = sum(s.share for s in scenario.segments.values())
     if abs(shares - 1.0) > SUM_TOLERANCE:
@@ -117,8 +115,26 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
-def _unknown(place: tuple[str | int, ...], name: str, known: list[str]) -> Problem:
-    return Problem(
-        place,
-        f"unknown touchpoint '{name}'{suggest(name, known)} (touchpoints: {', '.join(known)})",
-    )
+def journey_targets(steps: Any) -> list[tuple[Place, str]]:
+    """Each touchpoint a journey names, with its place; tolerant of malformed plain data."""
+    targets: list[tuple[Place, str]] = []
+    for i, step in enumerate(steps if isinstance(steps, list) else []):
+        if isinstance(step, str):
+            step = {"touchpoint": step}
+        if not isinstance(step, dict):
+            continue
+        if isinstance(step.get("touchpoint"), str):
+            targets.append((("journey", i, "touchpoint"), step["touchpoint"]))
+        if isinstance(step.get("choice"), dict):
+            targets += [(("journey", i, "choice", str(n)), str(n)) for n in step["choice"]]
+    return targets
+
+
+def unknown_touchpoints(targets: list[tuple[Place, str]], known: list[str]) -> list[Problem]:
+    """A problem, with a suggestion, for every target that is not a known touchpoint."""
+    listed = ", ".join(known)
+    return [
+        Problem(place, f"unknown touchpoint '{name}'{suggest(name, known)} (touchpoints: {listed})")
+        for place, name in targets
+        if name not in known
+    ]

@@ -1,0 +1,66 @@
+"""Small scenarios built in code, for tests that need a known answer."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+
+from truthsim.scenario import Scenario
+
+
+def station(servers: int | None = 1, mean: float = 1.0, **extra: Any) -> dict[str, Any]:
+    """A touchpoint with exponential service, waits that do not matter, and no shifts."""
+    tp: dict[str, Any] = {
+        "servers": "unlimited" if servers is None else servers,
+        "service": {"kind": "exponential", "mean": mean},
+        "outcomes": {"misery": 0.1, "mediocrity": 0.6, "magic": 0.3},
+        "wait": {"tolerance": 0, "doubling": None},
+        "shifts": {"misery": 0.0, "mediocrity": 0.0, "magic": 0.0},
+    }
+    tp.update(extra)
+    return tp
+
+
+def scenario_data(
+    touchpoints: dict[str, dict[str, Any]] | None = None,
+    *,
+    per_day: float = 100.0,
+    horizon_days: float = 10.0,
+    warmup_days: float = 0.0,
+    baseline_return: float = 0.0,
+    gap_days: float = 1.0,
+    **extra: Any,
+) -> dict[str, Any]:
+    touchpoints = touchpoints or {"desk": station()}
+    data: dict[str, Any] = {
+        "name": "test",
+        "horizon_days": horizon_days,
+        "warmup_days": warmup_days,
+        "arrivals": {"per_day": per_day},
+        "segments": {
+            "everyone": {
+                "share": 1.0,
+                "value_per_journey": 100.0,
+                "baseline_return": baseline_return,
+                "days_between_journeys": {"kind": "fixed", "value": gap_days},
+            }
+        },
+        "touchpoints": touchpoints,
+        "journey": list(touchpoints),
+        "memory": {"reference_return": 0.5},
+    }
+    data.update(extra)
+    return copy.deepcopy(data)
+
+
+def make_scenario(*args: Any, **kwargs: Any) -> Scenario:
+    return Scenario.model_validate(scenario_data(*args, **kwargs))
+
+
+@pytest.fixture(scope="session")
+def airline() -> Scenario:
+    from truthsim import load_scenario
+
+    return load_scenario("airline")
