@@ -42,3 +42,14 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str]], align: str | No
 
     rule = "  ".join("-" * w for w in widths)
     return "\n".join([line(headers), rule, *(line(r) for r in rows)])
+
+
+def minutes(value: Any) -> str:
+    """A duration in minutes, shown in hours or days when long."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if value >= 2 * 1440:
+        return f"{value / 1440:.1f} d"
+    if value >= 120:
+        return f"{value / 60:.1f} h"
+    return f"{value:.1f} min"

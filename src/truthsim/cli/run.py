@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
-from truthsim.cli.format import money, number, percent, table
+from truthsim.cli.format import minutes, money, number, percent, table
 from truthsim.cli.options import run_options
 from truthsim.engine import SimulationResult, simulate
 from truthsim.engine.result import RECORD_FORMATS, save_result
@@ -80,8 +80,8 @@ def render(result: SimulationResult) -> str:
             r["label"],
             str(r["servers"]),
             number(r["visits"]),
-            f"{r['mean_wait']:.1f} min" if r["visits"] else "-",
-            f"{r['p90_wait']:.1f} min" if r["visits"] else "-",
+            minutes(r["mean_wait"]),
+            minutes(r["p90_wait"]),
             percent(r["utilisation"], 0),
             percent(r["abandonment"]),
             percent(r["misery"]),

@@ -119,7 +119,11 @@ class Simulation:
                 whole = np.floor(days)
                 times = whole * MINUTES_PER_DAY + plan.profile.minute_of_day(days - whole)
             expected = expected[-1]
-            for t in times.tolist():
+            keys = [key(_PROSPECT, index + 1 + i) for i in range(len(times))]
+            for k, t in zip(keys, times.tolist(), strict=True):
+                if t < plan.horizon:
+                    streams.expect(k, 0)
+            for k, t in zip(keys, times.tolist(), strict=True):
                 if t >= plan.horizon:
                     return
                 yield env.timeout(t - env.now)
@@ -128,7 +132,7 @@ class Simulation:
                     self.pending_deterred -= 1
                     self.deterred.append(t)
                     continue
-                self._acquire(key(_PROSPECT, index), referred=False)
+                self._acquire(k, referred=False)
 
     def _acquire(self, customer_key: int, referred: bool) -> None:
         u = self.streams.draw(customer_key, _SEGMENT)
@@ -173,6 +177,7 @@ class Simulation:
             customer.experience = fade(
                 customer.experience, (start - now) / MINUTES_PER_DAY, plan.half_life_days
             )
+            self.streams.expect(customer.key, number + 1)
             yield env.timeout(start - now)
             self.returns.append(env.now)
             number += 1
@@ -186,7 +191,9 @@ class Simulation:
         u.extend(self.streams.journey(customer.key, number))
         segment = customer.segment
         tolerance, sensitivity = segment.patience, segment.sensitivity
-        record = self.moments.appenders
+        (r_customer, r_journey, r_touchpoint, r_arrival, r_wait, r_service, r_outcome,
+         r_abandoned, r_failed, r_recovered) = self.moments.appenders  # fmt: skip
+        who = customer.id
         impacts: list[float] = []
         n_misery = n_magic = 0
         worst, cause = 0.0, -1
@@ -196,7 +203,12 @@ class Simulation:
         for step in plan.steps:
             if step.cumulative is not None:
                 x = u[step.draw_slot]
-                position = next((i for i, c in enumerate(step.cumulative) if x < c), 0)
+                position = 0
+                for edge in step.cumulative:
+                    if x < edge:
+                        break
+                    position += 1
+                position = min(position, len(step.targets) - 1)
             elif step.probability < 1.0 and u[step.draw_slot] >= step.probability:
                 continue
             else:
@@ -259,23 +271,16 @@ class Simulation:
                     worst, cause = impact, index
             elif outcome == MAGIC:
                 n_magic += 1
-            for append, value in zip(
-                record,
-                (
-                    customer.id,
-                    number,
-                    index,
-                    arrival,
-                    wait,
-                    service,
-                    outcome,
-                    abandoned,
-                    failed,
-                    recovered,
-                ),
-                strict=True,
-            ):
-                append(value)
+            r_customer(who)
+            r_journey(number)
+            r_touchpoint(index)
+            r_arrival(arrival)
+            r_wait(wait)
+            r_service(service)
+            r_outcome(outcome)
+            r_abandoned(abandoned)
+            r_failed(failed)
+            r_recovered(recovered)
             if abandoned:
                 completed = False
                 break

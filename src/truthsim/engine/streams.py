@@ -66,34 +66,46 @@ def root_from_seed(seed: int | np.random.SeedSequence) -> int:
 
 
 class Streams:
-    """The keyed random numbers of one replication."""
+    """The keyed random numbers of one replication.
 
-    __slots__ = ("_bits", "_scratch", "_uniforms", "root", "slots")
+    Journeys announce themselves ahead (:meth:`expect`: a prospect in the arrival batch, a
+    customer who decided to come back); the first journey whose numbers are missing fills the
+    whole backlog in one vectorised step. What a journey receives never depends on when or
+    with whom it was computed, only on its keys.
+    """
+
+    __slots__ = ("_pending", "_ready", "_root_mixed", "root", "slots")
 
     def __init__(self, root: int, slots: np.ndarray) -> None:
         self.root = root
         self.slots = slots
-        self._bits = np.empty_like(slots)
-        self._scratch = np.empty_like(slots)
-        self._uniforms = np.empty(slots.shape, dtype=np.float64)
+        self._root_mixed = np.uint64(mix(root))
+        self._pending: list[tuple[int, int]] = []
+        self._ready: dict[tuple[int, int], np.ndarray] = {}
+
+    def expect(self, customer: int, journey: int) -> None:
+        """Announce a journey that will probably start, so its numbers come in the next batch."""
+        self._pending.append((customer, journey))
 
     def journey(self, customer: int, journey: int) -> list[float]:
-        """All uniforms one journey may need, indexed by slot (``units`` with reused buffers)."""
-        x, t = self._bits, self._scratch
-        np.bitwise_xor(self.slots, np.uint64(key(self.root, customer, journey)), out=x)
-        np.add(x, _G, out=x)
-        np.right_shift(x, _S30, out=t)
-        np.bitwise_xor(x, t, out=x)
-        np.multiply(x, _U1, out=x)
-        np.right_shift(x, _S27, out=t)
-        np.bitwise_xor(x, t, out=x)
-        np.multiply(x, _U2, out=x)
-        np.right_shift(x, _S31, out=t)
-        np.bitwise_xor(x, t, out=x)
-        np.right_shift(x, _S11, out=x)
-        np.multiply(x, _UNIT, out=self._uniforms)
-        np.add(self._uniforms, _HALF, out=self._uniforms)
-        return self._uniforms.tolist()
+        """All uniforms one journey may need, indexed by slot: ``units(key(root, c, j), slots)``."""
+        row = self._ready.pop((customer, journey), None)
+        if row is None:
+            self._pending.append((customer, journey))
+            self._fill()
+            row = self._ready.pop((customer, journey))
+        return row.tolist()
+
+    def _fill(self) -> None:
+        pending = self._pending
+        n = len(pending)
+        customers = np.fromiter((c for c, _ in pending), dtype=np.uint64, count=n)
+        journeys = np.fromiter((j for _, j in pending), dtype=np.uint64, count=n)
+        bases = _mix_array(_mix_array(self._root_mixed ^ customers) ^ journeys)
+        x = _mix_array(bases[:, None] ^ self.slots[None, :])
+        table = (x >> _S11).astype(np.float64) * _UNIT + _HALF
+        self._ready.update(zip(pending, table, strict=True))
+        pending.clear()
 
     def draw(self, *parts: int) -> float:
         """One uniform for a purpose outside a journey (segment, arrivals, referrals)."""

@@ -8,6 +8,7 @@ so a what-if run moves each draw monotonically instead of reshuffling it.
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Callable
 from typing import Literal
 
@@ -100,8 +101,8 @@ class Distribution(Strict):
             m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
             sigma = math.sqrt(math.log1p((s / m) ** 2))
             mu = math.log(m) - sigma * sigma / 2
-            ndtri = special.ndtri
-            return lambda u: math.exp(mu + sigma * float(ndtri(u)))
+            ndtri = _STANDARD_NORMAL.inv_cdf
+            return lambda u: math.exp(mu + sigma * ndtri(u))
         if k == "gamma":
             shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
             inv = special.gammaincinv
@@ -129,15 +130,18 @@ class Distribution(Strict):
         m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
         if s == 0:
             return lambda u: m
-        floor = float(special.ndtr(-m / s))
-        ndtri = special.ndtri
-        return lambda u: max(0.0, m + s * float(ndtri(floor + u * (1 - floor))))
+        floor = _STANDARD_NORMAL.cdf(-m / s)
+        ndtri = _STANDARD_NORMAL.inv_cdf
+        return lambda u: max(0.0, m + s * ndtri(floor + u * (1 - floor)))
 
     def describe(self) -> str:
         """A short human reading such as ``exponential(mean=3)``."""
         args = ", ".join(f"{p}={_fmt(getattr(self, p))}" for p in PARAMETERS[self.kind])
         return f"{self.kind}({args})"
 
+
+#: scalar normal quantiles: the standard library's is several times faster than a ufunc call
+_STANDARD_NORMAL = statistics.NormalDist()
 
 _ALL = ("mean", "sd", "shape", "scale", "low", "mode", "high", "value", "values")
 

@@ -57,7 +57,7 @@ def load_scenario(source: str | Path) -> Scenario:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError([Problem((), f"cannot be read: {error}")], file=str(path)) from None
-    return parse_scenario(text, source=str(source))
+    return parse_scenario(text, source=str(source) if path == Path(source) else str(path))
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
