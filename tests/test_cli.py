@@ -128,3 +128,13 @@ def test_scenarios_list_and_copy(runner: CliRunner, tmp_path: Path) -> None:
     assert again.exit_code == 2 and "already exists" in again.output
     unknown = runner.invoke(main, ["scenarios", "copy", "bakery", str(tmp_path / "b.yaml")])
     assert unknown.exit_code == 2 and "no bundled scenario" in unknown.output
+
+
+@pytest.mark.parametrize("name", ["airline", "hotel", "telecom"])
+def test_every_bundled_scenario_validates_and_runs(runner: CliRunner, name: str) -> None:
+    assert runner.invoke(main, ["validate", name]).exit_code == 0
+    result = runner.invoke(main, ["run", name, "--horizon-days", "40", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["headline"]["journeys"] > 100
+    assert len(data["touchpoints"]) >= 4
