@@ -1,0 +1,145 @@
+"""Replications: one scenario run many times on independent streams spawned from one root seed."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from truthsim.engine import simulate
+from truthsim.engine.summary import HEADLINE
+from truthsim.experiments.backends import Progress, run_tasks
+from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.stats import Estimate, estimate
+from truthsim.experiments.tables import records_to_pandas
+from truthsim.scenario.model import Scenario
+
+METRICS = tuple(HEADLINE)
+
+
+def replication_seed(root: int, index: int) -> np.random.SeedSequence:
+    """The ``index``-th child of ``SeedSequence(root)``: the same whatever else was spawned."""
+    return np.random.SeedSequence(entropy=root, spawn_key=(index,))
+
+
+@dataclass(frozen=True)
+class Task:
+    """One replication of one scenario variant: what a worker needs, and nothing more."""
+
+    scenario: Scenario
+    root: int
+    index: int
+    horizon_days: float | None = None
+
+
+@dataclass
+class RunSummary:
+    """What a replication sends back: headline metrics, touchpoint rows, the active-customer series."""
+
+    headline: dict[str, float]
+    touchpoints: list[dict[str, Any]]
+    active: np.ndarray
+
+
+def run_task(task: Task) -> RunSummary:
+    """Simulate one replication (top-level so worker processes can receive it)."""
+    result = simulate(
+        task.scenario, replication_seed(task.root, task.index), horizon_days=task.horizon_days
+    )
+    return RunSummary(result.headline, result.touchpoints, result.daily["active"].copy())
+
+
+@dataclass
+class ReplicationResult:
+    """Replications of one scenario: per-replication metrics and their estimates."""
+
+    scenario_name: str
+    seed: int
+    runs: list[RunSummary] = field(repr=False)
+
+    @property
+    def replications(self) -> int:
+        return len(self.runs)
+
+    def values(self, metric: str) -> np.ndarray:
+        """The metric in every replication, in replication order."""
+        return np.array([run.headline[metric] for run in self.runs], dtype=float)
+
+    def estimate(self, metric: str) -> Estimate:
+        return estimate(self.values(metric))
+
+    def summary(self) -> dict[str, Estimate]:
+        """Every headline metric as mean, standard error and 95% interval."""
+        return {m: self.estimate(m) for m in METRICS}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "scenario": self.scenario_name,
+            "seed": self.seed,
+            "replications": self.replications,
+            "metrics": {m: e.to_dict() for m, e in self.summary().items()},
+        }
+
+    def to_records(self) -> np.ndarray:
+        """One row per replication, one field per headline metric."""
+        out = np.zeros(
+            self.replications, dtype=[("replication", "i4")] + [(m, "f8") for m in METRICS]
+        )
+        out["replication"] = np.arange(self.replications)
+        for m in METRICS:
+            out[m] = self.values(m)
+        return out
+
+    def to_pandas(self) -> Any:
+        return records_to_pandas(self.to_records())
+
+
+def run_replications(
+    scenarios: Sequence[Scenario],
+    seed: int,
+    indices: Sequence[int],
+    jobs: int | None,
+    horizon_days: float | None,
+    progress: Progress | None,
+) -> list[list[RunSummary]]:
+    """Every scenario on the same replication seeds (common random numbers), as one batch of tasks."""
+    tasks = [Task(s, seed, i, horizon_days) for s in scenarios for i in indices]
+    flat = run_tasks(run_task, tasks, jobs=jobs, progress=progress)
+    n = len(indices)
+    return [flat[k * n : (k + 1) * n] for k in range(len(scenarios))]
+
+
+def replicate(
+    scenario: Scenario,
+    replications: int = 10,
+    seed: int | None = None,
+    jobs: int | None = 1,
+    *,
+    horizon_days: float | None = None,
+    precision: float | None = None,
+    metric: str = "active_at_horizon",
+    max_replications: int = 200,
+    progress: Progress | None = None,
+) -> ReplicationResult:
+    """Run ``scenario`` ``replications`` times on streams spawned from ``seed``.
+
+    With ``precision``, keep adding batches of replications until the 95% interval of
+    ``metric`` has a half-width below ``precision`` (or ``max_replications`` is reached).
+    ``jobs`` worker processes (None: all cores); the result is identical for any ``jobs``.
+    """
+    if metric not in METRICS:
+        raise ExperimentError(f"unknown metric '{metric}'; choose one of {', '.join(METRICS)}")
+    root = scenario.seed if seed is None else seed
+    runs: list[RunSummary] = []
+    batch = replications
+    while True:
+        indices = range(len(runs), len(runs) + batch)
+        runs += run_replications([scenario], root, indices, jobs, horizon_days, progress)[0]
+        result = ReplicationResult(scenario.name, root, runs)
+        if precision is None or len(runs) >= max_replications:
+            return result
+        if result.estimate(metric).half_width <= precision:
+            return result
+        batch = min(max(2, len(runs) // 2), max_replications - len(runs))
