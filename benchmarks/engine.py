@@ -116,12 +116,16 @@ def main() -> None:
     args = parser.parse_args()
     scenario = truthsim.load_scenario("airline")
     rows = [measure(scenario, h, args.repeats) for h in args.horizons]
-    print(f"{'days':>5} {'journeys':>9} {'journeys/s':>11} {'full s':>7} {'bare s':>7} "
-          f"{'ratio':>6} {'peak B/journey':>15} {'record B/moment':>16}")  # fmt: skip
+    print(
+        f"{'days':>5} {'journeys':>9} {'journeys/s':>11} {'full s':>7} {'bare s':>7} "
+        f"{'ratio':>6} {'peak B/journey':>15} {'record B/moment':>16}"
+    )
     for r in rows:
-        print(f"{r['horizon_days']:>5.0f} {r['journeys']:>9,} {r['journeys_per_second']:>11,.0f} "
-              f"{r['full_seconds']:>7.2f} {r['bare_seconds']:>7.2f} {r['experience_layer_ratio']:>6.2f} "
-              f"{r['peak_bytes_per_journey']:>15,.0f} {r['record_bytes_per_moment']:>16.1f}")  # fmt: skip
+        print(
+            f"{r['horizon_days']:>5.0f} {r['journeys']:>9,} {r['journeys_per_second']:>11,.0f} "
+            f"{r['full_seconds']:>7.2f} {r['bare_seconds']:>7.2f} {r['experience_layer_ratio']:>6.2f} "
+            f"{r['peak_bytes_per_journey']:>15,.0f} {r['record_bytes_per_moment']:>16.1f}"
+        )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     meta = {
         "python": platform.python_version(),

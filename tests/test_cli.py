@@ -22,8 +22,16 @@ def runner() -> CliRunner:
 def test_run_prints_a_readable_summary(runner: CliRunner) -> None:
     result = runner.invoke(main, ["run", "airline", *SHORT, "--seed", "3"])
     assert result.exit_code == 0, result.output
-    for text in ("return rate", "journeys per customer", "customers active at horizon", "revenue",
-                 "net moment score", "Reservation call", "p90 wait", "churn caused"):  # fmt: skip
+    for text in (
+        "return rate",
+        "journeys per customer",
+        "customers active at horizon",
+        "revenue",
+        "net moment score",
+        "Reservation call",
+        "p90 wait",
+        "churn caused",
+    ):
         assert text in result.output
 
 
@@ -44,8 +52,14 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
     result = runner.invoke(main, ["run", "airline", *SHORT, "--out", str(out)])
     assert result.exit_code == 0, result.output
     names = {p.name for p in out.iterdir()}
-    assert names == {"summary.json", "touchpoints.csv", "daily.csv", "moments.csv", "journeys.csv",
-                     "customers.csv"}  # fmt: skip
+    assert names == {
+        "summary.json",
+        "touchpoints.csv",
+        "daily.csv",
+        "moments.csv",
+        "journeys.csv",
+        "customers.csv",
+    }
     header = (out / "moments.csv").read_text().splitlines()[0]
     assert (
         header

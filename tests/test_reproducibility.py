@@ -27,8 +27,10 @@ def test_different_seeds_differ(airline) -> None:
 def test_a_change_at_one_touchpoint_leaves_other_draws_alone() -> None:
     """Unlimited servers: raising magic at 'b' changes no outcome at 'a' or 'c' of any journey both
     runs contain, because every draw is keyed by customer, journey, step and purpose."""
-    tps = {name: station(servers=None, shifts={"misery": -0.2, "mediocrity": 0.0, "magic": 0.1})
-           for name in "abc"}  # fmt: skip
+    tps = {
+        name: station(servers=None, shifts={"misery": -0.2, "mediocrity": 0.0, "magic": 0.1})
+        for name in "abc"
+    }
     base = make_scenario(tps, per_day=200, horizon_days=30, baseline_return=0.6)
     better = apply_changes(base, {"touchpoints.b.outcomes.magic": 0.6})
     r0, r1 = simulate(base, seed=2), simulate(better, seed=2)
@@ -36,9 +38,18 @@ def test_a_change_at_one_touchpoint_leaves_other_draws_alone() -> None:
 
     def keyed(result):
         m = result.moments
-        return {(int(c), int(j), int(t)): (int(o), float(w), float(s))
-                for c, j, t, o, w, s in zip(m["customer"], m["journey"], m["touchpoint"],
-                                            m["outcome"], m["wait"], m["service"], strict=True)}  # fmt: skip
+        return {
+            (int(c), int(j), int(t)): (int(o), float(w), float(s))
+            for c, j, t, o, w, s in zip(
+                m["customer"],
+                m["journey"],
+                m["touchpoint"],
+                m["outcome"],
+                m["wait"],
+                m["service"],
+                strict=True,
+            )
+        }
 
     k0, k1 = keyed(r0), keyed(r1)
     shared = k0.keys() & k1.keys()

@@ -7,6 +7,8 @@ import click
 from truthsim import __version__
 from truthsim.cli.run import run
 from truthsim.cli.scenarios import scenarios, schema, validate
+from truthsim.cli.sweep import sensitivity_command, sweep_command
+from truthsim.cli.whatif import whatif
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -19,5 +21,8 @@ main.add_command(run)
 main.add_command(validate)
 main.add_command(schema)
 main.add_command(scenarios)
+main.add_command(whatif)
+main.add_command(sweep_command)
+main.add_command(sensitivity_command)
 
 __all__ = ["main"]

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
+from truthsim.experiments.errors import ExperimentError
 from truthsim.io import OutputExistsError
 from truthsim.scenario import ScenarioError
 
@@ -38,6 +39,8 @@ def friendly(command: F) -> F:
             count = len(error.problems)
             head = f"the scenario has {count} problem{'s' * (count != 1)}:\n"
             raise UserError(head + str(error)) from None
+        except ExperimentError as error:
+            raise UserError(str(error)) from None
         except (OutputExistsError, OSError) as error:
             raise UserError(str(error)) from None
 

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
+
+from truthsim.experiments.backends import Progress, default_jobs
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -20,3 +25,59 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
         type=click.IntRange(min=0),
         help="Root seed (default: the scenario's seed). Same seed, same results.",
     )(command)
+
+
+def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Replications, workers, files and quiet: the same on whatif, sweep and sensitivity."""
+    for option in reversed(
+        [
+            click.option(
+                "-r",
+                "--replications",
+                type=click.IntRange(min=2),
+                default=10,
+                show_default=True,
+                help="Replications per variant (common random numbers across variants).",
+            ),
+            click.option(
+                "--jobs",
+                type=click.IntRange(min=1),
+                default=None,
+                help=f"Worker processes [default: all cores, here {default_jobs()}].",
+            ),
+            click.option(
+                "--out",
+                type=click.Path(file_okay=False, path_type=Path),
+                help="Write the tables (CSV, JSON) and per-replication results here.",
+            ),
+            click.option(
+                "--json", "as_json", is_flag=True, help="Print results as JSON (results only)."
+            ),
+            click.option("--force", is_flag=True, help="Overwrite files already in --out."),
+            click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+        ]
+    ):
+        command = option(command)
+    return run_options(command)
+
+
+@contextmanager
+def progress_bar(label: str, quiet: bool) -> Iterator[Progress | None]:
+    """A progress bar on stderr for an interactive terminal; nothing otherwise."""
+    if quiet or not sys.stderr.isatty():
+        yield None
+        return
+    bar: Any = None
+
+    def report(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True)
+            bar.__enter__()
+        bar.update(done - bar.pos)
+
+    try:
+        yield report
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)

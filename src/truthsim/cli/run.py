@@ -73,8 +73,19 @@ def render(result: SimulationResult) -> str:
             f"  word of mouth                  {number(h['deterred_prospects'])} prospects deterred, "
             f"{number(h['referred_customers'])} customers referred"
         )
-    headers = ["touchpoint", "servers", "visits", "wait", "p90 wait", "util", "abandon",
-               "misery", "mediocr.", "magic", "churn caused"]  # fmt: skip
+    headers = [
+        "touchpoint",
+        "servers",
+        "visits",
+        "wait",
+        "p90 wait",
+        "util",
+        "abandon",
+        "misery",
+        "mediocr.",
+        "magic",
+        "churn caused",
+    ]
     rows = [
         [
             r["label"],

@@ -97,8 +97,14 @@ def scenarios(ctx: click.Context) -> None:
         rows = []
         for name in bundled_names():
             scenario = load_scenario(name)
-            rows.append([name, scenario.name, f"{len(scenario.touchpoints)} touchpoints",
-                         f"{len(scenario.improvements)} improvements"])  # fmt: skip
+            rows.append(
+                [
+                    name,
+                    scenario.name,
+                    f"{len(scenario.touchpoints)} touchpoints",
+                    f"{len(scenario.improvements)} improvements",
+                ]
+            )
         click.echo(table(["name", "title", "", ""], rows, "llrr"))
 
 

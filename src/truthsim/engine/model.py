@@ -89,8 +89,17 @@ class Simulation:
     def customer_records(self) -> np.ndarray:
         table = Columns(CUSTOMER)
         for c in self.customers:
-            row = (c.id, c.segment.index, c.acquired, c.referred, c.journeys,
-                   not np.isnan(c.churn_time), c.churn_time, c.cause, c.revenue)  # fmt: skip
+            row = (
+                c.id,
+                c.segment.index,
+                c.acquired,
+                c.referred,
+                c.journeys,
+                not np.isnan(c.churn_time),
+                c.churn_time,
+                c.cause,
+                c.revenue,
+            )
             for append, value in zip(table.appenders, row, strict=True):
                 append(value)
         return table.to_numpy()
@@ -191,8 +200,18 @@ class Simulation:
         u.extend(self.streams.journey(customer.key, number))
         segment = customer.segment
         tolerance, sensitivity = segment.patience, segment.sensitivity
-        (r_customer, r_journey, r_touchpoint, r_arrival, r_wait, r_service, r_outcome,
-         r_abandoned, r_failed, r_recovered) = self.moments.appenders  # fmt: skip
+        (
+            r_customer,
+            r_journey,
+            r_touchpoint,
+            r_arrival,
+            r_wait,
+            r_service,
+            r_outcome,
+            r_abandoned,
+            r_failed,
+            r_recovered,
+        ) = self.moments.appenders
         who = customer.id
         impacts: list[float] = []
         n_misery = n_magic = 0
@@ -293,8 +312,20 @@ class Simulation:
         customer.journeys += 1
         customer.revenue += revenue
         customer.cause = cause
-        row = (customer.id, number, segment.index, start, env.now, completed, returning,
-               remembered, probability, n_misery, n_magic, revenue)  # fmt: skip
+        row = (
+            customer.id,
+            number,
+            segment.index,
+            start,
+            env.now,
+            completed,
+            returning,
+            remembered,
+            probability,
+            n_misery,
+            n_magic,
+            revenue,
+        )
         for append, value in zip(self.journeys.appenders, row, strict=True):
             append(value)
 

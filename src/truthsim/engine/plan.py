@@ -137,8 +137,13 @@ class Plan:
                     tuple(firsts),
                 )
             )
-        (self.return_slot, self.gap_slot, self.gap_hour_slot, self.deterred_slot,
-         self.referred_slot) = (slot("journey", p) for p in _JOURNEY_PURPOSES)  # fmt: skip
+        (
+            self.return_slot,
+            self.gap_slot,
+            self.gap_hour_slot,
+            self.deterred_slot,
+            self.referred_slot,
+        ) = (slot("journey", p) for p in _JOURNEY_PURPOSES)
         self.slots = np.array(slot_keys, dtype=np.uint64)
 
         memory = scenario.memory

@@ -243,17 +243,32 @@ def sensitivity(
     *,
     metric: str = "active_at_horizon",
     touchpoints: Sequence[str] | None = None,
+    parameters: Sequence[str] | None = None,
     horizon_days: float | None = None,
     progress: Progress | None = None,
 ) -> SensitivityResult:
-    """Vary each numeric touchpoint parameter by -/+ ``fraction`` and measure ``metric``."""
+    """Vary each numeric touchpoint parameter by -/+ ``fraction`` and measure ``metric``.
+
+    ``touchpoints`` limits the run to those touchpoints' parameters; ``parameters`` names the
+    dotted paths to vary instead (any numeric parameter of the scenario).
+    """
     if metric not in METRICS:
         raise ExperimentError(f"unknown metric '{metric}'; choose one of {', '.join(METRICS)}")
     if not 0 < fraction < 1:
         raise ExperimentError(f"fraction must lie between 0 and 1, not {fraction}")
     variants: list[tuple[str, float, float, Scenario, Scenario]] = []
     skipped: dict[str, str] = {}
-    for path, base in touchpoint_parameters(scenario, touchpoints).items():
+    if parameters:
+        data = scenario.model_dump()
+        try:
+            candidates = {p: get_path(data, p) for p in parameters}
+        except PathError as error:
+            raise ExperimentError(str(error)) from None
+    else:
+        candidates = touchpoint_parameters(scenario, touchpoints)
+    for path, base in candidates.items():
+        if isinstance(base, bool) or not isinstance(base, int | float):
+            raise ExperimentError(f"{path} is {base!r}, not a number to vary")
         low, high = _bounds(path, base, fraction)
         if low == high:
             skipped[path] = "too small to vary"

@@ -77,3 +77,23 @@ def _container(annotation: Any) -> Any:
             ):
                 return arg
     return annotation
+
+
+def model_at(place: Place) -> type[BaseModel] | None:
+    """The scenario model class found at ``place`` (e.g. ``Outcomes`` at a touchpoint's outcomes)."""
+    owner: Any = Scenario
+    for part in place:
+        owner = _container(owner)
+        if isinstance(owner, type) and issubclass(owner, BaseModel):
+            info = owner.model_fields.get(str(part))
+            if info is None:
+                return None
+            owner = info.annotation
+        elif get_origin(owner) is dict:
+            owner = get_args(owner)[1]
+        elif get_origin(owner) is list:
+            owner = get_args(owner)[0]
+        else:
+            return None
+    owner = _container(owner)
+    return owner if isinstance(owner, type) and issubclass(owner, BaseModel) else None

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from truthsim.scenario.errors import Problem, ScenarioError, dotted, suggest
-from truthsim.scenario.explain import explain
+from truthsim.scenario.explain import explain, model_at
 from truthsim.scenario.improvement import Change, Improvement
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
@@ -91,7 +91,8 @@ def _apply(data: dict[str, Any], path: str, change: Change) -> None:
         new = old + change.value if change.op == "add" else old * change.value  # type: ignore[operator]
         if isinstance(old, int) and float(new).is_integer():
             new = int(new)
-    if isinstance(parent, dict) and set(parent) == set(OUTCOMES) and isinstance(new, int | float):
+    simplex = getattr(model_at(tuple(parts[:-1])), "simplex", False)
+    if simplex and key in OUTCOMES and isinstance(new, int | float):
         _rescale_others(parent, str(key), float(new))
     else:
         parent[key] = new

@@ -1,0 +1,143 @@
+"""``truthsim whatif``: rank the scenario's improvements by customers retained."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from truthsim.cli.errors import friendly
+from truthsim.cli.format import money, number, percent, table
+from truthsim.cli.options import experiment_options, progress_bar
+from truthsim.experiments import Comparison, Estimate, compare
+from truthsim.io import check_free, records_to_csv, rows_to_csv, to_json, write_text
+from truthsim.scenario import load_scenario
+
+
+@click.command()
+@click.argument("scenario", metavar="SCENARIO")
+@click.option("--only", multiple=True, metavar="NAME", help="Only this improvement (repeatable).")
+@click.option(
+    "--combinations",
+    type=click.IntRange(1, 3),
+    default=1,
+    show_default=True,
+    help="Also run every pair (2) or triple (3) of improvements together.",
+)
+@click.option(
+    "--precision",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Add replications until every interval of extra customers is at most this wide (half-width).",
+)
+@click.option(
+    "--max-replications",
+    type=click.IntRange(min=2),
+    default=200,
+    show_default=True,
+    help="Upper limit for --precision.",
+)
+@experiment_options
+@friendly
+def whatif(
+    scenario: str,
+    only: tuple[str, ...],
+    combinations: int,
+    precision: float | None,
+    max_replications: int,
+    replications: int,
+    jobs: int | None,
+    out: Path | None,
+    as_json: bool,
+    force: bool,
+    quiet: bool,
+    seed: int | None,
+    horizon_days: float | None,
+) -> None:
+    """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
+    loaded = load_scenario(scenario)
+    names = ["whatif.csv", "whatif.json", "replications.csv"]
+    if out is not None:
+        check_free(out, names, force)
+    with progress_bar("what if", quiet) as progress:
+        result = compare(
+            loaded,
+            list(only) or None,
+            replications,
+            seed,
+            jobs,
+            combinations=combinations,
+            horizon_days=horizon_days,
+            precision=precision,
+            max_replications=max_replications,
+            progress=progress,
+        )
+    if out is not None:
+        write_text(out / "whatif.csv", rows_to_csv(result.summary()))
+        write_text(out / "whatif.json", to_json(result.to_dict()))
+        write_text(out / "replications.csv", records_to_csv(result.to_records()))
+    click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(render(result))
+
+
+def _interval(e: Estimate, fmt: str = "{:+,.0f}") -> str:
+    if e.n < 2:
+        return fmt.format(e.mean)
+    return f"{fmt.format(e.mean)} ({fmt.format(e.low)}..{fmt.format(e.high)})"
+
+
+def render(result: Comparison) -> str:
+    cur = result.currency
+    base = result.baseline.summary()
+    lines = [
+        f"{result.scenario_name}: what if? {result.replications} replications (seed {result.seed}), "
+        f"{result.horizon_days:g} days, common random numbers",
+        "",
+        "baseline, mean (95% interval):",
+        f"  customers active at horizon  {_interval(base['active_at_horizon'], '{:,.0f}')}",
+        f"  return rate                  {percent(base['return_rate'].mean)} "
+        f"({percent(base['return_rate'].low)}..{percent(base['return_rate'].high)})",
+        f"  revenue                      {money(base['revenue'].mean, cur)} "
+        f"({money(base['revenue'].low, cur)}..{money(base['revenue'].high, cur)})",
+        "",
+    ]
+    rows = []
+    for row, variant in zip(result.summary(), result.ranking(), strict=True):
+        rows.append(
+            [
+                str(row["rank"]),
+                row["improvement"] + (" *" if row["significant"] else ""),
+                _interval(variant.retained),
+                f"{100 * row['return_rate_change']:+.2f} pts",
+                f"{row['revenue_change']:+,.0f}",
+                number(row["cost"], 0),
+                number(row["cost_per_retained"], 0) if row["cost_per_retained"] else "-",
+                f"{row['net_value']:+,.0f}",
+            ]
+        )
+    headers = [
+        "rank",
+        "improvement",
+        "extra customers (95% CI)",
+        "return rate",
+        f"revenue {cur}",
+        f"cost {cur}",
+        "cost/customer",
+        f"net value {cur}",
+    ]
+    lines.append(table(headers, rows, "rlrrrrrr"))
+    lines.append("")
+    lines.append(
+        "* its 95% interval of extra customers excludes zero. Costs cover the simulated days."
+    )
+    margin = result.leader_margin()
+    if margin is not None and margin.n >= 2:
+        first, second = (v.name for v in result.ranking()[:2])
+        verdict = (
+            "the ranking of the top two is clear"
+            if margin.excludes_zero
+            else f"not yet separated; about {margin.replications_to_exclude_zero() or '?'} replications would tell"
+        )
+        lines.append(
+            f"{first} keeps {margin.mean:+,.0f} more customers than {second} "
+            f"(95% interval {margin.low:+,.0f}..{margin.high:+,.0f}): {verdict}."
+        )
+    return "\n".join(lines)

@@ -1,0 +1,147 @@
+"""whatif, sweep and sensitivity from the command line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.test_experiments import shop
+from truthsim.cli import main
+
+
+@pytest.fixture(scope="module")
+def shop_file(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("scenarios") / "shop.yaml"
+    path.write_text(yaml.safe_dump(shop().model_dump(mode="json")))
+    return str(path)
+
+
+def test_whatif_prints_a_ranked_table(shop_file: str) -> None:
+    result = CliRunner().invoke(main, ["whatif", shop_file, "-r", "3", "--jobs", "1"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert any("baseline" in line for line in lines)
+    first = next(line for line in lines if line.strip().startswith("1 "))
+    assert "three_more_staff *" in first
+    for header in ("extra customers (95% CI)", "cost/customer", "net value"):
+        assert header in result.output
+
+
+def test_whatif_json_is_identical_for_any_number_of_workers(shop_file: str) -> None:
+    runner = CliRunner()
+    one = runner.invoke(
+        main, ["whatif", shop_file, "-r", "2", "--jobs", "1", "--json", "--seed", "3"]
+    )
+    two = runner.invoke(
+        main, ["whatif", shop_file, "-r", "2", "--jobs", "2", "--json", "--seed", "3"]
+    )
+    assert one.exit_code == 0, one.output
+    assert one.stdout_bytes == two.stdout_bytes
+    data = json.loads(one.stdout)
+    assert data["replications"] == 2 and data["ranking"][0]["improvement"] == "three_more_staff"
+
+
+def test_whatif_out_and_only(shop_file: str, tmp_path: Path) -> None:
+    out = tmp_path / "w"
+    args = [
+        "whatif",
+        shop_file,
+        "-r",
+        "2",
+        "--jobs",
+        "1",
+        "--only",
+        "friendlier_kiosk",
+        "--out",
+        str(out),
+        "-q",
+    ]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in out.iterdir()} == {"whatif.csv", "whatif.json", "replications.csv"}
+    rows = list(csv.DictReader((out / "replications.csv").open()))
+    assert {r["variant"] for r in rows} == {"baseline", "friendlier_kiosk"} and len(rows) == 4
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 2 and "--force" in again.output
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["--only", "nope"], "no improvement nope"),
+        (["-r", "1"], "--replications"),
+        (["--jobs", "0"], "--jobs"),
+        (["--combinations", "5"], "--combinations"),
+        (["--precision", "-1"], "--precision"),
+    ],
+)
+def test_whatif_bad_flags(shop_file: str, args: list[str], fragment: str) -> None:
+    result = CliRunner().invoke(main, ["whatif", shop_file, *args])
+    assert result.exit_code == 2
+    assert fragment in result.output
+    assert "Traceback" not in result.output
+
+
+def test_sweep_table_and_files(shop_file: str, tmp_path: Path) -> None:
+    out = tmp_path / "s"
+    result = CliRunner().invoke(
+        main,
+        [
+            "sweep",
+            shop_file,
+            "--vary",
+            "touchpoints.desk.servers=1..3",
+            "-r",
+            "2",
+            "--jobs",
+            "1",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "touchpoints.desk.servers" in result.output
+    rows = list(csv.DictReader((out / "sweep.csv").open()))
+    assert [r["touchpoints.desk.servers"] for r in rows] == ["1", "2", "3"]
+    assert "active_at_horizon_low" in rows[0]
+
+
+@pytest.mark.parametrize(
+    ("vary", "fragment"),
+    [
+        ("touchpoints.desks.servers=1..3", "did you mean 'desk'"),
+        ("touchpoints.desk.servers", "PATH=VALUES"),
+        ("touchpoints.desk.servers=0..2", "makes the scenario invalid"),
+    ],
+)
+def test_sweep_bad_vary(shop_file: str, vary: str, fragment: str) -> None:
+    result = CliRunner().invoke(main, ["sweep", shop_file, "--vary", vary, "-r", "2"])
+    assert result.exit_code == 2
+    assert fragment in result.output
+
+
+def test_sensitivity_table(shop_file: str) -> None:
+    result = CliRunner().invoke(
+        main,
+        [
+            "sensitivity",
+            shop_file,
+            "--parameter",
+            "touchpoints.desk.servers",
+            "--parameter",
+            "touchpoints.desk.service.mean",
+            "-r",
+            "2",
+            "--jobs",
+            "1",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert next(p["parameter"] for p in data["parameters"]) == "touchpoints.desk.servers"
