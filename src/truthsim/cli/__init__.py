@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from truthsim import __version__
+from truthsim.cli.figures import plot
 from truthsim.cli.run import run
 from truthsim.cli.scenarios import scenarios, schema, validate
 from truthsim.cli.sweep import sensitivity_command, sweep_command
@@ -22,6 +23,7 @@ main.add_command(validate)
 main.add_command(schema)
 main.add_command(scenarios)
 main.add_command(whatif)
+main.add_command(plot)
 main.add_command(sweep_command)
 main.add_command(sensitivity_command)
 

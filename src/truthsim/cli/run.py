@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
+from truthsim.cli.figures import draw_to, plots_option, save_figure_data
 from truthsim.cli.format import minutes, money, number, percent, table
 from truthsim.cli.options import run_options
 from truthsim.engine import SimulationResult, simulate
@@ -30,6 +31,7 @@ from truthsim.scenario import load_scenario
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (results only).")
 @click.option("--force", is_flag=True, help="Overwrite files already in --out.")
+@plots_option
 @friendly
 def run(
     scenario: str,
@@ -39,6 +41,7 @@ def run(
     records: str,
     as_json: bool,
     force: bool,
+    plots: Path | None,
 ) -> None:
     """Simulate SCENARIO (a YAML file or a bundled name such as 'airline') once and summarise it."""
     loaded = load_scenario(scenario)
@@ -47,6 +50,10 @@ def run(
         written = save_result(result, out, records=records, force=force)
         if not as_json:
             click.echo(f"wrote {len(written)} files to {out}", err=True)
+    if out is not None or plots is not None:
+        data = save_figure_data(result, out)
+        if plots is not None:
+            draw_to(data, plots)
     if as_json:
         click.echo(to_json(result.to_dict()), nl=False)
     else:

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
+from truthsim.cli.figures import draw_to, plots_option, save_figure_data
 from truthsim.cli.format import number, percent, table
 from truthsim.cli.options import experiment_options, progress_bar
 from truthsim.experiments import (
@@ -32,6 +33,7 @@ from truthsim.scenario import load_scenario
     help="A dotted parameter and its values: 1,2,4 or 2..8 or 0.1..0.5:0.1 (repeatable: full grid).",
 )
 @experiment_options
+@plots_option
 @friendly
 def sweep_command(
     scenario: str,
@@ -44,11 +46,12 @@ def sweep_command(
     quiet: bool,
     seed: int | None,
     horizon_days: float | None,
+    plots: Path | None,
 ) -> None:
     """Run SCENARIO at every point of a grid of parameter values."""
     loaded = load_scenario(scenario)
     vary = dict(parse_vary(v) for v in varies)
-    names = ["sweep.csv", "sweep.json", "replications.csv"]
+    names = ["sweep.csv", "sweep.json", "replications.csv", "figures.json"]
     if out is not None:
         check_free(out, names, force)
     with progress_bar("sweep", quiet) as progress:
@@ -59,6 +62,10 @@ def sweep_command(
         write_text(out / "sweep.csv", rows_to_csv(result.summary()))
         write_text(out / "sweep.json", to_json(result.to_dict()))
         write_text(out / "replications.csv", records_to_csv(result.to_records()))
+    if out is not None or plots is not None:
+        data = save_figure_data(result, out)
+        if plots is not None:
+            draw_to(data, plots)
     click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(render_sweep(result))
 
 
@@ -114,6 +121,7 @@ def render_sweep(result: SweepResult) -> str:
     help="Vary exactly this dotted parameter (repeatable; overrides --touchpoint).",
 )
 @experiment_options
+@plots_option
 @friendly
 def sensitivity_command(
     scenario: str,
@@ -129,11 +137,12 @@ def sensitivity_command(
     quiet: bool,
     seed: int | None,
     horizon_days: float | None,
+    plots: Path | None,
 ) -> None:
     """Vary each numeric touchpoint parameter of SCENARIO one at a time; rank by effect (tornado)."""
     loaded = load_scenario(scenario)
     if out is not None:
-        check_free(out, ["sensitivity.csv", "sensitivity.json"], force)
+        check_free(out, ["sensitivity.csv", "sensitivity.json", "figures.json"], force)
     with progress_bar("sensitivity", quiet) as progress:
         result = sensitivity(
             loaded,
@@ -150,6 +159,10 @@ def sensitivity_command(
     if out is not None:
         write_text(out / "sensitivity.csv", rows_to_csv(result.summary()))
         write_text(out / "sensitivity.json", to_json(result.to_dict()))
+    if out is not None or plots is not None:
+        data = save_figure_data(result, out)
+        if plots is not None:
+            draw_to(data, plots)
     click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(
         render_sensitivity(result)
     )

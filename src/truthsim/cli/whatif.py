@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
+from truthsim.cli.figures import draw_to, plots_option, save_figure_data
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import experiment_options, progress_bar
 from truthsim.experiments import Comparison, Estimate, compare
@@ -37,6 +38,7 @@ from truthsim.scenario import load_scenario
     help="Upper limit for --precision.",
 )
 @experiment_options
+@plots_option
 @friendly
 def whatif(
     scenario: str,
@@ -52,10 +54,11 @@ def whatif(
     quiet: bool,
     seed: int | None,
     horizon_days: float | None,
+    plots: Path | None,
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
     loaded = load_scenario(scenario)
-    names = ["whatif.csv", "whatif.json", "replications.csv"]
+    names = ["whatif.csv", "whatif.json", "replications.csv", "figures.json"]
     if out is not None:
         check_free(out, names, force)
     with progress_bar("what if", quiet) as progress:
@@ -75,6 +78,10 @@ def whatif(
         write_text(out / "whatif.csv", rows_to_csv(result.summary()))
         write_text(out / "whatif.json", to_json(result.to_dict()))
         write_text(out / "replications.csv", records_to_csv(result.to_records()))
+    if out is not None or plots is not None:
+        data = save_figure_data(result, out)
+        if plots is not None:
+            draw_to(data, plots)
     click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(render(result))
 
 

@@ -10,7 +10,7 @@ from truthsim.engine.result import SimulationResult
 from truthsim.engine.streams import root_from_seed
 from truthsim.engine.summary import daily_series, headline, touchpoint_table
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
-from truthsim.scenario.patch import apply_changes
+from truthsim.scenario.patch import with_horizon
 
 QUEUE = np.dtype([("area_waiting", "f8"), ("area_busy", "f8")])
 
@@ -27,7 +27,7 @@ def simulate(
     ``horizon_days`` overrides the scenario's horizon.
     """
     if horizon_days is not None:
-        scenario = apply_changes(scenario, {"horizon_days": float(horizon_days)})
+        scenario = with_horizon(scenario, horizon_days)
     if seed is None:
         seed = scenario.seed
     plan = Plan(scenario)

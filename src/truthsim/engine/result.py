@@ -85,7 +85,7 @@ def save_result(
     """
     tables = {k: v for k, v in result.records().items() if k != "daily"}
     record_files = [f"{name}.csv" for name in tables] if records == "csv" else ["records.npz"]
-    names = ["summary.json", "touchpoints.csv", "daily.csv", *record_files]
+    names = ["summary.json", "touchpoints.csv", "daily.csv", "figures.json", *record_files]
     check_free(directory, names, force)
     write_text(directory / "summary.json", to_json(result.to_dict()))
     write_text(directory / "touchpoints.csv", rows_to_csv(result.to_dict()["touchpoints"]))

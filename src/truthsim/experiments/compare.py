@@ -210,7 +210,13 @@ def compare(
     while True:
         start = len(runs[0])
         new = run_replications(
-            everything, root, range(start, start + batch), jobs, horizon_days, progress
+            everything,
+            root,
+            range(start, start + batch),
+            jobs,
+            horizon_days,
+            progress,
+            labels=["baseline", *(name for name, _ in chosen)],
         )
         for k, group in enumerate(new):
             runs[k] += group

@@ -15,6 +15,7 @@ from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
 from truthsim.scenario.model import Scenario
+from truthsim.scenario.patch import with_horizon
 
 METRICS = tuple(HEADLINE)
 
@@ -31,7 +32,11 @@ class Task:
     scenario: Scenario
     root: int
     index: int
-    horizon_days: float | None = None
+    label: str = ""
+
+
+class ReplicationFailed(RuntimeError):
+    """A replication raised: says which scenario variant and replication, and why."""
 
 
 @dataclass
@@ -45,9 +50,14 @@ class RunSummary:
 
 def run_task(task: Task) -> RunSummary:
     """Simulate one replication (top-level so worker processes can receive it)."""
-    result = simulate(
-        task.scenario, replication_seed(task.root, task.index), horizon_days=task.horizon_days
-    )
+    try:
+        result = simulate(task.scenario, replication_seed(task.root, task.index))
+    except Exception as error:
+        variant = f" ({task.label})" if task.label else ""
+        raise ReplicationFailed(
+            f"{task.scenario.name}{variant}, replication {task.index} of seed {task.root} failed: "
+            f"{type(error).__name__}: {error}"
+        ) from None
     return RunSummary(result.headline, result.touchpoints, result.daily["active"].copy())
 
 
@@ -103,9 +113,18 @@ def run_replications(
     jobs: int | None,
     horizon_days: float | None,
     progress: Progress | None,
+    labels: Sequence[str] | None = None,
 ) -> list[list[RunSummary]]:
-    """Every scenario on the same replication seeds (common random numbers), as one batch of tasks."""
-    tasks = [Task(s, seed, i, horizon_days) for s in scenarios for i in indices]
+    """Every scenario on the same replication seeds (common random numbers), as one batch of tasks.
+
+    ``labels`` name the variants in error messages.
+    """
+    if horizon_days is not None:  # checked here, once, rather than in every worker
+        scenarios = [with_horizon(s, horizon_days) for s in scenarios]
+    labels = labels or [""] * len(scenarios)
+    tasks = [
+        Task(s, seed, i, label) for s, label in zip(scenarios, labels, strict=True) for i in indices
+    ]
     flat = run_tasks(run_task, tasks, jobs=jobs, progress=progress)
     n = len(indices)
     return [flat[k * n : (k + 1) * n] for k in range(len(scenarios))]

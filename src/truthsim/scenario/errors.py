@@ -38,6 +38,10 @@ class ScenarioError(Exception):
     def __post_init__(self) -> None:
         super().__init__(str(self))
 
+    def __reduce__(self) -> tuple[type, tuple[list[Problem], str | None, dict[Place, int]]]:
+        """Pickle by fields, so the error crosses process boundaries intact."""
+        return (type(self), (self.problems, self.file, self.lines))
+
     def __str__(self) -> str:
         return "\n".join(p.render(self.file) for p in self.located())
 

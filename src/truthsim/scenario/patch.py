@@ -44,6 +44,16 @@ def apply_changes(scenario: Scenario, changes: Mapping[str, Change | Any]) -> Sc
         raise ScenarioError([explain(e) for e in error.errors()]) from None
 
 
+def with_horizon(scenario: Scenario, days: float) -> Scenario:
+    """The scenario simulated for ``days`` days instead (the warm-up must still fit)."""
+    try:
+        return apply_changes(scenario, {"horizon_days": float(days)})
+    except ScenarioError as error:
+        raise ScenarioError(
+            error.problems, file=f"{scenario.name} with horizon_days={days:g}"
+        ) from None
+
+
 def apply_improvement(scenario: Scenario, improvement: Improvement | str) -> Scenario:
     """The scenario as it would be with ``improvement`` (an object or a name in the file)."""
     if isinstance(improvement, str):
