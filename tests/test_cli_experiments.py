@@ -63,7 +63,12 @@ def test_whatif_out_and_only(shop_file: str, tmp_path: Path) -> None:
     ]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    assert {p.name for p in out.iterdir()} == {"whatif.csv", "whatif.json", "replications.csv", "figures.json"}
+    assert {p.name for p in out.iterdir()} == {
+        "whatif.csv",
+        "whatif.json",
+        "replications.csv",
+        "figures.json",
+    }
     rows = list(csv.DictReader((out / "replications.csv").open()))
     assert {r["variant"] for r in rows} == {"baseline", "friendlier_kiosk"} and len(rows) == 4
     again = CliRunner().invoke(main, args)

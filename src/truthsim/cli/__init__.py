@@ -6,6 +6,7 @@ import click
 
 from truthsim import __version__
 from truthsim.cli.figures import plot
+from truthsim.cli.report import report
 from truthsim.cli.run import run
 from truthsim.cli.scenarios import scenarios, schema, validate
 from truthsim.cli.sweep import sensitivity_command, sweep_command
@@ -24,6 +25,7 @@ main.add_command(schema)
 main.add_command(scenarios)
 main.add_command(whatif)
 main.add_command(plot)
+main.add_command(report)
 main.add_command(sweep_command)
 main.add_command(sensitivity_command)
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
+from truthsim import __version__
 from truthsim.cli.errors import friendly
 from truthsim.cli.figures import draw_to, plots_option, save_figure_data
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import experiment_options, progress_bar
 from truthsim.experiments import Comparison, Estimate, compare
 from truthsim.io import check_free, records_to_csv, rows_to_csv, to_json, write_text
-from truthsim.scenario import load_scenario
+from truthsim.scenario import Scenario, fingerprint, load_scenario
+from truthsim.scenario.patch import with_horizon
 
 
 @click.command()
@@ -58,7 +61,7 @@ def whatif(
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
     loaded = load_scenario(scenario)
-    names = ["whatif.csv", "whatif.json", "replications.csv", "figures.json"]
+    names = [*WHATIF_FILES, "figures.json"]
     if out is not None:
         check_free(out, names, force)
     with progress_bar("what if", quiet) as progress:
@@ -75,14 +78,37 @@ def whatif(
             progress=progress,
         )
     if out is not None:
-        write_text(out / "whatif.csv", rows_to_csv(result.summary()))
-        write_text(out / "whatif.json", to_json(result.to_dict()))
-        write_text(out / "replications.csv", records_to_csv(result.to_records()))
+        write_whatif(out, result, as_run(loaded, horizon_days), scenario_meta(scenario))
     if out is not None or plots is not None:
         data = save_figure_data(result, out)
         if plots is not None:
             draw_to(data, plots)
     click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(render(result))
+
+
+WHATIF_FILES = ["whatif.csv", "whatif.json", "replications.csv", "scenario.json", "meta.json"]
+
+
+def scenario_meta(source: str) -> dict[str, Any]:
+    """What a reader needs to reproduce a result: versions and the scenario file's fingerprint."""
+    return {
+        "truthsim": __version__,
+        "scenario_file": Path(str(source)).name if Path(str(source)).exists() else str(source),
+        "scenario_sha256": fingerprint(source),
+    }
+
+
+def as_run(scenario: Scenario, horizon_days: float | None) -> Scenario:
+    """The scenario as simulated (with any --horizon-days), for what is saved and reported."""
+    return scenario if horizon_days is None else with_horizon(scenario, horizon_days)
+
+
+def write_whatif(out: Path, result: Comparison, scenario: Scenario, meta: dict[str, Any]) -> None:
+    write_text(out / "whatif.csv", rows_to_csv(result.summary()))
+    write_text(out / "whatif.json", to_json(result.to_dict()))
+    write_text(out / "replications.csv", records_to_csv(result.to_records()))
+    write_text(out / "scenario.json", to_json(scenario.model_dump(mode="json")))
+    write_text(out / "meta.json", to_json(meta))
 
 
 def _interval(e: Estimate, fmt: str = "{:+,.0f}") -> str:

@@ -18,6 +18,9 @@ SERIES = ["#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#882255", "#44AA99"]
 CLEAR, UNCLEAR = "#000000", "#999999"
 WAIT = "#555555"
 
+#: fixed ids inside SVG files, so the same figure gives the same bytes
+matplotlib.rcParams["svg.hashsalt"] = "truthsim"
+
 
 def new_figure(width: float = 8.0, height: float = 4.5) -> Figure:
     fig = plt.figure(figsize=(width, height), dpi=100, layout="constrained")

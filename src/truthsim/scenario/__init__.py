@@ -9,7 +9,7 @@ from truthsim.scenario.distributions import Distribution
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.improvement import Change, Cost, Improvement
 from truthsim.scenario.journey import Step
-from truthsim.scenario.loader import load_scenario, parse_scenario
+from truthsim.scenario.loader import fingerprint, load_scenario, parse_scenario, resolve_source
 from truthsim.scenario.memory import Memory, WordOfMouth
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes, apply_improvement
@@ -36,6 +36,8 @@ __all__ = [
     "apply_improvement",
     "bundled_names",
     "bundled_path",
+    "fingerprint",
     "load_scenario",
     "parse_scenario",
+    "resolve_source",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -29,30 +30,33 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
-def load_scenario(source: str | Path) -> Scenario:
-    """Load and validate a scenario file, or a bundled scenario by name (e.g. ``"airline"``).
-
-    Raises :class:`ScenarioError` listing every problem, each with file, line and dotted place.
-    """
+def resolve_source(source: str | Path) -> Path:
+    """The file a scenario source names: a path, or a bundled scenario's name."""
     path = Path(source)
     if not path.exists():
         bundled = bundled_path(str(source))
         if bundled is None:
-            raise ScenarioError(
-                [
-                    Problem(
-                        (),
-                        "no such file (nor a bundled scenario of that name; "
-                        "`truthsim scenarios` lists them)",
-                    )
-                ],
-                file=str(source),
-            )
+            problem = "no such file (nor a bundled scenario of that name; `truthsim scenarios` lists them)"
+            raise ScenarioError([Problem((), problem)], file=str(source))
         path = bundled
     if path.is_dir():
         raise ScenarioError(
             [Problem((), "is a folder; give a scenario .yaml file")], file=str(path)
         )
+    return path
+
+
+def fingerprint(source: str | Path) -> str:
+    """SHA-256 of the scenario file's bytes, for reproducibility footers."""
+    return hashlib.sha256(resolve_source(source).read_bytes()).hexdigest()
+
+
+def load_scenario(source: str | Path) -> Scenario:
+    """Load and validate a scenario file, or a bundled scenario by name (e.g. ``"airline"``).
+
+    Raises :class:`ScenarioError` listing every problem, each with file, line and dotted place.
+    """
+    path = resolve_source(source)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:

@@ -1,0 +1,120 @@
+"""``truthsim report``: run the what-if (or read saved results) and write one HTML file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from truthsim.cli.errors import UserError, friendly
+from truthsim.cli.figures import FIGURE_DATA
+from truthsim.cli.options import experiment_options, progress_bar
+from truthsim.cli.whatif import WHATIF_FILES, as_run, scenario_meta, write_whatif
+from truthsim.experiments import compare
+from truthsim.io import check_free, to_json, write_text
+from truthsim.plots import figure_data
+from truthsim.report import build_report
+from truthsim.scenario import Scenario, ScenarioError, load_scenario
+
+
+@click.command()
+@click.argument("scenario", metavar="[SCENARIO]", required=False)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("report.html"),
+    show_default=True,
+    help="The HTML file to write.",
+)
+@click.option(
+    "--from",
+    "source",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="Report saved what-if results (a folder written by 'whatif --out') instead of running.",
+)
+@click.option("--only", multiple=True, metavar="NAME", help="Only this improvement (repeatable).")
+@click.option(
+    "--combinations",
+    type=click.IntRange(1, 3),
+    default=1,
+    show_default=True,
+    help="Also run every pair (2) or triple (3) of improvements together.",
+)
+@experiment_options
+@friendly
+def report(
+    scenario: str | None,
+    output: Path,
+    source: Path | None,
+    only: tuple[str, ...],
+    combinations: int,
+    replications: int,
+    jobs: int | None,
+    out: Path | None,
+    as_json: bool,
+    force: bool,
+    quiet: bool,
+    seed: int | None,
+    horizon_days: float | None,
+) -> None:
+    """Write a self-contained HTML report of SCENARIO's what-if (or of saved results with --from)."""
+    if output.exists() and not force:
+        raise UserError(f"{output} already exists; choose another -o or add --force")
+    if source is not None:
+        if scenario is not None:
+            raise UserError("give either SCENARIO (to run the what-if) or --from RESULTS, not both")
+        comparison, figures, loaded, meta = read_saved(source)
+    else:
+        if scenario is None:
+            raise UserError("give a SCENARIO to run, or --from RESULTS to report saved results")
+        loaded = load_scenario(scenario)
+        if out is not None:
+            check_free(out, [*WHATIF_FILES, FIGURE_DATA], force)
+        with progress_bar("report", quiet) as progress:
+            result = compare(
+                loaded,
+                list(only) or None,
+                replications,
+                seed,
+                jobs,
+                combinations=combinations,
+                horizon_days=horizon_days,
+                progress=progress,
+            )
+        comparison, figures, meta = result.to_dict(), figure_data(result), scenario_meta(scenario)
+        loaded = as_run(loaded, horizon_days)
+        if out is not None:
+            write_whatif(out, result, loaded, meta)
+            write_text(out / FIGURE_DATA, to_json(figures))
+    write_text(output, build_report(comparison, figures, loaded, meta))
+    if as_json:
+        click.echo(json.dumps({"report": str(output)}))
+    else:
+        click.echo(f"wrote {output}")
+
+
+def read_saved(folder: Path) -> tuple[dict[str, Any], dict[str, Any], Scenario, dict[str, Any]]:
+    """The what-if table, figure data, scenario and meta saved in ``folder``."""
+
+    def load(name: str) -> Any:
+        path = folder / name
+        if not path.exists():
+            raise UserError(
+                f"{folder}: no {name}; write results with 'truthsim whatif SCENARIO --out {folder}'"
+            )
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError as error:
+            raise UserError(f"{path}: not valid JSON (line {error.lineno}): {error.msg}") from None
+
+    comparison, figures, scenario, meta = (
+        load(n) for n in ("whatif.json", FIGURE_DATA, "scenario.json", "meta.json")
+    )
+    try:
+        loaded = Scenario.model_validate(scenario)
+    except (ValueError, ScenarioError) as error:
+        raise UserError(f"{folder / 'scenario.json'}: not a valid scenario ({error})") from None
+    return comparison, figures, loaded, meta
