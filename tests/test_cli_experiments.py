@@ -68,6 +68,8 @@ def test_whatif_out_and_only(shop_file: str, tmp_path: Path) -> None:
         "whatif.json",
         "replications.csv",
         "figures.json",
+        "scenario.json",
+        "meta.json",
     }
     rows = list(csv.DictReader((out / "replications.csv").open()))
     assert {r["variant"] for r in rows} == {"baseline", "friendlier_kiosk"} and len(rows) == 4
