@@ -70,11 +70,13 @@ def test_whatif_out_and_only(shop_file: str, tmp_path: Path) -> None:
         "figures.json",
         "scenario.json",
         "meta.json",
+        "runs",
     }
+    assert len(list((out / "runs").iterdir())) == 4, "each finished replication is kept"
     rows = list(csv.DictReader((out / "replications.csv").open()))
     assert {r["variant"] for r in rows} == {"baseline", "friendlier_kiosk"} and len(rows) == 4
     again = CliRunner().invoke(main, args)
-    assert again.exit_code == 2 and "--force" in again.output
+    assert again.exit_code == 2 and "--force" in again.output and "--resume" in again.output
 
 
 @pytest.mark.parametrize(

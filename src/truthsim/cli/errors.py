@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import click
 
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.replication import ReplicationFailed
 from truthsim.io import OutputExistsError
 from truthsim.scenario import ScenarioError
 
@@ -28,6 +29,17 @@ class UserError(click.ClickException):
         click.echo(f"error: {self.format_message()}", err=True)
 
 
+class RunFailed(click.ClickException):
+    """A simulation that failed (not the user's wording): said plainly, exit status 1."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
 def friendly(command: F) -> F:
     """Report scenario and output problems as :class:`UserError`."""
 
@@ -41,6 +53,12 @@ def friendly(command: F) -> F:
             raise UserError(head + str(error)) from None
         except ExperimentError as error:
             raise UserError(str(error)) from None
+        except ReplicationFailed as error:
+            raise RunFailed(str(error)) from None
+        except KeyboardInterrupt:
+            raise RunFailed(
+                "interrupted; with --out, run the same command with --resume to finish", 130
+            ) from None
         except (OutputExistsError, OSError) as error:
             raise UserError(str(error)) from None
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -10,7 +11,8 @@ from typing import Any
 
 import click
 
-from truthsim.experiments.backends import Progress, default_jobs
+from truthsim.cli.errors import UserError
+from truthsim.experiments.backends import BACKENDS, Progress, default_jobs
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -55,6 +57,18 @@ def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option("--force", is_flag=True, help="Overwrite files already in --out."),
             click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+            click.option(
+                "--backend",
+                type=click.Choice(BACKENDS),
+                default="local",
+                show_default=True,
+                help="Local worker processes, or a Dask cluster (pip install 'truthsim[dask]').",
+            ),
+            click.option(
+                "--scheduler",
+                metavar="tcp://HOST:PORT",
+                help="A running Dask scheduler (with --backend dask); without it, a local cluster.",
+            ),
         ]
     ):
         command = option(command)
@@ -81,3 +95,30 @@ def progress_bar(label: str, quiet: bool) -> Iterator[Progress | None]:
     finally:
         if bar is not None:
             bar.__exit__(None, None, None)
+
+
+resume_option = click.option(
+    "--resume", is_flag=True, help="Finish an interrupted run whose replications are in --out."
+)
+
+
+def prepare_out(out: Path | None, files: list[str], resume: bool, force: bool) -> Path | None:
+    """Check the output folder before running; return the checkpoint folder to use, if any.
+
+    A folder that already holds results is used only to --resume an interrupted run, or
+    overwritten with --force (which also discards the replications kept there).
+    """
+    if out is None:
+        if resume:
+            raise UserError("--resume needs --out DIR: the folder of the interrupted run")
+        return None
+    runs = out / "runs"
+    taken = [n for n in files if (out / n).exists()] + (["runs/"] if runs.exists() else [])
+    if taken and not (resume or force):
+        raise UserError(
+            f"{out} already holds results ({', '.join(taken)}); add --resume to finish an "
+            "interrupted run there, or --force to start over"
+        )
+    if force and not resume and runs.exists():
+        shutil.rmtree(runs)
+    return runs

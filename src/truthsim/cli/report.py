@@ -59,6 +59,8 @@ def report(
     quiet: bool,
     seed: int | None,
     horizon_days: float | None,
+    backend: str,
+    scheduler: str | None,
 ) -> None:
     """Write a self-contained HTML report of SCENARIO's what-if (or of saved results with --from)."""
     if output.exists() and not force:
@@ -83,6 +85,8 @@ def report(
                 combinations=combinations,
                 horizon_days=horizon_days,
                 progress=progress,
+                backend=backend,
+                scheduler=scheduler,
             )
         comparison, figures, meta = result.to_dict(), figure_data(result), scenario_meta(scenario)
         loaded = as_run(loaded, horizon_days)

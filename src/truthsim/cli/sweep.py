@@ -9,7 +9,7 @@ import click
 from truthsim.cli.errors import friendly
 from truthsim.cli.figures import draw_to, plots_option, save_figure_data
 from truthsim.cli.format import number, percent, table
-from truthsim.cli.options import experiment_options, progress_bar
+from truthsim.cli.options import experiment_options, prepare_out, progress_bar, resume_option
 from truthsim.experiments import (
     METRICS,
     SensitivityResult,
@@ -33,6 +33,7 @@ from truthsim.scenario import load_scenario
     help="A dotted parameter and its values: 1,2,4 or 2..8 or 0.1..0.5:0.1 (repeatable: full grid).",
 )
 @experiment_options
+@resume_option
 @plots_option
 @friendly
 def sweep_command(
@@ -46,17 +47,29 @@ def sweep_command(
     quiet: bool,
     seed: int | None,
     horizon_days: float | None,
+    backend: str,
+    scheduler: str | None,
+    resume: bool,
     plots: Path | None,
 ) -> None:
     """Run SCENARIO at every point of a grid of parameter values."""
     loaded = load_scenario(scenario)
     vary = dict(parse_vary(v) for v in varies)
-    names = ["sweep.csv", "sweep.json", "replications.csv", "figures.json"]
-    if out is not None:
-        check_free(out, names, force)
+    runs = prepare_out(
+        out, ["sweep.csv", "sweep.json", "replications.csv", "figures.json"], resume, force
+    )
     with progress_bar("sweep", quiet) as progress:
         result = sweep(
-            loaded, vary, replications, seed, jobs, horizon_days=horizon_days, progress=progress
+            loaded,
+            vary,
+            replications,
+            seed,
+            jobs,
+            horizon_days=horizon_days,
+            progress=progress,
+            backend=backend,
+            scheduler=scheduler,
+            checkpoints=runs,
         )
     if out is not None:
         write_text(out / "sweep.csv", rows_to_csv(result.summary()))
@@ -137,6 +150,8 @@ def sensitivity_command(
     quiet: bool,
     seed: int | None,
     horizon_days: float | None,
+    backend: str,
+    scheduler: str | None,
     plots: Path | None,
 ) -> None:
     """Vary each numeric touchpoint parameter of SCENARIO one at a time; rank by effect (tornado)."""
@@ -155,6 +170,8 @@ def sensitivity_command(
             parameters=list(parameters) or None,
             horizon_days=horizon_days,
             progress=progress,
+            backend=backend,
+            scheduler=scheduler,
         )
     if out is not None:
         write_text(out / "sensitivity.csv", rows_to_csv(result.summary()))

@@ -11,9 +11,9 @@ from truthsim import __version__
 from truthsim.cli.errors import friendly
 from truthsim.cli.figures import draw_to, plots_option, save_figure_data
 from truthsim.cli.format import money, number, percent, table
-from truthsim.cli.options import experiment_options, progress_bar
+from truthsim.cli.options import experiment_options, prepare_out, progress_bar, resume_option
 from truthsim.experiments import Comparison, Estimate, compare
-from truthsim.io import check_free, records_to_csv, rows_to_csv, to_json, write_text
+from truthsim.io import records_to_csv, rows_to_csv, to_json, write_text
 from truthsim.scenario import Scenario, fingerprint, load_scenario
 from truthsim.scenario.patch import with_horizon
 
@@ -41,6 +41,7 @@ from truthsim.scenario.patch import with_horizon
     help="Upper limit for --precision.",
 )
 @experiment_options
+@resume_option
 @plots_option
 @friendly
 def whatif(
@@ -57,13 +58,14 @@ def whatif(
     quiet: bool,
     seed: int | None,
     horizon_days: float | None,
+    backend: str,
+    scheduler: str | None,
+    resume: bool,
     plots: Path | None,
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
     loaded = load_scenario(scenario)
-    names = [*WHATIF_FILES, "figures.json"]
-    if out is not None:
-        check_free(out, names, force)
+    runs = prepare_out(out, [*WHATIF_FILES, "figures.json"], resume, force)
     with progress_bar("what if", quiet) as progress:
         result = compare(
             loaded,
@@ -76,6 +78,9 @@ def whatif(
             precision=precision,
             max_replications=max_replications,
             progress=progress,
+            backend=backend,
+            scheduler=scheduler,
+            checkpoints=runs,
         )
     if out is not None:
         write_whatif(out, result, as_run(loaded, horizon_days), scenario_meta(scenario))

@@ -11,11 +11,12 @@ import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from truthsim.experiments.backends import Progress
+from truthsim.experiments.backends import Backend, Execution, Progress
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.replication import (
     METRICS,
@@ -193,13 +194,18 @@ def compare(
     precision: float | None = None,
     max_replications: int = 200,
     progress: Progress | None = None,
+    backend: Backend = "local",
+    scheduler: str | None = None,
+    checkpoints: Path | None = None,
 ) -> Comparison:
     """Run the baseline and each improvement on common random numbers and rank them.
 
     ``improvements`` limits the run to those names; ``combinations=2`` adds every pair. With
     ``precision``, replications are added until every improvement's interval of extra customers
-    has a half-width below it (or ``max_replications`` is reached).
+    has a half-width below it (or ``max_replications`` is reached). ``backend``, ``scheduler``
+    and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`.
     """
+    execution = Execution(jobs, backend, scheduler, checkpoints, progress)
     root = scenario.seed if seed is None else seed
     horizon = horizon_days if horizon_days is not None else scenario.horizon_days
     chosen = variants_of(scenario, improvements, combinations)
@@ -213,9 +219,8 @@ def compare(
             everything,
             root,
             range(start, start + batch),
-            jobs,
+            execution,
             horizon_days,
-            progress,
             labels=["baseline", *(name for name, _ in chosen)],
         )
         for k, group in enumerate(new):

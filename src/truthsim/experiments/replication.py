@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from truthsim.engine import simulate
 from truthsim.engine.summary import HEADLINE
-from truthsim.experiments.backends import Progress, run_tasks
+from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
@@ -110,14 +112,14 @@ def run_replications(
     scenarios: Sequence[Scenario],
     seed: int,
     indices: Sequence[int],
-    jobs: int | None,
-    horizon_days: float | None,
-    progress: Progress | None,
+    execution: Execution,
+    horizon_days: float | None = None,
     labels: Sequence[str] | None = None,
 ) -> list[list[RunSummary]]:
     """Every scenario on the same replication seeds (common random numbers), as one batch of tasks.
 
-    ``labels`` name the variants in error messages.
+    ``labels`` name the variants in error messages. Replications already in the execution's
+    checkpoint folder are reused; each new one is saved there as soon as it finishes.
     """
     if horizon_days is not None:  # checked here, once, rather than in every worker
         scenarios = [with_horizon(s, horizon_days) for s in scenarios]
@@ -125,9 +127,27 @@ def run_replications(
     tasks = [
         Task(s, seed, i, label) for s, label in zip(scenarios, labels, strict=True) for i in indices
     ]
-    flat = run_tasks(run_task, tasks, jobs=jobs, progress=progress)
+    store = Checkpoints(execution.checkpoints) if execution.checkpoints is not None else None
+    flat: list[RunSummary | None] = [store.load(t) if store else None for t in tasks]
+    missing = [i for i, r in enumerate(flat) if r is None]
+
+    def keep(position: int, summary: RunSummary) -> None:
+        if store is not None:
+            store.save(tasks[missing[position]], summary)
+
+    fresh = run_tasks(
+        run_task,
+        [tasks[i] for i in missing],
+        jobs=execution.jobs,
+        progress=execution.progress,
+        backend=execution.backend,
+        scheduler=execution.scheduler,
+        on_result=keep,
+    )
+    for i, summary in zip(missing, fresh, strict=True):
+        flat[i] = summary
     n = len(indices)
-    return [flat[k * n : (k + 1) * n] for k in range(len(scenarios))]
+    return [flat[k * n : (k + 1) * n] for k in range(len(scenarios))]  # type: ignore[misc]
 
 
 def replicate(
@@ -141,13 +161,19 @@ def replicate(
     metric: str = "active_at_horizon",
     max_replications: int = 200,
     progress: Progress | None = None,
+    backend: Backend = "local",
+    scheduler: str | None = None,
+    checkpoints: Path | None = None,
 ) -> ReplicationResult:
     """Run ``scenario`` ``replications`` times on streams spawned from ``seed``.
 
     With ``precision``, keep adding batches of replications until the 95% interval of
     ``metric`` has a half-width below ``precision`` (or ``max_replications`` is reached).
-    ``jobs`` worker processes (None: all cores); the result is identical for any ``jobs``.
+    ``jobs`` worker processes (None: all cores), or ``backend="dask"`` with an optional
+    ``scheduler`` address; the result is identical for any of them. ``checkpoints`` keeps each
+    finished replication in that folder so an interrupted run can resume.
     """
+    execution = Execution(jobs, backend, scheduler, checkpoints, progress)
     if metric not in METRICS:
         raise ExperimentError(f"unknown metric '{metric}'; choose one of {', '.join(METRICS)}")
     root = scenario.seed if seed is None else seed
@@ -155,7 +181,7 @@ def replicate(
     batch = replications
     while True:
         indices = range(len(runs), len(runs) + batch)
-        runs += run_replications([scenario], root, indices, jobs, horizon_days, progress)[0]
+        runs += run_replications([scenario], root, indices, execution, horizon_days)[0]
         result = ReplicationResult(scenario.name, root, runs)
         if precision is None or len(runs) >= max_replications:
             return result

@@ -11,11 +11,12 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from truthsim.experiments.backends import Progress
+from truthsim.experiments.backends import Backend, Execution, Progress
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.replication import METRICS, RunSummary, run_replications
 from truthsim.experiments.stats import Estimate, estimate
@@ -129,15 +130,22 @@ def sweep(
     *,
     horizon_days: float | None = None,
     progress: Progress | None = None,
+    backend: Backend = "local",
+    scheduler: str | None = None,
+    checkpoints: Path | None = None,
 ) -> SweepResult:
-    """Run every combination of the ``vary`` values (a full grid), on common random numbers."""
+    """Run every combination of the ``vary`` values (a full grid), on common random numbers.
+
+    ``backend``, ``scheduler`` and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`.
+    """
+    execution = Execution(jobs, backend, scheduler, checkpoints, progress)
     if not vary:
         raise ExperimentError("a sweep needs at least one parameter to vary")
     parameters = list(vary)
     points = list(itertools.product(*(vary[p] for p in parameters)))
     scenarios = [_variant(scenario, dict(zip(parameters, point, strict=True))) for point in points]
     root = scenario.seed if seed is None else seed
-    runs = run_replications(scenarios, root, range(replications), jobs, horizon_days, progress)
+    runs = run_replications(scenarios, root, range(replications), execution, horizon_days)
     return SweepResult(scenario.name, root, parameters, points, runs)
 
 
@@ -246,6 +254,8 @@ def sensitivity(
     parameters: Sequence[str] | None = None,
     horizon_days: float | None = None,
     progress: Progress | None = None,
+    backend: Backend = "local",
+    scheduler: str | None = None,
 ) -> SensitivityResult:
     """Vary each numeric touchpoint parameter by -/+ ``fraction`` and measure ``metric``.
 
@@ -281,7 +291,8 @@ def sensitivity(
             skipped[path] = str(error)
     root = scenario.seed if seed is None else seed
     everything = [scenario] + [s for v in variants for s in v[3:]]
-    runs = run_replications(everything, root, range(replications), jobs, horizon_days, progress)
+    execution = Execution(jobs, backend, scheduler, None, progress)
+    runs = run_replications(everything, root, range(replications), execution, horizon_days)
     base_values = np.array([r.headline[metric] for r in runs[0]], dtype=float)
 
     def effect(group: list[RunSummary]) -> Estimate:

@@ -1,0 +1,60 @@
+"""Finished replications kept on disk, so an interrupted experiment resumes where it stopped.
+
+Each replication is saved, atomically, under a key made of the exact scenario variant, the root
+seed and the replication index. A resumed run reloads what matches and computes the rest; a
+changed scenario or seed matches nothing and is computed afresh.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from truthsim.io import to_json, write_text
+
+
+class Checkpoints:
+    """A folder of finished replications (``<key>.json``)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._fingerprints: dict[int, str] = {}
+
+    def key(self, task: Any) -> str:
+        scenario = task.scenario
+        fingerprint = self._fingerprints.get(id(scenario))
+        if fingerprint is None:
+            text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+            fingerprint = self._fingerprints[id(scenario)] = hashlib.sha256(
+                text.encode()
+            ).hexdigest()
+        return hashlib.sha256(f"{fingerprint}:{task.root}:{task.index}".encode()).hexdigest()[:32]
+
+    def load(self, task: Any) -> Any | None:
+        from truthsim.experiments.replication import RunSummary
+
+        path = self.folder / f"{self.key(task)}.json"
+        if not path.exists():
+            return None
+        try:
+            data = json.loads(path.read_text())
+        except (OSError, json.JSONDecodeError):
+            return None  # a damaged file is simply computed again
+        headline = {k: math.nan if v is None else float(v) for k, v in data["headline"].items()}
+        return RunSummary(headline, data["touchpoints"], np.array(data["active"], dtype=np.int32))
+
+    def save(self, task: Any, summary: Any) -> None:
+        data = {
+            "headline": summary.headline,
+            "touchpoints": summary.touchpoints,
+            "active": np.asarray(summary.active).tolist(),
+        }
+        write_text(self.folder / f"{self.key(task)}.json", to_json(data))
+
+    def count(self) -> int:
+        return len(list(self.folder.glob("*.json"))) if self.folder.exists() else 0
