@@ -1,0 +1,209 @@
+"""Resumable runs and the Dask backend: interrupted or on a cluster, the same results."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from tests.test_experiments import shop
+from truthsim.cli import main
+from truthsim.experiments import ExperimentError, compare
+
+
+@pytest.fixture(scope="module")
+def shop_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("scale") / "shop.yaml"
+    path.write_text(yaml.safe_dump(shop().model_dump(mode="json")))
+    return path
+
+
+def whatif(shop_file: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "truthsim.cli",
+        "whatif",
+        str(shop_file),
+        "-r",
+        "4",
+        "--jobs",
+        "1",
+        "--seed",
+        "8",
+        "--out",
+        str(out),
+        "-q",
+        *extra,
+    ]
+
+
+def test_an_interrupted_run_resumes_to_the_same_result(shop_file: Path, tmp_path: Path) -> None:
+    whole, broken = tmp_path / "whole", tmp_path / "broken"
+    subprocess.run(whatif(shop_file, whole), check=True, capture_output=True, timeout=300)
+
+    process = subprocess.Popen(
+        whatif(shop_file, broken), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    runs = broken / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and (not runs.exists() or len(list(runs.glob("*.json"))) < 3):
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)  # no chance to clean up: like a lost machine
+    process.wait()
+    kept = len(list(runs.glob("*.json")))
+    assert 3 <= kept < 16, f"killed mid-run with {kept} of 16 replications kept"
+    assert not (broken / "whatif.json").exists()
+    assert not list(runs.glob("*.tmp")), "only whole files: written to a temp file, then renamed"
+
+    refused = subprocess.run(whatif(shop_file, broken), capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 2 and "--resume" in refused.stderr
+
+    subprocess.run(
+        whatif(shop_file, broken, "--resume"), check=True, capture_output=True, timeout=300
+    )
+    for name in ("whatif.json", "whatif.csv", "replications.csv", "figures.json"):
+        assert (broken / name).read_bytes() == (whole / name).read_bytes(), name
+
+
+def test_force_starts_over(shop_file: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    args = [
+        "whatif",
+        str(shop_file),
+        "-r",
+        "2",
+        "--jobs",
+        "1",
+        "--only",
+        "friendlier_kiosk",
+        "--out",
+        str(out),
+    ]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    stale = out / "runs" / "stale.json"
+    stale.write_text("{}")
+    assert CliRunner().invoke(main, [*args, "--force"]).exit_code == 0
+    assert not stale.exists(), "--force discards the kept replications"
+    resume_without_out = CliRunner().invoke(main, ["whatif", str(shop_file), "--resume"])
+    assert resume_without_out.exit_code == 2 and "--out" in resume_without_out.output
+
+
+def test_dask_backend_needs_a_reachable_scheduler() -> None:
+    pytest.importorskip("dask.distributed")
+    with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler"):
+        compare(
+            shop(),
+            ["friendlier_kiosk"],
+            replications=2,
+            jobs=1,
+            backend="dask",
+            scheduler="tcp://127.0.0.1:9",
+        )
+    with pytest.raises(ExperimentError, match="dask backend"):
+        compare(
+            shop(),
+            ["friendlier_kiosk"],
+            replications=2,
+            jobs=1,
+            backend="local",
+            scheduler="tcp://x:1",
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_dask_cluster_survives_a_dead_worker_with_identical_results(tmp_path: Path) -> None:
+    """A scheduler and two workers on loopback; one worker is killed mid-run."""
+    pytest.importorskip("dask.distributed")
+    port = _free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "DASK_DISTRIBUTED__WORKER__DAEMON": "False"}
+    log = (tmp_path / "cluster.log").open("w")
+    scheduler = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--no-dashboard",
+        ],
+        stdout=log,
+        stderr=log,
+        env=env,
+    )
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "distributed.cli.dask_worker",
+                address,
+                "--nthreads",
+                "1",
+                "--nworkers",
+                "1",
+                "--no-nanny",
+                "--no-dashboard",
+                "--host",
+                "127.0.0.1",
+            ],
+            stdout=log,
+            stderr=log,
+            env=env,
+        )
+        for _ in range(2)
+    ]
+    try:
+        from dask.distributed import Client
+
+        with Client(address, timeout=60) as client:
+            client.wait_for_workers(2, timeout=60)
+        killed: list[int] = []
+
+        def kill_one(done: int, total: int) -> None:
+            if done == 2 and not killed:
+                workers[0].send_signal(signal.SIGKILL)
+                killed.append(workers[0].pid)
+
+        scenario = shop()
+        on_cluster = compare(
+            scenario,
+            replications=6,
+            seed=3,
+            jobs=2,
+            backend="dask",
+            scheduler=address,
+            progress=kill_one,
+        )
+        assert killed, "a worker was killed while replications were still running"
+        local = compare(scenario, replications=6, seed=3, jobs=2)
+        assert on_cluster.to_dict() == local.to_dict()
+        assert on_cluster.to_records().tobytes() == local.to_records().tobytes()
+    finally:
+        for process in [*workers, scheduler]:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_dask_local_cluster_matches_the_pool() -> None:
+    pytest.importorskip("dask.distributed")
+    on_dask = compare(shop(), ["three_more_staff"], replications=2, seed=5, jobs=2, backend="dask")
+    local = compare(shop(), ["three_more_staff"], replications=2, seed=5, jobs=1)
+    assert on_dask.to_dict() == local.to_dict()
