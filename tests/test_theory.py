@@ -98,8 +98,13 @@ def test_journeys_per_customer_are_geometric() -> None:
 
 def test_outcome_mix_without_waiting_matches_base_probabilities() -> None:
     scenario = make_scenario({"kiosk": station(servers=None)}, per_day=2000.0, horizon_days=5.0)
-    moments = simulate(scenario, seed=5).moments
+    result = simulate(scenario, seed=5)
+    moments = result.moments
     n = len(moments)
+    kiosk = result.touchpoints[0]  # Little's law for self-service: L = lambda x mean service time
+    assert kiosk["mean_in_service"] == pytest.approx(
+        kiosk["arrivals_per_hour"] / 60 * kiosk["mean_service"], rel=0.02
+    )
     for outcome, p in enumerate((0.1, 0.6, 0.3)):
         share = np.mean(moments["outcome"] == outcome)
         assert abs(share - p) < Z * math.sqrt(p * (1 - p) / n)

@@ -79,4 +79,9 @@ class MomentModel:
             if u_recovery < self.recovery_rate:
                 return self.recovered.draw(u_outcome, wait, tolerance_factor), True, True
             return MISERY, True, False
-        return self.clean.draw(u_outcome, wait, tolerance_factor), False, False
+        clean = self.clean
+        if wait <= clean.tolerance * tolerance_factor:  # the common case, without a call
+            if u_outcome < clean.low:
+                return MISERY, False, False
+            return (MEDIOCRITY if u_outcome < clean.high else MAGIC), False, False
+        return clean.draw(u_outcome, wait, tolerance_factor), False, False

@@ -8,7 +8,7 @@ from truthsim.engine.model import Simulation
 from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.streams import root_from_seed
-from truthsim.engine.summary import daily_series, headline, touchpoint_table
+from truthsim.engine.summary import busy_area, daily_series, headline, touchpoint_table
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.patch import with_horizon
 
@@ -38,6 +38,11 @@ def simulate(
     deterred = np.frombuffer(sim.deterred, dtype=np.float64) if len(sim.deterred) else np.zeros(0)
     returns = np.frombuffer(sim.returns, dtype=np.float64) if len(sim.returns) else np.zeros(0)
     queues = np.array([(s.area_waiting, s.area_busy) for s in sim.stations], dtype=QUEUE)
+    for i, station in enumerate(sim.stations):
+        if station.resource is None:  # self-service is not tracked live: integrate the records
+            queues["area_busy"][i] = busy_area(
+                moments[moments["touchpoint"] == i], plan.warmup, plan.horizon
+            )
     names = [tp.name for tp in plan.touchpoints]
     return SimulationResult(
         scenario_name=scenario.name,

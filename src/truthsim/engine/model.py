@@ -169,6 +169,8 @@ class Simulation:
         while True:
             u: list[float] = []
             returning = yield from self._journey(customer, number, u)
+            if returning is None:
+                return  # still a customer at the horizon, mid-journey
             if not returning:
                 customer.churn_time = env.now
                 return
@@ -193,8 +195,8 @@ class Simulation:
 
     def _journey(
         self, customer: Customer, number: int, u: list[float]
-    ) -> Generator[simpy.Event, Any, bool]:
-        """One journey's moments; returns whether the customer will come back."""
+    ) -> Generator[simpy.Event, Any, bool | None]:
+        """One journey's moments; whether the customer will come back (None: past the horizon)."""
         plan, env, stations = self.plan, self.env, self.stations
         touchpoints = plan.touchpoints
         u.extend(self.streams.journey(customer.key, number))
@@ -219,6 +221,8 @@ class Simulation:
         completed = True
         start = env.now
 
+        horizon = plan.horizon
+        lag = 0.0  # time spent since env.now in delays and self-service, not yet yielded
         for step in plan.steps:
             if step.cumulative is not None:
                 x = u[step.draw_slot]
@@ -233,23 +237,26 @@ class Simulation:
             else:
                 position = 0
             if step.delay is not None:
-                delay = step.delay(u[step.delay_slot])
-                if delay > 0.0:
-                    yield env.timeout(delay)
+                lag += step.delay(u[step.delay_slot])
             index = step.targets[position]
             tp = touchpoints[index]
             first = step.first_slots[position]
             station = stations[index]
             service = tp.service(u[first])
-            arrival = env.now
             wait = 0.0
             abandoned = False
             resource = station.resource
             if resource is None:
-                station.change(arrival, 0, 1)
-                yield env.timeout(service)
-                station.change(env.now, 0, -1)
+                # self-service: no queue, so no event is needed; the time joins the lag
+                arrival = env.now + lag
+                lag += service
+                if arrival + service > horizon:
+                    return None  # the journey runs past the horizon: censored, not decided
             else:
+                if lag > 0.0:
+                    yield env.timeout(lag)
+                    lag = 0.0
+                arrival = env.now
                 request = resource.request()
                 if request.triggered:
                     station.change(arrival, 0, 1)
@@ -304,6 +311,8 @@ class Simulation:
                 completed = False
                 break
 
+        if lag > 0.0:
+            yield env.timeout(lag)
         remembered = plan.remember(impacts)
         customer.experience += remembered
         probability = sigmoid(segment.baseline + customer.experience)

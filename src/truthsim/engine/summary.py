@@ -137,5 +137,12 @@ def daily_series(
     return out
 
 
+def busy_area(moments: np.ndarray, start: float, end: float) -> float:
+    """Customer-minutes in service within [start, end]: the area under the in-service curve."""
+    begin = np.maximum(moments["arrival"], start)
+    finish = np.minimum(moments["arrival"] + moments["service"], end)
+    return float(np.clip(finish - begin, 0.0, None).sum())
+
+
 def _share(mask: np.ndarray, n: int) -> float:
     return float(np.count_nonzero(mask) / n) if n else math.nan
