@@ -97,8 +97,9 @@ def test_force_starts_over(shop_file: Path, tmp_path: Path) -> None:
     assert resume_without_out.exit_code == 2 and "--out" in resume_without_out.output
 
 
-def test_dask_backend_needs_a_reachable_scheduler() -> None:
+def test_dask_backend_needs_a_reachable_scheduler(monkeypatch) -> None:
     pytest.importorskip("dask.distributed")
+    monkeypatch.setattr("truthsim.experiments.backends.CONNECT_TIMEOUT", 2)
     with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler"):
         compare(
             shop(),

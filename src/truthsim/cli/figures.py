@@ -30,6 +30,15 @@ def save_figure_data(result: Any, out: Path | None) -> dict[str, Any]:
     return data
 
 
+def figures_for(result: Any, out: Path | None, plots: Path | None) -> None:
+    """Save the figure data with ``--out`` and draw the figures with ``--plots``."""
+    if out is None and plots is None:
+        return
+    data = save_figure_data(result, out)
+    if plots is not None:
+        draw_to(data, plots)
+
+
 def draw_to(data: dict[str, Any], directory: Path) -> list[Path]:
     from truthsim.plots import draw, save_figures
 

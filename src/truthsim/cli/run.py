@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import draw_to, plots_option, save_figure_data
+from truthsim.cli.figures import figures_for, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
 from truthsim.cli.options import run_options
 from truthsim.engine import SimulationResult, simulate
@@ -50,10 +50,7 @@ def run(
         written = save_result(result, out, records=records, force=force)
         if not as_json:
             click.echo(f"wrote {len(written)} files to {out}", err=True)
-    if out is not None or plots is not None:
-        data = save_figure_data(result, out)
-        if plots is not None:
-            draw_to(data, plots)
+    figures_for(result, out, plots)
     if as_json:
         click.echo(to_json(result.to_dict()), nl=False)
     else:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import draw_to, plots_option, save_figure_data
+from truthsim.cli.figures import figures_for, plots_option
 from truthsim.cli.format import number, percent, table
 from truthsim.cli.options import experiment_options, prepare_out, progress_bar, resume_option
 from truthsim.experiments import (
@@ -75,10 +75,7 @@ def sweep_command(
         write_text(out / "sweep.csv", rows_to_csv(result.summary()))
         write_text(out / "sweep.json", to_json(result.to_dict()))
         write_text(out / "replications.csv", records_to_csv(result.to_records()))
-    if out is not None or plots is not None:
-        data = save_figure_data(result, out)
-        if plots is not None:
-            draw_to(data, plots)
+    figures_for(result, out, plots)
     click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(render_sweep(result))
 
 
@@ -176,10 +173,7 @@ def sensitivity_command(
     if out is not None:
         write_text(out / "sensitivity.csv", rows_to_csv(result.summary()))
         write_text(out / "sensitivity.json", to_json(result.to_dict()))
-    if out is not None or plots is not None:
-        data = save_figure_data(result, out)
-        if plots is not None:
-            draw_to(data, plots)
+    figures_for(result, out, plots)
     click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(
         render_sensitivity(result)
     )

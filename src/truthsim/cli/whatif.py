@@ -9,7 +9,7 @@ import click
 
 from truthsim import __version__
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import draw_to, plots_option, save_figure_data
+from truthsim.cli.figures import figures_for, plots_option
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import experiment_options, prepare_out, progress_bar, resume_option
 from truthsim.experiments import Comparison, Estimate, compare
@@ -84,10 +84,7 @@ def whatif(
         )
     if out is not None:
         write_whatif(out, result, as_run(loaded, horizon_days), scenario_meta(scenario))
-    if out is not None or plots is not None:
-        data = save_figure_data(result, out)
-        if plots is not None:
-            draw_to(data, plots)
+    figures_for(result, out, plots)
     click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(render(result))
 
 

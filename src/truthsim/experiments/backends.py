@@ -21,6 +21,8 @@ R = TypeVar("R")
 Progress = Callable[[int, int], None]
 Backend = Literal["local", "dask"]
 BACKENDS: tuple[str, ...] = ("local", "dask")
+#: seconds to wait for a Dask scheduler to answer
+CONNECT_TIMEOUT = 20
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def _run_on_dask(
             )
             client = Client(cluster)
         else:
-            client = Client(scheduler, timeout=30)
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except OSError as error:
         raise ExperimentError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
     try:

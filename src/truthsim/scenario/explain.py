@@ -34,7 +34,8 @@ def explain(error: Any) -> Problem:
     return Problem(place, f"{message}{shown}{about}")
 
 
-def _field_at(place: Place) -> FieldInfo | None:
+def _walk(place: Place) -> tuple[Any, FieldInfo | None] | None:
+    """Follow ``place`` through the schema's types: (annotation there, its field), or None."""
     owner: Any = Scenario
     info: FieldInfo | None = None
     for part in place:
@@ -50,21 +51,24 @@ def _field_at(place: Place) -> FieldInfo | None:
             owner, info = get_args(owner)[0], None
         else:
             return None
-    return info
+    return owner, info
+
+
+def _field_at(place: Place) -> FieldInfo | None:
+    found = _walk(place)
+    return found[1] if found else None
+
+
+def model_at(place: Place) -> type[BaseModel] | None:
+    """The scenario model class found at ``place`` (e.g. ``Outcomes`` at a touchpoint's outcomes)."""
+    found = _walk(place)
+    owner = _container(found[0]) if found else None
+    return owner if isinstance(owner, type) and issubclass(owner, BaseModel) else None
 
 
 def _allowed_keys(place: Place) -> list[str]:
-    owner: Any = Scenario
-    for part in place:
-        owner = _container(owner)
-        if isinstance(owner, type) and issubclass(owner, BaseModel):
-            owner = owner.model_fields[str(part)].annotation
-        elif get_origin(owner) in (dict, list):
-            owner = get_args(owner)[-1] if get_origin(owner) is dict else get_args(owner)[0]
-    owner = _container(owner)
-    if isinstance(owner, type) and issubclass(owner, BaseModel):
-        return list(owner.model_fields)
-    return []
+    model = model_at(place)
+    return list(model.model_fields) if model else []
 
 
 def _container(annotation: Any) -> Any:
@@ -77,23 +81,3 @@ def _container(annotation: Any) -> Any:
             ):
                 return arg
     return annotation
-
-
-def model_at(place: Place) -> type[BaseModel] | None:
-    """The scenario model class found at ``place`` (e.g. ``Outcomes`` at a touchpoint's outcomes)."""
-    owner: Any = Scenario
-    for part in place:
-        owner = _container(owner)
-        if isinstance(owner, type) and issubclass(owner, BaseModel):
-            info = owner.model_fields.get(str(part))
-            if info is None:
-                return None
-            owner = info.annotation
-        elif get_origin(owner) is dict:
-            owner = get_args(owner)[1]
-        elif get_origin(owner) is list:
-            owner = get_args(owner)[0]
-        else:
-            return None
-    owner = _container(owner)
-    return owner if isinstance(owner, type) and issubclass(owner, BaseModel) else None
