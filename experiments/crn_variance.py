@@ -16,6 +16,7 @@ import argparse
 import numpy as np
 
 import truthsim
+from truthsim.experiments.backends import Execution
 from truthsim.experiments.replication import run_replications
 
 OFFSET = 1_000_003  # seeds for the independent runs: far away from the shared ones
@@ -35,11 +36,12 @@ def main() -> None:
     base = truthsim.load_scenario(args.scenario)
     better = truthsim.apply_improvement(base, args.improvement)
     reps = range(args.replications)
+    execution = Execution(jobs=args.jobs)
     baseline, shared = run_replications(
-        [base, better], args.seed, reps, args.jobs, args.horizon_days, None
+        [base, better], args.seed, reps, execution, args.horizon_days
     )
     (independent,) = run_replications(
-        [better], args.seed + OFFSET, reps, args.jobs, args.horizon_days, None
+        [better], args.seed + OFFSET, reps, execution, args.horizon_days
     )
 
     def values(runs):
