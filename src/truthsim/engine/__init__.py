@@ -39,7 +39,7 @@ def simulate(
     returns = np.frombuffer(sim.returns, dtype=np.float64) if len(sim.returns) else np.zeros(0)
     queues = np.array([(s.area_waiting, s.area_busy) for s in sim.stations], dtype=QUEUE)
     for i, station in enumerate(sim.stations):
-        if station.resource is None:  # self-service is not tracked live: integrate the records
+        if station.unlimited:  # self-service is not tracked live: integrate the records
             queues["area_busy"][i] = busy_area(
                 moments[moments["touchpoint"] == i], plan.warmup, plan.horizon
             )

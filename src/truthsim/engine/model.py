@@ -1,8 +1,8 @@
 """One replication of a scenario on SimPy: customers arrive, live their journeys, and come back or not.
 
 Each customer is one SimPy process that runs journey after journey. A journey visits the
-touchpoints in order; at a staffed touchpoint the customer queues for a server (a SimPy
-resource) and abandons if patience runs out. Every visit is a moment of truth whose outcome
+touchpoints in order; at a staffed touchpoint the customer queues first-come-first-served for a
+server (see ``station``) and abandons if patience runs out; self-service takes time but no queue. Every visit is a moment of truth whose outcome
 shifts the customer's return propensity through the scenario's memory model. All randomness
 comes from keyed streams (see ``streams``), one vectorised batch per journey.
 """
@@ -245,8 +245,7 @@ class Simulation:
             service = tp.service(u[first])
             wait = 0.0
             abandoned = False
-            resource = station.resource
-            if resource is None:
+            if station.servers is None:
                 # self-service: no queue, so no event is needed; the time joins the lag
                 arrival = env.now + lag
                 lag += service
@@ -257,27 +256,27 @@ class Simulation:
                     yield env.timeout(lag)
                     lag = 0.0
                 arrival = env.now
-                request = resource.request()
-                if request.triggered:
+                if station.seize():
                     station.change(arrival, 0, 1)
                 else:
                     station.change(arrival, 1, 0)
+                    turn = station.join_queue()
                     if tp.patience is not None:
                         limit = tp.patience(u[first + PATIENCE]) * tolerance
-                        yield request | env.timeout(limit)
-                        abandoned = not request.triggered
+                        yield turn | env.timeout(limit)
+                        abandoned = not turn.triggered
                     else:
-                        yield request
+                        yield turn
                     wait = env.now - arrival
                     if abandoned:
-                        request.cancel()
+                        station.leave_queue(turn)
                         station.change(env.now, -1, 0)
                     else:
                         station.change(env.now, -1, 1)
                 if not abandoned:
                     yield env.timeout(service)
                     station.change(env.now, 0, -1)
-                    resource.release(request)
+                    station.release()
 
             if abandoned:
                 outcome, failed, recovered, service = MISERY, False, False, 0.0
