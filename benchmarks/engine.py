@@ -22,7 +22,9 @@ import simpy
 
 import truthsim
 from truthsim.engine import simulate
+from truthsim.engine.model import Simulation
 from truthsim.engine.plan import Plan
+from truthsim.engine.streams import root_from_seed
 from truthsim.scenario import Scenario, apply_changes
 
 
@@ -85,8 +87,16 @@ def measure(scenario: Scenario, horizon: float, repeats: int) -> dict[str, float
         bare_times.append(time.perf_counter() - t0)
     journeys, moments = len(result.journeys), len(result.moments)
     tracemalloc.start()
+    sim = Simulation(Plan(sized), root_from_seed(0)).run()
+    held, _ = (
+        tracemalloc.get_traced_memory()
+    )  # everything the run holds: records, customers, queues
+    held_moments = len(sim.moments)
+    del sim
+    tracemalloc.stop()
+    tracemalloc.start()
     simulate(sized, seed=0)
-    _, peak = tracemalloc.get_traced_memory()
+    _, peak = tracemalloc.get_traced_memory()  # including the summaries at the end
     tracemalloc.stop()
     full, bare = min(full_times), min(bare_times)
     record_bytes = sum(a.nbytes for a in result.records().values())
@@ -102,6 +112,8 @@ def measure(scenario: Scenario, horizon: float, repeats: int) -> dict[str, float
         "experience_layer_ratio": full / bare,
         "peak_bytes": peak,
         "peak_bytes_per_journey": peak / journeys,
+        "held_bytes_per_moment": held / held_moments,
+        "peak_bytes_per_moment": peak / moments,
         "record_bytes_per_moment": record_bytes / moments,
     }
 
@@ -118,13 +130,14 @@ def main() -> None:
     rows = [measure(scenario, h, args.repeats) for h in args.horizons]
     print(
         f"{'days':>5} {'journeys':>9} {'journeys/s':>11} {'full s':>7} {'bare s':>7} "
-        f"{'ratio':>6} {'peak B/journey':>15} {'record B/moment':>16}"
+        f"{'ratio':>6} {'peak B/journey':>15} {'held B/moment':>14} {'record B/moment':>16}"
     )
     for r in rows:
         print(
             f"{r['horizon_days']:>5.0f} {r['journeys']:>9,} {r['journeys_per_second']:>11,.0f} "
             f"{r['full_seconds']:>7.2f} {r['bare_seconds']:>7.2f} {r['experience_layer_ratio']:>6.2f} "
-            f"{r['peak_bytes_per_journey']:>15,.0f} {r['record_bytes_per_moment']:>16.1f}"
+            f"{r['peak_bytes_per_journey']:>15,.0f} {r['held_bytes_per_moment']:>14,.0f} "
+            f"{r['record_bytes_per_moment']:>16.1f}"
         )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     meta = {

@@ -140,6 +140,7 @@ class Simulation:
                 if self.pending_deterred > 0:
                     self.pending_deterred -= 1
                     self.deterred.append(t)
+                    streams.forget(k, 0)
                     continue
                 self._acquire(k, referred=False)
 
@@ -189,6 +190,7 @@ class Simulation:
                 customer.experience, (start - now) / MINUTES_PER_DAY, plan.half_life_days
             )
             self.streams.expect(customer.key, number + 1)
+            u.clear()  # a waiting customer holds no random numbers
             yield env.timeout(start - now)
             self.returns.append(env.now)
             number += 1

@@ -78,15 +78,15 @@ class Columns:
         return len(self.columns[0])
 
     def to_numpy(self) -> np.ndarray:
+        """The rows as a structured array; each column is emptied once copied, to keep the peak low."""
         out = np.empty(len(self), dtype=self.dtype)
-        for name, column in zip(self.dtype.names, self.columns, strict=True):
-            out[name] = (
-                np.frombuffer(column, dtype=_numpy_code(column.typecode)) if len(column) else []
-            )
+        for i, name in enumerate(self.dtype.names):
+            column = self.columns[i]
+            if len(column):
+                out[name] = np.frombuffer(column, dtype=_numpy_code(column.typecode))
+            self.columns[i] = array(column.typecode)
+        self.appenders = [column.append for column in self.columns]
         return out
-
-    def nbytes(self) -> int:
-        return sum(column.itemsize * len(column) for column in self.columns)
 
 
 def _typecode(field: np.dtype) -> str:

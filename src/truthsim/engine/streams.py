@@ -8,6 +8,7 @@ SplitMix64's finaliser; a whole journey's uniforms come from one vectorised nump
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 
 import numpy as np
@@ -87,6 +88,12 @@ class Streams:
         """Announce a journey that will probably start, so its numbers come in the next batch."""
         self._pending.append((customer, journey))
 
+    def forget(self, customer: int, journey: int) -> None:
+        """Drop an announced journey that will not happen (a prospect deterred by word of mouth)."""
+        if self._ready.pop((customer, journey), None) is None:
+            with contextlib.suppress(ValueError):
+                self._pending.remove((customer, journey))
+
     def journey(self, customer: int, journey: int) -> list[float]:
         """All uniforms one journey may need, indexed by slot: ``units(key(root, c, j), slots)``."""
         row = self._ready.pop((customer, journey), None)
@@ -104,7 +111,8 @@ class Streams:
         bases = _mix_array(_mix_array(self._root_mixed ^ customers) ^ journeys)
         x = _mix_array(bases[:, None] ^ self.slots[None, :])
         table = (x >> _S11).astype(np.float64) * _UNIT + _HALF
-        self._ready.update(zip(pending, table, strict=True))
+        # each row its own small array: a kept row must not keep its whole batch alive
+        self._ready.update(zip(pending, (row.copy() for row in table), strict=True))
         pending.clear()
 
     def draw(self, *parts: int) -> float:
