@@ -208,3 +208,24 @@ def test_dask_local_cluster_matches_the_pool() -> None:
     on_dask = compare(shop(), ["three_more_staff"], replications=2, seed=5, jobs=2, backend="dask")
     local = compare(shop(), ["three_more_staff"], replications=2, seed=5, jobs=1)
     assert on_dask.to_dict() == local.to_dict()
+
+
+def test_without_dask_the_message_says_how_to_install_it(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    with pytest.raises(ExperimentError, match=r"pip install 'truthsim\[dask\]'"):
+        compare(shop(), ["friendlier_kiosk"], replications=2, jobs=1, backend="dask")
+
+
+def test_a_failing_replication_says_which_and_why(monkeypatch) -> None:
+    from truthsim.experiments import replication
+
+    def broken(scenario, seed):
+        raise ZeroDivisionError("the dice fell off the table")
+
+    monkeypatch.setattr(replication, "simulate", broken)
+    with pytest.raises(
+        replication.ReplicationFailed,
+        match=r"\(baseline\), replication 0 of seed 7 failed: "
+        r"ZeroDivisionError: the dice fell off the table",
+    ):
+        compare(shop(), ["friendlier_kiosk"], replications=2, seed=7, jobs=1)
