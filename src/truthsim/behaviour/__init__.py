@@ -5,7 +5,6 @@ from truthsim.behaviour.outcome import (
     MAGIC,
     MEDIOCRITY,
     MISERY,
-    OUTCOME_NAMES,
     MomentModel,
     OutcomeModel,
 )
@@ -15,7 +14,6 @@ __all__ = [
     "MAGIC",
     "MEDIOCRITY",
     "MISERY",
-    "OUTCOME_NAMES",
     "MomentModel",
     "OutcomeModel",
     "additive",

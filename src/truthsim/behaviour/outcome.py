@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from truthsim.scenario.probability import logit, sigmoid
 
 MISERY, MEDIOCRITY, MAGIC = 0, 1, 2
-OUTCOME_NAMES = ("misery", "mediocrity", "magic")
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ import simpy
 
 from truthsim.behaviour.memory import fade
 from truthsim.behaviour.outcome import MAGIC, MISERY
-from truthsim.behaviour.word_of_mouth import poisson_quantile
+from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, Plan, SegmentPlan
 from truthsim.engine.records import CUSTOMER, JOURNEY, MOMENT, Columns
 from truthsim.engine.station import Station
@@ -340,9 +340,10 @@ class Simulation:
             append(value)
 
         if plan.word_of_mouth is not None:
-            if n_misery:
+            tone = journey_tone(n_misery, n_magic, plan.magic_needed)
+            if tone == MISERABLE:
                 self.pending_deterred += poisson_quantile(plan.deter_mean, u[plan.deterred_slot])
-            elif n_magic >= plan.magic_needed:
+            elif tone == MAGICAL:
                 for k in range(poisson_quantile(plan.refer_mean, u[plan.referred_slot])):
                     referral = key(customer.key, number, _REFERRAL, k)
                     self._refer(referral, plan.referral_delay(self.streams.draw(referral)))  # type: ignore[misc]

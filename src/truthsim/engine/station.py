@@ -22,7 +22,7 @@ class Station:
     """``servers`` servers (None: unlimited) with a FIFO queue and running areas under the curves."""
 
     __slots__ = ("area_busy", "area_waiting", "busy", "env", "free", "last", "queue", "servers",
-                 "since", "waiting")  # fmt: skip
+                 "waiting")  # fmt: skip
 
     def __init__(self, env: simpy.Environment, servers: int | None) -> None:
         self.env = env
@@ -32,7 +32,6 @@ class Station:
         self.waiting = 0
         self.busy = 0
         self.last = 0.0
-        self.since = 0.0
         self.area_waiting = 0.0
         self.area_busy = 0.0
 
@@ -78,4 +77,3 @@ class Station:
         """Forget the areas so far (end of warm-up)."""
         self.change(now, 0, 0)
         self.area_waiting = self.area_busy = 0.0
-        self.since = now
