@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from truthsim.scenario import Scenario
 
@@ -57,6 +59,49 @@ def scenario_data(
 
 def make_scenario(*args: Any, **kwargs: Any) -> Scenario:
     return Scenario.model_validate(scenario_data(*args, **kwargs))
+
+
+SHIFTS = {"misery": -0.25, "mediocrity": 0.0, "magic": 0.05}
+
+
+def shop(**extra):
+    """A congested desk where waiting sours moments and impatient customers leave."""
+    desk = station(
+        servers=2,
+        mean=6.0,
+        patience={"kind": "exponential", "mean": 8.0},
+        wait={"tolerance": 2.0, "doubling": 4.0},
+        shifts=SHIFTS,
+    )
+    kiosk = station(servers=None, shifts=SHIFTS)
+    improvements = {
+        "three_more_staff": {
+            "changes": {"touchpoints.desk.servers": "+3"},
+            "cost": {"per_year": 90000},
+        },
+        "friendlier_kiosk": {
+            "changes": {"touchpoints.kiosk.outcomes.magic": 0.32},
+            "cost": {"one_off": 1000},
+        },
+        "nothing_really": {"changes": {"touchpoints.desk.servers": 2}},
+    }
+    return make_scenario(
+        {"kiosk": kiosk, "desk": desk},
+        per_day=150.0,
+        horizon_days=12.0,
+        baseline_return=0.7,
+        gap_days=3.0,
+        improvements=improvements,
+        **extra,
+    )
+
+
+@pytest.fixture(scope="session")
+def shop_file(tmp_path_factory) -> Path:
+    """The shop scenario written as a YAML file, for command-line tests."""
+    path = tmp_path_factory.mktemp("shop") / "shop.yaml"
+    path.write_text(yaml.safe_dump(shop().model_dump(mode="json")))
+    return path
 
 
 @pytest.fixture(scope="session")

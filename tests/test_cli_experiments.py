@@ -7,22 +7,13 @@ import json
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
-from tests.test_experiments import shop
 from truthsim.cli import main
 
 
-@pytest.fixture(scope="module")
-def shop_file(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("scenarios") / "shop.yaml"
-    path.write_text(yaml.safe_dump(shop().model_dump(mode="json")))
-    return str(path)
-
-
-def test_whatif_prints_a_ranked_table(shop_file: str) -> None:
-    result = CliRunner().invoke(main, ["whatif", shop_file, "-r", "3", "--jobs", "1"])
+def test_whatif_prints_a_ranked_table(shop_file: Path) -> None:
+    result = CliRunner().invoke(main, ["whatif", str(shop_file), "-r", "3", "--jobs", "1"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert any("baseline" in line for line in lines)
@@ -32,13 +23,13 @@ def test_whatif_prints_a_ranked_table(shop_file: str) -> None:
         assert header in result.output
 
 
-def test_whatif_json_is_identical_for_any_number_of_workers(shop_file: str) -> None:
+def test_whatif_json_is_identical_for_any_number_of_workers(shop_file: Path) -> None:
     runner = CliRunner()
     one = runner.invoke(
-        main, ["whatif", shop_file, "-r", "2", "--jobs", "1", "--json", "--seed", "3"]
+        main, ["whatif", str(shop_file), "-r", "2", "--jobs", "1", "--json", "--seed", "3"]
     )
     two = runner.invoke(
-        main, ["whatif", shop_file, "-r", "2", "--jobs", "2", "--json", "--seed", "3"]
+        main, ["whatif", str(shop_file), "-r", "2", "--jobs", "2", "--json", "--seed", "3"]
     )
     assert one.exit_code == 0, one.output
     assert one.stdout_bytes == two.stdout_bytes
@@ -46,11 +37,11 @@ def test_whatif_json_is_identical_for_any_number_of_workers(shop_file: str) -> N
     assert data["replications"] == 2 and data["ranking"][0]["improvement"] == "three_more_staff"
 
 
-def test_whatif_out_and_only(shop_file: str, tmp_path: Path) -> None:
+def test_whatif_out_and_only(shop_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "w"
     args = [
         "whatif",
-        shop_file,
+        str(shop_file),
         "-r",
         "2",
         "--jobs",
@@ -89,20 +80,20 @@ def test_whatif_out_and_only(shop_file: str, tmp_path: Path) -> None:
         (["--precision", "-1"], "--precision"),
     ],
 )
-def test_whatif_bad_flags(shop_file: str, args: list[str], fragment: str) -> None:
-    result = CliRunner().invoke(main, ["whatif", shop_file, *args])
+def test_whatif_bad_flags(shop_file: Path, args: list[str], fragment: str) -> None:
+    result = CliRunner().invoke(main, ["whatif", str(shop_file), *args])
     assert result.exit_code == 2
     assert fragment in result.output
     assert "Traceback" not in result.output
 
 
-def test_sweep_table_and_files(shop_file: str, tmp_path: Path) -> None:
+def test_sweep_table_and_files(shop_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "s"
     result = CliRunner().invoke(
         main,
         [
             "sweep",
-            shop_file,
+            str(shop_file),
             "--vary",
             "touchpoints.desk.servers=1..3",
             "-r",
@@ -128,18 +119,18 @@ def test_sweep_table_and_files(shop_file: str, tmp_path: Path) -> None:
         ("touchpoints.desk.servers=0..2", "makes the scenario invalid"),
     ],
 )
-def test_sweep_bad_vary(shop_file: str, vary: str, fragment: str) -> None:
-    result = CliRunner().invoke(main, ["sweep", shop_file, "--vary", vary, "-r", "2"])
+def test_sweep_bad_vary(shop_file: Path, vary: str, fragment: str) -> None:
+    result = CliRunner().invoke(main, ["sweep", str(shop_file), "--vary", vary, "-r", "2"])
     assert result.exit_code == 2
     assert fragment in result.output
 
 
-def test_sensitivity_table(shop_file: str) -> None:
+def test_sensitivity_table(shop_file: Path) -> None:
     result = CliRunner().invoke(
         main,
         [
             "sensitivity",
-            shop_file,
+            str(shop_file),
             "--parameter",
             "touchpoints.desk.servers",
             "--parameter",

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from tests.conftest import make_scenario, station
+from tests.conftest import make_scenario, shop, station
 from truthsim.experiments import (
     ExperimentError,
     compare,
@@ -19,40 +19,6 @@ from truthsim.experiments import (
     sensitivity,
     sweep,
 )
-
-SHIFTS = {"misery": -0.25, "mediocrity": 0.0, "magic": 0.05}
-
-
-def shop(**extra):
-    """A congested desk where waiting sours moments and impatient customers leave."""
-    desk = station(
-        servers=2,
-        mean=6.0,
-        patience={"kind": "exponential", "mean": 8.0},
-        wait={"tolerance": 2.0, "doubling": 4.0},
-        shifts=SHIFTS,
-    )
-    kiosk = station(servers=None, shifts=SHIFTS)
-    improvements = {
-        "three_more_staff": {
-            "changes": {"touchpoints.desk.servers": "+3"},
-            "cost": {"per_year": 90000},
-        },
-        "friendlier_kiosk": {
-            "changes": {"touchpoints.kiosk.outcomes.magic": 0.32},
-            "cost": {"one_off": 1000},
-        },
-        "nothing_really": {"changes": {"touchpoints.desk.servers": 2}},
-    }
-    return make_scenario(
-        {"kiosk": kiosk, "desk": desk},
-        per_day=150.0,
-        horizon_days=12.0,
-        baseline_return=0.7,
-        gap_days=3.0,
-        improvements=improvements,
-        **extra,
-    )
 
 
 def test_estimate_by_hand() -> None:

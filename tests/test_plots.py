@@ -7,10 +7,9 @@ from pathlib import Path
 
 import matplotlib.pyplot as plt
 import pytest
-import yaml
 from click.testing import CliRunner
 
-from tests.test_experiments import shop
+from tests.conftest import shop
 from truthsim.cli import main
 from truthsim.engine import simulate
 from truthsim.experiments import compare, sensitivity, sweep
@@ -85,9 +84,8 @@ def test_sweep_and_tornado_figures() -> None:
     plt.close("all")
 
 
-def test_cli_plots_and_redraw(tmp_path: Path) -> None:
-    path = tmp_path / "shop.yaml"
-    path.write_text(yaml.safe_dump(shop().model_dump(mode="json")))
+def test_cli_plots_and_redraw(shop_file: Path, tmp_path: Path) -> None:
+    path = shop_file
     out, plots = tmp_path / "out", tmp_path / "plots"
     args = [
         "whatif",

@@ -9,20 +9,17 @@ import subprocess
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
-from tests.test_experiments import shop
 from truthsim.cli import main
 
 BROWSERS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 
 
 @pytest.fixture(scope="module")
-def reported(tmp_path_factory) -> tuple[Path, Path, Path]:
+def reported(tmp_path_factory, shop_file: Path) -> tuple[Path, Path, Path]:
     root = tmp_path_factory.mktemp("report")
-    scenario = root / "shop.yaml"
-    scenario.write_text(yaml.safe_dump(shop().model_dump(mode="json")))
+    scenario = shop_file
     html, out = root / "report.html", root / "results"
     args = [
         "report",

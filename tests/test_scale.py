@@ -11,19 +11,11 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
-from tests.test_experiments import shop
+from tests.conftest import shop
 from truthsim.cli import main
 from truthsim.experiments import ExperimentError, compare
-
-
-@pytest.fixture(scope="module")
-def shop_file(tmp_path_factory) -> Path:
-    path = tmp_path_factory.mktemp("scale") / "shop.yaml"
-    path.write_text(yaml.safe_dump(shop().model_dump(mode="json")))
-    return path
 
 
 def whatif(shop_file: Path, out: Path, *extra: str) -> list[str]:
