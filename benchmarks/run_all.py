@@ -144,7 +144,7 @@ def main() -> None:
             "cores": default_jobs(),
             "truthsim": truthsim.__version__,
         },
-        "engine": [measure(scenario, h, repeats=2) for h in horizons],
+        "engine": [measure(scenario, h, repeats=5) for h in horizons],
     }
     print(
         "engine: "

@@ -67,7 +67,7 @@ class Simulation:
     def __init__(self, plan: Plan, root: int) -> None:
         self.plan = plan
         self.env = simpy.Environment()
-        self.streams = Streams(root, plan.slots)
+        self.streams = Streams(root, plan.slots, plan.transforms)
         self.stations = [Station(self.env, tp.servers) for tp in plan.touchpoints]
         self.moments = Columns(MOMENT)
         self.journeys = Columns(JOURNEY)
@@ -239,12 +239,12 @@ class Simulation:
             else:
                 position = 0
             if step.delay is not None:
-                lag += step.delay(u[step.delay_slot])
+                lag += u[step.delay_slot]  # already a time (see Plan.transforms)
             index = step.targets[position]
             tp = touchpoints[index]
             first = step.first_slots[position]
             station = stations[index]
-            service = tp.service(u[first])
+            service = u[first]
             wait = 0.0
             abandoned = False
             if station.servers is None:
@@ -264,7 +264,7 @@ class Simulation:
                     station.change(arrival, 1, 0)
                     turn = station.join_queue()
                     if tp.patience is not None:
-                        limit = tp.patience(u[first + PATIENCE]) * tolerance
+                        limit = u[first + PATIENCE] * tolerance
                         yield turn | env.timeout(limit)
                         abandoned = not turn.triggered
                     else:

@@ -21,6 +21,7 @@ from truthsim.scenario.probability import logit, shift_to_log_odds
 from truthsim.scenario.touchpoint import OUTCOMES
 
 Quantile = Callable[[float], float]
+Quantiles = Callable[[np.ndarray], np.ndarray]
 
 #: offsets of a touchpoint visit's draws from its first slot
 SERVICE, PATIENCE, OUTCOME, FAILURE, RECOVERY = range(5)
@@ -34,8 +35,8 @@ class TouchpointPlan:
     name: str
     title: str
     servers: int | None
-    service: Quantile
-    patience: Quantile | None
+    service: Quantiles
+    patience: Quantiles | None
     moment: MomentModel
     impact: tuple[float, float, float]  #: log-odds shift x importance, per outcome
     recovered_impact: float | None  #: overrides ``impact`` for recovered failures, if set
@@ -47,7 +48,7 @@ class StepPlan:
     cumulative: tuple[float, ...] | None  #: cumulative choice chances, or None for one target
     probability: float
     draw_slot: int  #: uniform deciding whether (and where) the step happens
-    delay: Quantile | None
+    delay: Quantiles | None
     delay_slot: int
     first_slots: tuple[int, ...]  #: per target, the slot of its SERVICE draw
 
@@ -132,7 +133,7 @@ class Plan:
                     cumulative,
                     step.probability,
                     draw_slot,
-                    step.delay.quantile_function() if step.delay else None,
+                    step.delay.quantiles() if step.delay else None,
                     delay_slot,
                     tuple(firsts),
                 )
@@ -145,6 +146,16 @@ class Plan:
             self.referred_slot,
         ) = (slot("journey", p) for p in _JOURNEY_PURPOSES)
         self.slots = np.array(slot_keys, dtype=np.uint64)
+        #: slots whose uniforms become times as soon as a batch is drawn (one numpy call per column)
+        self.transforms: list[tuple[int, Quantiles]] = []
+        for step in self.steps:
+            if step.delay is not None:
+                self.transforms.append((step.delay_slot, step.delay))
+            for target, first in zip(step.targets, step.first_slots, strict=True):
+                tp = self.touchpoints[target]
+                self.transforms.append((first + SERVICE, tp.service))
+                if tp.patience is not None:
+                    self.transforms.append((first + PATIENCE, tp.patience))
 
         memory = scenario.memory
         self.remember: Remember = memory_model(memory.model, memory.recency_decay)
@@ -167,8 +178,8 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         name=name,
         title=tp.title(name),
         servers=tp.servers,
-        service=tp.service.quantile_function(),
-        patience=tp.patience.quantile_function() if tp.patience else None,
+        service=tp.service.quantiles(),
+        patience=tp.patience.quantiles() if tp.patience else None,
         moment=MomentModel(
             clean=OutcomeModel.build(tp.outcomes.as_tuple(), tp.wait.tolerance, tp.wait.doubling),
             recovered=OutcomeModel.build(

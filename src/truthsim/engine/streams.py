@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -75,11 +76,17 @@ class Streams:
     with whom it was computed, only on its keys.
     """
 
-    __slots__ = ("_pending", "_ready", "_root_mixed", "root", "slots")
+    __slots__ = ("_pending", "_ready", "_root_mixed", "root", "slots", "transforms")
 
-    def __init__(self, root: int, slots: np.ndarray) -> None:
+    def __init__(
+        self,
+        root: int,
+        slots: np.ndarray,
+        transforms: Sequence[tuple[int, Callable[[np.ndarray], np.ndarray]]] = (),
+    ) -> None:
         self.root = root
         self.slots = slots
+        self.transforms = transforms
         self._root_mixed = np.uint64(mix(root))
         self._pending: list[tuple[int, int]] = []
         self._ready: dict[tuple[int, int], np.ndarray] = {}
@@ -95,7 +102,8 @@ class Streams:
                 self._pending.remove((customer, journey))
 
     def journey(self, customer: int, journey: int) -> list[float]:
-        """All uniforms one journey may need, indexed by slot: ``units(key(root, c, j), slots)``."""
+        """All numbers one journey may need, by slot: ``units(key(root, c, j), slots)``, with the
+        ``transforms`` columns already turned into times."""
         row = self._ready.pop((customer, journey), None)
         if row is None:
             self._pending.append((customer, journey))
@@ -111,6 +119,8 @@ class Streams:
         bases = _mix_array(_mix_array(self._root_mixed ^ customers) ^ journeys)
         x = _mix_array(bases[:, None] ^ self.slots[None, :])
         table = (x >> _S11).astype(np.float64) * _UNIT + _HALF
+        for column, quantiles in self.transforms:  # e.g. service times, by inverse CDF
+            table[:, column] = quantiles(table[:, column])
         # each row its own small array: a kept row must not keep its whole batch alive
         self._ready.update(zip(pending, (row.copy() for row in table), strict=True))
         pending.clear()
