@@ -22,7 +22,7 @@ plots_option = click.option(
 
 def save_figure_data(result: Any, out: Path | None) -> dict[str, Any]:
     """The result's figure data; written to ``out/figures.json`` when there is an ``out``."""
-    from truthsim.plots import figure_data
+    from truthsim.plots import figure_data  # matplotlib loads only when figures are asked for
 
     data = figure_data(result)
     if out is not None:
@@ -40,7 +40,7 @@ def figures_for(result: Any, out: Path | None, plots: Path | None) -> None:
 
 
 def draw_to(data: dict[str, Any], directory: Path) -> list[Path]:
-    from truthsim.plots import draw, save_figures
+    from truthsim.plots import draw, save_figures  # (see above)
 
     written = save_figures(draw(data), directory)
     click.echo(f"wrote {len(written)} figure files to {directory}", err=True)

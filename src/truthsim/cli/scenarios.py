@@ -10,7 +10,14 @@ import click
 
 from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.format import table
-from truthsim.scenario import Scenario, ScenarioError, bundled_names, bundled_path, load_scenario
+from truthsim.scenario import (
+    Scenario,
+    ScenarioError,
+    Step,
+    bundled_names,
+    bundled_path,
+    load_scenario,
+)
 
 
 @click.command()
@@ -73,10 +80,7 @@ def describe(scenario: Scenario, file: str) -> str:
     return "\n".join(lines)
 
 
-def _step(step: object) -> str:
-    from truthsim.scenario import Step
-
-    assert isinstance(step, Step)
+def _step(step: Step) -> str:
     if step.choice is not None:
         return "(" + " | ".join(f"{k} {p:.0%}" for k, p in step.choice.items()) + ")"
     suffix = f" {step.probability:.0%}?" if step.probability < 1 else ""

@@ -36,7 +36,7 @@ class Checkpoints:
         return hashlib.sha256(f"{fingerprint}:{task.root}:{task.index}".encode()).hexdigest()[:32]
 
     def load(self, task: Any) -> Any | None:
-        from truthsim.experiments.replication import RunSummary
+        from truthsim.experiments.replication import RunSummary  # replication imports this module
 
         path = self.folder / f"{self.key(task)}.json"
         if not path.exists():

@@ -6,6 +6,7 @@ Plots read results and never simulate. ``draw(figure_data(result))`` gives named
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,6 @@ def draw(data: dict[str, Any]) -> dict[str, Figure]:
 
 
 def figure_bytes(figure: Figure, fmt: str) -> bytes:
-    import io
-
     buffer = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else {}  # the same inputs give the same SVG bytes
     figure.savefig(buffer, format=fmt, metadata=metadata)
