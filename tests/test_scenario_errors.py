@@ -139,6 +139,13 @@ BAD_FILES = [
         ["arrivals.hourly_profile", "has 23 weights; it needs 24"],
     ),
     ("not a mapping", "- just\n- a list\n", ["a scenario is a mapping", "holds list"]),
+    (
+        "every customer certain to return",
+        edit("    baseline_return: 0.85", "    baseline_return: 1.0").replace(
+            "    baseline_return: 0.55", "    baseline_return: 1.0"
+        ),
+        ["memory.reference_return", "set memory.reference_return between 0 and 1"],
+    ),
 ]
 
 

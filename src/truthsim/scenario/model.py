@@ -99,6 +99,15 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
         )
 
     ref = scenario.reference_return
+    if not 0.0 < ref < 1.0:
+        problems.append(
+            Problem(
+                ("memory", "reference_return"),
+                f"the average customer's return probability is {ref:g}, so shifts cannot be "
+                "quoted against it; set memory.reference_return between 0 and 1 (e.g. 0.5)",
+            )
+        )
+        return problems
     for key, tp in scenario.touchpoints.items():
         shifts = [(("shifts", o), getattr(tp.shifts, o)) for o in OUTCOMES]
         if tp.failure.recovered_shift is not None:
