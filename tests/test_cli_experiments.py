@@ -145,3 +145,20 @@ def test_sensitivity_table(shop_file: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert next(p["parameter"] for p in data["parameters"]) == "touchpoints.desk.servers"
+
+
+def test_progress_bar_only_for_an_interactive_terminal(monkeypatch, capsys) -> None:
+    from truthsim.cli.options import progress_bar
+
+    with progress_bar("what if", quiet=True) as report:
+        assert report is None
+    monkeypatch.setattr("sys.stderr.isatty", lambda: False)
+    with progress_bar("what if", quiet=False) as report:
+        assert report is None, "not a terminal: no bar"
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    with progress_bar("what if", quiet=False) as report:
+        assert report is not None
+        for done in range(1, 5):
+            report(done, 4)
+    err = capsys.readouterr().err
+    assert "what if" in err and "100%" in err
