@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import shutil
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +15,7 @@ import click
 
 from truthsim.cli.errors import UserError
 from truthsim.experiments.backends import BACKENDS, Progress, default_jobs
+from truthsim.io import to_json
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,8 +32,47 @@ def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+@dataclass(frozen=True)
+class ExperimentSettings:
+    """The options every experiment command shares, gathered by :func:`experiment_options`."""
+
+    replications: int
+    jobs: int | None
+    out: Path | None
+    as_json: bool
+    force: bool
+    quiet: bool
+    seed: int | None
+    horizon_days: float | None
+    backend: str
+    scheduler: str | None
+
+    def api(self, progress: Progress | None) -> dict[str, Any]:
+        """Keyword arguments for replicate / compare / sweep / sensitivity."""
+        return {
+            "replications": self.replications,
+            "seed": self.seed,
+            "jobs": self.jobs,
+            "horizon_days": self.horizon_days,
+            "progress": progress,
+            "backend": self.backend,
+            "scheduler": self.scheduler,
+        }
+
+    def show(self, data: dict[str, Any], text: Callable[[], str]) -> None:
+        """Print the results: JSON with --json, else the readable text."""
+        click.echo(to_json(data), nl=False) if self.as_json else click.echo(text())
+
+
 def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """Replications, workers, files and quiet: the same on whatif, sweep and sensitivity."""
+    """Replications, workers, files, backend and run options, passed on as ``settings``."""
+
+    @functools.wraps(command)
+    def gather(*args: Any, **kwargs: Any) -> Any:
+        names = ExperimentSettings.__dataclass_fields__
+        settings = ExperimentSettings(**{name: kwargs.pop(name) for name in names})
+        return command(*args, settings=settings, **kwargs)
+
     for option in reversed(
         [
             click.option(
@@ -71,8 +113,8 @@ def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
             ),
         ]
     ):
-        command = option(command)
-    return run_options(command)
+        gather = option(gather)
+    return run_options(gather)
 
 
 @contextmanager

@@ -9,12 +9,11 @@ from typing import Any
 import click
 
 from truthsim.cli.errors import UserError, friendly
-from truthsim.cli.figures import FIGURE_DATA
-from truthsim.cli.options import experiment_options, progress_bar
+from truthsim.cli.figures import FIGURE_DATA, save_figure_data
+from truthsim.cli.options import ExperimentSettings, experiment_options, progress_bar
 from truthsim.cli.whatif import WHATIF_FILES, as_run, scenario_meta, write_whatif
 from truthsim.experiments import compare
-from truthsim.io import check_free, to_json, write_text
-from truthsim.plots import figure_data
+from truthsim.io import check_free, write_text
 from truthsim.report import build_report
 from truthsim.scenario import Scenario, ScenarioError, load_scenario
 
@@ -51,19 +50,11 @@ def report(
     source: Path | None,
     only: tuple[str, ...],
     combinations: int,
-    replications: int,
-    jobs: int | None,
-    out: Path | None,
-    as_json: bool,
-    force: bool,
-    quiet: bool,
-    seed: int | None,
-    horizon_days: float | None,
-    backend: str,
-    scheduler: str | None,
+    settings: ExperimentSettings,
 ) -> None:
     """Write a self-contained HTML report of SCENARIO's what-if (or of saved results with --from)."""
-    if output.exists() and not force:
+    out = settings.out
+    if output.exists() and not settings.force:
         raise UserError(f"{output} already exists; choose another -o or add --force")
     if source is not None:
         if scenario is not None:
@@ -74,30 +65,18 @@ def report(
             raise UserError("give a SCENARIO to run, or --from RESULTS to report saved results")
         loaded = load_scenario(scenario)
         if out is not None:
-            check_free(out, [*WHATIF_FILES, FIGURE_DATA], force)
-        with progress_bar("report", quiet) as progress:
+            check_free(out, [*WHATIF_FILES, FIGURE_DATA], settings.force)
+        with progress_bar("report", settings.quiet) as progress:
             result = compare(
-                loaded,
-                list(only) or None,
-                replications,
-                seed,
-                jobs,
-                combinations=combinations,
-                horizon_days=horizon_days,
-                progress=progress,
-                backend=backend,
-                scheduler=scheduler,
+                loaded, list(only) or None, combinations=combinations, **settings.api(progress)
             )
-        comparison, figures, meta = result.to_dict(), figure_data(result), scenario_meta(scenario)
-        loaded = as_run(loaded, horizon_days)
+        comparison, meta = result.to_dict(), scenario_meta(scenario)
+        loaded = as_run(loaded, settings.horizon_days)
         if out is not None:
             write_whatif(out, result, loaded, meta)
-            write_text(out / FIGURE_DATA, to_json(figures))
+        figures = save_figure_data(result, out)
     write_text(output, build_report(comparison, figures, loaded, meta))
-    if as_json:
-        click.echo(json.dumps({"report": str(output)}))
-    else:
-        click.echo(f"wrote {output}")
+    settings.show({"report": str(output)}, lambda: f"wrote {output}")
 
 
 def read_saved(folder: Path) -> tuple[dict[str, Any], dict[str, Any], Scenario, dict[str, Any]]:

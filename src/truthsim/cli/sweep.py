@@ -9,7 +9,13 @@ import click
 from truthsim.cli.errors import friendly
 from truthsim.cli.figures import figures_for, plots_option
 from truthsim.cli.format import number, percent, table
-from truthsim.cli.options import experiment_options, prepare_out, progress_bar, resume_option
+from truthsim.cli.options import (
+    ExperimentSettings,
+    experiment_options,
+    prepare_out,
+    progress_bar,
+    resume_option,
+)
 from truthsim.experiments import (
     METRICS,
     SensitivityResult,
@@ -39,44 +45,24 @@ from truthsim.scenario import load_scenario
 def sweep_command(
     scenario: str,
     varies: tuple[str, ...],
-    replications: int,
-    jobs: int | None,
-    out: Path | None,
-    as_json: bool,
-    force: bool,
-    quiet: bool,
-    seed: int | None,
-    horizon_days: float | None,
-    backend: str,
-    scheduler: str | None,
+    settings: ExperimentSettings,
     resume: bool,
     plots: Path | None,
 ) -> None:
     """Run SCENARIO at every point of a grid of parameter values."""
     loaded = load_scenario(scenario)
     vary = dict(parse_vary(v) for v in varies)
-    runs = prepare_out(
-        out, ["sweep.csv", "sweep.json", "replications.csv", "figures.json"], resume, force
-    )
-    with progress_bar("sweep", quiet) as progress:
-        result = sweep(
-            loaded,
-            vary,
-            replications,
-            seed,
-            jobs,
-            horizon_days=horizon_days,
-            progress=progress,
-            backend=backend,
-            scheduler=scheduler,
-            checkpoints=runs,
-        )
+    out = settings.out
+    files = ["sweep.csv", "sweep.json", "replications.csv", "figures.json"]
+    runs = prepare_out(out, files, resume, settings.force)
+    with progress_bar("sweep", settings.quiet) as progress:
+        result = sweep(loaded, vary, checkpoints=runs, **settings.api(progress))
     if out is not None:
         write_text(out / "sweep.csv", rows_to_csv(result.summary()))
         write_text(out / "sweep.json", to_json(result.to_dict()))
         write_text(out / "replications.csv", records_to_csv(result.to_records()))
     figures_for(result, out, plots)
-    click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(render_sweep(result))
+    settings.show(result.to_dict(), lambda: render_sweep(result))
 
 
 def render_sweep(result: SweepResult) -> str:
@@ -139,44 +125,28 @@ def sensitivity_command(
     metric: str,
     touchpoints: tuple[str, ...],
     parameters: tuple[str, ...],
-    replications: int,
-    jobs: int | None,
-    out: Path | None,
-    as_json: bool,
-    force: bool,
-    quiet: bool,
-    seed: int | None,
-    horizon_days: float | None,
-    backend: str,
-    scheduler: str | None,
+    settings: ExperimentSettings,
     plots: Path | None,
 ) -> None:
     """Vary each numeric touchpoint parameter of SCENARIO one at a time; rank by effect (tornado)."""
     loaded = load_scenario(scenario)
+    out = settings.out
     if out is not None:
-        check_free(out, ["sensitivity.csv", "sensitivity.json", "figures.json"], force)
-    with progress_bar("sensitivity", quiet) as progress:
+        check_free(out, ["sensitivity.csv", "sensitivity.json", "figures.json"], settings.force)
+    with progress_bar("sensitivity", settings.quiet) as progress:
         result = sensitivity(
             loaded,
             fraction,
-            replications,
-            seed,
-            jobs,
             metric=metric,
             touchpoints=list(touchpoints) or None,
             parameters=list(parameters) or None,
-            horizon_days=horizon_days,
-            progress=progress,
-            backend=backend,
-            scheduler=scheduler,
+            **settings.api(progress),
         )
     if out is not None:
         write_text(out / "sensitivity.csv", rows_to_csv(result.summary()))
         write_text(out / "sensitivity.json", to_json(result.to_dict()))
     figures_for(result, out, plots)
-    click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(
-        render_sensitivity(result)
-    )
+    settings.show(result.to_dict(), lambda: render_sensitivity(result))
 
 
 def render_sensitivity(result: SensitivityResult) -> str:

@@ -11,7 +11,13 @@ from truthsim import __version__
 from truthsim.cli.errors import friendly
 from truthsim.cli.figures import figures_for, plots_option
 from truthsim.cli.format import money, number, percent, table
-from truthsim.cli.options import experiment_options, prepare_out, progress_bar, resume_option
+from truthsim.cli.options import (
+    ExperimentSettings,
+    experiment_options,
+    prepare_out,
+    progress_bar,
+    resume_option,
+)
 from truthsim.experiments import Comparison, Estimate, compare
 from truthsim.io import records_to_csv, rows_to_csv, to_json, write_text
 from truthsim.scenario import Scenario, fingerprint, load_scenario
@@ -50,42 +56,28 @@ def whatif(
     combinations: int,
     precision: float | None,
     max_replications: int,
-    replications: int,
-    jobs: int | None,
-    out: Path | None,
-    as_json: bool,
-    force: bool,
-    quiet: bool,
-    seed: int | None,
-    horizon_days: float | None,
-    backend: str,
-    scheduler: str | None,
+    settings: ExperimentSettings,
     resume: bool,
     plots: Path | None,
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
     loaded = load_scenario(scenario)
-    runs = prepare_out(out, [*WHATIF_FILES, "figures.json"], resume, force)
-    with progress_bar("what if", quiet) as progress:
+    out = settings.out
+    runs = prepare_out(out, [*WHATIF_FILES, "figures.json"], resume, settings.force)
+    with progress_bar("what if", settings.quiet) as progress:
         result = compare(
             loaded,
             list(only) or None,
-            replications,
-            seed,
-            jobs,
             combinations=combinations,
-            horizon_days=horizon_days,
             precision=precision,
             max_replications=max_replications,
-            progress=progress,
-            backend=backend,
-            scheduler=scheduler,
             checkpoints=runs,
+            **settings.api(progress),
         )
     if out is not None:
-        write_whatif(out, result, as_run(loaded, horizon_days), scenario_meta(scenario))
+        write_whatif(out, result, as_run(loaded, settings.horizon_days), scenario_meta(scenario))
     figures_for(result, out, plots)
-    click.echo(to_json(result.to_dict()), nl=False) if as_json else click.echo(render(result))
+    settings.show(result.to_dict(), lambda: render(result))
 
 
 WHATIF_FILES = ["whatif.csv", "whatif.json", "replications.csv", "scenario.json", "meta.json"]

@@ -266,7 +266,7 @@ def sensitivity(
         raise ExperimentError(f"unknown metric '{metric}'; choose one of {', '.join(METRICS)}")
     if not 0 < fraction < 1:
         raise ExperimentError(f"fraction must lie between 0 and 1, not {fraction}")
-    variants: list[tuple[str, float, float, Scenario, Scenario]] = []
+    variants: list[tuple[str, float, float, float, Scenario, Scenario]] = []
     skipped: dict[str, str] = {}
     if parameters:
         data = scenario.model_dump()
@@ -285,12 +285,19 @@ def sensitivity(
             continue
         try:
             variants.append(
-                (path, low, high, _variant(scenario, {path: low}), _variant(scenario, {path: high}))
+                (
+                    path,
+                    float(base),
+                    low,
+                    high,
+                    _variant(scenario, {path: low}),
+                    _variant(scenario, {path: high}),
+                )
             )
         except ExperimentError as error:
             skipped[path] = str(error)
     root = scenario.seed if seed is None else seed
-    everything = [scenario] + [s for v in variants for s in v[3:]]
+    everything = [scenario] + [s for v in variants for s in v[4:]]
     execution = Execution(jobs, backend, scheduler, None, progress)
     runs = run_replications(everything, root, range(replications), execution, horizon_days)
     base_values = np.array([r.headline[metric] for r in runs[0]], dtype=float)
@@ -299,15 +306,8 @@ def sensitivity(
         return estimate(np.array([r.headline[metric] for r in group], dtype=float) - base_values)
 
     rows = [
-        SensitivityRow(
-            path,
-            float(get_path(scenario.model_dump(), path)),
-            low,
-            high,
-            effect(runs[1 + 2 * k]),
-            effect(runs[2 + 2 * k]),
-        )
-        for k, (path, low, high, _, _) in enumerate(variants)
+        SensitivityRow(path, base, low, high, effect(runs[1 + 2 * k]), effect(runs[2 + 2 * k]))
+        for k, (path, base, low, high, _, _) in enumerate(variants)
     ]
     rows.sort(key=lambda r: (-r.swing, r.parameter))
     return SensitivityResult(
