@@ -11,7 +11,13 @@ import click
 from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.figures import FIGURE_DATA, save_figure_data
 from truthsim.cli.options import ExperimentSettings, experiment_options, progress_bar
-from truthsim.cli.whatif import WHATIF_FILES, as_run, scenario_meta, write_whatif
+from truthsim.cli.whatif import (
+    WHATIF_FILES,
+    as_run,
+    scenario_meta,
+    selection_options,
+    write_whatif,
+)
 from truthsim.experiments import compare
 from truthsim.io import check_free, write_text
 from truthsim.report import build_report
@@ -34,14 +40,7 @@ from truthsim.scenario import Scenario, ScenarioError, load_scenario
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Report saved what-if results (a folder written by 'whatif --out') instead of running.",
 )
-@click.option("--only", multiple=True, metavar="NAME", help="Only this improvement (repeatable).")
-@click.option(
-    "--combinations",
-    type=click.IntRange(1, 3),
-    default=1,
-    show_default=True,
-    help="Also run every pair (2) or triple (3) of improvements together.",
-)
+@selection_options
 @experiment_options
 @friendly
 def report(

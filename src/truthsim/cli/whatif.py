@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,23 @@ from truthsim.scenario import Scenario, fingerprint, load_scenario
 from truthsim.scenario.patch import with_horizon
 
 
+def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--only`` and ``--combinations``: which improvements a what-if runs."""
+    command = click.option(
+        "--combinations",
+        type=click.IntRange(1, 3),
+        default=1,
+        show_default=True,
+        help="Also run every pair (2) or triple (3) of improvements together.",
+    )(command)
+    return click.option(
+        "--only", multiple=True, metavar="NAME", help="Only this improvement (repeatable)."
+    )(command)
+
+
 @click.command()
 @click.argument("scenario", metavar="SCENARIO")
-@click.option("--only", multiple=True, metavar="NAME", help="Only this improvement (repeatable).")
-@click.option(
-    "--combinations",
-    type=click.IntRange(1, 3),
-    default=1,
-    show_default=True,
-    help="Also run every pair (2) or triple (3) of improvements together.",
-)
+@selection_options
 @click.option(
     "--precision",
     type=click.FloatRange(min=0, min_open=True),
