@@ -1,0 +1,128 @@
+"""Mutation testing: plant one small bug at a time and check that the test suite notices.
+
+    python benchmarks/mutation.py                   # every mutant in benchmarks/mutants.py
+    python benchmarks/mutation.py --only sensitivity_ignored --only additive_always
+    python benchmarks/mutation.py --tests tests/test_engine_memory.py   # a quicker, partial run
+
+Each mutant replaces one exact piece of source text under src/truthsim/ (engine, behaviour,
+experiments) with a wrong one. The source tree is copied to a temporary folder and the copy is
+mutated, so the working tree is never touched; the tests run against the copy (PYTHONPATH), in
+fresh processes, stopping at the first failure. A mutant is *caught* when any test fails (or the
+run times out: a hang is noticed too) and *survives* when all pass. The score is caught / total;
+results go to benchmarks/results/mutation.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from mutants import MUTANTS, Mutant  # noqa: E402
+
+#: fast, sharp tests first, so a caught mutant usually stops within seconds
+FIRST = [
+    "tests/test_behaviour.py",
+    "tests/test_engine_memory.py",
+    "tests/test_engine_features.py",
+    "tests/test_statistics.py",
+    "tests/test_theory.py",
+    "tests/test_experiments.py",
+    "tests/test_resume.py",
+]
+
+
+def test_order() -> list[str]:
+    """Every test file, the sharpest first."""
+    rest = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_*.py"))
+    first = [f for f in FIRST if (ROOT / f).exists()]
+    return first + [f for f in rest if f not in first]
+
+
+def check(mutant: Mutant) -> None:
+    """The mutant's text must occur exactly once in its file, or it plants nothing (or too much)."""
+    text = (ROOT / "src" / "truthsim" / mutant.file).read_text()
+    count = text.count(mutant.old)
+    if count != 1:
+        raise SystemExit(f"mutant {mutant.name}: found {count} times in {mutant.file}, not once")
+
+
+def run_one(mutant: Mutant, copy: Path, tests: list[str], timeout: float) -> dict[str, object]:
+    target = copy / "truthsim" / mutant.file
+    original = target.read_text()
+    target.write_text(original.replace(mutant.old, mutant.new, 1))
+    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
+    start = time.monotonic()
+    try:
+        done = subprocess.run(
+            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+        )
+        status = "survived" if done.returncode == 0 else "caught"
+        failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
+        detail = failed[0] if failed else done.stdout.strip().splitlines()[-1:]
+    except subprocess.TimeoutExpired:
+        status, detail = "caught", f"timed out after {timeout:g} s"
+    finally:
+        target.write_text(original)
+    return {
+        "name": mutant.name,
+        "file": mutant.file,
+        "what": mutant.what,
+        "status": status,
+        "seconds": round(time.monotonic() - start, 1),
+        "detail": detail if isinstance(detail, str) else " ".join(detail),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--only", action="append", help="run only this mutant (repeatable)")
+    parser.add_argument("--tests", nargs="*", help="test files to run (default: all)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="seconds per mutant")
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "mutation.json")
+    args = parser.parse_args()
+
+    chosen = [m for m in MUTANTS if not args.only or m.name in args.only]
+    unknown = set(args.only or []) - {m.name for m in MUTANTS}
+    if unknown:
+        raise SystemExit(f"no mutant {', '.join(sorted(unknown))}")
+    for mutant in chosen:
+        check(mutant)
+    tests = args.tests or test_order()
+    results = []
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "src"
+        shutil.copytree(ROOT / "src", copy, ignore=shutil.ignore_patterns("__pycache__"))
+        for i, mutant in enumerate(chosen, start=1):
+            result = run_one(mutant, copy, tests, args.timeout)
+            results.append(result)
+            print(
+                f"[{i}/{len(chosen)}] {result['status']:8} {mutant.name} ({result['seconds']} s)",
+                flush=True,
+            )
+    caught = sum(r["status"] == "caught" for r in results)
+    score = caught / len(results) if results else float("nan")
+    survivors = [r for r in results if r["status"] == "survived"]
+    print(f"\nmutation score: {caught}/{len(results)} caught ({100 * score:.1f}%)")
+    for r in survivors:
+        print(f"  survived: {r['name']} ({r['file']}): {r['what']}")
+    if not args.only and not args.tests:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        summary = {"caught": caught, "total": len(results), "score": score, "mutants": results}
+        args.out.write_text(json.dumps(summary, indent=2) + "\n")
+        print(f"written to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
