@@ -78,7 +78,9 @@ def moment_impacts(scenario: Any, result: Any) -> np.ndarray:
     reference = scenario.memory.reference_return
     sensitivity = np.array([s.sensitivity for s in scenario.segments.values()])
     segment_of = dict(
-        zip(result.customers["customer"].tolist(), result.customers["segment"].tolist(), strict=True)
+        zip(
+            result.customers["customer"].tolist(), result.customers["segment"].tolist(), strict=True
+        )
     )
     out = np.empty(len(m))
     for i, row in enumerate(m):
