@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 
 import numpy as np
@@ -30,19 +31,35 @@ def test_estimate_by_hand() -> None:
     assert estimate([2.0]).n == 1 and np.isnan(estimate([2.0]).se)
 
 
-def test_intervals_cover_the_known_answer_about_95_percent() -> None:
-    """Return rate with no shifts is exactly p per decision: 200 intervals of 5 replications."""
-    p = 0.6
+def coverage_bounds(trials: int, confidence: float = 0.95, z: float = 4.0) -> tuple[float, float]:
+    """Counts of covering intervals a correct procedure gives, at ``z`` binomial standard errors.
+
+    Two-sided, and only useful when the upper bound is below ``trials``: otherwise intervals
+    that are too wide (covering every time) could not fail.
+    """
+    sd = math.sqrt(trials * confidence * (1 - confidence))
+    low, high = confidence * trials - z * sd, confidence * trials + z * sd
+    assert high < trials, "too few trials to reject intervals that are too wide"
+    return low, high
+
+
+def test_intervals_cover_the_known_answer_95_percent() -> None:
+    """Magic share with nothing to change it has mean exactly 0.3 in every replication (outcomes
+    are independent of whether a moment happens): 400 intervals of 3 replications. With so few
+    replications the t quantile (4.30) and 1.96 give very different intervals."""
+    p = 0.3
     scenario = make_scenario(
-        {"kiosk": station(servers=None)}, per_day=25.0, horizon_days=8.0, baseline_return=p
+        {"kiosk": station(servers=None)}, per_day=10.0, horizon_days=8.0, baseline_return=0.6
     )
-    trials = 200
-    covered = 0
+    trials = 400
+    low, high = coverage_bounds(trials)
+    covered = normal_covered = 0
     for seed in range(trials):
-        e = replicate(scenario, replications=5, seed=seed, jobs=1).estimate("return_rate")
+        e = replicate(scenario, replications=3, seed=seed, jobs=1).estimate("magic_share")
         covered += e.low <= p <= e.high
-    sd = np.sqrt(trials * 0.95 * 0.05)
-    assert abs(covered - 0.95 * trials) <= 4 * sd, covered
+        normal_covered += abs(e.mean - p) <= 1.96 * e.se
+    assert low <= covered <= high, (covered, low, high)
+    assert not low <= normal_covered <= high, "the test can tell a normal quantile from t"
 
 
 def test_replications_are_independent_and_reproducible() -> None:

@@ -1,0 +1,58 @@
+"""Confidence intervals checked by what they promise: 95% of them cover the true mean.
+
+Normal samples have exactly t-distributed means, so :func:`estimate` must cover the true mean
+95% of the time for any number of replications; the test is two-sided (too narrow and too wide
+both fail) and sized so that a 1.96 quantile is rejected, and so are intervals 10% too wide
+(with 10 replications; 50% with 2 or 3, where the t distribution's tails are heavy).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from tests.test_experiments import coverage_bounds
+from truthsim.experiments import estimate
+
+TRIALS = 10_000
+
+
+@pytest.mark.parametrize(("n", "wider"), [(2, 1.5), (3, 1.5), (10, 1.1)])
+def test_t_intervals_cover_the_mean_95_percent_of_the_time(n: int, wider: float) -> None:
+    samples = np.random.default_rng(100 + n).normal(5.0, 2.0, size=(TRIALS, n))
+    low, high = coverage_bounds(TRIALS)
+    half_widths = np.empty(TRIALS)
+    covered = 0
+    for i, x in enumerate(samples):
+        e = estimate(x)
+        assert e.n == n and e.mean == pytest.approx(x.mean())
+        assert e.se == pytest.approx(x.std(ddof=1) / np.sqrt(n))
+        covered += e.low <= 5.0 <= e.high
+        half_widths[i] = e.half_width
+    assert low <= covered <= high, (covered, low, high)
+    # the same samples reject the mistakes this test is there for
+    miss = np.abs(samples.mean(axis=1) - 5.0)
+    se = samples.std(axis=1, ddof=1) / np.sqrt(n)
+    assert not low <= np.count_nonzero(miss <= 1.96 * se) <= high, "1.96 instead of t"
+    assert not low <= np.count_nonzero(miss <= wider * half_widths) <= high, "too wide"
+    assert half_widths == pytest.approx(stats.t.ppf(0.975, n - 1) * se)
+
+
+def test_paired_differences_cover_the_true_difference() -> None:
+    """A paired interval is the t interval of per-replication differences: with a shared
+    component that cancels, it covers the true difference 95% of the time, and is narrower
+    than an interval that ignores the pairing."""
+    rng = np.random.default_rng(7)
+    n, trials = 5, 2000
+    low, high = coverage_bounds(trials)
+    shared = rng.normal(0.0, 10.0, size=(trials, n))
+    a = shared + rng.normal(1.0, 1.0, size=(trials, n))
+    b = shared + rng.normal(0.0, 1.0, size=(trials, n))
+    covered = narrower = 0
+    for x, y in zip(a, b, strict=True):
+        e = estimate(x - y)
+        covered += e.low <= 1.0 <= e.high
+        narrower += e.half_width < estimate(x).half_width
+    assert low <= covered <= high, covered
+    assert narrower == trials
