@@ -15,6 +15,7 @@ import click
 
 from truthsim.cli.errors import UserError
 from truthsim.experiments.backends import BACKENDS, Progress, default_jobs
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.io import to_json
 
 
@@ -164,3 +165,18 @@ def prepare_out(out: Path | None, files: list[str], resume: bool, force: bool) -
     if force and not resume and runs.exists():
         shutil.rmtree(runs)
     return runs
+
+
+def checkpoint_store(runs: Path | None) -> Checkpoints | None:
+    """The checkpoint folder as a store that counts what it loads and computes."""
+    return Checkpoints(runs) if runs is not None else None
+
+
+def tell_resumed(store: Checkpoints | None, resume: bool) -> None:
+    """After --resume, say on stderr how many replications were reused and how many computed."""
+    if resume and store is not None:
+        click.echo(
+            f"resumed: {store.loaded} replications loaded from {store.folder}, "
+            f"{store.computed} computed",
+            err=True,
+        )

@@ -11,10 +11,12 @@ from truthsim.cli.figures import figures_for, plots_option
 from truthsim.cli.format import number, percent, table
 from truthsim.cli.options import (
     ExperimentSettings,
+    checkpoint_store,
     experiment_options,
     prepare_out,
     progress_bar,
     resume_option,
+    tell_resumed,
 )
 from truthsim.experiments import (
     METRICS,
@@ -54,9 +56,10 @@ def sweep_command(
     vary = dict(parse_vary(v) for v in varies)
     out = settings.out
     files = ["sweep.csv", "sweep.json", "replications.csv", "figures.json"]
-    runs = prepare_out(out, files, resume, settings.force)
+    store = checkpoint_store(prepare_out(out, files, resume, settings.force))
     with progress_bar("sweep", settings.quiet) as progress:
-        result = sweep(loaded, vary, checkpoints=runs, **settings.api(progress))
+        result = sweep(loaded, vary, checkpoints=store, **settings.api(progress))
+    tell_resumed(store, resume)
     if out is not None:
         write_text(out / "sweep.csv", rows_to_csv(result.summary()))
         write_text(out / "sweep.json", to_json(result.to_dict()))

@@ -14,10 +14,12 @@ from truthsim.cli.figures import figures_for, plots_option
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import (
     ExperimentSettings,
+    checkpoint_store,
     experiment_options,
     prepare_out,
     progress_bar,
     resume_option,
+    tell_resumed,
 )
 from truthsim.experiments import Comparison, Estimate, compare
 from truthsim.io import records_to_csv, rows_to_csv, to_json, write_text
@@ -71,7 +73,9 @@ def whatif(
     """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
     loaded = load_scenario(scenario)
     out = settings.out
-    runs = prepare_out(out, [*WHATIF_FILES, "figures.json"], resume, settings.force)
+    store = checkpoint_store(
+        prepare_out(out, [*WHATIF_FILES, "figures.json"], resume, settings.force)
+    )
     with progress_bar("what if", settings.quiet) as progress:
         result = compare(
             loaded,
@@ -79,9 +83,10 @@ def whatif(
             combinations=combinations,
             precision=precision,
             max_replications=max_replications,
-            checkpoints=runs,
+            checkpoints=store,
             **settings.api(progress),
         )
+    tell_resumed(store, resume)
     if out is not None:
         write_whatif(out, result, as_run(loaded, settings.horizon_days), scenario_meta(scenario))
     figures_for(result, out, plots)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError
 
 T = TypeVar("T")
@@ -32,7 +33,7 @@ class Execution:
     jobs: int | None = None
     backend: Backend = "local"
     scheduler: str | None = None
-    checkpoints: Path | None = None
+    checkpoints: Path | Checkpoints | None = None
     progress: Progress | None = None
 
 

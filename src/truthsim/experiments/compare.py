@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.replication import (
     METRICS,
@@ -196,7 +197,7 @@ def compare(
     progress: Progress | None = None,
     backend: Backend = "local",
     scheduler: str | None = None,
-    checkpoints: Path | None = None,
+    checkpoints: Path | Checkpoints | None = None,
 ) -> Comparison:
     """Run the baseline and each improvement on common random numbers and rank them.
 

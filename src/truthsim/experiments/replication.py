@@ -127,7 +127,9 @@ def run_replications(
     tasks = [
         Task(s, seed, i, label) for s, label in zip(scenarios, labels, strict=True) for i in indices
     ]
-    store = Checkpoints(execution.checkpoints) if execution.checkpoints is not None else None
+    store = execution.checkpoints
+    if isinstance(store, Path):
+        store = Checkpoints(store)
     flat: list[RunSummary | None] = [store.load(t) if store else None for t in tasks]
     missing = [i for i, r in enumerate(flat) if r is None]
 
@@ -163,7 +165,7 @@ def replicate(
     progress: Progress | None = None,
     backend: Backend = "local",
     scheduler: str | None = None,
-    checkpoints: Path | None = None,
+    checkpoints: Path | Checkpoints | None = None,
 ) -> ReplicationResult:
     """Run ``scenario`` ``replications`` times on streams spawned from ``seed``.
 
@@ -171,7 +173,8 @@ def replicate(
     ``metric`` has a half-width below ``precision`` (or ``max_replications`` is reached).
     ``jobs`` worker processes (None: all cores), or ``backend="dask"`` with an optional
     ``scheduler`` address; the result is identical for any of them. ``checkpoints`` keeps each
-    finished replication in that folder so an interrupted run can resume.
+    finished replication in that folder so an interrupted run can resume (pass a
+    :class:`~truthsim.experiments.checkpoints.Checkpoints` to learn how many were loaded).
     """
     execution = Execution(jobs, backend, scheduler, checkpoints, progress)
     if metric not in METRICS:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.replication import METRICS, RunSummary, run_replications
 from truthsim.experiments.stats import Estimate, estimate
@@ -132,7 +133,7 @@ def sweep(
     progress: Progress | None = None,
     backend: Backend = "local",
     scheduler: str | None = None,
-    checkpoints: Path | None = None,
+    checkpoints: Path | Checkpoints | None = None,
 ) -> SweepResult:
     """Run every combination of the ``vary`` values (a full grid), on common random numbers.
 
