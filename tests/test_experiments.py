@@ -20,6 +20,7 @@ from truthsim.experiments import (
     sensitivity,
     sweep,
 )
+from truthsim.scenario import Scenario, apply_changes
 
 
 def test_estimate_by_hand() -> None:
@@ -178,3 +179,41 @@ def test_to_pandas_or_a_clear_message(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"pip install 'truthsim\[pandas\]'"):
         result.to_pandas()
+
+
+def test_a_combination_makes_every_change_of_its_improvements() -> None:
+    """Three improvements on different parameters; in every pair and in the triple, each change
+    shows in the variant's own touchpoint rows, and the variant's replications are exactly those
+    of the scenario with all its changes applied by hand."""
+    improvements = {
+        "more_staff": {"changes": {"touchpoints.desk.servers": "+3"}, "cost": {"one_off": 10}},
+        "magic_kiosk": {
+            "changes": {"touchpoints.kiosk.outcomes.magic": 0.9},
+            "cost": {"one_off": 20},
+        },
+        "fast_kiosk": {
+            "changes": {"touchpoints.kiosk.service.mean": "x0.5"},
+            "cost": {"one_off": 40},
+        },
+    }
+    scenario = Scenario.model_validate(
+        {**shop().model_dump(mode="json"), "improvements": improvements}
+    )
+    result = compare(scenario, replications=2, seed=6, jobs=1, combinations=3, horizon_days=4)
+    assert len(result.variants) == 7
+    changes = {name: imp["changes"] for name, imp in improvements.items()}
+    for variant in result.variants:
+        made = set(variant.improvements)
+        assert variant.cost == sum(improvements[n]["cost"]["one_off"] for n in made)
+        for run in variant.runs:
+            desk, kiosk = (
+                next(r for r in run.touchpoints if r["touchpoint"] == t) for t in ("desk", "kiosk")
+            )
+            assert desk["servers"] == (5 if "more_staff" in made else 2)
+            assert (kiosk["magic"] > 0.8) == ("magic_kiosk" in made), variant.name
+            assert (kiosk["mean_service"] < 0.7) == ("fast_kiosk" in made), variant.name
+        by_hand = scenario
+        for name in variant.improvements:
+            by_hand = apply_changes(by_hand, changes[name])
+        direct = replicate(by_hand, replications=2, seed=6, jobs=1, horizon_days=4)
+        assert [r.headline for r in direct.runs] == [r.headline for r in variant.runs]
