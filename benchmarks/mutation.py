@@ -104,6 +104,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         copy = Path(tmp) / "src"
         shutil.copytree(ROOT / "src", copy, ignore=shutil.ignore_patterns("__pycache__"))
+        clean = run_one(Mutant("none", "__init__.py", "", "", "no change"), copy, tests, args.timeout)
+        if clean["status"] != "survived":
+            raise SystemExit(f"the tests fail without any mutant: {clean['detail']}")
+        print(f"clean run: all tests pass ({clean['seconds']} s)", flush=True)
         for i, mutant in enumerate(chosen, start=1):
             result = run_one(mutant, copy, tests, args.timeout)
             results.append(result)
