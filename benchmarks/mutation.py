@@ -5,9 +5,10 @@
     python benchmarks/mutation.py --tests tests/test_engine_memory.py   # a quicker, partial run
 
 Each mutant replaces one exact piece of source text under src/truthsim/ (engine, behaviour,
-experiments) with a wrong one. The source tree is copied to a temporary folder and the copy is
-mutated, so the working tree is never touched; the tests run against the copy (PYTHONPATH), in
-fresh processes, stopping at the first failure. A mutant is *caught* when any test fails (or the
+experiments) with a wrong one. The project (sources, tests, scripts) is copied to a temporary
+folder once and the copy is mutated, so the working tree is never touched and may change while
+the run goes on; the tests run in the copy (PYTHONPATH), in fresh processes, stopping at the
+first failure. A mutant is *caught* when any test fails (or the
 run times out: a hang is noticed too) and *survives* when all pass. The score is caught / total;
 results go to benchmarks/results/mutation.json.
 """
@@ -42,10 +43,10 @@ FIRST = [
 ]
 
 
-def test_order() -> list[str]:
-    """Every test file, the sharpest first."""
-    rest = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "tests").glob("test_*.py"))
-    first = [f for f in FIRST if (ROOT / f).exists()]
+def test_order_in(root: Path) -> list[str]:
+    """Every test file under ``root``, the sharpest first."""
+    rest = sorted(str(p.relative_to(root)) for p in (root / "tests").glob("test_*.py"))
+    first = [f for f in FIRST if (root / f).exists()]
     return first + [f for f in rest if f not in first]
 
 
@@ -58,15 +59,15 @@ def check(mutant: Mutant) -> None:
 
 
 def run_one(mutant: Mutant, copy: Path, tests: list[str], timeout: float) -> dict[str, object]:
-    target = copy / "truthsim" / mutant.file
+    target = copy / "src" / "truthsim" / mutant.file
     original = target.read_text()
     target.write_text(original.replace(mutant.old, mutant.new, 1))
-    env = {**os.environ, "PYTHONPATH": str(copy), "PYTHONDONTWRITEBYTECODE": "1"}
+    env = {**os.environ, "PYTHONPATH": str(copy / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
     command = [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests]
     start = time.monotonic()
     try:
         done = subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout
+            command, cwd=copy, env=env, capture_output=True, text=True, timeout=timeout
         )
         status = "survived" if done.returncode == 0 else "caught"
         failed = [line for line in done.stdout.splitlines() if line.startswith("FAILED")]
@@ -99,11 +100,12 @@ def main() -> None:
         raise SystemExit(f"no mutant {', '.join(sorted(unknown))}")
     for mutant in chosen:
         check(mutant)
-    tests = args.tests or test_order()
     results = []
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "src"
-        shutil.copytree(ROOT / "src", copy, ignore=shutil.ignore_patterns("__pycache__"))
+        copy = Path(tmp) / "project"
+        skip = shutil.ignore_patterns(".git", "__pycache__", "results", "*.egg-info")
+        shutil.copytree(ROOT, copy, ignore=skip)
+        tests = args.tests or test_order_in(copy)
         clean = run_one(Mutant("none", "__init__.py", "", "", "no change"), copy, tests, args.timeout)
         if clean["status"] != "survived":
             raise SystemExit(f"the tests fail without any mutant: {clean['detail']}")
