@@ -36,6 +36,7 @@ FIRST = [
     "tests/test_behaviour.py",
     "tests/test_engine_memory.py",
     "tests/test_engine_features.py",
+    "tests/test_engine_summary.py",
     "tests/test_statistics.py",
     "tests/test_theory.py",
     "tests/test_experiments.py",

@@ -50,6 +50,7 @@ def remembering(model: str, half_life: float | None = 6.0, **memory: object):
             "recovered_outcomes": {"misery": 0.1, "mediocrity": 0.3, "magic": 0.6},
             "recovered_shift": 0.2,
         },
+        importance=1.25,
         shifts={"misery": -0.2, "mediocrity": 0.0, "magic": 0.05},
     )
     desk = station(
