@@ -265,10 +265,10 @@ def test_arrivals_and_returns_follow_the_hourly_profile() -> None:
 
 def test_choice_optional_and_delayed_steps() -> None:
     fixed = {"kind": "fixed", "value": 2.0}
-    tps = {name: station(servers=None, service=fixed) for name in "abcde"}
+    tps = {name: station(servers=None, service=fixed) for name in "abcdef"}
     journey = [
         "a",
-        {"choice": {"b": 0.3, "c": 0.7}},
+        {"choice": {"b": 0.2, "c": 0.3, "f": 0.5}},
         {"touchpoint": "d", "probability": 0.4, "delay": {"kind": "fixed", "value": 10.0}},
         {"touchpoint": "e", "delay": {"kind": "fixed", "value": 30.0}},
     ]
@@ -291,15 +291,16 @@ def test_choice_optional_and_delayed_steps() -> None:
     ):
         visits.setdefault((c, k), []).append((t, a))
     names = result.touchpoint_names
-    b, c_, d = names.index("b"), names.index("c"), names.index("d")
-    chose_b = visited_d = 0
+    b, c_, d, f = (names.index(x) for x in "bcdf")
+    chose = {b: 0, c_: 0, f: 0}
+    visited_d = 0
     for key, (start, end) in done.items():
         path = visits[key]
         kinds = [t for t, _ in path]
         assert kinds[0] == names.index("a") and math.isclose(path[0][1], start, abs_tol=1e-9)
-        assert kinds[1] in (b, c_) and kinds[-1] == names.index("e")
+        assert kinds[1] in chose and kinds[-1] == names.index("e")
         assert math.isclose(path[1][1], start + 2.0, abs_tol=1e-9)
-        chose_b += kinds[1] == b
+        chose[kinds[1]] += 1
         if d in kinds:
             visited_d += 1
             assert len(kinds) == 4
@@ -311,7 +312,8 @@ def test_choice_optional_and_delayed_steps() -> None:
         assert math.isclose(end, path[-1][1] + 2.0, abs_tol=1e-9)
     n = len(done)
     assert n > 1000
-    assert abs(binomial_z(chose_b, n, 0.3)) < Z
+    for where, p in ((b, 0.2), (c_, 0.3), (f, 0.5)):
+        assert abs(binomial_z(chose[where], n, p)) < Z, where
     assert abs(binomial_z(visited_d, n, 0.4)) < Z
 
 
