@@ -32,21 +32,27 @@ class Estimate:
         return self.low > 0 or self.high < 0
 
     def replications_to_exclude_zero(self) -> int | None:
-        """Replications a paired difference this large needs for its interval to exclude zero."""
+        """Fewest replications whose interval would exclude zero, for a difference this large and
+        this spread: the smallest n with t(n - 1) x sd / sqrt(n) < |mean| (found by bisection,
+        since the left side falls as n grows)."""
         if self.n < 2 or self.mean == 0:
             return None
         sd = self.se * math.sqrt(self.n)
         if sd == 0:
             return self.n
-        n = self.n
-        for _ in range(50):  # the t quantile depends on n: iterate to a fixed point
-            needed = math.ceil(
-                (stats.t.ppf(0.5 + self.confidence / 2, max(n - 1, 1)) * sd / abs(self.mean)) ** 2
-            )
-            if needed == n:
-                break
-            n = max(needed, 2)
-        return max(n, 2)
+        quantile = 0.5 + self.confidence / 2
+
+        def excludes(n: int) -> bool:
+            return stats.t.ppf(quantile, n - 1) * sd / math.sqrt(n) < abs(self.mean)
+
+        high = 2
+        while not excludes(high):
+            high *= 2
+        low = high // 2  # does not exclude zero (or is 1 when high is 2)
+        while high - low > 1:
+            middle = (low + high) // 2
+            low, high = (low, middle) if excludes(middle) else (middle, high)
+        return high
 
     def to_dict(self) -> dict[str, float | int | None]:
         return {
