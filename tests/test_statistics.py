@@ -58,3 +58,27 @@ def test_paired_differences_cover_the_true_difference() -> None:
     assert low <= covered <= high, covered
     # the shared component (sd 10) cancels: sd of a difference sqrt(2) against sqrt(202)
     assert paired < 0.15 * unpaired
+
+
+def test_missing_values_are_left_out() -> None:
+    with_gaps = estimate([1.0, float("nan"), 3.0, 8.0])
+    assert with_gaps == estimate([1.0, 3.0, 8.0])
+    assert estimate([float("nan")] * 3).n == 0
+
+
+@pytest.mark.parametrize(("mean", "sd"), [(1.0, 1.0), (0.5, 3.0), (-2.0, 9.0), (4.0, 1.0)])
+def test_replications_advised_are_the_fewest_whose_interval_excludes_zero(
+    mean: float, sd: float
+) -> None:
+    """By definition: with n replications of this spread the t interval excludes zero, with
+    n - 1 it does not."""
+    values = np.array([-1.0, 1.0, -1.0, 1.0, 0.0]) * sd / np.std([-1, 1, -1, 1, 0], ddof=1) + mean
+    e = estimate(values)
+    n = e.replications_to_exclude_zero()
+    assert n is not None
+
+    def excludes(k: int) -> bool:
+        return stats.t.ppf(0.975, k - 1) * sd / np.sqrt(k) < abs(mean)
+
+    assert excludes(n), n
+    assert n == 2 or not excludes(n - 1), n
