@@ -205,6 +205,19 @@ def test_a_combination_makes_every_change_of_its_improvements() -> None:
     for variant in result.variants:
         made = set(variant.improvements)
         assert variant.cost == sum(improvements[n]["cost"]["one_off"] for n in made)
+        # the row's figures by definition, from the paired replications
+        base = result.baseline.runs
+        kept = [a.headline["active_at_horizon"] - b.headline["active_at_horizon"]
+                for a, b in zip(variant.runs, base, strict=True)]  # fmt: skip
+        gained = [a.headline["revenue"] - b.headline["revenue"]
+                  for a, b in zip(variant.runs, base, strict=True)]  # fmt: skip
+        row = variant.row()
+        assert row["retained"] == pytest.approx(np.mean(kept))
+        assert row["revenue_change"] == pytest.approx(np.mean(gained))
+        assert row["net_value"] == pytest.approx(np.mean(gained) - variant.cost)
+        assert row["net_value_low"] == pytest.approx(estimate(np.array(gained) - variant.cost).low)
+        if row["retained"] > 0:
+            assert row["cost_per_retained"] == pytest.approx(variant.cost / np.mean(kept))
         for run in variant.runs:
             desk, kiosk = (
                 next(r for r in run.touchpoints if r["touchpoint"] == t) for t in ("desk", "kiosk")
