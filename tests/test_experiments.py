@@ -201,6 +201,12 @@ def test_a_combination_makes_every_change_of_its_improvements() -> None:
     )
     result = compare(scenario, replications=2, seed=6, jobs=1, combinations=3, horizon_days=4)
     assert len(result.variants) == 7
+    ranked = result.ranking()
+    means = [v.retained.mean for v in ranked]
+    assert means == sorted(means, reverse=True)
+    first, second = ranked[:2]
+    kept = "active_at_horizon"
+    assert result.leader_margin() == estimate(first.differences(kept) - second.differences(kept))
     changes = {name: imp["changes"] for name, imp in improvements.items()}
     for variant in result.variants:
         made = set(variant.improvements)
