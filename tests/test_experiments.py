@@ -82,6 +82,19 @@ def test_precision_target_adds_replications() -> None:
     assert np.array_equal(tight.values("revenue")[:3], loose.values("revenue"))
 
 
+def test_compare_adds_replications_until_the_precision_is_reached() -> None:
+    loose = compare(shop(), ["three_more_staff"], replications=2, seed=1, jobs=1, precision=1e9)
+    assert loose.replications == 2
+    tight = compare(
+        shop(), ["three_more_staff"], replications=2, seed=1, jobs=1, precision=1e-9,
+        max_replications=5,
+    )  # fmt: skip
+    assert tight.replications == 5 and len(tight.variants[0].runs) == 5
+    goal = 2 * loose.variants[0].retained.half_width / 3
+    enough = compare(shop(), ["three_more_staff"], replications=2, seed=1, jobs=1, precision=goal)
+    assert enough.variants[0].retained.half_width <= goal < loose.variants[0].retained.half_width
+
+
 def test_a_change_that_changes_nothing_has_exactly_zero_difference() -> None:
     result = compare(shop(), ["nothing_really"], replications=3, seed=2, jobs=1)
     (variant,) = result.variants

@@ -102,3 +102,14 @@ def test_the_command_line_says_what_it_reused(shop_file: Path, tmp_path: Path) -
     damaged = CliRunner().invoke(main, [*args, "--out", str(out), "--resume"])
     assert damaged.exit_code == 2 and "is not a saved replication" in damaged.stderr
     assert "Traceback" not in damaged.output
+
+
+def test_another_seed_or_scenario_loads_nothing(tmp_path: Path) -> None:
+    first_run(tmp_path)
+    other_seed = Checkpoints(tmp_path)
+    compare(shop(), ONE, replications=3, seed=5, jobs=1, checkpoints=other_seed)
+    assert (other_seed.loaded, other_seed.computed) == (0, 6)
+    other_scenario = Checkpoints(tmp_path)
+    changed = shop().model_copy(update={"horizon_days": 11.0})
+    compare(changed, ONE, replications=3, seed=4, jobs=1, checkpoints=other_scenario)
+    assert (other_scenario.loaded, other_scenario.computed) == (0, 6)
