@@ -53,6 +53,7 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
     assert result.exit_code == 0, result.output
     names = {p.name for p in out.iterdir()}
     assert names == {
+        ".truthsim-files",
         "figures.json",
         "summary.json",
         "touchpoints.csv",

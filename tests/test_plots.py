@@ -103,10 +103,12 @@ def test_cli_plots_and_redraw(shop_file: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     names = {"ranking", "retention", "moment_map", "churn_causes"}
-    assert {p.name for p in plots.iterdir()} == {f"{n}.{e}" for n in names for e in ("png", "svg")}
+    assert {p.name for p in plots.iterdir()} - {".truthsim-files"} == {
+        f"{n}.{e}" for n in names for e in ("png", "svg")
+    }
     redraw = CliRunner().invoke(main, ["plot", str(out)])
     assert redraw.exit_code == 0, redraw.output
-    assert {p.stem for p in (out / "plots").iterdir()} == names
+    assert {p.stem for p in (out / "plots").iterdir()} - {".truthsim-files"} == names
     assert (out / "plots" / "ranking.svg").read_bytes() == (plots / "ranking.svg").read_bytes()
     (out / "figures.json").write_text("{")
     broken = CliRunner().invoke(main, ["plot", str(out)])

@@ -6,6 +6,7 @@
 >>> result.headline["return_rate"], result.moments[:3]    # summary metrics, numpy records
 """
 
+from truthsim._version import __version__
 from truthsim.engine import SimulationResult, simulate
 from truthsim.scenario import (
     Scenario,
@@ -16,7 +17,6 @@ from truthsim.scenario import (
     parse_scenario,
 )
 
-__version__ = "0.1.0"
 __all__ = [
     "Scenario",
     "ScenarioError",

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from truthsim.cli.errors import UserError, friendly
-from truthsim.io import to_json, write_text
+from truthsim.io import check_free, write_results
 
 FIGURE_DATA = "figures.json"
 
@@ -20,31 +20,28 @@ plots_option = click.option(
 )
 
 
-def save_figure_data(result: Any, out: Path | None) -> dict[str, Any]:
-    """The result's figure data; written to ``out/figures.json`` when there is an ``out``."""
-    from truthsim.plots import figure_data  # matplotlib loads only when figures are asked for
-
-    data = figure_data(result)
-    if out is not None:
-        write_text(out / FIGURE_DATA, to_json(data))
-    return data
-
-
-def figures_for(result: Any, out: Path | None, plots: Path | None) -> None:
-    """Save the figure data with ``--out`` and draw the figures with ``--plots``."""
-    if out is None and plots is None:
-        return
-    data = save_figure_data(result, out)
+def check_plots(plots: Path | None, force: bool) -> None:
+    """Refuse, before running, a figures folder that holds earlier figures (unless --force)."""
     if plots is not None:
-        draw_to(data, plots)
+        check_free(plots, (), force)
 
 
-def draw_to(data: dict[str, Any], directory: Path) -> list[Path]:
-    from truthsim.plots import draw, save_figures  # (see above)
+def draw_figures(result: Any, plots: Path | None, force: bool) -> None:
+    """Draw ``result``'s figures into ``plots`` (a result object, or saved figure data)."""
+    if plots is None:
+        return
+    import matplotlib.pyplot as plt  # matplotlib loads only when figures are asked for
 
-    written = save_figures(draw(data), directory)
-    click.echo(f"wrote {len(written)} figure files to {directory}", err=True)
-    return written
+    from truthsim.plots import FORMATS, draw, figure_bytes, figure_data
+
+    data = result if isinstance(result, dict) else figure_data(result)
+    files = {}
+    for name, figure in draw(data).items():
+        for fmt in FORMATS:
+            files[f"{name}.{fmt}"] = figure_bytes(figure, fmt)
+        plt.close(figure)
+    written = write_results(plots, files, force)
+    click.echo(f"wrote {len(written)} figure files to {plots}", err=True)
 
 
 @click.command()
@@ -63,6 +60,6 @@ def plot(results: Path, plots: Path | None) -> None:
     if not isinstance(data, dict) or "kind" not in data:
         raise UserError(f"{source}: not truthsim figure data")
     try:
-        draw_to(data, plots or results / "plots")
+        draw_figures(data, plots or results / "plots", force=True)  # a redraw of the same results
     except (KeyError, TypeError, ValueError) as error:
         raise UserError(f"{source}: incomplete figure data ({error})") from None

@@ -9,18 +9,19 @@ from typing import Any
 import click
 
 from truthsim.cli.errors import UserError, friendly
-from truthsim.cli.figures import FIGURE_DATA, save_figure_data
-from truthsim.cli.options import ExperimentSettings, experiment_options, progress_bar
-from truthsim.cli.whatif import (
-    WHATIF_FILES,
-    as_run,
-    scenario_meta,
-    selection_options,
-    write_whatif,
+from truthsim.cli.figures import FIGURE_DATA
+from truthsim.cli.options import (
+    ExperimentSettings,
+    experiment_options,
+    interruptible,
+    progress_bar,
 )
+from truthsim.cli.whatif import as_run, scenario_meta, selection_options
 from truthsim.experiments import compare
 from truthsim.io import check_free, write_text
+from truthsim.plots.data import figure_data
 from truthsim.report import build_report
+from truthsim.saving import save
 from truthsim.scenario import Scenario, ScenarioError, load_scenario
 
 
@@ -64,16 +65,16 @@ def report(
             raise UserError("give a SCENARIO to run, or --from RESULTS to report saved results")
         loaded = load_scenario(scenario)
         if out is not None:
-            check_free(out, [*WHATIF_FILES, FIGURE_DATA], settings.force)
-        with progress_bar("report", settings.quiet) as progress:
+            check_free(out, force=settings.force)
+        with progress_bar("report", settings.quiet) as progress, interruptible(None):
             result = compare(
                 loaded, list(only) or None, combinations=combinations, **settings.api(progress)
             )
         comparison, meta = result.to_dict(), scenario_meta(scenario)
         loaded = as_run(loaded, settings.horizon_days)
         if out is not None:
-            write_whatif(out, result, loaded, meta)
-        figures = save_figure_data(result, out)
+            save(result, out, force=settings.force, scenario=loaded, meta=meta)
+        figures = figure_data(result)
     write_text(output, build_report(comparison, figures, loaded, meta))
     settings.show({"report": str(output)}, lambda: f"wrote {output}")
 

@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import figures_for, plots_option
+from truthsim.cli.figures import check_plots, draw_figures, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
-from truthsim.cli.options import run_options
+from truthsim.cli.options import allow_large_option, interruptible, run_options
 from truthsim.engine import SimulationResult, simulate
-from truthsim.engine.result import RECORD_FORMATS, save_result
-from truthsim.io import to_json
+from truthsim.engine.result import RECORD_FORMATS
+from truthsim.io import check_free, to_json
+from truthsim.saving import save
 from truthsim.scenario import load_scenario
 
 
@@ -30,7 +31,10 @@ from truthsim.scenario import load_scenario
     help="Format of the per-moment/journey/customer records written with --out.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (results only).")
-@click.option("--force", is_flag=True, help="Overwrite files already in --out.")
+@click.option(
+    "--force", is_flag=True, help="Replace the results already in --out (and figures in --plots)."
+)
+@allow_large_option
 @plots_option
 @friendly
 def run(
@@ -41,16 +45,21 @@ def run(
     records: str,
     as_json: bool,
     force: bool,
+    allow_large: bool,
     plots: Path | None,
 ) -> None:
     """Simulate SCENARIO (a YAML file or a bundled name such as 'airline') once and summarise it."""
     loaded = load_scenario(scenario)
-    result = simulate(loaded, seed=seed, horizon_days=horizon_days)
     if out is not None:
-        written = save_result(result, out, records=records, force=force)
+        check_free(out, force=force)
+    check_plots(plots, force)
+    with interruptible(None):
+        result = simulate(loaded, seed=seed, horizon_days=horizon_days, allow_large=allow_large)
+    if out is not None:
+        written = save(result, out, force=force, records=records)
         if not as_json:
             click.echo(f"wrote {len(written)} files to {out}", err=True)
-    figures_for(result, out, plots)
+    draw_figures(result, plots, force)
     if as_json:
         click.echo(to_json(result.to_dict()), nl=False)
     else:

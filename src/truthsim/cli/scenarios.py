@@ -10,22 +10,38 @@ import click
 
 from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.format import table
+from truthsim.cli.options import allow_large_option
 from truthsim.scenario import (
+    Problem,
     Scenario,
     ScenarioError,
     Step,
+    apply_improvement,
     bundled_names,
     bundled_path,
     load_scenario,
 )
+from truthsim.scenario.limits import run_size_problems
 
 
 @click.command()
 @click.argument("file", metavar="FILE")
-def validate(file: str) -> None:
-    """Check a scenario FILE: list every problem (exit 2) or summarise it (exit 0)."""
+@allow_large_option
+def validate(file: str, allow_large: bool) -> None:
+    """Check a scenario FILE: list every problem (exit 2) or summarise it (exit 0).
+
+    What validate accepts, run runs: the size limits are checked too (for the scenario and
+    each improvement), unless --allow-large.
+    """
     try:
         scenario = load_scenario(file)
+        problems = run_size_problems(scenario, allow_large) + [
+            Problem(("improvements", name), f"applied, {p.message}")
+            for name in scenario.improvements
+            for p in run_size_problems(apply_improvement(scenario, name), allow_large)
+        ]
+        if problems:
+            raise ScenarioError(problems, file=file)
     except ScenarioError as error:
         count = len(error.problems)
         click.echo(f"{file}: {count} problem{'s' * (count != 1)}", err=True)

@@ -6,13 +6,15 @@ from pathlib import Path
 
 import click
 
-from truthsim.cli.errors import friendly
-from truthsim.cli.figures import figures_for, plots_option
+from truthsim.cli.errors import UserError, friendly
+from truthsim.cli.figures import check_plots, draw_figures, plots_option
 from truthsim.cli.format import number, percent, table
 from truthsim.cli.options import (
     ExperimentSettings,
+    Finite,
+    check_out,
     experiment_options,
-    prepare_out,
+    interruptible,
     progress_bar,
     resume_option,
 )
@@ -24,7 +26,9 @@ from truthsim.experiments import (
     sensitivity,
     sweep,
 )
-from truthsim.io import check_free, records_to_csv, rows_to_csv, to_json, write_text
+from truthsim.experiments.checkpoints import Checkpoints
+from truthsim.io import check_free
+from truthsim.saving import save
 from truthsim.scenario import load_scenario
 
 
@@ -51,17 +55,25 @@ def sweep_command(
 ) -> None:
     """Run SCENARIO at every point of a grid of parameter values."""
     loaded = load_scenario(scenario)
-    vary = dict(parse_vary(v) for v in varies)
+    vary: dict[str, list] = {}
+    for option in varies:
+        path, values = parse_vary(option)
+        if path in vary:
+            raise UserError(f"--vary {path} is given twice; list all its values in one --vary")
+        vary[path] = values
     out = settings.out
-    files = ["sweep.csv", "sweep.json", "replications.csv", "figures.json"]
-    runs = prepare_out(out, files, resume, settings.force)
-    with progress_bar("sweep", settings.quiet) as progress:
-        result = sweep(loaded, vary, checkpoints=runs, **settings.api(progress))
+    runs = check_out(out, resume, settings.force)
+    check_plots(plots, settings.force)
+    with progress_bar("sweep", settings.quiet) as progress, interruptible(runs):
+        result = sweep(
+            loaded,
+            vary,
+            checkpoints=runs and Checkpoints(runs, fresh=settings.force),
+            **settings.api(progress),
+        )
     if out is not None:
-        write_text(out / "sweep.csv", rows_to_csv(result.summary()))
-        write_text(out / "sweep.json", to_json(result.to_dict()))
-        write_text(out / "replications.csv", records_to_csv(result.to_records()))
-    figures_for(result, out, plots)
+        save(result, out, force=True)  # checked before the run
+    draw_figures(result, plots, settings.force)
     settings.show(result.to_dict(), lambda: render_sweep(result))
 
 
@@ -94,7 +106,7 @@ def render_sweep(result: SweepResult) -> str:
 @click.argument("scenario", metavar="SCENARIO")
 @click.option(
     "--fraction",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
+    type=Finite(0, 1, min_open=True, max_open=True),
     default=0.1,
     show_default=True,
     help="Vary each parameter down and up by this share.",
@@ -132,8 +144,9 @@ def sensitivity_command(
     loaded = load_scenario(scenario)
     out = settings.out
     if out is not None:
-        check_free(out, ["sensitivity.csv", "sensitivity.json", "figures.json"], settings.force)
-    with progress_bar("sensitivity", settings.quiet) as progress:
+        check_free(out, force=settings.force)
+    check_plots(plots, settings.force)
+    with progress_bar("sensitivity", settings.quiet) as progress, interruptible(None):
         result = sensitivity(
             loaded,
             fraction,
@@ -143,9 +156,8 @@ def sensitivity_command(
             **settings.api(progress),
         )
     if out is not None:
-        write_text(out / "sensitivity.csv", rows_to_csv(result.summary()))
-        write_text(out / "sensitivity.json", to_json(result.to_dict()))
-    figures_for(result, out, plots)
+        save(result, out, force=settings.force)
+    draw_figures(result, plots, settings.force)
     settings.show(result.to_dict(), lambda: render_sensitivity(result))
 
 

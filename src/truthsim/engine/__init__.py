@@ -9,6 +9,8 @@ from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.streams import root_from_seed
 from truthsim.engine.summary import busy_area, daily_series, headline, touchpoint_table
+from truthsim.scenario.errors import ScenarioError
+from truthsim.scenario.limits import customer_cap, run_size_problems
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.patch import with_horizon
 
@@ -20,18 +22,24 @@ def simulate(
     seed: int | np.random.SeedSequence | None = None,
     *,
     horizon_days: float | None = None,
+    allow_large: bool = False,
 ) -> SimulationResult:
     """Run one replication of ``scenario`` and return its records and summary.
 
     ``seed`` defaults to the scenario's own; the same seed always gives bit-identical results.
-    ``horizon_days`` overrides the scenario's horizon.
+    ``horizon_days`` overrides the scenario's horizon. A replication expected to bring more than
+    a million new customers, or one that word of mouth grows far beyond its arrivals, stops
+    with a :class:`ScenarioError` unless ``allow_large``.
     """
     if horizon_days is not None:
         scenario = with_horizon(scenario, horizon_days)
+    problems = run_size_problems(scenario, allow_large)
+    if problems:
+        raise ScenarioError(problems, file=scenario.name)
     if seed is None:
         seed = scenario.seed
     plan = Plan(scenario)
-    sim = Simulation(plan, root_from_seed(seed)).run()
+    sim = Simulation(plan, root_from_seed(seed), customer_cap(scenario, allow_large)).run()
     moments = sim.moments.to_numpy()
     journeys = sim.journeys.to_numpy()
     customers = sim.customer_records()

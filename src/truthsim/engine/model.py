@@ -23,6 +23,7 @@ from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, Plan, Seg
 from truthsim.engine.records import CUSTOMER, JOURNEY, MOMENT, Columns
 from truthsim.engine.station import Station
 from truthsim.engine.streams import Streams, key, tag
+from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.probability import sigmoid
 
@@ -64,8 +65,9 @@ class Customer:
 class Simulation:
     """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
 
-    def __init__(self, plan: Plan, root: int) -> None:
+    def __init__(self, plan: Plan, root: int, cap: int | None = None) -> None:
         self.plan = plan
+        self.cap = cap  #: most customers this replication may create (None: no limit)
         self.env = simpy.Environment()
         self.streams = Streams(root, plan.slots, plan.transforms)
         self.stations = [Station(self.env, tp.servers) for tp in plan.touchpoints]
@@ -150,6 +152,17 @@ class Simulation:
         position = next(
             (i for i, c in enumerate(self.plan.segment_cumulative) if u < c), len(segments) - 1
         )
+        if self.cap is not None and len(self.customers) >= self.cap:
+            raise ScenarioError(
+                [
+                    Problem(
+                        ("word_of_mouth",),
+                        f"the customer base grew past {self.cap:,} customers in one replication "
+                        f"(day {self.env.now / MINUTES_PER_DAY:.0f}): referrals feed on themselves; "
+                        "lower magic_tells or referred_share, or run with --allow-large",
+                    )
+                ]
+            )
         customer = Customer(
             len(self.customers), customer_key, segments[position], self.env.now, referred
         )

@@ -3,21 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from truthsim.engine.summary import HEADLINE
-from truthsim.io import (
-    check_free,
-    records_to_csv,
-    records_to_npz,
-    rows_to_csv,
-    to_json,
-    write_bytes,
-    write_text,
-)
+from truthsim.io import records_to_csv, records_to_npz, rows_to_csv, to_json
 
 
 @dataclass
@@ -76,23 +67,21 @@ def _plain(value: Any) -> Any:
 RECORD_FORMATS = ("csv", "npz")
 
 
-def save_result(
-    result: SimulationResult, directory: Path, records: str = "csv", force: bool = False
-) -> list[Path]:
-    """Write summary.json, touchpoints.csv, daily.csv and the records (CSV files or one .npz).
-
-    Checks every target first, so an existing file stops the run before anything is written.
-    """
-    tables = {k: v for k, v in result.records().items() if k != "daily"}
-    record_files = [f"{name}.csv" for name in tables] if records == "csv" else ["records.npz"]
-    names = ["summary.json", "touchpoints.csv", "daily.csv", "figures.json", *record_files]
-    check_free(directory, names, force)
-    write_text(directory / "summary.json", to_json(result.to_dict()))
-    write_text(directory / "touchpoints.csv", rows_to_csv(result.to_dict()["touchpoints"]))
-    write_text(directory / "daily.csv", records_to_csv(result.daily))
+def result_files(result: SimulationResult, records: str = "csv") -> dict[str, str | bytes]:
+    """The files of one run: summary.json, touchpoints.csv, daily.csv and the records
+    (moments/journeys/customers as CSV files, or all in one records.npz)."""
+    if records not in RECORD_FORMATS:
+        raise ValueError(f"records must be one of {', '.join(RECORD_FORMATS)}, not {records!r}")
+    summary = result.to_dict()
+    files: dict[str, str | bytes] = {
+        "summary.json": to_json(summary),
+        "touchpoints.csv": rows_to_csv(summary["touchpoints"]),
+        "daily.csv": records_to_csv(result.daily),
+    }
     if records == "csv":
-        for name, table in tables.items():
-            write_text(directory / f"{name}.csv", records_to_csv(table))
+        for name, table in result.records().items():
+            if name != "daily":
+                files[f"{name}.csv"] = records_to_csv(table)
     else:
-        write_bytes(directory / "records.npz", records_to_npz(result.records()))
-    return [directory / n for n in names]
+        files["records.npz"] = records_to_npz(result.records())
+    return files

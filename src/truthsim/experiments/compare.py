@@ -17,11 +17,14 @@ from typing import Any
 import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.limits import check_size
 from truthsim.experiments.replication import (
     METRICS,
     ReplicationResult,
     RunSummary,
+    check_plan,
     run_replications,
 )
 from truthsim.experiments.stats import Estimate, estimate
@@ -163,9 +166,14 @@ class Comparison:
 
 
 def variants_of(
-    scenario: Scenario, only: Sequence[str] | None = None, combinations: int = 1
+    scenario: Scenario,
+    only: Sequence[str] | None = None,
+    combinations: int = 1,
+    allow_large: bool = False,
 ) -> list[tuple[str, tuple[str, ...]]]:
     """(name, improvements) for each single improvement and, up to ``combinations``, each set."""
+    if combinations not in (1, 2, 3):
+        raise ExperimentError(f"combinations must be 1, 2 or 3, not {combinations!r}")
     names = list(scenario.improvements)
     if only:
         unknown = [n for n in only if n not in scenario.improvements]
@@ -175,8 +183,10 @@ def variants_of(
                 f"no improvement {', '.join(unknown)}{hints} (there are: {', '.join(names)})"
             )
         names = [n for n in names if n in only]
+    count = sum(math.comb(len(names), k) for k in range(1, combinations + 1))
+    check_size(count, 1, allow_large, "improvement variants")
     out = []
-    for size in range(1, max(1, combinations) + 1):
+    for size in range(1, combinations + 1):
         for combo in itertools.combinations(names, size):
             out.append((" + ".join(combo), combo))
     return out
@@ -196,7 +206,8 @@ def compare(
     progress: Progress | None = None,
     backend: Backend = "local",
     scheduler: str | None = None,
-    checkpoints: Path | None = None,
+    checkpoints: Path | Checkpoints | None = None,
+    allow_large: bool = False,
 ) -> Comparison:
     """Run the baseline and each improvement on common random numbers and rank them.
 
@@ -205,10 +216,12 @@ def compare(
     has a half-width below it (or ``max_replications`` is reached). ``backend``, ``scheduler``
     and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`.
     """
-    execution = Execution(jobs, backend, scheduler, checkpoints, progress)
+    execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
     root = scenario.seed if seed is None else seed
     horizon = horizon_days if horizon_days is not None else scenario.horizon_days
-    chosen = variants_of(scenario, improvements, combinations)
+    planned = check_plan(replications, precision, max_replications)
+    chosen = variants_of(scenario, improvements, combinations, allow_large)
+    check_size(len(chosen) + 1, planned, allow_large)
     variant_scenarios = [_apply_in_turn(scenario, combo) for _, combo in chosen]
     everything = [scenario, *variant_scenarios]
     runs: list[list[RunSummary]] = [[] for _ in everything]

@@ -17,8 +17,10 @@ from typing import Any
 import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError
-from truthsim.experiments.replication import METRICS, RunSummary, run_replications
+from truthsim.experiments.limits import MAX_RANGE, check_number, check_size
+from truthsim.experiments.replication import METRICS, RunSummary, check_metric, run_replications
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
 from truthsim.scenario.errors import ScenarioError
@@ -39,9 +41,16 @@ def parse_values(text: str) -> list[Value]:
             d = float(step) if step else 1.0
         except ValueError:
             raise ExperimentError(f"'{text}' is not a range like 2..8 or 0.1..0.5:0.1") from None
+        if not all(math.isfinite(v) for v in (a, b, d)):
+            raise ExperimentError(f"'{text}': a range needs finite numbers")
         if d <= 0 or b < a:
             raise ExperimentError(f"'{text}': a range runs from low to high with a positive step")
         count = math.floor((b - a) / d + 1e-9) + 1
+        if count > MAX_RANGE:
+            raise ExperimentError(
+                f"'{text}' has {count:,} values, more than {MAX_RANGE:,}; use a larger step "
+                "(e.g. 1..100:10)"
+            )
         values = [a + i * d for i in range(count)]
         if all(float(v).is_integer() for v in (a, b, d)):
             return [int(v) for v in values]
@@ -49,7 +58,11 @@ def parse_values(text: str) -> list[Value]:
     items = [item.strip() for item in text.split(",") if item.strip()]
     if not items:
         raise ExperimentError("give values as a list (1,2,4) or a range (2..8, 0.1..0.5:0.1)")
-    return [_number(item) for item in items]
+    values = [_number(item) for item in items]
+    bad = [v for v in values if isinstance(v, float) and not math.isfinite(v)]
+    if bad:
+        raise ExperimentError(f"'{text}': {bad[0]} is not a finite number")
+    return values
 
 
 def parse_vary(option: str) -> tuple[str, list[Value]]:
@@ -132,16 +145,22 @@ def sweep(
     progress: Progress | None = None,
     backend: Backend = "local",
     scheduler: str | None = None,
-    checkpoints: Path | None = None,
+    checkpoints: Path | Checkpoints | None = None,
+    allow_large: bool = False,
 ) -> SweepResult:
     """Run every combination of the ``vary`` values (a full grid), on common random numbers.
 
     ``backend``, ``scheduler`` and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`.
     """
-    execution = Execution(jobs, backend, scheduler, checkpoints, progress)
+    execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
     if not vary:
         raise ExperimentError("a sweep needs at least one parameter to vary")
     parameters = list(vary)
+    empty = [p for p in parameters if not vary[p]]
+    if empty:
+        raise ExperimentError(f"no values to sweep for {', '.join(empty)}")
+    check_number("replications", replications, 1)
+    check_size(math.prod(len(vary[p]) for p in parameters), replications, allow_large, "points")
     points = list(itertools.product(*(vary[p] for p in parameters)))
     scenarios = [_variant(scenario, dict(zip(parameters, point, strict=True))) for point in points]
     root = scenario.seed if seed is None else seed
@@ -256,14 +275,16 @@ def sensitivity(
     progress: Progress | None = None,
     backend: Backend = "local",
     scheduler: str | None = None,
+    allow_large: bool = False,
 ) -> SensitivityResult:
     """Vary each numeric touchpoint parameter by -/+ ``fraction`` and measure ``metric``.
 
     ``touchpoints`` limits the run to those touchpoints' parameters; ``parameters`` names the
     dotted paths to vary instead (any numeric parameter of the scenario).
     """
-    if metric not in METRICS:
-        raise ExperimentError(f"unknown metric '{metric}'; choose one of {', '.join(METRICS)}")
+    check_metric(metric)
+    check_number("fraction", fraction, 0.0, 1.0)
+    check_number("replications", replications, 1)
     if not 0 < fraction < 1:
         raise ExperimentError(f"fraction must lie between 0 and 1, not {fraction}")
     variants: list[tuple[str, float, float, float, Scenario, Scenario]] = []
@@ -298,7 +319,8 @@ def sensitivity(
             skipped[path] = str(error)
     root = scenario.seed if seed is None else seed
     everything = [scenario] + [s for v in variants for s in v[4:]]
-    execution = Execution(jobs, backend, scheduler, None, progress)
+    check_size(len(everything), replications, allow_large, "scenario variants")
+    execution = Execution(jobs, backend, scheduler, None, progress, allow_large)
     runs = run_replications(everything, root, range(replications), execution, horizon_days)
     base_values = np.array([r.headline[metric] for r in runs[0]], dtype=float)
 

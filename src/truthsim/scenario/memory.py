@@ -8,6 +8,7 @@ from pydantic import Field
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.distributions import Distribution
+from truthsim.scenario.limits import MAX_DAYS, MAX_ITEMS, MAX_TELLS, MIN_SCALE
 
 MemoryModel = Literal["additive", "peak_end", "weakest_link", "recency"]
 
@@ -25,7 +26,8 @@ class Memory(Strict):
     )
     forgetting_half_life_days: float | None = Field(
         default=None,
-        gt=0,
+        ge=MIN_SCALE,
+        le=MAX_DAYS,
         description="days for half of the accumulated experience to fade; null: never fades",
     )
     reference_return: float | None = Field(
@@ -44,19 +46,28 @@ class WordOfMouth(Strict):
     """
 
     misery_tells: float = Field(
-        default=10.0, ge=0, description="people told, on average, after a miserable journey"
+        default=10.0,
+        ge=0,
+        le=MAX_TELLS,
+        description="people told, on average, after a miserable journey",
     )
     deterred_share: float = Field(
         default=0.05, ge=0, le=1, description="share of those told who would have come, and won't"
     )
     magic_tells: float = Field(
-        default=5.0, ge=0, description="people told, on average, after a magical journey"
+        default=5.0,
+        ge=0,
+        le=MAX_TELLS,
+        description="people told, on average, after a magical journey",
     )
     referred_share: float = Field(
         default=0.05, ge=0, le=1, description="share of those told who become customers"
     )
     magic_moments: int = Field(
-        default=2, ge=1, description="magic moments (and no misery) that make a journey magical"
+        default=2,
+        ge=1,
+        le=MAX_ITEMS,
+        description="magic moments (and no misery) that make a journey magical",
     )
     referral_delay_days: Distribution = Field(
         default_factory=lambda: Distribution(kind="exponential", mean=14.0),
