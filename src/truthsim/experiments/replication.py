@@ -20,6 +20,8 @@ from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import with_horizon
 
 METRICS = tuple(HEADLINE)
+#: replications per variant when none are asked for, in Python and on the command line alike
+DEFAULT_REPLICATIONS = 10
 
 
 def replication_seed(root: int, index: int) -> np.random.SeedSequence:
@@ -152,9 +154,9 @@ def run_replications(
 
 def replicate(
     scenario: Scenario,
-    replications: int = 10,
+    replications: int = DEFAULT_REPLICATIONS,
     seed: int | None = None,
-    jobs: int | None = 1,
+    jobs: int | None = None,
     *,
     horizon_days: float | None = None,
     precision: float | None = None,
