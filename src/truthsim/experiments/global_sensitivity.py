@@ -147,7 +147,11 @@ class GlobalSensitivityResult:
         )
 
     def __repr__(self) -> str:
-        top = f"; most influential: {self.parameters[self.order()[0]].path}" if self.parameters else ""
+        top = (
+            f"; most influential: {self.parameters[self.order()[0]].path}"
+            if self.parameters
+            else ""
+        )
         return (
             f"<GlobalSensitivityResult {self.scenario_name!r}: {self.method}, {self.metric}, "
             f"{len(self.parameters)} parameters, {self.samples.shape[0]} sample points x "
@@ -195,7 +199,9 @@ def global_sensitivity(
     ranged as for :func:`~truthsim.experiments.sensitivity` (-/+ ``fraction``).
     """
     if method not in GLOBAL_METHODS:
-        raise ExperimentError(f"unknown method '{method}'; choose one of {', '.join(GLOBAL_METHODS)}")
+        raise ExperimentError(
+            f"unknown method '{method}'; choose one of {', '.join(GLOBAL_METHODS)}"
+        )
     if metric not in METRICS:
         raise ExperimentError(f"unknown metric '{metric}'; choose one of {', '.join(METRICS)}")
     if method == "sobol" and (samples < 2 or samples & (samples - 1)):
@@ -206,7 +212,9 @@ def global_sensitivity(
     candidates = parameters or list(touchpoint_parameters(scenario, touchpoints))
     chosen, skipped = parameter_ranges(scenario, candidates, fraction)
     if not chosen:
-        raise ExperimentError("no parameter to vary: " + "; ".join(f"{k} ({v})" for k, v in skipped.items()))
+        raise ExperimentError(
+            "no parameter to vary: " + "; ".join(f"{k} ({v})" for k, v in skipped.items())
+        )
     root = scenario.seed if seed is None else seed
     problem = {
         "num_vars": len(chosen),
@@ -218,7 +226,10 @@ def global_sensitivity(
     else:
         design = salib.sobol_sample(problem, samples, calc_second_order=False, seed=root)
     values = _as_simulated(design, chosen)
-    scenarios = [with_values(scenario, dict(zip(problem["names"], row, strict=True))) for row in values.tolist()]
+    scenarios = [
+        with_values(scenario, dict(zip(problem["names"], row, strict=True)))
+        for row in values.tolist()
+    ]
     execution = Execution(jobs, backend, scheduler, None, progress)
     runs = run_replications(scenarios, root, range(replications), execution, horizon_days)
     outputs = np.array([[r.headline[metric] for r in group] for group in runs], dtype=float)
@@ -227,19 +238,37 @@ def global_sensitivity(
     mean = outputs.mean(axis=1)
     if method == "morris":
         found = salib.morris_analyze(
-            problem, design, mean, num_resamples=RESAMPLES, conf_level=CONFIDENCE,
-            num_levels=LEVELS, seed=root,
+            problem,
+            design,
+            mean,
+            num_resamples=RESAMPLES,
+            conf_level=CONFIDENCE,
+            num_levels=LEVELS,
+            seed=root,
         )
     else:
         found = salib.sobol_analyze(
-            problem, mean, calc_second_order=False, num_resamples=RESAMPLES,
-            conf_level=CONFIDENCE, seed=root,
+            problem,
+            mean,
+            calc_second_order=False,
+            num_resamples=RESAMPLES,
+            conf_level=CONFIDENCE,
+            seed=root,
         )
     indices = {k: np.asarray(found[k], dtype=float) for k in INDICES[method]}
     horizon = scenario.horizon_days if horizon_days is None else horizon_days
     return GlobalSensitivityResult(
-        scenario.name, root, method, metric, fraction, chosen, indices, values, outputs,
-        skipped, horizon,
+        scenario.name,
+        root,
+        method,
+        metric,
+        fraction,
+        chosen,
+        indices,
+        values,
+        outputs,
+        skipped,
+        horizon,
     )
 
 

@@ -172,7 +172,9 @@ def parameter_ranges(
         if low == high:
             skipped[path] = "too small to vary"
             continue
-        chosen.append(Parameter(path, describe_path(scenario, path), float(base), low, high, integer))
+        chosen.append(
+            Parameter(path, describe_path(scenario, path), float(base), low, high, integer)
+        )
     _share_room(chosen)
     for parameter in chosen:
         for end in (parameter.low, parameter.high):

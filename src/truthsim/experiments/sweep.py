@@ -235,7 +235,8 @@ class SweepResult:
             d, e = self.difference(i, "active_at_horizon"), self.estimate(i, "active_at_horizon")
             rows.append(
                 [
-                    ", ".join(str(v) for v in point) + (" (reference)" if self.is_reference(i) else ""),
+                    ", ".join(str(v) for v in point)
+                    + (" (reference)" if self.is_reference(i) else ""),
                     f"{d.mean:+,.0f} ({d.low:+,.0f}..{d.high:+,.0f})",
                     f"{e.mean:,.0f}",
                 ]
@@ -273,7 +274,9 @@ def sweep(
     parameters = list(vary)
     extra = [p for p in (reference or {}) if p not in vary]
     if extra:
-        raise ExperimentError(f"the reference names {', '.join(extra)}, which the sweep does not vary")
+        raise ExperimentError(
+            f"the reference names {', '.join(extra)}, which the sweep does not vary"
+        )
     data = scenario.model_dump()
     try:
         own = {p: get_path(data, p) for p in parameters}
