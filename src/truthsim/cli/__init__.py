@@ -9,7 +9,8 @@ from truthsim.cli.figures import plot
 from truthsim.cli.report import report
 from truthsim.cli.run import run
 from truthsim.cli.scenarios import scenarios, schema, validate
-from truthsim.cli.sweep import sensitivity_command, sweep_command
+from truthsim.cli.sensitivity import sensitivity_command
+from truthsim.cli.sweep import sweep_command
 from truthsim.cli.whatif import whatif
 
 

@@ -73,7 +73,7 @@ def report(
         loaded = as_run(loaded, settings.horizon_days)
         if out is not None:
             write_whatif(out, result, loaded, meta)
-        figures = save_figure_data(result, out)
+        figures = save_figure_data(result, out, loaded.warmup_days)
     write_text(output, build_report(comparison, figures, loaded, meta))
     settings.show({"report": str(output)}, lambda: f"wrote {output}")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import figures_for, plots_option
+from truthsim.cli.figures import FigureOptions, figures_for, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
 from truthsim.cli.options import run_options
 from truthsim.engine import SimulationResult, simulate
@@ -41,7 +41,7 @@ def run(
     records: str,
     as_json: bool,
     force: bool,
-    plots: Path | None,
+    plots: FigureOptions | None,
 ) -> None:
     """Simulate SCENARIO (a YAML file or a bundled name such as 'airline') once and summarise it."""
     loaded = load_scenario(scenario)

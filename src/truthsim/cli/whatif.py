@@ -10,7 +10,7 @@ import click
 
 from truthsim import __version__
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import figures_for, plots_option
+from truthsim.cli.figures import FigureOptions, figures_for, plots_option
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import (
     ExperimentSettings,
@@ -66,7 +66,7 @@ def whatif(
     max_replications: int,
     settings: ExperimentSettings,
     resume: bool,
-    plots: Path | None,
+    plots: FigureOptions | None,
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
     loaded = load_scenario(scenario)
@@ -84,7 +84,7 @@ def whatif(
         )
     if out is not None:
         write_whatif(out, result, as_run(loaded, settings.horizon_days), scenario_meta(scenario))
-    figures_for(result, out, plots)
+    figures_for(result, out, plots, loaded.warmup_days)
     settings.show(result.to_dict(), lambda: render(result))
 
 

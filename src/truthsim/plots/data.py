@@ -84,7 +84,10 @@ def _whatif(result: Comparison, warmup_days: float) -> dict[str, Any]:
     shown = ranked[:RETENTION_SHOWN]
     retention = {"baseline": band(result.baseline.runs)}
     retention.update({v.name: band(v.runs) for v in shown})
-    labels = {v.name: v.description or v.name.replace("_", " ") for v in ranked}
+    labels = {
+        v.name: v.description if v.description not in ("", v.name) else v.name.replace("_", " ")
+        for v in ranked
+    }
     labels["baseline"] = "baseline"
     rows = [{**row, "label": labels[row["improvement"]]} for row in result.summary()]
     return {
