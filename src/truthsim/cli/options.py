@@ -15,6 +15,7 @@ import click
 
 from truthsim.cli.errors import UserError
 from truthsim.experiments.backends import BACKENDS, Progress, default_jobs
+from truthsim.experiments.replication import DEFAULT_REPLICATIONS
 from truthsim.io import to_json
 
 
@@ -79,7 +80,7 @@ def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "-r",
                 "--replications",
                 type=click.IntRange(min=2),
-                default=10,
+                default=DEFAULT_REPLICATIONS,
                 show_default=True,
                 help="Replications per variant (common random numbers across variants).",
             ),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -18,9 +18,21 @@ from truthsim.io import (
     write_bytes,
     write_text,
 )
+from truthsim.scenario.touchpoint import OUTCOMES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: record fields that hold integer codes, and which name table each indexes (-1: none)
+CODED = {
+    "moments": {"touchpoint": "touchpoint", "outcome": "outcome"},
+    "journeys": {"segment": "segment"},
+    "customers": {"segment": "segment", "churn_cause": "touchpoint"},
+}
+TABLES = ("moments", "journeys", "customers", "daily", "touchpoints")
 
 
-@dataclass
+@dataclass(repr=False)
 class SimulationResult:
     """Records (numpy structured arrays) and summary metrics of one simulated replication.
 
@@ -63,6 +75,70 @@ class SimulationResult:
             "daily": self.daily,
         }
 
+    def names(self) -> dict[str, list[str]]:
+        """The name tables the records' integer codes index: touchpoint, segment, outcome."""
+        return {
+            "touchpoint": list(self.touchpoint_names),
+            "segment": list(self.segment_names),
+            "outcome": list(OUTCOMES),
+        }
+
+    def named_records(self, table: str) -> np.ndarray:
+        """A record table with touchpoint, segment and outcome codes replaced by their names.
+
+        A churn cause of -1 (lost without a moment to blame, or not lost) becomes "".
+        """
+        records = self.records()[table]
+        coded = CODED.get(table, {})
+        if not coded:
+            return records
+        names = self.names()
+        columns = {}
+        for field_name in records.dtype.names or ():
+            values = records[field_name]
+            if field_name in coded:
+                table_names = np.array(["", *names[coded[field_name]]])
+                values = table_names[values.astype(np.int64) + 1]
+            columns[field_name] = values
+        dtype = [(n, columns[n].dtype) for n in columns]
+        out = np.empty(len(records), dtype=dtype)
+        for n, values in columns.items():
+            out[n] = values
+        return out
+
+    def to_pandas(self, table: str = "moments") -> pd.DataFrame:
+        """One record table as a DataFrame (needs pandas): ``moments`` (default), ``journeys``,
+        ``customers``, ``daily`` or ``touchpoints`` (the summary per touchpoint).
+
+        Touchpoint, segment and outcome columns are categoricals of their names.
+        """
+        from truthsim.tables import records_to_pandas
+
+        if table not in TABLES:
+            raise ValueError(f"no table '{table}'; choose one of {', '.join(TABLES)}")
+        if table == "touchpoints":
+            return records_to_pandas(self.touchpoints, categories=("touchpoint", "label"))
+        names = self.names()
+        coded = {f: names[kind] for f, kind in CODED.get(table, {}).items()}
+        return records_to_pandas(self.records()[table], names=coded)
+
+    def __repr__(self) -> str:
+        h = self.headline
+        return (
+            f"<SimulationResult {self.scenario_name!r}: seed {self.seed}, "
+            f"{self.horizon_days:g} days, {len(self.customers):,} customers, "
+            f"{len(self.moments):,} moments; return rate {h['return_rate']:.1%}, "
+            f"active at horizon {h['active_at_horizon']:,.0f}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from truthsim.display import html_table
+
+        rows = [[HEADLINE[k].split(" (")[0], f"{_plain(v):,.4g}"] for k, v in self.headline.items()]
+        return html_table(
+            f"{self.scenario_name}: seed {self.seed}, {self.horizon_days:g} days", ["", ""], rows
+        )
+
 
 def _plain(value: Any) -> Any:
     """NaN becomes None (JSON has no NaN); numpy scalars become Python numbers."""
@@ -90,9 +166,11 @@ def save_result(
     write_text(directory / "summary.json", to_json(result.to_dict()))
     write_text(directory / "touchpoints.csv", rows_to_csv(result.to_dict()["touchpoints"]))
     write_text(directory / "daily.csv", records_to_csv(result.daily))
-    if records == "csv":
-        for name, table in tables.items():
-            write_text(directory / f"{name}.csv", records_to_csv(table))
-    else:
-        write_bytes(directory / "records.npz", records_to_npz(result.records()))
+    if records == "csv":  # names, so the files read back as data on their own
+        for name in tables:
+            write_text(directory / f"{name}.csv", records_to_csv(result.named_records(name)))
+    else:  # codes, compact, with the name tables they index
+        arrays = {**result.records()}
+        arrays.update({f"{k}_names": np.array(v) for k, v in result.names().items()})
+        write_bytes(directory / "records.npz", records_to_npz(arrays))
     return [directory / n for n in names]
