@@ -24,7 +24,14 @@ from truthsim.report import build_report
 from truthsim.scenario import Scenario, ScenarioError, load_scenario
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim report airline -r 20 -o report.html
+  truthsim report --from results/ -o report.html      # saved whatif, sweep or sensitivity
+  truthsim report airline --json                     # what was written, as JSON
+"""
+)
 @click.argument("scenario", metavar="[SCENARIO]", required=False)
 @click.option(
     "-o",

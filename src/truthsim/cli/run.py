@@ -16,7 +16,14 @@ from truthsim.io import to_json
 from truthsim.scenario import load_scenario
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim run airline --seed 7
+  truthsim run my.yaml --horizon-days 90 --out results/ --records npz
+  truthsim run airline --json > summary.json
+"""
+)
 @click.argument("scenario", metavar="SCENARIO")
 @run_options
 @click.option(

@@ -39,7 +39,14 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim whatif airline -r 20
+  truthsim whatif airline --only reservation_agent --combinations 2 --plots plots/
+  truthsim whatif airline --precision 25 --out results/ --resume
+"""
+)
 @click.argument("scenario", metavar="SCENARIO")
 @selection_options
 @click.option(

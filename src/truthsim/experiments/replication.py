@@ -13,7 +13,7 @@ from truthsim.engine import simulate
 from truthsim.engine.summary import HEADLINE
 from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
 from truthsim.experiments.checkpoints import Checkpoints
-from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.errors import ExperimentError, ReplicationFailed
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
 from truthsim.scenario.model import Scenario
@@ -40,10 +40,6 @@ class Task:
     root: int
     index: int
     label: str = ""
-
-
-class ReplicationFailed(RuntimeError):
-    """A replication raised: says which scenario variant and replication, and why."""
 
 
 @dataclass
