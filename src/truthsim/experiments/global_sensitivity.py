@@ -105,6 +105,7 @@ class GlobalSensitivityResult:
             "replications": self.replications,
             "sample_points": int(self.samples.shape[0]),
             "confidence": CONFIDENCE,
+            "answer": self.answer(),
             "parameters": self.summary(),
             "skipped": self.skipped,
         }

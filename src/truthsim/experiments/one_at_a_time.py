@@ -99,6 +99,7 @@ class SensitivityResult:
             "fraction": self.fraction,
             "horizon_days": self.horizon_days,
             "baseline": self.baseline.to_dict(),
+            "answer": self.answer(),
             "parameters": self.summary(),
             "skipped": self.skipped,
         }

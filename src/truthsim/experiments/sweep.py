@@ -153,6 +153,7 @@ class SweepResult:
             "horizon_days": self.horizon_days,
             "parameters": self.parameters,
             "labels": self.labels,
+            "answer": self.answer(),
             "reference": {
                 "values": dict(zip(self.parameters, self.reference, strict=True)),
                 "metrics": {m: estimate([h[m] for h in base]).to_dict() for m in METRICS},
