@@ -67,7 +67,10 @@ def test_one_default_for_jobs_and_replications() -> None:
         parameters = inspect.signature(function).parameters
         assert parameters["jobs"].default is None, function.__name__  # all cores
         assert parameters["replications"].default == DEFAULT_REPLICATIONS, function.__name__
-    option = next(p for p in main.commands["whatif"].params if p.name == "replications")
+    import click
+
+    whatif = main.get_command(click.Context(main), "whatif")
+    option = next(p for p in whatif.params if p.name == "replications")
     assert option.default == DEFAULT_REPLICATIONS
 
 
