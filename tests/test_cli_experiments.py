@@ -132,6 +132,8 @@ def test_sensitivity_table(shop_file: Path) -> None:
         [
             "sensitivity",
             str(shop_file),
+            "--method",
+            "oat",
             "--parameter",
             "touchpoints.desk.servers",
             "--parameter",

@@ -266,5 +266,5 @@ def test_a_script_without_the_main_guard_is_told_about_it(tmp_path: Path) -> Non
     )
     assert process.returncode != 0
     last = process.stderr.splitlines()[-1]
-    assert last.startswith("truthsim.experiments.errors.ExperimentError"), last
+    assert last.startswith("truthsim.errors.ExperimentError"), last
     assert 'if __name__ == "__main__":' in last

@@ -10,9 +10,10 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class OutputExistsError(FileExistsError):
@@ -41,6 +42,7 @@ _EARLIER = frozenset(
         "sweep.json",
         "sensitivity.csv",
         "sensitivity.json",
+        "samples.csv",
     ]
 )
 
@@ -143,6 +145,8 @@ def records_to_csv(records: np.ndarray) -> str:
 
 
 def records_to_npz(records: Mapping[str, np.ndarray]) -> bytes:
+    import numpy as np  # loaded when records are written, not for every command
+
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **records)
     return buffer.getvalue()
@@ -161,7 +165,7 @@ def _clean(data: Any) -> Any:
         return {str(k): _clean(v) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [_clean(v) for v in data]
-    if isinstance(data, np.generic):
+    if type(data).__module__ == "numpy" and hasattr(data, "item"):  # a numpy scalar
         data = data.item()
     if isinstance(data, float) and (data != data or data in (float("inf"), float("-inf"))):
         return None

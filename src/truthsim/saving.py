@@ -12,7 +12,12 @@ from typing import Any
 
 from truthsim.engine import SimulationResult
 from truthsim.engine.result import result_files
-from truthsim.experiments import Comparison, SensitivityResult, SweepResult
+from truthsim.experiments import (
+    Comparison,
+    GlobalSensitivityResult,
+    SensitivityResult,
+    SweepResult,
+)
 from truthsim.io import Content, records_to_csv, rows_to_csv, to_json, write_results
 from truthsim.scenario import Scenario
 
@@ -29,8 +34,9 @@ def results_files(
 ) -> dict[str, Content]:
     """Every file of ``result``'s folder, by name, including its figure data.
 
-    ``scenario`` (the scenario as simulated) and ``meta`` (versions, the scenario file's
-    fingerprint) are saved beside the results when given, so a report can be rebuilt later.
+    ``scenario`` (the scenario as simulated: its warm-up is shaded in the figures) and ``meta``
+    (versions, the scenario file's fingerprint) are saved beside the results when given, so a
+    report can be rebuilt later.
     """
     from truthsim.plots.data import figure_data
 
@@ -48,14 +54,17 @@ def results_files(
             "sweep.json": to_json(result.to_dict()),
             "replications.csv": records_to_csv(result.to_records()),
         }
-    elif isinstance(result, SensitivityResult):
+    elif isinstance(result, SensitivityResult | GlobalSensitivityResult):
         files = {
             "sensitivity.csv": rows_to_csv(result.summary()),
             "sensitivity.json": to_json(result.to_dict()),
         }
+        if isinstance(result, GlobalSensitivityResult):
+            files["samples.csv"] = records_to_csv(result.to_records())
     else:
         raise TypeError(f"cannot save a {type(result).__name__}")
-    files[FIGURE_DATA] = to_json(figure_data(result))
+    warmup = scenario.warmup_days if scenario is not None else 0.0
+    files[FIGURE_DATA] = to_json(figure_data(result, warmup_days=warmup))
     if scenario is not None:
         files["scenario.json"] = to_json(scenario.model_dump(mode="json"))
     if meta is not None:

@@ -2,53 +2,108 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from truthsim.cli.errors import UserError, friendly
-from truthsim.io import check_free, write_results
+from truthsim.io import check_free
 
 FIGURE_DATA = "figures.json"
-
-plots_option = click.option(
-    "--plots",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the figures (PNG and SVG) to this folder.",
-)
+#: PNG dots per inch unless --dpi says otherwise (an 8 x 4.5 inch figure: 1600 x 900 pixels)
+DEFAULT_DPI = 200
 
 
-def check_plots(plots: Path | None, force: bool) -> None:
+@dataclass(frozen=True)
+class FigureOptions:
+    """Where figures go and how large: ``--plots``, ``--dpi``, ``--size``."""
+
+    directory: Path
+    dpi: int = DEFAULT_DPI
+    size: tuple[float, float] | None = None
+
+
+def parse_size(text: str | None) -> tuple[float, float] | None:
+    """``10x5.6`` (inches) -> (10.0, 5.6)."""
+    if not text:
+        return None
+    try:
+        width, height = (float(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size {text}: write WIDTHxHEIGHT in inches, e.g. 10x5.6") from None
+    if not (0 < width <= 100 and 0 < height <= 100):
+        raise UserError(f"--size {text}: width and height must lie between 0 and 100 inches")
+    return width, height
+
+
+def plots_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--plots DIR``, ``--dpi`` and ``--size``, passed on as ``plots`` (FigureOptions or None)."""
+
+    @functools.wraps(command)
+    def gather(*args: Any, **kwargs: Any) -> Any:
+        directory, dpi, size = kwargs.pop("plots"), kwargs.pop("dpi"), kwargs.pop("size")
+        if directory is None and (size is not None or dpi != DEFAULT_DPI):
+            raise UserError("--dpi and --size shape the figures of --plots DIR; add --plots")
+        options = None if directory is None else FigureOptions(directory, dpi, parse_size(size))
+        return command(*args, plots=options, **kwargs)
+
+    gather = click.option(
+        "--size",
+        metavar="WxH",
+        help="Figure size in inches, e.g. 13.3x7.5 for a full 16:9 slide [default: each figure's own].",
+    )(gather)
+    gather = click.option(
+        "--dpi",
+        type=click.IntRange(50, 1200),
+        default=DEFAULT_DPI,
+        show_default=True,
+        help="PNG resolution in dots per inch (SVG files are vector and scale freely).",
+    )(gather)
+    return click.option(
+        "--plots",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Write the figures (PNG and SVG) to this folder.",
+    )(gather)
+
+
+def check_plots(plots: FigureOptions | None, force: bool) -> None:
     """Refuse, before running, a figures folder that holds earlier figures (unless --force)."""
     if plots is not None:
-        check_free(plots, (), force)
+        check_free(plots.directory, (), force)
 
 
-def draw_figures(result: Any, plots: Path | None, force: bool) -> None:
-    """Draw ``result``'s figures into ``plots`` (a result object, or saved figure data)."""
+def draw_figures(
+    result: Any, plots: FigureOptions | None, force: bool, warmup_days: float = 0.0
+) -> list[Path]:
+    """Draw the figures of ``result`` (a result object, or saved figure data) into ``--plots``,
+    replacing the folder's earlier figures as a set."""
     if plots is None:
-        return
-    import matplotlib.pyplot as plt  # matplotlib loads only when figures are asked for
+        return []
+    from truthsim.plots import draw, figure_data, save_figures  # matplotlib loads only now
 
-    from truthsim.plots import FORMATS, draw, figure_bytes, figure_data
-
-    data = result if isinstance(result, dict) else figure_data(result)
-    files = {}
-    for name, figure in draw(data).items():
-        for fmt in FORMATS:
-            files[f"{name}.{fmt}"] = figure_bytes(figure, fmt)
-        plt.close(figure)
-    written = write_results(plots, files, force)
-    click.echo(f"wrote {len(written)} figure files to {plots}", err=True)
+    data = result if isinstance(result, dict) else figure_data(result, warmup_days=warmup_days)
+    written = save_figures(draw(data), plots.directory, dpi=plots.dpi, size=plots.size, force=force)
+    click.echo(f"wrote {len(written)} figure files to {plots.directory}", err=True)
+    return written
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim whatif airline --out results/
+  truthsim plot results/                       # figures in results/plots
+  truthsim plot results/ --plots deck/ --dpi 300 --size 13.3x7.5
+"""
+)
 @click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @plots_option
 @friendly
-def plot(results: Path, plots: Path | None) -> None:
+def plot(results: Path, plots: FigureOptions | None) -> None:
     """Redraw the figures of saved RESULTS (a folder written with --out), without simulating."""
     source = results / FIGURE_DATA
     if not source.exists():
@@ -60,6 +115,6 @@ def plot(results: Path, plots: Path | None) -> None:
     if not isinstance(data, dict) or "kind" not in data:
         raise UserError(f"{source}: not truthsim figure data")
     try:
-        draw_figures(data, plots or results / "plots", force=True)  # a redraw of the same results
+        draw_figures(data, plots or FigureOptions(results / "plots"), force=True)  # a redraw
     except (KeyError, TypeError, ValueError) as error:
         raise UserError(f"{source}: incomplete figure data ({error})") from None

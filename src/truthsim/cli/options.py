@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import math
 import shutil
 import signal
 from collections.abc import Callable, Iterator
@@ -15,32 +14,14 @@ from typing import Any
 import click
 
 from truthsim.cli.errors import RunFailed, UserError
+from truthsim.cli.params import Finite, allow_large_option
 from truthsim.experiments.backends import BACKENDS, check_scheduler, default_jobs
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.progress import Progress, progress_display
+from truthsim.experiments.replication import DEFAULT_REPLICATIONS
 from truthsim.io import check_free, to_json
 from truthsim.scenario.limits import MAX_DAYS
-
-
-class Finite(click.FloatRange):
-    """A float range that also refuses NaN and infinities (click's own range lets NaN through)."""
-
-    name = "number"
-
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        number = super().convert(value, param, ctx)
-        if not math.isfinite(number):
-            self.fail(f"{value!r} is not a finite number.", param, ctx)
-        return number
-
-
-allow_large_option = click.option(
-    "--allow-large",
-    is_flag=True,
-    help="Run even when a run exceeds the size limits (a million new customers per replication, "
-    "a thousand variants); without it such a run is refused as a likely mistake.",
-)
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -106,7 +87,7 @@ def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "-r",
                 "--replications",
                 type=click.IntRange(min=2, max=MAX_REPLICATIONS),
-                default=10,
+                default=DEFAULT_REPLICATIONS,
                 show_default=True,
                 help="Replications per variant (common random numbers across variants).",
             ),

@@ -21,11 +21,19 @@ from truthsim.experiments import compare
 from truthsim.io import check_free, write_text
 from truthsim.plots.data import figure_data
 from truthsim.report import build_report
+from truthsim.report.experiments import build_experiment_report
 from truthsim.saving import save
 from truthsim.scenario import Scenario, ScenarioError, load_scenario
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim report airline -r 20 -o report.html
+  truthsim report --from results/ -o report.html      # saved whatif, sweep or sensitivity
+  truthsim report airline --json                     # what was written, as JSON
+"""
+)
 @click.argument("scenario", metavar="[SCENARIO]", required=False)
 @click.option(
     "-o",
@@ -39,7 +47,8 @@ from truthsim.scenario import Scenario, ScenarioError, load_scenario
     "--from",
     "source",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Report saved what-if results (a folder written by 'whatif --out') instead of running.",
+    help="Report saved results (a folder written by 'whatif', 'sweep' or 'sensitivity' with --out) "
+    "instead of running a what-if.",
 )
 @selection_options
 @experiment_options
@@ -52,13 +61,20 @@ def report(
     combinations: int,
     settings: ExperimentSettings,
 ) -> None:
-    """Write a self-contained HTML report of SCENARIO's what-if (or of saved results with --from)."""
+    """Write a self-contained HTML report of SCENARIO's what-if, or of saved what-if, sweep or
+    sensitivity results with --from. With --json, print the reported results as JSON."""
     out = settings.out
     if output.exists() and not settings.force:
         raise UserError(f"{output} already exists; choose another -o or add --force")
     if source is not None:
         if scenario is not None:
             raise UserError("give either SCENARIO (to run the what-if) or --from RESULTS, not both")
+        kind = saved_kind(source)
+        if kind != "whatif":
+            data, figures, loaded, meta = read_saved(source, f"{kind}.json")
+            write_text(output, build_experiment_report(kind, data, figures, loaded, meta))
+            settings.show({"report": str(output), kind: data}, lambda: f"wrote {output}")
+            return
         comparison, figures, loaded, meta = read_saved(source)
     else:
         if scenario is None:
@@ -74,19 +90,33 @@ def report(
         loaded = as_run(loaded, settings.horizon_days)
         if out is not None:
             save(result, out, force=settings.force, scenario=loaded, meta=meta)
-        figures = figure_data(result)
+        figures = figure_data(result, warmup_days=loaded.warmup_days)
     write_text(output, build_report(comparison, figures, loaded, meta))
-    settings.show({"report": str(output)}, lambda: f"wrote {output}")
+    settings.show({"report": str(output), "whatif": comparison}, lambda: f"wrote {output}")
 
 
-def read_saved(folder: Path) -> tuple[dict[str, Any], dict[str, Any], Scenario, dict[str, Any]]:
-    """The what-if table, figure data, scenario and meta saved in ``folder``."""
+def saved_kind(folder: Path) -> str:
+    """Which experiment a results folder holds: whatif, sweep or sensitivity."""
+    for kind in ("whatif", "sweep", "sensitivity"):
+        if (folder / f"{kind}.json").exists():
+            return kind
+    raise UserError(
+        f"{folder}: no whatif.json, sweep.json or sensitivity.json; write results with "
+        f"'truthsim whatif|sweep|sensitivity SCENARIO --out {folder}'"
+    )
+
+
+def read_saved(
+    folder: Path, results: str = "whatif.json"
+) -> tuple[dict[str, Any], dict[str, Any], Scenario, dict[str, Any]]:
+    """The results (what-if table by default), figure data, scenario and meta saved in ``folder``."""
 
     def load(name: str) -> Any:
         path = folder / name
         if not path.exists():
             raise UserError(
-                f"{folder}: no {name}; write results with 'truthsim whatif SCENARIO --out {folder}'"
+                f"{folder}: no {name}; write results with 'truthsim "
+                f"{results.removesuffix('.json')} SCENARIO --out {folder}'"
             )
         try:
             return json.loads(path.read_text())
@@ -94,7 +124,7 @@ def read_saved(folder: Path) -> tuple[dict[str, Any], dict[str, Any], Scenario, 
             raise UserError(f"{path}: not valid JSON (line {error.lineno}): {error.msg}") from None
 
     comparison, figures, scenario, meta = (
-        load(n) for n in ("whatif.json", FIGURE_DATA, "scenario.json", "meta.json")
+        load(n) for n in (results, FIGURE_DATA, "scenario.json", "meta.json")
     )
     try:
         loaded = Scenario.model_validate(scenario)

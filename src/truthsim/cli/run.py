@@ -7,9 +7,10 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import check_plots, draw_figures, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
-from truthsim.cli.options import allow_large_option, interruptible, run_options
+from truthsim.cli.options import interruptible, run_options
+from truthsim.cli.params import allow_large_option
 from truthsim.engine import SimulationResult, simulate
 from truthsim.engine.result import RECORD_FORMATS
 from truthsim.io import check_free, to_json
@@ -17,7 +18,14 @@ from truthsim.saving import save
 from truthsim.scenario import load_scenario
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim run airline --seed 7
+  truthsim run my.yaml --horizon-days 90 --out results/ --records npz
+  truthsim run airline --json > summary.json
+"""
+)
 @click.argument("scenario", metavar="SCENARIO")
 @run_options
 @click.option(
@@ -46,7 +54,7 @@ def run(
     as_json: bool,
     force: bool,
     allow_large: bool,
-    plots: Path | None,
+    plots: FigureOptions | None,
 ) -> None:
     """Simulate SCENARIO (a YAML file or a bundled name such as 'airline') once and summarise it."""
     loaded = load_scenario(scenario)

@@ -10,7 +10,7 @@ import click
 
 from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.format import table
-from truthsim.cli.options import allow_large_option
+from truthsim.cli.params import allow_large_option
 from truthsim.scenario import (
     Problem,
     Scenario,
@@ -24,7 +24,13 @@ from truthsim.scenario import (
 from truthsim.scenario.limits import run_size_problems
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim validate my.yaml
+  truthsim validate airline
+"""
+)
 @click.argument("file", metavar="FILE")
 @allow_large_option
 def validate(file: str, allow_large: bool) -> None:
@@ -103,13 +109,26 @@ def _step(step: Step) -> str:
     return f"{step.touchpoint}{suffix}"
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim schema > truthsim.schema.json
+  truthsim schema | head
+"""
+)
 def schema() -> None:
     """Print the scenario JSON Schema (point your editor's YAML support at it)."""
     click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
 
-@click.group(invoke_without_command=True)
+@click.group(
+    invoke_without_command=True,
+    epilog="""\b
+Examples:
+  truthsim scenarios
+  truthsim scenarios copy airline my.yaml
+""",
+)
 @click.pass_context
 def scenarios(ctx: click.Context) -> None:
     """List the bundled scenarios; 'scenarios copy NAME DEST' copies one to edit."""
@@ -121,14 +140,20 @@ def scenarios(ctx: click.Context) -> None:
                 [
                     name,
                     scenario.name,
-                    f"{len(scenario.touchpoints)} touchpoints",
-                    f"{len(scenario.improvements)} improvements",
+                    str(len(scenario.touchpoints)),
+                    str(len(scenario.improvements)),
                 ]
             )
-        click.echo(table(["name", "title", "", ""], rows, "llrr"))
+        click.echo(table(["name", "title", "touchpoints", "improvements"], rows, "llrr"))
 
 
-@scenarios.command()
+@scenarios.command(
+    epilog="""\b
+Examples:
+  truthsim scenarios copy airline my.yaml
+  truthsim scenarios copy hotel scenarios/
+"""
+)
 @click.argument("name")
 @click.argument("dest", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")

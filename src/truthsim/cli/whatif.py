@@ -10,17 +10,17 @@ import click
 
 from truthsim import __version__
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import check_plots, draw_figures, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import (
     ExperimentSettings,
-    Finite,
     check_out,
     experiment_options,
     interruptible,
     progress_bar,
     resume_option,
 )
+from truthsim.cli.params import Finite
 from truthsim.experiments import Comparison, Estimate, compare
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.limits import MAX_REPLICATIONS
@@ -43,7 +43,14 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim whatif airline -r 20
+  truthsim whatif airline --only reservation_agent --combinations 2 --plots plots/
+  truthsim whatif airline --precision 25 --out results/ --resume
+"""
+)
 @click.argument("scenario", metavar="SCENARIO")
 @selection_options
 @click.option(
@@ -70,7 +77,7 @@ def whatif(
     max_replications: int,
     settings: ExperimentSettings,
     resume: bool,
-    plots: Path | None,
+    plots: FigureOptions | None,
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
     loaded = load_scenario(scenario)
@@ -95,7 +102,7 @@ def whatif(
             scenario=as_run(loaded, settings.horizon_days),
             meta=scenario_meta(scenario),
         )
-    draw_figures(result, plots, settings.force)
+    draw_figures(result, plots, settings.force, loaded.warmup_days)
     settings.show(result.to_dict(), lambda: render(result))
 
 

@@ -12,12 +12,13 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
 from truthsim.experiments.checkpoints import Checkpoints
+from truthsim.experiments.display import ComparisonDisplay, VariantDisplay
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import check_size
 from truthsim.experiments.replication import (
@@ -33,12 +34,15 @@ from truthsim.scenario.errors import suggest
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 #: the metric improvements are ranked by
 RETAINED = "active_at_horizon"
 
 
-@dataclass
-class VariantResult:
+@dataclass(repr=False)
+class VariantResult(VariantDisplay):
     """One improvement (or combination) against the baseline."""
 
     name: str
@@ -101,8 +105,8 @@ class VariantResult:
         }
 
 
-@dataclass
-class Comparison:
+@dataclass(repr=False)
+class Comparison(ComparisonDisplay):
     """A what-if run: baseline figures and improvements ranked by customers retained."""
 
     scenario_name: str
@@ -161,8 +165,9 @@ class Comparison:
                 row += 1
         return out
 
-    def to_pandas(self) -> Any:
-        return records_to_pandas(self.summary())
+    def to_pandas(self) -> pd.DataFrame:
+        """The ranked table as a DataFrame (needs pandas)."""
+        return records_to_pandas(self.summary(), categories=("improvement",))
 
 
 def variants_of(

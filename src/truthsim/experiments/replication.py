@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,7 +13,7 @@ from truthsim.engine import simulate
 from truthsim.engine.summary import HEADLINE
 from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
 from truthsim.experiments.checkpoints import Checkpoints
-from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.errors import ExperimentError, ReplicationFailed
 from truthsim.experiments.limits import check_number, check_size
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
@@ -22,7 +22,12 @@ from truthsim.scenario.limits import run_size_problems
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import with_horizon
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 METRICS = tuple(HEADLINE)
+#: replications per variant when none are asked for, in Python and on the command line alike
+DEFAULT_REPLICATIONS = 10
 
 
 def replication_seed(root: int, index: int) -> np.random.SeedSequence:
@@ -39,10 +44,6 @@ class Task:
     index: int
     label: str = ""
     allow_large: bool = False
-
-
-class ReplicationFailed(RuntimeError):
-    """A replication raised: says which scenario variant and replication, and why."""
 
 
 @dataclass
@@ -71,7 +72,7 @@ def run_task(task: Task) -> RunSummary:
     return RunSummary(result.headline, result.touchpoints, result.daily["active"].copy())
 
 
-@dataclass
+@dataclass(repr=False)
 class ReplicationResult:
     """Replications of one scenario: per-replication metrics and their estimates."""
 
@@ -112,8 +113,29 @@ class ReplicationResult:
             out[m] = self.values(m)
         return out
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per replication, one column per headline metric (needs pandas)."""
         return records_to_pandas(self.to_records())
+
+    def __repr__(self) -> str:
+        active = self.estimate("active_at_horizon")
+        return (
+            f"<ReplicationResult {self.scenario_name!r}: {self.replications} replications, "
+            f"seed {self.seed}; active at horizon {active.mean:,.0f} "
+            f"({active.low:,.0f}..{active.high:,.0f})>"
+        )
+
+    def _repr_html_(self) -> str:
+        from truthsim.display import html_table
+
+        return html_table(
+            f"{self.scenario_name}: {self.replications} replications (seed {self.seed})",
+            ["metric", "mean", "95% interval"],
+            [
+                [m.replace("_", " "), f"{e.mean:,.4g}", f"{e.low:,.4g}..{e.high:,.4g}"]
+                for m, e in self.summary().items()
+            ],
+        )
 
 
 def run_replications(
@@ -168,9 +190,9 @@ def run_replications(
 
 def replicate(
     scenario: Scenario,
-    replications: int = 10,
+    replications: int = DEFAULT_REPLICATIONS,
     seed: int | None = None,
-    jobs: int | None = 1,
+    jobs: int | None = None,
     *,
     horizon_days: float | None = None,
     precision: float | None = None,

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
-from scipy import special
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.limits import MAX_TIME, MAX_VALUES_LISTED, MIN_SCALE
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Kind = Literal[
     "exponential", "lognormal", "gamma", "triangular", "uniform", "normal", "fixed", "empirical"
@@ -73,6 +74,8 @@ class Distribution(Strict):
 
     def expected(self) -> float:
         """The distribution's mean (used by summaries and theory checks)."""
+        from scipy import special  # loaded when numbers are needed, not to read a file
+
         k = self.kind
         if k in ("exponential", "lognormal"):
             return float(self.mean)  # type: ignore[arg-type]
@@ -94,6 +97,9 @@ class Distribution(Strict):
 
     def quantiles(self) -> Callable[[np.ndarray], np.ndarray]:
         """Return ``u -> x``, the inverse CDF over arrays: the engine transforms whole batches."""
+        import numpy as np
+        from scipy import special  # (see expected)
+
         k = self.kind
         if k == "exponential":
             mean = float(self.mean)  # type: ignore[arg-type]
@@ -134,6 +140,8 @@ class Distribution(Strict):
 
     def quantile_function(self) -> Callable[[float], float]:
         """The inverse CDF for one number at a time (draws too rare to batch)."""
+        import numpy as np
+
         many = self.quantiles()
         return lambda u: float(many(np.array([u]))[0])
 

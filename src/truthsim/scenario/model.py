@@ -69,6 +69,16 @@ class Scenario(Strict):
         """Warm-up in minutes."""
         return self.warmup_days * MINUTES_PER_DAY
 
+    def __repr__(self) -> str:
+        from truthsim.scenario.display import scenario_repr
+
+        return scenario_repr(self)
+
+    def _repr_html_(self) -> str:
+        from truthsim.scenario.display import scenario_html
+
+        return scenario_html(self)
+
     def touchpoint_order(self) -> list[str]:
         """Touchpoints in journey order (each once), then any the journey never visits."""
         seen: dict[str, None] = {}
