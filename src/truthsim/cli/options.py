@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from truthsim.cli.errors import RunFailed, UserError
-from truthsim.cli.params import Finite, allow_large_option
+from truthsim.cli.params import Choice, Finite, allow_large_option
 from truthsim.experiments.backends import BACKENDS, check_scheduler, default_jobs
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import MAX_REPLICATIONS
@@ -114,7 +114,7 @@ def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option(
                 "--backend",
-                type=click.Choice(BACKENDS),
+                type=Choice(BACKENDS),
                 default="local",
                 show_default=True,
                 help="Local worker processes, or a Dask cluster (pip install 'truthsim[dask]').",

@@ -10,7 +10,7 @@ from truthsim.cli.errors import friendly
 from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
 from truthsim.cli.options import interruptible, run_options
-from truthsim.cli.params import allow_large_option
+from truthsim.cli.params import Choice, allow_large_option
 from truthsim.engine import SimulationResult, simulate
 from truthsim.engine.result import RECORD_FORMATS
 from truthsim.io import check_free, to_json
@@ -33,7 +33,7 @@ Examples:
 )
 @click.option(
     "--records",
-    type=click.Choice(RECORD_FORMATS),
+    type=Choice(RECORD_FORMATS),
     default="csv",
     show_default=True,
     help="Format of the per-moment/journey/customer records written with --out.",

@@ -13,7 +13,7 @@ from truthsim.cli.options import (
     interruptible,
     progress_bar,
 )
-from truthsim.cli.params import Finite
+from truthsim.cli.params import Choice, Finite
 from truthsim.cli.whatif import as_run, scenario_meta
 from truthsim.experiments import (
     METRICS,
@@ -50,7 +50,7 @@ Examples:
 @click.argument("scenario", metavar="SCENARIO")
 @click.option(
     "--method",
-    type=click.Choice(["morris", "sobol", "oat"]),
+    type=Choice(["morris", "sobol", "oat"]),
     default="morris",
     show_default=True,
     help="morris: screen many parameters; sobol: variance shares with intervals for a few; "
@@ -66,7 +66,7 @@ Examples:
 )
 @click.option(
     "--metric",
-    type=click.Choice(METRICS),
+    type=Choice(METRICS),
     default="active_at_horizon",
     show_default=True,
     help="The headline result whose sensitivity is measured.",
