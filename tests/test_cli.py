@@ -61,6 +61,7 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
         "moments.csv",
         "journeys.csv",
         "customers.csv",
+        "causes.csv",
     }
     header = (out / "moments.csv").read_text().splitlines()[0]
     assert (
@@ -78,7 +79,7 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
     result = runner.invoke(main, ["run", "airline", *SHORT, "--out", str(npz), "--records", "npz"])
     assert result.exit_code == 0
     with np.load(npz / "records.npz") as records:
-        assert set(records.files) == {"moments", "journeys", "customers", "daily"} | {
+        assert set(records.files) == {"moments", "journeys", "customers", "causes", "daily"} | {
             f"{kind}_names" for kind in ("touchpoint", "segment", "outcome")
         }, "codes, and the name tables they index"
         assert len(records["moments"]) > 0

@@ -171,16 +171,25 @@ def test_a_large_run_needs_an_explicit_opt_in(tmp_path: Path) -> None:
 
 
 def test_runaway_word_of_mouth_stops_with_a_message() -> None:
+    """Estimated at the baseline, referrals stay below 1 per customer; good memories make
+    customers return far more often, so in the run they feed on themselves: the engine stops."""
     from tests.conftest import make_scenario, station
     from truthsim import ScenarioError, simulate
+    from truthsim.scenario.checks import referrals_per_customer
 
-    desk = station(servers=None, outcomes={"misery": 0.0, "mediocrity": 0.0, "magic": 1.0})
+    desk = station(
+        servers=None,
+        outcomes={"misery": 0.0, "mediocrity": 0.0, "magic": 1.0},
+        shifts={"misery": 0.0, "mediocrity": 0.0, "magic": 0.45},
+    )
     scenario = make_scenario(
         {"desk": desk},
         per_day=2.0,
-        horizon_days=300.0,
-        word_of_mouth={"magic_tells": 30, "referred_share": 0.2, "magic_moments": 1},
+        horizon_days=400.0,
+        baseline_return=0.3,
+        word_of_mouth={"magic_tells": 3, "referred_share": 0.2, "magic_moments": 1},
     )
+    assert referrals_per_customer(scenario) < 1, "allowed without a market size"
     with pytest.raises(ScenarioError, match="grew past"):
         simulate(scenario, seed=1)
 

@@ -119,8 +119,15 @@ def render(result: SimulationResult) -> str:
             percent(r["misery"]),
             percent(r["mediocrity"]),
             percent(r["magic"]),
-            number(r["churn_caused"]),
+            f"{r['churn_caused']:,.1f}",
         ]
         for r in result.touchpoints
     ]
-    return "\n".join([*lines, "", table(headers, rows)])
+    rows.append(
+        ["lost without a moment to blame", *[""] * 9, f"{h['churned_unblamed']:,.1f}"]
+    )
+    note = (
+        "churn caused: lost customers who would have come back without that touchpoint's "
+        "moments (shared where several each decided it); with the last row, all lost."
+    )
+    return "\n".join([*lines, "", table(headers, rows), note])

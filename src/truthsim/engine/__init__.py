@@ -43,6 +43,7 @@ def simulate(
     moments = sim.moments.to_numpy()
     journeys = sim.journeys.to_numpy()
     customers = sim.customer_records()
+    causes = sim.causes.to_numpy()
     deterred = np.frombuffer(sim.deterred, dtype=np.float64) if len(sim.deterred) else np.zeros(0)
     returns = np.frombuffer(sim.returns, dtype=np.float64) if len(sim.returns) else np.zeros(0)
     queues = np.array([(s.area_waiting, s.area_busy) for s in sim.stations], dtype=QUEUE)
@@ -60,10 +61,11 @@ def simulate(
         currency=scenario.currency,
         touchpoint_names=names,
         segment_names=[s.name for s in plan.segments],
-        headline=headline(moments, journeys, customers, deterred, plan.warmup),
+        headline=headline(moments, journeys, customers, causes, deterred, plan.warmup),
         touchpoints=touchpoint_table(
             moments,
             customers,
+            causes,
             queues,
             names,
             [tp.title for tp in plan.touchpoints],
@@ -74,6 +76,7 @@ def simulate(
         moments=moments,
         journeys=journeys,
         customers=customers,
+        causes=causes,
         daily=daily_series(customers, returns, deterred, plan.horizon),
     )
 

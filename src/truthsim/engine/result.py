@@ -19,8 +19,9 @@ CODED = {
     "moments": {"touchpoint": "touchpoint", "outcome": "outcome"},
     "journeys": {"segment": "segment"},
     "customers": {"segment": "segment", "churn_cause": "touchpoint"},
+    "causes": {"touchpoint": "touchpoint"},
 }
-TABLES = ("moments", "journeys", "customers", "daily", "touchpoints")
+TABLES = ("moments", "journeys", "customers", "causes", "daily", "touchpoints")
 
 
 @dataclass(repr=False)
@@ -44,6 +45,7 @@ class SimulationResult:
     moments: np.ndarray = field(repr=False)
     journeys: np.ndarray = field(repr=False)
     customers: np.ndarray = field(repr=False)
+    causes: np.ndarray = field(repr=False)
     daily: np.ndarray = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +65,7 @@ class SimulationResult:
             "moments": self.moments,
             "journeys": self.journeys,
             "customers": self.customers,
+            "causes": self.causes,
             "daily": self.daily,
         }
 

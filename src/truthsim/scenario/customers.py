@@ -19,6 +19,14 @@ class Arrivals(Strict):
         le=MAX_PER_DAY,
         description="new customers per day (a positive number, at most a million)",
     )
+    market_size: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000_000,
+        description="people the business can reach: new and referred customers come from them, "
+        "so active customers never outnumber them (arrivals thin as the market fills); "
+        "null: unlimited, allowed while word of mouth cannot feed on itself",
+    )
     hourly_profile: list[float] | None = Field(
         default=None,
         description="24 non-negative weights, hour 0 to 23, for when in the day people arrive; "

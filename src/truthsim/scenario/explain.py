@@ -42,8 +42,11 @@ def _hint(kind: str, got: Any, ctx: dict[str, Any]) -> str:
     """A did-you-mean for the slips people make: a misspelt choice, a percentage for a share."""
     if kind == "literal_error" and isinstance(got, str):
         return suggest(got, re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
-    if kind == "less_than_equal" and ctx.get("le") == 1 and isinstance(got, int | float) and (
-        1 < got <= 100
+    if (
+        kind == "less_than_equal"
+        and ctx.get("le") == 1
+        and isinstance(got, int | float)
+        and (1 < got <= 100)
     ):
         return f"; a share is written between 0 and 1: did you mean {got / 100:g}?"
     if isinstance(got, str) and (match := _PERCENT.match(got)):

@@ -27,7 +27,9 @@ class Step(Strict):
         description="touchpoints to choose among, with their chances (sum to 1)",
     )
     delay: Distribution | None = Field(
-        default=None, description="minutes between the previous step and this one"
+        default=None,
+        description="minutes between the previous step and this one; the way takes this long "
+        "even when an optional step is skipped",
     )
 
     @model_validator(mode="before")

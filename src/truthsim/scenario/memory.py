@@ -25,10 +25,19 @@ class Memory(Strict):
         default=0.7, gt=0, le=1, description="recency: weight of each moment relative to the next"
     )
     forgetting_half_life_days: float | None = Field(
-        default=None,
+        default=365.0,
         ge=MIN_SCALE,
         le=MAX_DAYS,
-        description="days for half of the accumulated experience to fade; null: never fades",
+        description="days for half of the accumulated experience to fade between journeys "
+        "(default a year); null: never fades",
+    )
+    ceiling: float | None = Field(
+        default=0.9,
+        gt=0,
+        lt=1,
+        description="the highest return probability accumulated good experience can lift an "
+        "average customer to: memory saturates there, so no customer becomes certain to return; "
+        "null: no bound (customers can become all but immortal)",
     )
     reference_return: float | None = Field(
         default=None,

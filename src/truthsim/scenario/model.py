@@ -7,6 +7,7 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from truthsim.scenario.base import Strict
+from truthsim.scenario.checks import market_problems, memory_problems
 from truthsim.scenario.customers import Arrivals, Segment
 from truthsim.scenario.errors import Place, Problem, ScenarioError, suggest
 from truthsim.scenario.improvement import Improvement
@@ -138,7 +139,9 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
                         f"({ref:.3g}) to {ref + change:.3g}; it must stay strictly between 0 and 1",
                     )
                 )
-    return problems
+    if problems:
+        return problems
+    return memory_problems(scenario) + market_problems(scenario)
 
 
 def journey_targets(steps: Any) -> list[tuple[Place, str]]:

@@ -84,8 +84,9 @@ class Failure(Strict):
         default=None,
         gt=-1,
         lt=1,
-        description="change in return probability after a recovered failure; "
-        "null: that of the outcome it ends in",
+        description="change in return probability after a recovered failure; null: that of the "
+        "outcome it ends in, but never more than a clean moment here brings on average (the "
+        "recovery paradox lifts satisfaction, not repurchase: de Matos et al. 2007)",
     )
 
 
