@@ -21,6 +21,7 @@ from truthsim.scenario import (
     bundled_path,
     load_scenario,
 )
+from truthsim.scenario.checks import warnings
 from truthsim.scenario.limits import run_size_problems
 
 
@@ -54,6 +55,9 @@ def validate(file: str, allow_large: bool) -> None:
         click.echo(str(error), err=True)
         raise SystemExit(2) from None
     click.echo(describe(scenario, file))
+    notes = warnings(scenario)
+    if notes:
+        click.echo("\nworth knowing:\n" + "\n".join(f"  - {note}" for note in notes))
 
 
 def describe(scenario: Scenario, file: str) -> str:
@@ -62,8 +66,11 @@ def describe(scenario: Scenario, file: str) -> str:
     lines = [
         f"{file}: valid",
         f"{s.name}: {s.horizon_days:g} days (warm-up {s.warmup_days:g}), "
-        f"{s.arrivals.per_day:g} new customers a day, memory {s.memory.model}, "
-        f"word of mouth {'on' if s.word_of_mouth else 'off'}",
+        f"{s.arrivals.per_day:g} new customers a day"
+        + (f" from a market of {s.arrivals.market_size:,}" if s.arrivals.market_size else "")
+        + f", memory {s.memory.model}"
+        + (f" (ceiling {s.memory.ceiling:g})" if s.memory.ceiling is not None else " (no ceiling)")
+        + f", word of mouth {'on' if s.word_of_mouth else 'off'}",
         "",
         "segments: "
         + "; ".join(

@@ -70,7 +70,7 @@ class Simulation:
 
     def __init__(self, plan: Plan, root: int, cap: int | None = None) -> None:
         self.plan = plan
-        self.customer_cap = cap  #: most customers this replication may create (None: no limit)
+        self.customer_cap = cap  #: most active customers this replication may hold (None: no limit)
         self.active = 0  #: customers acquired and not lost: they are not prospects any more
         self.causes = Columns(CAUSE)
         self.env = simpy.Environment()
@@ -168,12 +168,12 @@ class Simulation:
         position = next(
             (i for i, c in enumerate(self.plan.segment_cumulative) if u < c), len(segments) - 1
         )
-        if self.customer_cap is not None and len(self.customers) >= self.customer_cap:
+        if self.customer_cap is not None and self.active >= self.customer_cap:
             raise ScenarioError(
                 [
                     Problem(
                         ("word_of_mouth",),
-                        f"the customer base grew past {self.customer_cap:,} customers in one "
+                        f"the customer base grew past {self.customer_cap:,} active customers in one "
                         f"replication (day {self.env.now / MINUTES_PER_DAY:.0f}): referrals feed on "
                         "themselves; set arrivals.market_size, lower magic_tells or "
                         "referred_share, or run with --allow-large",

@@ -57,7 +57,7 @@ def expected_new_customers(scenario: Scenario) -> float:
 
 
 def customer_cap(scenario: Scenario, allow_large: bool) -> int | None:
-    """The most customers a replication may create before it stops with an error (None: no cap).
+    """The most active customers a replication may hold before it stops with an error (None: no cap).
 
     Word of mouth can add customers beyond the arrival stream; the cap turns a runaway into a
     clear message rather than a run that never ends.
