@@ -14,7 +14,6 @@ from click.testing import CliRunner
 from tests.conftest import shop
 from truthsim import load_scenario, simulate
 from truthsim.cli import main
-from truthsim.saving import save
 from truthsim.experiments import (
     DEFAULT_REPLICATIONS,
     compare,
@@ -24,6 +23,7 @@ from truthsim.experiments import (
     sensitivity,
     sweep,
 )
+from truthsim.saving import save
 
 
 @pytest.fixture(scope="module")

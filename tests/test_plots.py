@@ -46,9 +46,12 @@ def test_run_figures(tmp_path: Path) -> None:
     (shade,) = [p for p in retention.patches if "warm-up" in p.get_label()]
     assert shade.get_x() == 0 and shade.get_width() == 3, "the three warm-up days are shaded"
     churn = figures["churn_causes"].axes[0]
-    assert len(churn.patches) == 2
+    assert len(churn.patches) == 3, "two touchpoints, then the losses with no moment to blame"
     heights = [p.get_height() for p in churn.patches]
-    assert heights == sorted(heights, reverse=True), "a Pareto chart: largest first"
+    assert heights[:2] == sorted(heights[:2], reverse=True), "a Pareto chart: largest first"
+    assert heights[2] == pytest.approx(result.headline["churned_unblamed"])
+    assert sum(heights) == pytest.approx(result.headline["churned"]), "bars add up to all lost"
+    assert churn.get_xticklabels()[2].get_text() == "no moment to blame"
     written = save_figures(figures, tmp_path)
     assert {p.name for p in written} == {f"{n}.{e}" for n in figures for e in ("png", "svg")}
     assert all(p.stat().st_size > 1000 for p in written)

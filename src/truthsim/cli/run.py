@@ -123,9 +123,7 @@ def render(result: SimulationResult) -> str:
         ]
         for r in result.touchpoints
     ]
-    rows.append(
-        ["lost without a moment to blame", *[""] * 9, f"{h['churned_unblamed']:,.1f}"]
-    )
+    rows.append(["lost without a moment to blame", *[""] * 9, f"{h['churned_unblamed']:,.1f}"])
     note = (
         "churn caused: lost customers who would have come back without that touchpoint's "
         "moments (shared where several each decided it); with the last row, all lost."

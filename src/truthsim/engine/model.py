@@ -205,7 +205,9 @@ class Simulation:
         causes = blame(history, customer.segment.baseline, plan.cap, u, plan.remember)
         append = self.causes.appenders
         for journey, touchpoint, share in causes:
-            for column, value in zip(append, (customer.id, journey, touchpoint, share), strict=True):
+            for column, value in zip(
+                append, (customer.id, journey, touchpoint, share), strict=True
+            ):
                 column(value)
         if causes:
             shares: dict[int, float] = {}

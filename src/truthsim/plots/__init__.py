@@ -48,7 +48,9 @@ def draw(data: dict[str, Any]) -> dict[str, Figure]:
             data["touchpoints"], f"{title}: how each moment ends (share of moments{over})"
         )
         figures["churn_causes"] = churn_pareto(
-            data["touchpoints"], f"{title}: where customers were lost{over}"
+            data["touchpoints"],
+            _title(f"{title}: which moments lost customers{over}"),
+            data.get("unblamed"),
         )
     if kind == "whatif" and data["ranking"]:
         figures["ranking"] = ranking_forest(

@@ -40,6 +40,7 @@ def figure_data(result: Any, *, warmup_days: float = 0.0) -> dict[str, Any]:
             "horizon_days": result.horizon_days,
             "warmup_days": result.warmup_days,
             "touchpoints": result.to_dict()["touchpoints"],
+            "unblamed": result.headline["churned_unblamed"],
             "retention": {"simulated": {"mean": result.daily["active"].tolist()}},
         }
     if isinstance(result, Comparison):
@@ -97,6 +98,7 @@ def _whatif(result: Comparison, warmup_days: float) -> dict[str, Any]:
         "horizon_days": result.horizon_days,
         "warmup_days": warmup_days,
         "touchpoints": mean_touchpoints(result.baseline.runs),
+        "unblamed": float(result.baseline.values("churned_unblamed").mean()),
         "retention": retention,
         "retention_difference": {v.name: band(v.runs, against=result.baseline.runs) for v in shown},
         "labels": labels,
