@@ -62,6 +62,7 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
         "journeys.csv",
         "customers.csv",
         "causes.csv",
+        "cohort.csv",
     }
     header = (out / "moments.csv").read_text().splitlines()[0]
     assert (

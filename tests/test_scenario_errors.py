@@ -86,7 +86,7 @@ BAD_FILES = [
     (
         "a probability above 1",
         edit("    baseline_return: 0.85", "    baseline_return: 85"),
-        ["segments.business.baseline_return", "less than or equal to 1", "got 85"],
+        ["segments.business.baseline_return", "between 0 and 1, not 85", "did you mean 0.85?"],
     ),
     (
         "a word instead of a number",

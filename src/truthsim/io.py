@@ -43,6 +43,8 @@ _EARLIER = frozenset(
         "sensitivity.csv",
         "sensitivity.json",
         "samples.csv",
+        "causes.csv",
+        "cohort.csv",
     ]
 )
 

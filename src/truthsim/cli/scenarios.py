@@ -74,7 +74,7 @@ def describe(scenario: Scenario, file: str) -> str:
         "",
         "segments: "
         + "; ".join(
-            f"{k} {seg.share:.0%} (returns {seg.baseline_return:.0%}, {s.currency} "
+            f"{k} {seg.share:.0%} (returns {seg.mean_return:.0%}, {s.currency} "
             f"{seg.value_per_journey:g}/journey)"
             for k, seg in s.segments.items()
         ),

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from scipy import special
 
 from truthsim.behaviour.attribution import History, blame
 from truthsim.behaviour.memory import fade
@@ -26,10 +27,10 @@ from truthsim.engine.station import Station
 from truthsim.engine.streams import Streams, key, tag
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
-from truthsim.scenario.probability import sigmoid
+from truthsim.scenario.probability import logit, sigmoid
 
-_PROSPECT, _SEGMENT, _ARRIVALS, _REFERRAL, _MARKET = (
-    tag(n) for n in ("prospect", "segment", "arrivals", "referral", "market")
+_PROSPECT, _SEGMENT, _ARRIVALS, _REFERRAL, _MARKET, _BASELINE = (
+    tag(n) for n in ("prospect", "segment", "arrivals", "referral", "market", "baseline")
 )
 _ARRIVAL_BLOCK = 1024
 
@@ -39,6 +40,7 @@ class Customer:
 
     __slots__ = (
         "acquired",
+        "baseline",
         "cause",
         "churn_time",
         "experience",
@@ -55,6 +57,7 @@ class Customer:
         self.id = id
         self.key = key
         self.segment = segment
+        self.baseline = segment.baseline  #: this customer's baseline return log-odds
         self.acquired = acquired
         self.referred = referred
         self.experience = 0.0  #: accumulated remembered shift, log-odds
@@ -100,6 +103,7 @@ class Simulation:
                 c.id,
                 c.segment.index,
                 c.acquired,
+                sigmoid(c.baseline),
                 c.referred,
                 c.journeys,
                 not np.isnan(c.churn_time),
@@ -180,9 +184,12 @@ class Simulation:
                     )
                 ]
             )
-        customer = Customer(
-            len(self.customers), customer_key, segments[position], self.env.now, referred
-        )
+        segment = segments[position]
+        customer = Customer(len(self.customers), customer_key, segment, self.env.now, referred)
+        if segment.spread is not None:  # customers differ: each draws a baseline once (sBG)
+            a, b = segment.spread
+            p = float(special.betaincinv(a, b, self.streams.draw(customer_key, _BASELINE)))
+            customer.baseline = logit(p)
         self.customers.append(customer)
         self.active += 1
         self.env.process(self._lifetime(customer))
@@ -202,7 +209,7 @@ class Simulation:
         plan = self.plan
         history = customer.history
         assert history is not None
-        causes = blame(history, customer.segment.baseline, plan.cap, u, plan.remember)
+        causes = blame(history, customer.baseline, plan.cap, u, plan.remember)
         append = self.causes.appenders
         for journey, touchpoint, share in causes:
             for column, value in zip(
@@ -371,7 +378,7 @@ class Simulation:
         before = customer.experience
         customer.experience = min(before + remembered, plan.cap)  # memory saturates
         customer.history.add(tuple(impacts), tuple(places), remembered, before)
-        probability = sigmoid(segment.baseline + customer.experience)
+        probability = sigmoid(customer.baseline + customer.experience)
         returning = u[plan.return_slot] < probability
         revenue = segment.value if completed else 0.0
         customer.journeys += 1

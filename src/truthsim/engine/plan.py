@@ -17,6 +17,7 @@ from truthsim.behaviour.memory import Remember, memory_model
 from truthsim.behaviour.outcome import MomentModel, OutcomeModel
 from truthsim.engine.streams import key, tag
 from truthsim.scenario.checks import experience_cap
+from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.probability import logit, shift_to_log_odds
 from truthsim.scenario.touchpoint import OUTCOMES
@@ -59,7 +60,8 @@ class SegmentPlan:
     index: int
     name: str
     value: float
-    baseline: float  #: baseline return propensity, log-odds
+    baseline: float  #: baseline return propensity, log-odds (of the mean, when it varies)
+    spread: tuple[float, float] | None  #: Beta(a, b) of each customer's baseline, if it varies
     gap_days: Quantile
     patience: float
     sensitivity: float
@@ -102,7 +104,10 @@ class Plan:
                 i,
                 name,
                 seg.value_per_journey,
-                logit(seg.baseline_return),
+                logit(seg.mean_return),
+                seg.baseline_return.beta_parameters()
+                if isinstance(seg.baseline_return, ReturnSpread)
+                else None,
                 seg.days_between_journeys.quantile_function(),
                 seg.patience,
                 seg.sensitivity,

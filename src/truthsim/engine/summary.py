@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
-from truthsim.engine.records import DAILY
+from truthsim.engine.records import COHORT, DAILY
 from truthsim.scenario.model import MINUTES_PER_DAY
 
 #: headline metrics in the order tables show them, with a plain-words label
@@ -144,6 +144,26 @@ def daily_series(
     out["deterred"] = per_day(deterred)
     out["referred"] = per_day(customers["acquired"][customers["referred"]])
     out["active"] = np.cumsum(out["new"]) - np.cumsum(out["churned"])
+    return out
+
+
+def cohort_table(customers: np.ndarray, horizon: float, period_days: float) -> np.ndarray:
+    """The share of customers still active by period since their acquisition, all cohorts pooled.
+
+    Period k counts only customers acquired at least k periods before the horizon (so everyone
+    counted was observed that long); a customer is active at ``acquired + k * period`` unless lost
+    by then. Comparable with a firm's cohort retention curve and with the sBG survival law.
+    """
+    period = period_days * MINUTES_PER_DAY
+    last = int(horizon // period)
+    out = np.zeros(last + 1, dtype=COHORT)
+    acquired = customers["acquired"]
+    lost_at = np.where(customers["churned"], customers["churn_time"], np.inf)
+    for k in range(last + 1):
+        observed = acquired <= horizon - k * period
+        n = int(np.count_nonzero(observed))
+        active = int(np.count_nonzero(observed & (lost_at > acquired + k * period)))
+        out[k] = (k, n, active, active / n if n else np.nan)
     return out
 
 

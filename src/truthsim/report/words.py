@@ -27,7 +27,7 @@ def assumptions(scenario: Scenario) -> list[str]:
     s = scenario
     segments = "; ".join(
         f"{name.replace('_', ' ')}: {seg.share:.0%} of new customers, {s.currency} {seg.value_per_journey:,.0f} "
-        f"a journey, {seg.baseline_return:.0%} come back when nothing memorable happens, about "
+        f"a journey, {seg.mean_return:.0%} come back when nothing memorable happens, about "
         f"{seg.days_between_journeys.expected():.0f} days between journeys"
         for name, seg in s.segments.items()
     )

@@ -58,7 +58,7 @@ class Scenario(Strict):
         """The 'average customer' return probability that shifts are quoted against."""
         if self.memory.reference_return is not None:
             return self.memory.reference_return
-        return sum(s.share * s.baseline_return for s in self.segments.values())
+        return sum(s.share * s.mean_return for s in self.segments.values())
 
     @property
     def horizon(self) -> float:
