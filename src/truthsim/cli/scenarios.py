@@ -79,6 +79,13 @@ def describe(scenario: Scenario, file: str) -> str:
             for k, seg in s.segments.items()
         ),
         "journey:  " + " -> ".join(_step(step) for step in s.journey),
+    ]
+    if s.complaints is not None:
+        lines.append(
+            f"complaints: {s.complaints.share:.0%} of miseries (unless a touchpoint says "
+            f"otherwise) complain at {s.complaints.touchpoint}"
+        )
+    lines += [
         "",
     ]
     rows = [

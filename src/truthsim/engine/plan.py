@@ -42,6 +42,7 @@ class TouchpointPlan:
     moment: MomentModel
     impact: tuple[float, float, float]  #: log-odds shift x importance, per outcome
     recovered: tuple[float, float, float]  #: the same for a recovered failure, per outcome
+    complain: float  #: chance that a misery here leads to a complaint
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +145,24 @@ class Plan:
                     tuple(firsts),
                 )
             )
+        #: complaints after a misery: a step of their own, after the journey (or None)
+        self.complaint: StepPlan | None = None
+        complaints = scenario.complaints
+        if complaints is not None:
+            desk = complaints.touchpoint
+            draw_slot, delay_slot = slot("complaint", "draw"), slot("complaint", "delay")
+            first = slot("visit", "complaint", desk, _PURPOSES[0])
+            for purpose in _PURPOSES[1:]:
+                slot("visit", "complaint", desk, purpose)
+            self.complaint = StepPlan(
+                (by_name[desk],),
+                None,
+                1.0,
+                draw_slot,
+                complaints.delay.quantiles() if complaints.delay else None,
+                delay_slot,
+                (first,),
+            )
         (
             self.return_slot,
             self.gap_slot,
@@ -154,7 +173,7 @@ class Plan:
         self.slots = np.array(slot_keys, dtype=np.uint64)
         #: slots whose uniforms become times as soon as a batch is drawn (one numpy call per column)
         self.transforms: list[tuple[int, Quantiles]] = []
-        for step in self.steps:
+        for step in [*self.steps, *([self.complaint] if self.complaint else [])]:
             if step.delay is not None:
                 self.transforms.append((step.delay_slot, step.delay))
             for target, first in zip(step.targets, step.first_slots, strict=True):
@@ -171,6 +190,8 @@ class Plan:
         self.word_of_mouth = scenario.word_of_mouth
         wom = scenario.word_of_mouth
         self.deter_mean = wom.misery_tells * wom.deterred_share if wom else 0.0
+        #: deterred after a miserable journey whose complaint was handled without misery
+        self.deter_resolved = wom.resolved_tells * wom.deterred_share if wom else 0.0
         self.refer_mean = wom.magic_tells * wom.referred_share if wom else 0.0
         self.magic_needed = wom.magic_moments if wom else 0
         self.referral_delay = wom.referral_delay_days.quantile_function() if wom else None
@@ -198,6 +219,9 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         ),
         impact=impact,  # type: ignore[arg-type]
         recovered=recovered_impacts(impact, tp.outcomes.as_tuple(), recovered, tp.importance, ref),
+        complain=0.0
+        if scenario.complaints is None
+        else (tp.complain if tp.complain is not None else scenario.complaints.share),
     )
 
 

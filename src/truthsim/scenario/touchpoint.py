@@ -109,6 +109,12 @@ class Touchpoint(Strict):
     outcomes: Outcomes
     wait: WaitPenalty = Field(default_factory=WaitPenalty)
     failure: Failure = Field(default_factory=Failure)
+    complain: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="chance that a misery here leads to a complaint; null: complaints.share",
+    )
     importance: float = Field(
         default=1.0,
         ge=0,
