@@ -45,6 +45,7 @@ _EARLIER = frozenset(
         "samples.csv",
         "causes.csv",
         "cohort.csv",
+        "hourly.csv",
     ]
 )
 

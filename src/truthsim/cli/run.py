@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -109,6 +110,7 @@ def render(result: SimulationResult) -> str:
         "wait",
         "p90 wait",
         "util",
+        "peak hour",
         "abandon",
         "misery",
         "mediocr.",
@@ -123,6 +125,7 @@ def render(result: SimulationResult) -> str:
             minutes(r["mean_wait"]),
             minutes(r["p90_wait"]),
             percent(r["utilisation"], 0),
+            _peak(r),
             percent(r["abandonment"]),
             percent(r["misery"]),
             percent(r["mediocrity"]),
@@ -131,9 +134,18 @@ def render(result: SimulationResult) -> str:
         ]
         for r in result.touchpoints
     ]
-    rows.append(["lost without a moment to blame", *[""] * 9, f"{h['churned_unblamed']:,.1f}"])
+    rows.append(["lost without a moment to blame", *[""] * 10, f"{h['churned_unblamed']:,.1f}"])
     note = (
+        "util: busy share of staffed time over the whole day; peak hour: the busiest hour of day, "
+        "its utilisation and mean wait (hourly.csv with --out has every hour).\n"
         "churn caused: lost customers who would have come back without that touchpoint's "
         "moments (shared where several each decided it); with the last row, all lost."
     )
     return "\n".join([*lines, "", table(headers, rows), note])
+
+
+def _peak(row: dict[str, Any]) -> str:
+    hour = row.get("peak_hour")
+    if hour is None or hour != hour or row["utilisation"] != row["utilisation"]:
+        return "-"
+    return f"{hour:02.0f}h {percent(row['peak_utilisation'], 0)}, {minutes(row['peak_wait'])}"

@@ -23,6 +23,7 @@ from truthsim.scenario import (
 )
 from truthsim.scenario.checks import warnings
 from truthsim.scenario.limits import run_size_problems
+from truthsim.scenario.staffing import Schedule
 
 
 @click.command(
@@ -91,7 +92,11 @@ def describe(scenario: Scenario, file: str) -> str:
     rows = [
         [
             name,
-            "unlimited" if tp.servers is None else str(tp.servers),
+            "unlimited"
+            if tp.servers is None
+            else tp.servers.describe()
+            if isinstance(tp.servers, Schedule)
+            else str(tp.servers),
             tp.service.describe(),
             f"{tp.outcomes.misery:.0%}/{tp.outcomes.mediocrity:.0%}/{tp.outcomes.magic:.0%}",
             f"{tp.shifts.misery:+.2f}/{tp.shifts.magic:+.2f}",

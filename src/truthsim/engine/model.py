@@ -91,6 +91,12 @@ class Simulation:
         env.process(self._arrivals())
         if plan.warmup > 0:
             env.process(self._end_warmup())
+        for tp, station in zip(plan.touchpoints, self.stations, strict=True):
+            if tp.schedule is not None:  # shift changes, scheduled ahead as plain callbacks
+                for at, servers in tp.schedule.changes(plan.horizon):
+                    if at > 0:
+                        change = env.timeout(at)
+                        change.callbacks.append(lambda _, s=station, n=servers: s.staff(n))
         env.run(until=plan.horizon)
         for station in self.stations:
             station.change(plan.horizon, 0, 0)

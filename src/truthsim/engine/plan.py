@@ -20,6 +20,7 @@ from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.probability import logit, shift_to_log_odds
+from truthsim.scenario.staffing import Schedule
 from truthsim.scenario.touchpoint import OUTCOMES
 
 Quantile = Callable[[float], float]
@@ -36,7 +37,8 @@ class TouchpointPlan:
     index: int
     name: str
     title: str
-    servers: int | None
+    servers: int | None  #: servers at the start (None: unlimited)
+    schedule: Schedule | None  #: how the servers change by hour of day, if they do
     service: Quantiles
     patience: Quantiles | None
     moment: MomentModel
@@ -206,7 +208,8 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         index=index,
         name=name,
         title=tp.title(name),
-        servers=tp.servers,
+        servers=tp.servers.at(0.0) if isinstance(tp.servers, Schedule) else tp.servers,
+        schedule=tp.servers if isinstance(tp.servers, Schedule) else None,
         service=tp.service.quantiles(),
         patience=tp.patience.quantiles() if tp.patience else None,
         moment=MomentModel(

@@ -21,8 +21,18 @@ CODED = {
     "journeys": {"segment": "segment"},
     "customers": {"segment": "segment", "churn_cause": "touchpoint"},
     "causes": {"touchpoint": "touchpoint"},
+    "hourly": {"touchpoint": "touchpoint"},
 }
-TABLES = ("moments", "journeys", "customers", "causes", "daily", "cohort", "touchpoints")
+TABLES = (
+    "moments",
+    "journeys",
+    "customers",
+    "causes",
+    "hourly",
+    "daily",
+    "cohort",
+    "touchpoints",
+)
 #: days in one period of the cohort retention table unless asked otherwise
 COHORT_DAYS = 30.0
 
@@ -49,6 +59,7 @@ class SimulationResult:
     journeys: np.ndarray = field(repr=False)
     customers: np.ndarray = field(repr=False)
     causes: np.ndarray = field(repr=False)
+    hourly: np.ndarray = field(repr=False)
     daily: np.ndarray = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -69,6 +80,7 @@ class SimulationResult:
             "journeys": self.journeys,
             "customers": self.customers,
             "causes": self.causes,
+            "hourly": self.hourly,
             "daily": self.daily,
         }
 
