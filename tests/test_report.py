@@ -167,7 +167,7 @@ EXPERIMENTS = {
             "2",
         ],
         1,
-        "has the widest estimated swing in active at horizon",
+        "has the largest estimated mean absolute effect on active at horizon",
     ),
 }
 
