@@ -3,20 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import figures_for, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
-from truthsim.cli.options import run_options
+from truthsim.cli.options import interruptible, run_options
+from truthsim.cli.params import Choice, Finite, allow_large_option
 from truthsim.engine import SimulationResult, simulate
-from truthsim.engine.result import RECORD_FORMATS, save_result
-from truthsim.io import to_json
+from truthsim.engine.result import COHORT_DAYS, RECORD_FORMATS
+from truthsim.io import check_free, to_json
+from truthsim.saving import save
 from truthsim.scenario import load_scenario
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim run airline --seed 7
+  truthsim run my.yaml --horizon-days 90 --out results/ --records npz
+  truthsim run airline --json > summary.json
+"""
+)
 @click.argument("scenario", metavar="SCENARIO")
 @run_options
 @click.option(
@@ -24,13 +34,23 @@ from truthsim.scenario import load_scenario
 )
 @click.option(
     "--records",
-    type=click.Choice(RECORD_FORMATS),
+    type=Choice(RECORD_FORMATS),
     default="csv",
     show_default=True,
     help="Format of the per-moment/journey/customer records written with --out.",
 )
+@click.option(
+    "--cohort-days",
+    type=Finite(min=0, min_open=True, max=3650),
+    default=COHORT_DAYS,
+    show_default=True,
+    help="Days in one period of the cohort retention table (cohort.csv) written with --out.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (results only).")
-@click.option("--force", is_flag=True, help="Overwrite files already in --out.")
+@click.option(
+    "--force", is_flag=True, help="Replace the results already in --out (and figures in --plots)."
+)
+@allow_large_option
 @plots_option
 @friendly
 def run(
@@ -39,18 +59,24 @@ def run(
     horizon_days: float | None,
     out: Path | None,
     records: str,
+    cohort_days: float,
     as_json: bool,
     force: bool,
-    plots: Path | None,
+    allow_large: bool,
+    plots: FigureOptions | None,
 ) -> None:
     """Simulate SCENARIO (a YAML file or a bundled name such as 'airline') once and summarise it."""
     loaded = load_scenario(scenario)
-    result = simulate(loaded, seed=seed, horizon_days=horizon_days)
     if out is not None:
-        written = save_result(result, out, records=records, force=force)
+        check_free(out, force=force)
+    check_plots(plots, force)
+    with interruptible(None):
+        result = simulate(loaded, seed=seed, horizon_days=horizon_days, allow_large=allow_large)
+    if out is not None:
+        written = save(result, out, force=force, records=records, cohort_days=cohort_days)
         if not as_json:
             click.echo(f"wrote {len(written)} files to {out}", err=True)
-    figures_for(result, out, plots)
+    draw_figures(result, plots, force)
     if as_json:
         click.echo(to_json(result.to_dict()), nl=False)
     else:
@@ -84,6 +110,7 @@ def render(result: SimulationResult) -> str:
         "wait",
         "p90 wait",
         "util",
+        "peak hour",
         "abandon",
         "misery",
         "mediocr.",
@@ -98,12 +125,27 @@ def render(result: SimulationResult) -> str:
             minutes(r["mean_wait"]),
             minutes(r["p90_wait"]),
             percent(r["utilisation"], 0),
+            _peak(r),
             percent(r["abandonment"]),
             percent(r["misery"]),
             percent(r["mediocrity"]),
             percent(r["magic"]),
-            number(r["churn_caused"]),
+            f"{r['churn_caused']:,.1f}",
         ]
         for r in result.touchpoints
     ]
-    return "\n".join([*lines, "", table(headers, rows)])
+    rows.append(["lost without a moment to blame", *[""] * 10, f"{h['churned_unblamed']:,.1f}"])
+    note = (
+        "util: busy share of staffed time over the whole day; peak hour: the busiest hour of day, "
+        "its utilisation and mean wait (hourly.csv with --out has every hour).\n"
+        "churn caused: lost customers who would have come back without that touchpoint's "
+        "moments (shared where several each decided it); with the last row, all lost."
+    )
+    return "\n".join([*lines, "", table(headers, rows), note])
+
+
+def _peak(row: dict[str, Any]) -> str:
+    hour = row.get("peak_hour")
+    if hour is None or hour != hour or row["utilisation"] != row["utilisation"]:
+        return "-"
+    return f"{hour:02.0f}h {percent(row['peak_utilisation'], 0)}, {minutes(row['peak_wait'])}"

@@ -10,19 +10,22 @@ import click
 
 from truthsim import __version__
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import figures_for, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import (
     ExperimentSettings,
+    check_out,
     checkpoint_store,
     experiment_options,
-    prepare_out,
+    interruptible,
     progress_bar,
     resume_option,
     tell_resumed,
 )
+from truthsim.cli.params import Finite
 from truthsim.experiments import Comparison, Estimate, compare
-from truthsim.io import records_to_csv, rows_to_csv, to_json, write_text
+from truthsim.experiments.limits import MAX_REPLICATIONS
+from truthsim.saving import save
 from truthsim.scenario import Scenario, fingerprint, load_scenario
 from truthsim.scenario.patch import with_horizon
 
@@ -41,17 +44,24 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim whatif airline -r 20
+  truthsim whatif airline --only reservation_agent --combinations 2 --plots plots/
+  truthsim whatif airline --precision 25 --out results/ --resume
+"""
+)
 @click.argument("scenario", metavar="SCENARIO")
 @selection_options
 @click.option(
     "--precision",
-    type=click.FloatRange(min=0, min_open=True),
+    type=Finite(min=0, min_open=True),
     help="Add replications until every interval of extra customers is at most this wide (half-width).",
 )
 @click.option(
     "--max-replications",
-    type=click.IntRange(min=2),
+    type=click.IntRange(min=2, max=MAX_REPLICATIONS),
     default=200,
     show_default=True,
     help="Upper limit for --precision.",
@@ -68,15 +78,15 @@ def whatif(
     max_replications: int,
     settings: ExperimentSettings,
     resume: bool,
-    plots: Path | None,
+    plots: FigureOptions | None,
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
     loaded = load_scenario(scenario)
     out = settings.out
-    store = checkpoint_store(
-        prepare_out(out, [*WHATIF_FILES, "figures.json"], resume, settings.force)
-    )
-    with progress_bar("what if", settings.quiet) as progress:
+    runs = check_out(out, resume, settings.force)
+    store = checkpoint_store(runs, settings.force)
+    check_plots(plots, settings.force)
+    with progress_bar("what if", settings.quiet) as progress, interruptible(runs):
         result = compare(
             loaded,
             list(only) or None,
@@ -88,12 +98,15 @@ def whatif(
         )
     tell_resumed(store, resume)
     if out is not None:
-        write_whatif(out, result, as_run(loaded, settings.horizon_days), scenario_meta(scenario))
-    figures_for(result, out, plots)
+        save(
+            result,
+            out,
+            force=True,  # checked before the run; the new set replaces any earlier one
+            scenario=as_run(loaded, settings.horizon_days),
+            meta=scenario_meta(scenario),
+        )
+    draw_figures(result, plots, settings.force, loaded.warmup_days)
     settings.show(result.to_dict(), lambda: render(result))
-
-
-WHATIF_FILES = ["whatif.csv", "whatif.json", "replications.csv", "scenario.json", "meta.json"]
 
 
 def scenario_meta(source: str) -> dict[str, Any]:
@@ -108,14 +121,6 @@ def scenario_meta(source: str) -> dict[str, Any]:
 def as_run(scenario: Scenario, horizon_days: float | None) -> Scenario:
     """The scenario as simulated (with any --horizon-days), for what is saved and reported."""
     return scenario if horizon_days is None else with_horizon(scenario, horizon_days)
-
-
-def write_whatif(out: Path, result: Comparison, scenario: Scenario, meta: dict[str, Any]) -> None:
-    write_text(out / "whatif.csv", rows_to_csv(result.summary()))
-    write_text(out / "whatif.json", to_json(result.to_dict()))
-    write_text(out / "replications.csv", records_to_csv(result.to_records()))
-    write_text(out / "scenario.json", to_json(scenario.model_dump(mode="json")))
-    write_text(out / "meta.json", to_json(meta))
 
 
 def _interval(e: Estimate, fmt: str = "{:+,.0f}") -> str:

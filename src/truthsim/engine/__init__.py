@@ -4,13 +4,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from truthsim.engine.hourly import capacity_by_hour, hourly_table
 from truthsim.engine.model import Simulation
 from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.streams import root_from_seed
 from truthsim.engine.summary import busy_area, daily_series, headline, touchpoint_table
+from truthsim.scenario.errors import ScenarioError
+from truthsim.scenario.limits import customer_cap, run_size_problems
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.patch import with_horizon
+from truthsim.scenario.staffing import Schedule
+from truthsim.scenario.touchpoint import Touchpoint
 
 QUEUE = np.dtype([("area_waiting", "f8"), ("area_busy", "f8")])
 
@@ -20,21 +25,28 @@ def simulate(
     seed: int | np.random.SeedSequence | None = None,
     *,
     horizon_days: float | None = None,
+    allow_large: bool = False,
 ) -> SimulationResult:
     """Run one replication of ``scenario`` and return its records and summary.
 
     ``seed`` defaults to the scenario's own; the same seed always gives bit-identical results.
-    ``horizon_days`` overrides the scenario's horizon.
+    ``horizon_days`` overrides the scenario's horizon. A replication expected to bring more than
+    a million new customers, or one that word of mouth grows far beyond its arrivals, stops
+    with a :class:`ScenarioError` unless ``allow_large``.
     """
     if horizon_days is not None:
         scenario = with_horizon(scenario, horizon_days)
+    problems = run_size_problems(scenario, allow_large)
+    if problems:
+        raise ScenarioError(problems, file=scenario.name)
     if seed is None:
         seed = scenario.seed
     plan = Plan(scenario)
-    sim = Simulation(plan, root_from_seed(seed)).run()
+    sim = Simulation(plan, root_from_seed(seed), customer_cap(scenario, allow_large)).run()
     moments = sim.moments.to_numpy()
     journeys = sim.journeys.to_numpy()
     customers = sim.customer_records()
+    causes = sim.causes.to_numpy()
     deterred = np.frombuffer(sim.deterred, dtype=np.float64) if len(sim.deterred) else np.zeros(0)
     returns = np.frombuffer(sim.returns, dtype=np.float64) if len(sim.returns) else np.zeros(0)
     queues = np.array([(s.area_waiting, s.area_busy) for s in sim.stations], dtype=QUEUE)
@@ -44,6 +56,8 @@ def simulate(
                 moments[moments["touchpoint"] == i], plan.warmup, plan.horizon
             )
     names = [tp.name for tp in plan.touchpoints]
+    capacities = [_capacity(scenario.touchpoints[name], plan) for name in names]
+    hourly = hourly_table(moments, capacities, plan.warmup, plan.horizon)
     return SimulationResult(
         scenario_name=scenario.name,
         seed=seed if isinstance(seed, int) else None,
@@ -52,22 +66,48 @@ def simulate(
         currency=scenario.currency,
         touchpoint_names=names,
         segment_names=[s.name for s in plan.segments],
-        headline=headline(moments, journeys, customers, deterred, plan.warmup),
+        headline=headline(moments, journeys, customers, causes, deterred, plan.warmup),
         touchpoints=touchpoint_table(
             moments,
             customers,
+            causes,
             queues,
             names,
             [tp.title for tp in plan.touchpoints],
-            [tp.servers for tp in plan.touchpoints],
+            [_shown(scenario.touchpoints[name].servers) for name in names],
+            capacities,
+            hourly,
             plan.warmup,
             plan.horizon,
         ),
         moments=moments,
         journeys=journeys,
         customers=customers,
+        causes=causes,
+        hourly=hourly,
         daily=daily_series(customers, returns, deterred, plan.horizon),
     )
+
+
+def _capacity(touchpoint: Touchpoint, plan: Plan) -> np.ndarray | None:
+    """Staffed server-minutes by hour of day over the observed window (None: unlimited)."""
+    servers = touchpoint.servers
+    if servers is None:
+        return None
+    changes = servers.changes(plan.horizon) if isinstance(servers, Schedule) else [(0.0, servers)]
+    return capacity_by_hour(changes, plan.warmup, plan.horizon)
+
+
+def _shown(servers: int | Schedule | None) -> int | str:
+    """Servers as a table shows them: 2, "unlimited", or a schedule's range "1-3 by hour"."""
+    if servers is None:
+        return "unlimited"
+    if isinstance(servers, Schedule):
+        counts = [n for _, n in servers.schedule] + [
+            n for shifts in (servers.days or {}).values() for _, n in shifts
+        ]
+        return f"{min(counts)}-{max(counts)} by hour"
+    return servers
 
 
 __all__ = ["MINUTES_PER_DAY", "SimulationResult", "simulate"]

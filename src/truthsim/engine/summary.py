@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
-from truthsim.engine.records import DAILY
+from truthsim.engine.hourly import peak
+from truthsim.engine.records import COHORT, DAILY
 from truthsim.scenario.model import MINUTES_PER_DAY
 
 #: headline metrics in the order tables show them, with a plain-words label
@@ -25,6 +26,8 @@ HEADLINE = {
     "new_customers": "new customers",
     "journeys": "journeys",
     "churned": "customers lost",
+    "churned_unblamed": "customers lost without a moment to blame (they would have left anyway, "
+    "or no single moment tipped it)",
     "misery_share": "misery share of moments",
     "magic_share": "magic share of moments",
     "abandonment_rate": "share of moments abandoned in the queue",
@@ -37,6 +40,7 @@ def headline(
     moments: np.ndarray,
     journeys: np.ndarray,
     customers: np.ndarray,
+    causes: np.ndarray,
     deterred: np.ndarray,
     warmup: float,
 ) -> dict[str, float]:
@@ -54,8 +58,9 @@ def headline(
         "net_moment_score": magic - misery,
         "new_customers": float(len(c)),
         "journeys": float(len(j)),
-        "churned": float(
-            np.count_nonzero(customers["churned"] & (customers["churn_time"] >= warmup))
+        "churned": float(np.count_nonzero(lost_after(customers, warmup))),
+        "churned_unblamed": float(
+            np.count_nonzero(lost_after(customers, warmup) & ~blamed(customers, causes))
         ),
         "misery_share": misery,
         "magic_share": magic,
@@ -68,28 +73,39 @@ def headline(
 def touchpoint_table(
     moments: np.ndarray,
     customers: np.ndarray,
+    causes: np.ndarray,
     queues: np.ndarray,
     names: list[str],
     titles: list[str],
-    servers: list[int | None],
+    servers: list[int | str],
+    capacities: list[np.ndarray | None],
+    hourly: np.ndarray,
     warmup: float,
     horizon: float,
 ) -> list[dict[str, Any]]:
-    """One row per touchpoint: visits, waits, utilisation, abandonment, outcome mix, churn caused."""
+    """One row per touchpoint: visits, waits, utilisation, abandonment, outcome mix, churn caused.
+
+    ``servers`` is what each touchpoint shows (a number, "unlimited", or a schedule's range) and
+    ``capacities`` its staffed server-minutes by hour of day (None: unlimited); utilisation is
+    busy over staffed time, for the whole day and for the peak hour. ``churn_caused`` counts
+    lost customers by the moments that decided it (see
+    :mod:`truthsim.behaviour.attribution`), a loss shared between moments in equal parts; with
+    the headline's customers lost without a moment to blame, the column adds up to all lost.
+    """
     m = moments[moments["arrival"] >= warmup]
-    lost = customers[customers["churned"] & (customers["churn_time"] >= warmup)]
+    counted = causes[lost_after(customers, warmup)[causes["customer"]]]
     observed = horizon - warmup
     rows = []
     for i, name in enumerate(names):
         here = m[m["touchpoint"] == i]
         n = len(here)
         waits = here["wait"]
-        cap = servers[i]
+        staffed = None if capacities[i] is None else float(capacities[i].sum())  # type: ignore[union-attr]
         rows.append(
             {
                 "touchpoint": name,
                 "label": titles[i],
-                "servers": cap if cap is not None else "unlimited",
+                "servers": servers[i],
                 "visits": n,
                 "arrivals_per_hour": n / observed * 60.0,
                 "mean_wait": float(waits.mean()) if n else math.nan,
@@ -100,16 +116,15 @@ def touchpoint_table(
                 else math.nan,
                 "mean_queue": float(queues["area_waiting"][i] / observed),
                 "mean_in_service": float(queues["area_busy"][i] / observed),
-                "utilisation": float(queues["area_busy"][i] / (cap * observed))
-                if cap
-                else math.nan,
+                "utilisation": float(queues["area_busy"][i] / staffed) if staffed else math.nan,
+                **peak(hourly, i),
                 "abandonment": _share(here["abandoned"], n),
                 "misery": _share(here["outcome"] == MISERY, n),
                 "mediocrity": _share(here["outcome"] == MEDIOCRITY, n),
                 "magic": _share(here["outcome"] == MAGIC, n),
                 "failures": int(np.count_nonzero(here["failed"])),
                 "recovered": int(np.count_nonzero(here["recovered"])),
-                "churn_caused": int(np.count_nonzero(lost["churn_cause"] == i)),
+                "churn_caused": float(counted["share"][counted["touchpoint"] == i].sum()),
             }
         )
     return rows
@@ -135,6 +150,38 @@ def daily_series(
     out["referred"] = per_day(customers["acquired"][customers["referred"]])
     out["active"] = np.cumsum(out["new"]) - np.cumsum(out["churned"])
     return out
+
+
+def cohort_table(customers: np.ndarray, horizon: float, period_days: float) -> np.ndarray:
+    """The share of customers still active by period since their acquisition, all cohorts pooled.
+
+    Period k counts only customers acquired at least k periods before the horizon (so everyone
+    counted was observed that long); a customer is active at ``acquired + k * period`` unless lost
+    by then. Comparable with a firm's cohort retention curve and with the sBG survival law.
+    """
+    period = period_days * MINUTES_PER_DAY
+    last = int(horizon // period)
+    out = np.zeros(last + 1, dtype=COHORT)
+    acquired = customers["acquired"]
+    lost_at = np.where(customers["churned"], customers["churn_time"], np.inf)
+    for k in range(last + 1):
+        observed = acquired <= horizon - k * period
+        n = int(np.count_nonzero(observed))
+        active = int(np.count_nonzero(observed & (lost_at > acquired + k * period)))
+        out[k] = (k, n, active, active / n if n else np.nan)
+    return out
+
+
+def lost_after(customers: np.ndarray, warmup: float) -> np.ndarray:
+    """Customers lost after the warm-up (a mask over the customer records)."""
+    return customers["churned"] & (customers["churn_time"] >= warmup)
+
+
+def blamed(customers: np.ndarray, causes: np.ndarray) -> np.ndarray:
+    """Customers with at least one moment to blame for losing them (a mask)."""
+    mask = np.zeros(len(customers), dtype=bool)
+    mask[causes["customer"]] = True
+    return mask
 
 
 def busy_area(moments: np.ndarray, start: float, end: float) -> float:

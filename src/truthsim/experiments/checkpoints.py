@@ -12,23 +12,36 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from truthsim._version import __version__ as VERSION
 from truthsim.experiments.errors import ExperimentError
 from truthsim.io import to_json, write_text
 
 
 class Checkpoints:
-    """A folder of finished replications (``<key>.json``)."""
+    """A folder of finished replications (``<key>.json``).
 
-    def __init__(self, folder: Path) -> None:
+    ``fresh`` starts over: the replications kept there are discarded, but only when the run
+    first uses the folder, after every input has been checked (a mistyped option loses nothing).
+    """
+
+    def __init__(self, folder: Path, fresh: bool = False) -> None:
         self.folder = folder
+        self.fresh = fresh
         self._fingerprints: dict[int, str] = {}
         self.loaded = 0  #: replications read back from the folder
         self.computed = 0  #: replications computed and saved here
+
+    def _start(self) -> None:
+        if self.fresh:
+            self.fresh = False
+            if self.folder.exists():
+                shutil.rmtree(self.folder)
 
     def key(self, task: Any) -> str:
         scenario = task.scenario
@@ -38,11 +51,13 @@ class Checkpoints:
             fingerprint = self._fingerprints[id(scenario)] = hashlib.sha256(
                 text.encode()
             ).hexdigest()
-        return hashlib.sha256(f"{fingerprint}:{task.root}:{task.index}".encode()).hexdigest()[:32]
+        text = f"{fingerprint}:{task.root}:{task.index}:{VERSION}"  # another version, other numbers
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def load(self, task: Any) -> Any | None:
         from truthsim.experiments.replication import RunSummary  # replication imports this module
 
+        self._start()
         path = self.folder / f"{self.key(task)}.json"
         if not path.exists():
             return None
@@ -62,6 +77,7 @@ class Checkpoints:
         return summary
 
     def save(self, task: Any, summary: Any) -> None:
+        self._start()
         data = {
             "headline": summary.headline,
             "touchpoints": summary.touchpoints,

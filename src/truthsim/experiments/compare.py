@@ -12,31 +12,38 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
 from truthsim.experiments.checkpoints import Checkpoints
+from truthsim.experiments.display import ComparisonDisplay, VariantDisplay
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.limits import check_size
 from truthsim.experiments.replication import (
     METRICS,
     ReplicationResult,
     RunSummary,
+    check_plan,
     run_replications,
 )
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
 from truthsim.scenario.errors import suggest
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.patch import apply_changes
+from truthsim.scenario.staffing import added_server_hours
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: the metric improvements are ranked by
 RETAINED = "active_at_horizon"
 
 
-@dataclass
-class VariantResult:
+@dataclass(repr=False)
+class VariantResult(VariantDisplay):
     """One improvement (or combination) against the baseline."""
 
     name: str
@@ -99,8 +106,8 @@ class VariantResult:
         }
 
 
-@dataclass
-class Comparison:
+@dataclass(repr=False)
+class Comparison(ComparisonDisplay):
     """A what-if run: baseline figures and improvements ranked by customers retained."""
 
     scenario_name: str
@@ -159,14 +166,20 @@ class Comparison:
                 row += 1
         return out
 
-    def to_pandas(self) -> Any:
-        return records_to_pandas(self.summary())
+    def to_pandas(self) -> pd.DataFrame:
+        """The ranked table as a DataFrame (needs pandas)."""
+        return records_to_pandas(self.summary(), categories=("improvement",))
 
 
 def variants_of(
-    scenario: Scenario, only: Sequence[str] | None = None, combinations: int = 1
+    scenario: Scenario,
+    only: Sequence[str] | None = None,
+    combinations: int = 1,
+    allow_large: bool = False,
 ) -> list[tuple[str, tuple[str, ...]]]:
     """(name, improvements) for each single improvement and, up to ``combinations``, each set."""
+    if combinations not in (1, 2, 3):
+        raise ExperimentError(f"combinations must be 1, 2 or 3, not {combinations!r}")
     names = list(scenario.improvements)
     if only:
         unknown = [n for n in only if n not in scenario.improvements]
@@ -176,8 +189,10 @@ def variants_of(
                 f"no improvement {', '.join(unknown)}{hints} (there are: {', '.join(names)})"
             )
         names = [n for n in names if n in only]
+    count = sum(math.comb(len(names), k) for k in range(1, combinations + 1))
+    check_size(count, 1, allow_large, "improvement variants")
     out = []
-    for size in range(1, max(1, combinations) + 1):
+    for size in range(1, combinations + 1):
         for combo in itertools.combinations(names, size):
             out.append((" + ".join(combo), combo))
     return out
@@ -198,6 +213,7 @@ def compare(
     backend: Backend = "local",
     scheduler: str | None = None,
     checkpoints: Path | Checkpoints | None = None,
+    allow_large: bool = False,
 ) -> Comparison:
     """Run the baseline and each improvement on common random numbers and rank them.
 
@@ -206,10 +222,12 @@ def compare(
     has a half-width below it (or ``max_replications`` is reached). ``backend``, ``scheduler``
     and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`.
     """
-    execution = Execution(jobs, backend, scheduler, checkpoints, progress)
+    execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
     root = scenario.seed if seed is None else seed
     horizon = horizon_days if horizon_days is not None else scenario.horizon_days
-    chosen = variants_of(scenario, improvements, combinations)
+    planned = check_plan(replications, precision, max_replications)
+    chosen = variants_of(scenario, improvements, combinations, allow_large)
+    check_size(len(chosen) + 1, planned, allow_large)
     variant_scenarios = [_apply_in_turn(scenario, combo) for _, combo in chosen]
     everything = [scenario, *variant_scenarios]
     runs: list[list[RunSummary]] = [[] for _ in everything]
@@ -237,7 +255,7 @@ def compare(
                     name,
                     " + ".join(scenario.improvements[n].description or n for n in combo),
                     combo,
-                    sum(scenario.improvements[n].cost.over(horizon) for n in combo),
+                    sum(improvement_cost(scenario, n, horizon) for n in combo),
                     runs[k + 1],
                     runs[0],
                 )
@@ -250,6 +268,18 @@ def compare(
         if max(_or(v.retained.half_width, math.inf) for v in comparison.variants) <= precision:
             return comparison
         batch = min(max(2, done // 2), max_replications - done)
+
+
+def improvement_cost(scenario: Scenario, name: str, days: float) -> float:
+    """What improvement ``name`` costs over ``days`` days, staff hours it adds included."""
+    cost = scenario.improvements[name].cost
+    hours = 0.0
+    if cost.per_staffed_hour:
+        changed = apply_changes(scenario, scenario.improvements[name].changes)
+        hours = added_server_hours(
+            scenario.touchpoints, changed.touchpoints, 0.0, days * MINUTES_PER_DAY
+        )
+    return cost.over(days, hours)
 
 
 def _apply_in_turn(scenario: Scenario, combo: Sequence[str]) -> Scenario:

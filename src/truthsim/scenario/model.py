@@ -7,11 +7,13 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from truthsim.scenario.base import Strict
+from truthsim.scenario.checks import market_problems, memory_problems
 from truthsim.scenario.customers import Arrivals, Segment
 from truthsim.scenario.errors import Place, Problem, ScenarioError, suggest
 from truthsim.scenario.improvement import Improvement
 from truthsim.scenario.journey import Step
-from truthsim.scenario.memory import Memory, WordOfMouth
+from truthsim.scenario.limits import MAX_DAYS, MAX_ITEMS, MAX_NAME, MAX_TEXT
+from truthsim.scenario.memory import Complaints, Memory, WordOfMouth
 from truthsim.scenario.touchpoint import OUTCOMES, SUM_TOLERANCE, Touchpoint
 
 MINUTES_PER_DAY = 1440.0
@@ -20,23 +22,32 @@ MINUTES_PER_DAY = 1440.0
 class Scenario(Strict):
     """Everything a simulation needs. Build one with :func:`truthsim.load_scenario`."""
 
-    name: str = Field(description="a short title")
-    description: str = Field(default="", description="what the scenario is about")
-    currency: str = Field(default="EUR", description="currency of values and costs")
-    horizon_days: float = Field(default=365.0, gt=0, description="days simulated")
-    warmup_days: float = Field(
-        default=0.0, ge=0, description="days at the start left out of the statistics"
+    name: str = Field(max_length=MAX_NAME, description="a short title")
+    description: str = Field(
+        default="", max_length=MAX_TEXT, description="what the scenario is about"
     )
-    seed: int = Field(default=0, ge=0, description="root seed when none is given")
+    currency: str = Field(default="EUR", max_length=12, description="currency of values and costs")
+    horizon_days: float = Field(
+        default=365.0, gt=0, le=MAX_DAYS, description="days simulated (at most a century)"
+    )
+    warmup_days: float = Field(
+        default=0.0, ge=0, le=MAX_DAYS, description="days at the start left out of the statistics"
+    )
+    seed: int = Field(default=0, ge=0, lt=2**63, description="root seed when none is given")
     arrivals: Arrivals
-    segments: dict[str, Segment] = Field(min_length=1)
-    touchpoints: dict[str, Touchpoint] = Field(min_length=1)
-    journey: list[Step] = Field(min_length=1, description="the steps of one journey, in order")
+    segments: dict[str, Segment] = Field(min_length=1, max_length=MAX_ITEMS)
+    touchpoints: dict[str, Touchpoint] = Field(min_length=1, max_length=MAX_ITEMS)
+    journey: list[Step] = Field(
+        min_length=1, max_length=MAX_ITEMS, description="the steps of one journey, in order"
+    )
     memory: Memory = Field(default_factory=Memory)
+    complaints: Complaints | None = Field(
+        default=None, description="customers who complain after a misery; leave out to switch off"
+    )
     word_of_mouth: WordOfMouth | None = Field(
         default=None, description="customers telling others; leave out to switch off"
     )
-    improvements: dict[str, Improvement] = Field(default_factory=dict)
+    improvements: dict[str, Improvement] = Field(default_factory=dict, max_length=MAX_ITEMS)
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
@@ -50,7 +61,7 @@ class Scenario(Strict):
         """The 'average customer' return probability that shifts are quoted against."""
         if self.memory.reference_return is not None:
             return self.memory.reference_return
-        return sum(s.share * s.baseline_return for s in self.segments.values())
+        return sum(s.share * s.mean_return for s in self.segments.values())
 
     @property
     def horizon(self) -> float:
@@ -61,6 +72,16 @@ class Scenario(Strict):
     def warmup(self) -> float:
         """Warm-up in minutes."""
         return self.warmup_days * MINUTES_PER_DAY
+
+    def __repr__(self) -> str:
+        from truthsim.scenario.display import scenario_repr
+
+        return scenario_repr(self)
+
+    def _repr_html_(self) -> str:
+        from truthsim.scenario.display import scenario_html
+
+        return scenario_html(self)
 
     def touchpoint_order(self) -> list[str]:
         """Touchpoints in journey order (each once), then any the journey never visits."""
@@ -79,6 +100,7 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
         journey_targets([step.model_dump() for step in scenario.journey]),
         list(scenario.touchpoints),
     )
+    problems += complaint_problems(scenario)
 
     shares = sum(s.share for s in scenario.segments.values())
     if abs(shares - 1.0) > SUM_TOLERANCE:
@@ -121,7 +143,35 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
                         f"({ref:.3g}) to {ref + change:.3g}; it must stay strictly between 0 and 1",
                     )
                 )
-    return problems
+    if problems:
+        return problems
+    return memory_problems(scenario) + market_problems(scenario)
+
+
+def complaint_problems(scenario: Scenario) -> list[Problem]:
+    """Complaints go to a known touchpoint outside the journey; ``complain`` needs complaints."""
+    complaints = scenario.complaints
+    if complaints is None:
+        return [
+            Problem(
+                ("touchpoints", name, "complain"),
+                "set complaints: {touchpoint: NAME} to say where complaints are handled",
+            )
+            for name, tp in scenario.touchpoints.items()
+            if tp.complain is not None
+        ]
+    desk = complaints.touchpoint
+    known = list(scenario.touchpoints)
+    if desk not in known:
+        return unknown_touchpoints([(("complaints", "touchpoint"), desk)], known)
+    if any(desk in step.targets() for step in scenario.journey):
+        return [
+            Problem(
+                ("complaints", "touchpoint"),
+                f"'{desk}' is a step of the journey; complaints need a touchpoint of their own",
+            )
+        ]
+    return []
 
 
 def journey_targets(steps: Any) -> list[tuple[Place, str]]:

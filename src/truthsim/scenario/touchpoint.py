@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.distributions import Distribution
+from truthsim.scenario.limits import MAX_FACTOR, MAX_NAME, MAX_SERVERS, MAX_TIME, MIN_SCALE
+from truthsim.scenario.staffing import Schedule
 
 OUTCOMES = ("misery", "mediocrity", "magic")
 SUM_TOLERANCE = 1e-9
@@ -54,11 +56,15 @@ class WaitPenalty(Strict):
     """Waiting beyond ``tolerance`` minutes pushes the moment toward misery."""
 
     tolerance: float = Field(
-        default=5.0, ge=0, description="minutes a customer waits before it sours the moment"
+        default=5.0,
+        ge=0,
+        le=MAX_TIME,
+        description="minutes a customer waits before it sours the moment",
     )
     doubling: float | None = Field(
         default=10.0,
-        gt=0,
+        ge=MIN_SCALE,
+        le=MAX_TIME,
         description="every this many minutes beyond tolerance double the odds of a worse outcome; "
         "null: waiting never matters",
     )
@@ -79,18 +85,32 @@ class Failure(Strict):
         default=None,
         gt=-1,
         lt=1,
-        description="change in return probability after a recovered failure; "
-        "null: that of the outcome it ends in",
+        description="change in return probability after a recovered failure; null: that of the "
+        "outcome it ends in, but never more than a clean moment here brings on average (the "
+        "recovery paradox lifts satisfaction, not repurchase: de Matos et al. 2007)",
     )
+
+
+def _staffing_kind(value: Any) -> str:
+    if value is None:
+        return "<unlimited>"
+    return "<schedule>" if isinstance(value, dict | Schedule) else "<number>"
 
 
 class Touchpoint(Strict):
     """One point of contact between the customer and the business."""
 
-    label: str | None = Field(default=None, description="a readable name for tables and figures")
-    servers: int | None = Field(
-        ge=1,
-        description="staff or desks serving at once (a whole number >= 1), or 'unlimited'",
+    label: str | None = Field(
+        default=None, max_length=MAX_NAME, description="a readable name for tables and figures"
+    )
+    servers: Annotated[
+        Annotated[int, Tag("<number>"), Field(ge=1, le=MAX_SERVERS)]
+        | Annotated[Schedule, Tag("<schedule>")]
+        | Annotated[None, Tag("<unlimited>")],
+        Discriminator(_staffing_kind),
+    ] = Field(
+        description="staff or desks serving at once: a whole number >= 1, 'unlimited' "
+        "(self-service), or a schedule by hour of day {schedule: [[0, 1], [7, 3], [19, 1]]}",
     )
     service: Distribution = Field(description="service time in minutes")
     patience: Distribution | None = Field(
@@ -100,8 +120,17 @@ class Touchpoint(Strict):
     outcomes: Outcomes
     wait: WaitPenalty = Field(default_factory=WaitPenalty)
     failure: Failure = Field(default_factory=Failure)
+    complain: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="chance that a misery here leads to a complaint; null: complaints.share",
+    )
     importance: float = Field(
-        default=1.0, ge=0, description="weight of this moment in the customer's memory"
+        default=1.0,
+        ge=0,
+        le=MAX_FACTOR,
+        description="weight of this moment in the customer's memory",
     )
     shifts: Shifts = Field(default_factory=Shifts)
 
@@ -115,6 +144,14 @@ class Touchpoint(Strict):
     @property
     def unlimited(self) -> bool:
         return self.servers is None
+
+    def server_minutes(self, start: float, end: float) -> float | None:
+        """Staffed server-minutes between two simulation times (None: unlimited)."""
+        if self.servers is None:
+            return None
+        if isinstance(self.servers, Schedule):
+            return self.servers.server_minutes(start, end)
+        return self.servers * (end - start)
 
     def title(self, key: str) -> str:
         return self.label or key.replace("_", " ")
