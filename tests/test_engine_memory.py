@@ -1,10 +1,12 @@
 """What the engine remembers and decides, recomputed journey by journey from its own records.
 
 A scenario that uses every input of the return decision (two segments with different
-sensitivity, baseline and rhythm, touchpoints with importance, a queue customers abandon, failures
-recovered with their own shift, forgetting between journeys) runs once per memory model; the
-reference model in ``tests/reference.py`` replays each customer's moments and must reproduce each
-journey's remembered value and return probability, and the decisions must follow those
+sensitivity, baseline and rhythm, one of them with baselines that differ from customer to
+customer; touchpoints with importance, a queue customers abandon, failures recovered with their
+own shift and failures whose recovery is capped at the clean mean; complaints at a desk of their
+own; forgetting between journeys and a memory ceiling that binds) runs once per memory model;
+the reference model in ``tests/reference.py`` replays each customer's moments and must reproduce
+each journey's remembered value and return probability, and the decisions must follow those
 probabilities.
 """
 
@@ -13,8 +15,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tests import reference
 from tests.conftest import make_scenario, station
-from tests.reference import MISERY, replay_memory, z_score
+from tests.reference import MISERY, lives, replay, replay_memory, touchpoint_impacts, z_score
 from truthsim.engine import simulate
 
 Z = 4.0
@@ -23,7 +26,7 @@ SEGMENTS = {
     "calm": {
         "share": 0.6,
         "value_per_journey": 80.0,
-        "baseline_return": 0.75,
+        "baseline_return": {"mean": 0.75, "polarisation": 0.2},
         "days_between_journeys": {"kind": "uniform", "low": 2.0, "high": 9.0},
         "sensitivity": 0.5,
         "patience": 2.0,
@@ -40,7 +43,8 @@ SEGMENTS = {
 
 
 def remembering(model: str, half_life: float | None = 6.0, **memory: object):
-    """Kiosk (failures, recovered with their own shift), a queue people leave, a lounge."""
+    """Kiosk (failures, recovered with their own shift), a queue people leave, a lounge (failures
+    recovered at most to its clean mean), and a complaints desk where callers may give up."""
     kiosk = station(
         servers=None,
         mean=0.5,
@@ -64,19 +68,35 @@ def remembering(model: str, half_life: float | None = 6.0, **memory: object):
     lounge = station(
         servers=None,
         outcomes={"misery": 0.2, "mediocrity": 0.3, "magic": 0.5},
+        failure={
+            "rate": 0.25,
+            "recovery": 0.7,
+            "recovered_outcomes": {"misery": 0.1, "mediocrity": 0.2, "magic": 0.7},
+        },
         importance=0.5,
         shifts={"misery": -0.1, "mediocrity": 0.01, "magic": 0.25},
     )
+    helpdesk = station(
+        servers=1,
+        mean=4.0,
+        patience={"kind": "exponential", "mean": 6.0},
+        outcomes={"misery": 0.3, "mediocrity": 0.3, "magic": 0.4},
+        importance=2.0,
+        shifts={"misery": -0.2, "mediocrity": 0.02, "magic": 0.15},
+    )
     return make_scenario(
-        {"kiosk": kiosk, "desk": desk, "lounge": lounge},
+        {"kiosk": kiosk, "desk": desk, "lounge": lounge, "helpdesk": helpdesk},
         per_day=120.0,
         horizon_days=25.0,
         segments=SEGMENTS,
+        journey=["kiosk", "desk", "lounge"],
+        complaints={"touchpoint": "helpdesk", "share": 0.3},
         memory={
             "model": model,
             "forgetting_half_life_days": half_life,
             "reference_return": 0.5,
             "recency_decay": 0.6,
+            "ceiling": 0.8,
             **memory,
         },
     )
@@ -90,13 +110,64 @@ def run(request):
 
 def test_the_scenario_exercises_every_input(run) -> None:
     """Otherwise the replay below could agree by accident."""
-    _, result = run
+    scenario, result = run
     m, c = result.moments, result.customers
+    names = result.touchpoint_names
     assert np.count_nonzero(m["abandoned"]) > 50
-    assert np.count_nonzero(m["recovered"]) > 300
+    kiosk, lounge = names.index("kiosk"), names.index("lounge")
+    assert np.count_nonzero(m["recovered"] & (m["touchpoint"] == kiosk)) > 200
+    # the lounge's recovered magic is capped below its clean magic
+    clean, recovered = touchpoint_impacts(scenario, "lounge")
+    assert recovered[2] < clean[2]
+    assert (
+        np.count_nonzero(m["recovered"] & (m["touchpoint"] == lounge) & (m["outcome"] == 2)) > 100
+    )
     assert np.count_nonzero(m["failed"] & ~m["recovered"]) > 200
+    helpdesk = m["touchpoint"] == names.index("helpdesk")
+    assert np.count_nonzero(helpdesk) > 300 and np.count_nonzero(helpdesk & m["abandoned"]) > 20
     assert set(np.unique(c["segment"]).tolist()) == {0, 1}
+    calm = c["baseline_return"][c["segment"] == 0]
+    assert calm.std() > 0.1, "calm customers differ from one another"
+    assert np.all(c["baseline_return"][c["segment"] == 1] == 0.6)
     assert np.count_nonzero(result.journeys["journey"] > 0) > 1000, "customers come back"
+
+
+def _replayed_with(scenario, result, **memory: object) -> np.ndarray:
+    changed = scenario.model_copy(update={"memory": scenario.memory.model_copy(update=memory)})
+    return replay_memory(changed, result)[1]
+
+
+@pytest.mark.parametrize("model", ["additive"])
+def test_the_ceiling_recovery_cap_and_own_baselines_each_change_the_replay(
+    model: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Replays that leave out one ingredient miss the recorded probabilities by far more than
+    the tolerance, so the checks below see each of them."""
+    scenario = remembering(model)
+    result = simulate(scenario, seed=21, horizon_days=15)
+    recorded = result.journeys["return_probability"]
+    np.testing.assert_allclose(replay_memory(scenario, result)[1], recorded, rtol=1e-12)
+
+    def moved(replayed: np.ndarray) -> int:
+        return int(np.count_nonzero(np.abs(replayed - recorded) > 1e-3))
+
+    assert moved(_replayed_with(scenario, result, ceiling=None)) > 100, "the ceiling binds"
+    # each customer's own baseline, not the segment's mean
+    everyone = lives(scenario, result)
+    for life, customer in zip(everyone.values(), everyone, strict=True):
+        if result.customers["segment"][customer] == 0:
+            life.baseline = np.log(3.0)  # logit(0.75), the calm segment's mean
+    mean_based = np.concatenate([replay(scenario, life) for life in everyone.values()])
+    own = np.concatenate([replay(scenario, life) for life in lives(scenario, result).values()])
+    assert np.count_nonzero(np.abs(mean_based - own) > 1e-3) > 1000
+
+    # a recovered failure with no shift of its own counted like a clean moment, uncapped
+    def uncapped(scenario, name):
+        clean, recovered = touchpoint_impacts(scenario, name)
+        return clean, (clean if name == "lounge" else recovered)
+
+    monkeypatch.setattr(reference, "touchpoint_impacts", uncapped)
+    assert moved(replay_memory(scenario, result)[1]) > 100
 
 
 def test_each_journey_is_remembered_as_the_memory_model_says(run) -> None:
@@ -142,6 +213,22 @@ def test_forgetting_is_what_separates_the_replays() -> None:
     later = faded.journeys["journey"] > 0
     moved = np.abs(with_half_life - without)[later]
     assert np.count_nonzero(moved > 0.01) > 0.3 * np.count_nonzero(later)
+
+
+def test_by_default_memory_fades_in_a_year_and_saturates_at_0_9() -> None:
+    data = remembering("additive").model_dump()
+    for name in ("forgetting_half_life_days", "ceiling"):
+        del data["memory"][name]
+    scenario = type(remembering("additive")).model_validate(data)
+    assert scenario.memory.forgetting_half_life_days == 365.0 and scenario.memory.ceiling == 0.9
+    result = simulate(scenario, seed=21, horizon_days=12)
+    _, probability = replay_memory(scenario, result)
+    np.testing.assert_allclose(result.journeys["return_probability"], probability, rtol=1e-12)
+    never = scenario.model_copy(
+        update={"memory": scenario.memory.model_copy(update={"forgetting_half_life_days": None})}
+    )
+    _, kept = replay_memory(never, result)
+    assert np.count_nonzero(np.abs(kept - probability) > 1e-6) > 100, "a year's fading shows"
 
 
 def test_a_moment_shift_reaches_the_return_decision_in_full() -> None:
