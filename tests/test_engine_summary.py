@@ -1,8 +1,10 @@
 """The figures a run reports, recomputed from its records by their definitions.
 
 Headline metrics leave out everything before the warm-up (except the snapshot at the horizon),
-touchpoint rows describe the moments there, the daily series counts events by day, and the
-records agree with one another (customers, journeys, moments).
+touchpoint rows describe the moments there, churn causes are the moments without which a lost
+customer would have come back (replayed with the reference model), the daily series counts
+events by day, the cohort table follows each customer from acquisition, and the records agree
+with one another (customers, journeys, moments).
 """
 
 from __future__ import annotations
@@ -13,15 +15,14 @@ import numpy as np
 import pytest
 
 from tests.conftest import make_scenario, station
-from tests.reference import MAGIC, MEDIOCRITY, MISERY
+from tests.reference import MAGIC, MEDIOCRITY, MISERY, counterfactuals, lives, replay, z_score
 from truthsim.engine import simulate
 
 DAY = 1440.0
 WARMUP, HORIZON = 2.0, 12.0
 
 
-@pytest.fixture(scope="module")
-def run():
+def summary_scenario():
     shifts = {"misery": -0.3, "mediocrity": 0.0, "magic": 0.1}
     desk = station(
         servers=2,
@@ -48,7 +49,12 @@ def run():
         },
         memory={"model": "additive", "forgetting_half_life_days": 30.0, "reference_return": 0.5},
     )
-    return simulate(scenario, seed=17)
+    return scenario
+
+
+@pytest.fixture(scope="module")
+def run():
+    return simulate(summary_scenario(), seed=17)
 
 
 def test_records_agree_with_one_another(run) -> None:
@@ -93,6 +99,9 @@ def test_headline_by_definition(run) -> None:
         "new_customers": len(cc),
         "journeys": len(jj),
         "churned": np.count_nonzero(c["churned"] & (c["churn_time"] >= w)),
+        "churned_unblamed": np.count_nonzero(
+            c["churned"] & (c["churn_time"] >= w) & ~np.isin(c["customer"], run.causes["customer"])
+        ),
         "misery_share": misery,
         "magic_share": magic,
         "abandonment_rate": np.mean(mm["abandoned"]),
@@ -102,7 +111,8 @@ def test_headline_by_definition(run) -> None:
     assert set(h) == set(expected)
     for name, value in expected.items():
         assert h[name] == pytest.approx(float(value), rel=1e-12), name
-    assert h["deterred_prospects"] > 0 and h["referred_customers"] > 0 and h["churned"] > 0
+    assert h["deterred_prospects"] > 0 and h["referred_customers"] > 0
+    assert h["churned"] > h["churned_unblamed"] > 0
     assert h["active_at_horizon"] < len(c), "some customers are lost"
 
 
@@ -110,7 +120,8 @@ def test_touchpoint_rows_by_definition(run) -> None:
     m, c = run.moments, run.customers
     w = WARMUP * DAY
     mm = m[m["arrival"] >= w]
-    lost = c[c["churned"] & (c["churn_time"] >= w)]
+    lost = c["customer"][c["churned"] & (c["churn_time"] >= w)]
+    causes = run.causes[np.isin(run.causes["customer"], lost)]
     for i, row in enumerate(run.touchpoints):
         here = mm[mm["touchpoint"] == i]
         n = len(here)
@@ -130,30 +141,81 @@ def test_touchpoint_rows_by_definition(run) -> None:
             assert row[name] == pytest.approx(np.mean(here["outcome"] == outcome), abs=1e-15)
         assert row["failures"] == np.count_nonzero(here["failed"])
         assert row["recovered"] == np.count_nonzero(here["recovered"])
-        assert row["churn_caused"] == np.count_nonzero(lost["churn_cause"] == i)
+        here_caused = causes["share"][causes["touchpoint"] == i].sum()
+        assert row["churn_caused"] == pytest.approx(here_caused, rel=1e-12)
     desk = run.touchpoints[1]
     assert desk["abandonment"] > 0 and desk["failures"] > 0 and desk["p90_wait"] > 0
 
 
-def test_churn_is_blamed_on_the_worst_misery_of_the_last_journey(run) -> None:
-    """The rule the tables state today: the touchpoint of the most harmful misery, or none."""
-    c, m = run.customers, run.moments
-    harm = {0: 0.15, 1: 0.3}  # the desk's misery costs more than the kiosk's
-    worst: dict[tuple[int, int], int] = {}
-    kinds: dict[tuple[int, int], set[int]] = {}
-    for row in m[m["outcome"] == MISERY]:
-        key, where = (int(row["customer"]), int(row["journey"])), int(row["touchpoint"])
-        kinds.setdefault(key, set()).add(where)
-        if key not in worst or harm[where] > harm[worst[key]]:
-            worst[key] = where
+def test_churn_causes_are_the_moments_without_which_the_customer_would_have_returned(run) -> None:
+    """For every lost customer the reference model removes each moment in turn and replays the
+    customer's memory. The customer left because the random number of the last decision was at
+    or above the recorded probability p; a moment caused it when the number lies below the
+    probability without that moment. The number is not recorded, so: exactly, the blamed
+    moments must be those above some threshold u in [p, 1) (every one of them above every
+    moment not blamed), each with an equal share; and in law, u being uniform on [p, 1), the
+    churn each touchpoint is blamed for matches its expectation (two-sided, from its SE)."""
+    scenario = summary_scenario()
+    c, causes = run.customers, run.causes
+    everyone = lives(scenario, run)
+    touchpoints = len(run.touchpoint_names)
+    expected, variance = np.zeros(touchpoints), np.zeros(touchpoints)
+    observed = np.zeros(touchpoints)
+    blamed_customers, expected_blamed, variance_blamed = 0, 0.0, 0.0
     lost = np.flatnonzero(c["churned"])
-    assert len(lost) > 100
-    for i in lost:
-        expected = worst.get((int(i), int(c["journeys"][i] - 1)), -1)
-        assert c["churn_cause"][i] == expected, i
-    assert set(np.unique(c["churn_cause"][lost]).tolist()) == {-1, 0, 1}
-    both = [k for k, v in kinds.items() if v == {0, 1}]
-    assert len(both) > 20, "journeys with both miseries, where the worse one must win"
+    assert len(lost) > 300
+    by_customer: dict[int, list[tuple[int, int, float]]] = {}
+    for row in causes:
+        by_customer.setdefault(int(row["customer"]), []).append(
+            (int(row["journey"]), int(row["touchpoint"]), float(row["share"]))
+        )
+    assert set(by_customer) <= set(lost.tolist()), "only lost customers have causes"
+    for customer in lost.tolist():
+        life = everyone[customer]
+        p = replay(scenario, life)[-1]
+        assert p == pytest.approx(run.journeys["return_probability"][life.rows[-1]], abs=1e-12)
+        options = counterfactuals(scenario, life)
+        recorded = by_customer.get(customer, [])
+        blamed = {(j, t) for j, t, _ in recorded}
+        assert len(blamed) == len(recorded), "a journey visits each touchpoint once here"
+        for _, _, share in recorded:
+            assert share == pytest.approx(1.0 / len(recorded), rel=1e-12)
+        above = [q for j, t, q in options if (j, t) in blamed]
+        below = [q for j, t, q in options if (j, t) not in blamed]
+        low = max([p, *below])  # the number lies at or above every probability not blamed
+        high = min(above, default=1.0)  # and below every one that is
+        assert len(above) == len(blamed), (customer, recorded)
+        assert low <= high + 1e-12, (customer, p, above, below)
+        # in law: decisive sets grow as the number falls from 1 to p
+        cut = sorted((q for _, _, q in options if q > p), reverse=True)
+        edges = [*cut, p]
+        share_mean, share_square = np.zeros(touchpoints), np.zeros(touchpoints)
+        ranked = sorted((o for o in options if o[2] > p), key=lambda o: -o[2])
+        for k in range(1, len(edges)):
+            chance = (edges[k - 1] - edges[k]) / (1.0 - p)
+            shares = np.bincount([t for _, t, _ in ranked[:k]], minlength=touchpoints) / k
+            share_mean += chance * shares
+            share_square += chance * shares**2
+        expected += share_mean
+        variance += share_square - share_mean**2
+        any_blame = (cut[0] - p) / (1.0 - p) if cut else 0.0
+        expected_blamed += any_blame
+        variance_blamed += any_blame * (1.0 - any_blame)
+        blamed_customers += bool(recorded)
+        for _, t, share in recorded:
+            observed[t] += share
+        if recorded:  # the customer's cause is the touchpoint with the largest share
+            totals = np.bincount([t for _, t, _ in recorded], [s for *_, s in recorded])
+            assert c["churn_cause"][customer] == int(np.argmax(totals))
+        else:
+            assert c["churn_cause"][customer] == -1
+    assert abs(z_score(blamed_customers, expected_blamed, variance_blamed)) < 4.0
+    assert 50 < blamed_customers < len(lost) - 50
+    for t in range(touchpoints):
+        assert observed[t] > 20, t
+        assert abs(z_score(observed[t], expected[t], variance[t])) < 4.0, t
+    earlier = [row for row in causes if row["journey"] < c["journeys"][row["customer"]] - 1]
+    assert len(earlier) > 5, "moments of earlier journeys, still in memory, are blamed too"
 
 
 def test_daily_series_by_definition(run) -> None:
@@ -175,3 +237,23 @@ def test_daily_series_by_definition(run) -> None:
     decided = per_day(j["start"][j["journey"] > 0])
     np.testing.assert_array_equal(d["returning"][:-1], decided[:-1])
     assert d["returning"][-1] >= decided[-1]
+
+
+@pytest.mark.parametrize("period", [1.0, 2.5])
+def test_cohort_table_by_definition(run, period: float) -> None:
+    """Period k counts customers acquired at least k periods before the horizon, and of them
+    those not lost within k periods of their acquisition."""
+    c = run.customers
+    table = run.cohort(period)
+    length = period * DAY
+    assert np.array_equal(table["period"], np.arange(int(HORIZON // period) + 1))
+    for k in table["period"].tolist():
+        seen = c[c["acquired"] + k * length <= HORIZON * DAY]
+        alive = ~seen["churned"] | (seen["churn_time"] > seen["acquired"] + k * length)
+        row = table[k]
+        assert row["customers"] == len(seen) and row["active"] == np.count_nonzero(alive), k
+        if len(seen):
+            assert row["share"] == pytest.approx(np.mean(alive), rel=1e-12)
+        else:
+            assert np.isnan(row["share"])
+    assert table["share"][0] == 1.0 and table["share"][int(8 / period)] < 0.5
