@@ -172,9 +172,19 @@ def test_failures_recoveries_and_what_a_recovered_failure_feels_like() -> None:
 
 def test_word_of_mouth_deters_and_refers_as_many_as_its_poisson_means() -> None:
     """Each miserable journey deters Poisson(4 x 0.25) prospects, each magical one (no misery,
-    two magic moments) refers Poisson(2 x 0.15) customers who arrive exactly 1.5 days later."""
+    two magic moments not counting a recovered failure's magic, which is not retold) refers
+    Poisson(2 x 0.15) customers who arrive exactly 1.5 days later."""
+    recovering = {
+        "rate": 0.3,
+        "recovery": 0.8,
+        "recovered_outcomes": {"misery": 0.0, "mediocrity": 0.1, "magic": 0.9},
+    }
     tps = {
-        "kiosk": station(servers=None, outcomes={"misery": 0.3, "mediocrity": 0.3, "magic": 0.4}),
+        "kiosk": station(
+            servers=None,
+            outcomes={"misery": 0.3, "mediocrity": 0.3, "magic": 0.4},
+            failure=recovering,
+        ),
         "lounge": station(servers=None, outcomes={"misery": 0.1, "mediocrity": 0.3, "magic": 0.6}),
     }
     wom = {
@@ -190,7 +200,7 @@ def test_word_of_mouth_deters_and_refers_as_many_as_its_poisson_means() -> None:
     result = simulate(
         make_scenario(tps, per_day=per_day, horizon_days=horizon, word_of_mouth=wom), seed=4
     )
-    j, c = result.journeys, result.customers
+    j, c, m = result.journeys, result.customers, result.moments
     miserable = np.count_nonzero(j["misery"] > 0)
     deterred = result.headline["deterred_prospects"]
     assert miserable > 500
@@ -198,11 +208,29 @@ def test_word_of_mouth_deters_and_refers_as_many_as_its_poisson_means() -> None:
     assert abs(z_score(deterred, miserable * 1.0, miserable * 1.0)) < Z
     assert result.daily["deterred"].sum() == deterred
 
-    magical = j[(j["misery"] == 0) & (j["magic"] >= 2)]
-    in_time = magical[magical["end"] + 1.5 * DAY < horizon * DAY]
+    recovered_magic = np.zeros(len(j), dtype=int)
+    row_of = {
+        (a, b): k
+        for k, (a, b) in enumerate(zip(j["customer"].tolist(), j["journey"].tolist(), strict=True))
+    }
+    for a, b in zip(
+        m["customer"][m["recovered"] & (m["outcome"] == MAGIC)].tolist(),
+        m["journey"][m["recovered"] & (m["outcome"] == MAGIC)].tolist(),
+        strict=True,
+    ):
+        if (a, b) in row_of:
+            recovered_magic[row_of[(a, b)]] += 1
+
+    def referrals_z(told: np.ndarray) -> tuple[float, np.ndarray]:
+        magical = j[(j["misery"] == 0) & (told >= 2)]
+        in_time = magical[magical["end"] + 1.5 * DAY < horizon * DAY]
+        return z_score(len(referred), 0.3 * len(in_time), 0.3 * len(in_time)), magical
+
     referred = c[c["referred"]]
-    assert len(in_time) > 300
-    assert abs(z_score(len(referred), 0.3 * len(in_time), 0.3 * len(in_time))) < Z
+    z, magical = referrals_z(j["magic"] - recovered_magic)
+    assert len(magical) > 300 and np.count_nonzero(recovered_magic) > 200
+    assert abs(z) < Z
+    assert abs(referrals_z(j["magic"])[0]) > Z, "the test can tell recovered magic is retold"
     assert result.headline["referred_customers"] == len(referred)
     # every referred customer arrives 1.5 days after a magical journey ended
     ends = np.sort(magical["end"])
@@ -216,6 +244,41 @@ def test_word_of_mouth_deters_and_refers_as_many_as_its_poisson_means() -> None:
     prospects = np.count_nonzero(~c["referred"]) + deterred
     mean = per_day * horizon
     assert abs(z_score(prospects, mean, mean)) < Z
+
+
+# -- a finite market --------------------------------------------------------------------------
+
+
+def test_prospects_find_the_market_thinned_by_the_customers_it_already_has() -> None:
+    """In a market of M people with A(t) of them customers, prospects arrive at rate lambda and
+    become customers with chance (M - A(t)) / M: new customers are a Poisson count with mean
+    the integral of lambda (M - A(t)) / M, A(t) read from the records."""
+    market, per_day, horizon = 400, 120.0, 30.0
+    scenario = make_scenario(
+        {"kiosk": station(servers=None)},
+        per_day=per_day,
+        horizon_days=horizon,
+        baseline_return=0.85,
+        gap_days=2.0,
+        arrivals={"per_day": per_day, "market_size": market},
+    )
+    result = simulate(scenario, seed=14)
+    c = result.customers
+    times = np.concatenate([c["acquired"], c["churn_time"][c["churned"]], [horizon * DAY]])
+    steps = np.concatenate([np.ones(len(c)), -np.ones(np.count_nonzero(c["churned"])), [0.0]])
+    order = np.argsort(times, kind="stable")
+    times, active = times[order], np.cumsum(steps[order])
+    spans = np.diff(np.concatenate([[0.0], times]))
+    before = np.concatenate([[0.0], active[:-1]])  # customers during each span
+    rate = per_day / DAY
+
+    def z(size: float) -> float:
+        mean = float(np.sum(rate * spans * np.clip(size - before, 0, None) / size))
+        return z_score(len(c), mean, mean)
+
+    assert before.max() > 0.6 * market, "the market fills up enough to matter"
+    assert abs(z(market)) < Z
+    assert abs(z(1.5 * market)) > Z, "the test can tell a market half as large again"
 
 
 # -- the hourly profile -----------------------------------------------------------------------
@@ -306,9 +369,9 @@ def test_choice_optional_and_delayed_steps() -> None:
             assert len(kinds) == 4
             assert math.isclose(path[2][1], path[1][1] + 2.0 + 10.0, abs_tol=1e-9)
             assert math.isclose(path[3][1], path[2][1] + 2.0 + 30.0, abs_tol=1e-9)
-        else:
+        else:  # the skipped step's delay still passes on the way
             assert len(kinds) == 3
-            assert path[2][1] >= path[1][1] + 2.0 + 30.0 - 1e-9
+            assert math.isclose(path[2][1], path[1][1] + 2.0 + 10.0 + 30.0, abs_tol=1e-9)
         assert math.isclose(end, path[-1][1] + 2.0, abs_tol=1e-9)
     n = len(done)
     assert n > 1000
