@@ -107,7 +107,9 @@ def main() -> None:
         skip = shutil.ignore_patterns(".git", "__pycache__", "results", "*.egg-info")
         shutil.copytree(ROOT, copy, ignore=skip)
         tests = args.tests or test_order_in(copy)
-        clean = run_one(Mutant("none", "__init__.py", "", "", "no change"), copy, tests, args.timeout)
+        clean = run_one(
+            Mutant("none", "__init__.py", "", "", "no change"), copy, tests, args.timeout
+        )
         if clean["status"] != "survived":
             raise SystemExit(f"the tests fail without any mutant: {clean['detail']}")
         print(f"clean run: all tests pass ({clean['seconds']} s)", flush=True)
