@@ -380,6 +380,34 @@ def test_choice_optional_and_delayed_steps() -> None:
     assert abs(binomial_z(visited_d, n, 0.4)) < Z
 
 
+def test_a_complaint_comes_its_delay_after_the_journey_and_ends_it() -> None:
+    fixed = {"kind": "fixed", "value": 2.0}
+    tps = {
+        "shop": station(servers=None, service=fixed, outcomes={"misery": 0.5, "mediocrity": 0.5,
+                                                               "magic": 0.0}),
+        "desk": station(servers=None, service={"kind": "fixed", "value": 1.0}),
+    }  # fmt: skip
+    scenario = make_scenario(
+        tps,
+        per_day=500.0,
+        horizon_days=2.0,
+        journey=["shop"],
+        complaints={"touchpoint": "desk", "share": 1.0, "delay": {"kind": "fixed", "value": 30.0}},
+    )
+    result = simulate(scenario, seed=15)
+    m, j = result.moments, result.journeys
+    shop, desk = m[m["touchpoint"] == 0], m[m["touchpoint"] == 1]
+    assert len(desk) > 300
+    at = {(a, b): t for a, b, t in zip(shop["customer"], shop["journey"], shop["arrival"],
+                                       strict=True)}  # fmt: skip
+    for row in desk:
+        assert math.isclose(row["arrival"], at[(row["customer"], row["journey"])] + 32.0)
+    ends = {(a, b): e for a, b, e in zip(j["customer"], j["journey"], j["end"], strict=True)}
+    complained = {(a, b) for a, b in zip(desk["customer"], desk["journey"], strict=True)}
+    for key, end in ends.items():
+        assert math.isclose(end, at[key] + (33.0 if key in complained else 2.0)), key
+
+
 # -- several segments -------------------------------------------------------------------------
 
 

@@ -197,6 +197,22 @@ def test_customers_return_with_the_recorded_probability(run) -> None:
         assert abs(z) < Z, (low, high, z)
 
 
+def test_journey_records_count_their_misery_and_magic_complaints_included(run) -> None:
+    _, result = run
+    m, j = result.moments, result.journeys
+    row = {(a, b): k for k, (a, b) in enumerate(zip(j["customer"].tolist(),
+                                                    j["journey"].tolist(), strict=True))}  # fmt: skip
+    misery, magic = np.zeros(len(j), dtype=int), np.zeros(len(j), dtype=int)
+    for a, b, outcome in zip(m["customer"].tolist(), m["journey"].tolist(),
+                             m["outcome"].tolist(), strict=True):  # fmt: skip
+        k = row.get((a, b))
+        if k is not None:
+            misery[k] += outcome == MISERY
+            magic[k] += outcome == 2
+    np.testing.assert_array_equal(j["misery"], misery)
+    np.testing.assert_array_equal(j["magic"], magic)
+
+
 def test_forgetting_is_what_separates_the_replays() -> None:
     """Without forgetting, experience is the running sum of what each journey left; with a
     half-life the same records replay differently, so the checks above see the half-life."""
