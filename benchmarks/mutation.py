@@ -41,6 +41,11 @@ FIRST = [
     "tests/test_theory.py",
     "tests/test_experiments.py",
     "tests/test_resume.py",
+    "tests/test_model_soundness.py",
+    "tests/test_complaints.py",
+    "tests/test_staffing.py",
+    "tests/test_heterogeneity.py",
+    "tests/test_hostile_input.py",
 ]
 
 
