@@ -257,3 +257,26 @@ def test_cohort_table_by_definition(run, period: float) -> None:
         else:
             assert np.isnan(row["share"])
     assert table["share"][0] == 1.0 and table["share"][int(8 / period)] < 0.5
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the engine skips moments with zero impact when it looks for decisive ones, but "
+    "removing one changes what weakest_link, peak_end and recency remember",
+)
+@pytest.mark.parametrize("model", ["weakest_link", "peak_end"])
+def test_a_moment_without_impact_can_still_decide_a_loss(model: str) -> None:
+    """A great moment, then a mediocre one worth nothing: weakest_link remembers 0 and peak-end
+    the mean of the two; without the mediocre moment both remember the great one, so a customer
+    whose number lies between the two probabilities left because of the mediocre moment."""
+    from tests.reference import inverse_log_odds, remember
+    from truthsim.behaviour.attribution import History, decisive_moments
+    from truthsim.behaviour.memory import memory_model
+
+    impacts = (0.5, 0.0)
+    with_it, without = remember(model, impacts, 0.7), remember(model, impacts[:1], 0.7)
+    assert without > with_it
+    u = (inverse_log_odds(with_it) + inverse_log_odds(without)) / 2
+    history = History()
+    history.add(impacts, (0, 1), with_it, 0.0)
+    assert decisive_moments(history, 0.0, math.inf, u, memory_model(model)) == [(0, 1)]
