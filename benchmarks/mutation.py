@@ -3,6 +3,7 @@
     python benchmarks/mutation.py                   # every mutant in benchmarks/mutants.py
     python benchmarks/mutation.py --only sensitivity_ignored --only additive_always
     python benchmarks/mutation.py --tests tests/test_engine_memory.py   # a quicker, partial run
+    python benchmarks/mutation.py --update --only blame_ignores_fading  # rerun one, keep the rest
 
 Each mutant replaces one exact piece of source text under src/truthsim/ (engine, behaviour,
 experiments) with a wrong one. The project (sources, tests, scripts) is copied to a temporary
@@ -30,6 +31,9 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 from mutants import MUTANTS, Mutant  # noqa: E402
+
+#: the packages the score is about (a few mutants plant bugs in scenario/ or io.py as well)
+CORE = ("engine", "behaviour", "experiments")
 
 #: fast, sharp tests first, so a caught mutant usually stops within seconds
 FIRST = [
@@ -98,6 +102,11 @@ def main() -> None:
     parser.add_argument("--tests", nargs="*", help="test files to run (default: all)")
     parser.add_argument("--timeout", type=float, default=900.0, help="seconds per mutant")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "mutation.json")
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="rerun the --only mutants with every test and replace their rows in --out",
+    )
     args = parser.parse_args()
 
     chosen = [m for m in MUTANTS if not args.only or m.name in args.only]
@@ -131,9 +140,28 @@ def main() -> None:
     print(f"\nmutation score: {caught}/{len(results)} caught ({100 * score:.1f}%)")
     for r in survivors:
         print(f"  survived: {r['name']} ({r['file']}): {r['what']}")
-    if not args.only and not args.tests:
+    if args.update and not args.tests:
+        earlier = json.loads(args.out.read_text())["mutants"]
+        fresh = {r["name"]: r for r in results}
+        results = [fresh.pop(r["name"], r) for r in earlier] + list(fresh.values())
+        known = {m.name for m in MUTANTS}
+        results = [r for r in results if r["name"] in known]  # mutants since removed drop out
+        caught = sum(r["status"] == "caught" for r in results)
+        score = caught / len(results)
+        print(f"updated score: {caught}/{len(results)} caught ({100 * score:.1f}%)")
+    core = [r for r in results if str(r["file"]).split("/")[0] in CORE]
+    core_caught = sum(r["status"] == "caught" for r in core)
+    if core:
+        print(f"in {', '.join(CORE)}: {core_caught}/{len(core)} caught")
+    if (args.update or not args.only) and not args.tests:
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        summary = {"caught": caught, "total": len(results), "score": score, "mutants": results}
+        summary = {
+            "caught": caught,
+            "total": len(results),
+            "score": score,
+            "core": {"packages": list(CORE), "caught": core_caught, "total": len(core)},
+            "mutants": results,
+        }
         args.out.write_text(json.dumps(summary, indent=2) + "\n")
         print(f"written to {args.out}")
 
