@@ -250,3 +250,34 @@ def test_a_combination_makes_every_change_of_its_improvements() -> None:
             by_hand = apply_changes(by_hand, changes[name])
         direct = replicate(by_hand, replications=2, seed=6, jobs=1, horizon_days=4)
         assert [r.headline for r in direct.runs] == [r.headline for r in variant.runs]
+
+
+def test_size_limits_count_variants_and_simulations() -> None:
+    from truthsim.experiments.limits import (
+        MAX_REPLICATIONS,
+        MAX_SIMULATIONS,
+        MAX_VARIANTS,
+        check_size,
+    )
+
+    check_size(MAX_VARIANTS, MAX_SIMULATIONS // MAX_VARIANTS, False)  # at the limits: allowed
+    with pytest.raises(ExperimentError, match="1,001 variants is more than 1,000"):
+        check_size(MAX_VARIANTS + 1, 1, False)
+    with pytest.raises(ExperimentError, match="simulations, more than"):
+        check_size(MAX_VARIANTS, MAX_SIMULATIONS // MAX_VARIANTS + 1, False)
+    check_size(10 * MAX_VARIANTS, MAX_REPLICATIONS, True)  # opted in
+    with pytest.raises(ExperimentError, match="replications per variant"):
+        check_size(1, MAX_REPLICATIONS + 1, True)  # never, even opted in
+
+
+def test_replicate_refuses_too_many_replications_before_running(monkeypatch) -> None:
+    from truthsim.experiments import replication
+
+    def ran(*args, **kwargs):
+        raise AssertionError("simulated before checking the size")
+
+    monkeypatch.setattr(replication, "run_replications", ran)
+    with pytest.raises(ExperimentError, match="replications per variant"):
+        replicate(make_scenario(), replications=10_001, jobs=1)
+    with pytest.raises(ExperimentError, match="replications per variant"):
+        replicate(make_scenario(), replications=2, precision=1.0, max_replications=10_001, jobs=1)
