@@ -281,11 +281,12 @@ def test_cohort_table_by_definition(run, period: float) -> None:
     reason="the engine skips moments with zero impact when it looks for decisive ones, but "
     "removing one changes what weakest_link, peak_end and recency remember",
 )
-@pytest.mark.parametrize("model", ["weakest_link", "peak_end"])
+@pytest.mark.parametrize("model", ["weakest_link", "peak_end", "recency"])
 def test_a_moment_without_impact_can_still_decide_a_loss(model: str) -> None:
-    """A great moment, then a mediocre one worth nothing: weakest_link remembers 0 and peak-end
-    the mean of the two; without the mediocre moment both remember the great one, so a customer
-    whose number lies between the two probabilities left because of the mediocre moment."""
+    """A great moment, then a mediocre one worth nothing: weakest_link remembers 0, peak-end the
+    mean of the two and recency the great one faded by one step; without the mediocre moment all
+    remember the great one in full, so a customer whose number lies between the two
+    probabilities left because of the mediocre moment."""
     from tests.reference import inverse_log_odds, remember
     from truthsim.behaviour.attribution import History, decisive_moments
     from truthsim.behaviour.memory import memory_model
