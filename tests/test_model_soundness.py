@@ -328,3 +328,19 @@ def test_every_airline_trip_flies_a_day_or_more_after_the_call() -> None:
     onboard = m["touchpoint"] == result.touchpoint_names.index("onboard")
     waits = m["arrival"][onboard] - np.array([call[k] for k in key[onboard]])
     assert waits.min() >= 1440.0
+
+
+def test_a_neutral_moment_can_decide_a_loss_under_weakest_link_and_peak_end() -> None:
+    from truthsim.behaviour.memory import weakest_link
+
+    # weakest link: the neutral moment is the worst; without it the journey is remembered at +0.5
+    h = History()
+    h.add((0.5, 0.0), (0, 1), weakest_link((0.5, 0.0)), 0.0)
+    u = (sigmoid(B) + sigmoid(B + 0.5)) / 2
+    assert blame(h, B, math.inf, u, weakest_link) == [(0, 1, 1.0)]
+    assert blame(h, B, math.inf, u, weakest_link, linear=True) == [], "only linear models skip"
+    # peak-end: a neutral last moment halves a great peak
+    h = History()
+    h.add((0.5, 0.0), (0, 1), peak_end((0.5, 0.0)), 0.0)
+    u = (sigmoid(B + 0.25) + sigmoid(B + 0.5)) / 2
+    assert blame(h, B, math.inf, u, peak_end) == [(0, 1, 1.0)]

@@ -36,18 +36,26 @@ class History:
 
 
 def decisive_moments(
-    history: History, baseline: float, cap: float, u: float, remember: Remember
+    history: History,
+    baseline: float,
+    cap: float,
+    u: float,
+    remember: Remember,
+    linear: bool = False,
 ) -> list[tuple[int, int]]:
     """(journey, moment) of each moment whose removal alone turns the last decision into a return.
 
     ``baseline`` is the customer's baseline log-odds, ``cap`` the most experience can reach,
-    ``u`` the uniform number of the decision (the customer returns when ``u < p``).
+    ``u`` the uniform number of the decision (the customer returns when ``u < p``). With a
+    ``linear`` memory model (additive, recency) a moment of zero impact cannot matter and is
+    skipped; under peak-end or weakest-link even a neutral moment can be the peak, the end or
+    the worst, so every moment is replayed.
     """
     last = len(history.impacts) - 1
     found = []
     for j, impacts in enumerate(history.impacts):
         for m, impact in enumerate(impacts):
-            if impact == 0.0:
+            if linear and impact == 0.0:
                 continue  # removing it changes nothing
             without = remember(impacts[:m] + impacts[m + 1 :])
             experience = min(history.before[j] + without, cap)
@@ -59,10 +67,15 @@ def decisive_moments(
 
 
 def blame(
-    history: History, baseline: float, cap: float, u: float, remember: Remember
+    history: History,
+    baseline: float,
+    cap: float,
+    u: float,
+    remember: Remember,
+    linear: bool = False,
 ) -> list[tuple[int, int, float]]:
     """(journey, touchpoint, share) for each decisive moment, shares summing to 1; [] when none."""
-    decisive = decisive_moments(history, baseline, cap, u, remember)
+    decisive = decisive_moments(history, baseline, cap, u, remember, linear)
     if not decisive:
         return []
     share = 1.0 / len(decisive)

@@ -215,7 +215,7 @@ class Simulation:
         plan = self.plan
         history = customer.history
         assert history is not None
-        causes = blame(history, customer.baseline, plan.cap, u, plan.remember)
+        causes = blame(history, customer.baseline, plan.cap, u, plan.remember, plan.linear_memory)
         append = self.causes.appenders
         for journey, touchpoint, share in causes:
             for column, value in zip(
