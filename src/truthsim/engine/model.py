@@ -86,6 +86,12 @@ class Simulation:
             station.change(plan.horizon, 0, 0)
         return self
 
+    def run_off(self) -> Simulation:
+        """Continue past the horizon until the plan's end: only customers already acquired."""
+        if self.plan.end > self.plan.horizon:
+            self.env.run(until=self.plan.end)
+        return self
+
     def customer_records(self) -> np.ndarray:
         table = Columns(CUSTOMER)
         for c in self.customers:
@@ -184,8 +190,8 @@ class Simulation:
                 )
                 if start < now:
                     start += MINUTES_PER_DAY
-            if start >= plan.horizon:
-                return  # still a customer at the horizon
+            if start >= plan.end:
+                return  # still a customer at the horizon (or at the end of the run-off)
             customer.experience = fade(
                 customer.experience, (start - now) / MINUTES_PER_DAY, plan.half_life_days
             )
@@ -223,7 +229,7 @@ class Simulation:
         completed = True
         start = env.now
 
-        horizon = plan.horizon
+        horizon = plan.end  # moments run on through the run-off, if there is one
         lag = 0.0  # time spent since env.now in delays and self-service, not yet yielded
         for step in plan.steps:
             if step.cumulative is not None:

@@ -13,6 +13,7 @@ from truthsim.scenario.improvement import Improvement
 from truthsim.scenario.journey import Step
 from truthsim.scenario.memory import Memory, WordOfMouth
 from truthsim.scenario.touchpoint import OUTCOMES, SUM_TOLERANCE, Touchpoint
+from truthsim.scenario.value import Value
 
 MINUTES_PER_DAY = 1440.0
 
@@ -37,6 +38,9 @@ class Scenario(Strict):
         default=None, description="customers telling others; leave out to switch off"
     )
     improvements: dict[str, Improvement] = Field(default_factory=dict)
+    value: Value = Field(
+        default_factory=Value, description="what a kept customer is worth (discounting, run-off)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:
