@@ -13,6 +13,8 @@ from truthsim.cli.figures import FIGURE_DATA, save_figure_data
 from truthsim.cli.options import ExperimentSettings, experiment_options, progress_bar
 from truthsim.cli.whatif import (
     WHATIF_FILES,
+    answer_arguments,
+    answer_options,
     as_run,
     scenario_meta,
     selection_options,
@@ -41,6 +43,7 @@ from truthsim.scenario import Scenario, ScenarioError, load_scenario
     help="Report saved what-if results (a folder written by 'whatif --out') instead of running.",
 )
 @selection_options
+@answer_options
 @experiment_options
 @friendly
 def report(
@@ -50,6 +53,7 @@ def report(
     only: tuple[str, ...],
     combinations: int,
     settings: ExperimentSettings,
+    **options: Any,
 ) -> None:
     """Write a self-contained HTML report of SCENARIO's what-if (or of saved results with --from)."""
     out = settings.out
@@ -63,11 +67,16 @@ def report(
         if scenario is None:
             raise UserError("give a SCENARIO to run, or --from RESULTS to report saved results")
         loaded = load_scenario(scenario)
+        arguments = answer_arguments(settings, **options)
         if out is not None:
             check_free(out, [*WHATIF_FILES, FIGURE_DATA], settings.force)
         with progress_bar("report", settings.quiet) as progress:
             result = compare(
-                loaded, list(only) or None, combinations=combinations, **settings.api(progress)
+                loaded,
+                list(only) or None,
+                combinations=combinations,
+                **arguments,
+                **settings.api(progress),
             )
         comparison, meta = result.to_dict(), scenario_meta(scenario)
         loaded = as_run(loaded, settings.horizon_days)

@@ -2,8 +2,9 @@
 sweeps and sensitivity, on one process or a local pool."""
 
 from truthsim.experiments.backends import default_jobs, run_tasks
-from truthsim.experiments.compare import Comparison, VariantResult, compare
+from truthsim.experiments.compare import Comparison, Selection, VariantResult
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.procedures import budget_sets, compare, variants_of
 from truthsim.experiments.replication import METRICS, ReplicationResult, replicate, replication_seed
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.sweep import (
@@ -21,9 +22,11 @@ __all__ = [
     "Estimate",
     "ExperimentError",
     "ReplicationResult",
+    "Selection",
     "SensitivityResult",
     "SweepResult",
     "VariantResult",
+    "budget_sets",
     "compare",
     "default_jobs",
     "estimate",
@@ -34,4 +37,5 @@ __all__ = [
     "run_tasks",
     "sensitivity",
     "sweep",
+    "variants_of",
 ]

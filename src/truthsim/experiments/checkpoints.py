@@ -33,7 +33,9 @@ class Checkpoints:
             fingerprint = self._fingerprints[id(scenario)] = hashlib.sha256(
                 text.encode()
             ).hexdigest()
-        return hashlib.sha256(f"{fingerprint}:{task.root}:{task.index}".encode()).hexdigest()[:32]
+        valued = ":run-off" if getattr(task, "run_off", False) else ""
+        text = f"{fingerprint}:{task.root}:{task.index}{valued}"
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def load(self, task: Any) -> Any | None:
         from truthsim.experiments.replication import RunSummary  # replication imports this module

@@ -35,6 +35,7 @@ class Task:
     root: int
     index: int
     label: str = ""
+    run_off: bool = False  #: also value the customers active at the horizon (a run-off)
 
 
 class ReplicationFailed(RuntimeError):
@@ -53,14 +54,18 @@ class RunSummary:
 def run_task(task: Task) -> RunSummary:
     """Simulate one replication (top-level so worker processes can receive it)."""
     try:
-        result = simulate(task.scenario, replication_seed(task.root, task.index))
+        result = simulate(
+            task.scenario, replication_seed(task.root, task.index), run_off=task.run_off
+        )
     except Exception as error:
         variant = f" ({task.label})" if task.label else ""
         raise ReplicationFailed(
             f"{task.scenario.name}{variant}, replication {task.index} of seed {task.root} failed: "
             f"{type(error).__name__}: {error}"
         ) from None
-    return RunSummary(result.headline, result.touchpoints, result.daily["active"].copy())
+    return RunSummary(
+        {**result.headline, **result.value}, result.touchpoints, result.daily["active"].copy()
+    )
 
 
 @dataclass
@@ -115,17 +120,20 @@ def run_replications(
     execution: Execution,
     horizon_days: float | None = None,
     labels: Sequence[str] | None = None,
+    run_off: bool = False,
 ) -> list[list[RunSummary]]:
     """Every scenario on the same replication seeds (common random numbers), as one batch of tasks.
 
-    ``labels`` name the variants in error messages. Replications already in the execution's
+    ``labels`` name the variants in error messages; ``run_off`` adds the value metrics. Replications already in the execution's
     checkpoint folder are reused; each new one is saved there as soon as it finishes.
     """
     if horizon_days is not None:  # checked here, once, rather than in every worker
         scenarios = [with_horizon(s, horizon_days) for s in scenarios]
     labels = labels or [""] * len(scenarios)
     tasks = [
-        Task(s, seed, i, label) for s, label in zip(scenarios, labels, strict=True) for i in indices
+        Task(s, seed, i, label, run_off)
+        for s, label in zip(scenarios, labels, strict=True)
+        for i in indices
     ]
     store = Checkpoints(execution.checkpoints) if execution.checkpoints is not None else None
     flat: list[RunSummary | None] = [store.load(t) if store else None for t in tasks]
