@@ -74,13 +74,13 @@ def test_fixed_equivalent_needs_more_than_kn_on_a_clear_case() -> None:
     rng = np.random.default_rng(14)
     data = paired(rng, [0.0, 1.0, 0.0, 0.3], 400)
     state = kn(list(data.T), 0.2, CONFIDENCE, 10)
-    used = 4 * 10 + sum(
-        state.eliminated_at.get(i, state.stage) - 10 for i in range(4)
-    )
+    used = 4 * 10 + sum(state.eliminated_at.get(i, state.stage) - 10 for i in range(4))
     assert 4 * kn_fixed_equivalent(data[:10], 0.2, CONFIDENCE) > used
 
 
-@pytest.mark.parametrize("means", [[0.0, 0.0, 0.0, 0.0], [0.0, 0.3, 0.6, 0.0], [1.0, 0.0, 0.0, 0.0]])
+@pytest.mark.parametrize(
+    "means", [[0.0, 0.0, 0.0, 0.0], [0.0, 0.3, 0.6, 0.0], [1.0, 0.0, 0.0, 0.0]]
+)
 def test_mcb_intervals_hold_jointly(means: list[float]) -> None:
     rng = np.random.default_rng(15)
     truth = np.asarray(means)

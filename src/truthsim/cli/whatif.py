@@ -23,7 +23,7 @@ from truthsim.cli.options import (
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.value import OBJECTIVES
 from truthsim.io import records_to_csv, rows_to_csv, to_json, write_text
-from truthsim.report.answer import WORDS, answer_sentences
+from truthsim.report.answer import WORDS, answer_sentences, procedure_words
 from truthsim.scenario import Scenario, fingerprint, load_scenario
 from truthsim.scenario.patch import with_horizon
 
@@ -208,20 +208,6 @@ def write_whatif(out: Path, result: Comparison, scenario: Scenario, meta: dict[s
     write_text(out / "replications.csv", records_to_csv(result.to_records()))
     write_text(out / "scenario.json", to_json(scenario.model_dump(mode="json")))
     write_text(out / "meta.json", to_json(meta))
-
-
-def procedure_words(data: dict[str, Any]) -> str:
-    """How the replications were decided, in a few words."""
-    used = data["selection"]["replications_used"] if data.get("selection") else 0
-    if data["procedure"] == "fixed":
-        return f"{data['replications']} replications each"
-    if data["procedure"] == "precision":
-        return (
-            f"{data['replications']} replications each (two-stage, for intervals of "
-            f"±{data['precision']:,g})"
-        )
-    among = " among the sets that fit the budget" if data["procedure"] == "budget" else ""
-    return f"sequential selection{among}, {used} replications in all"
 
 
 def _interval(mean: float, low: float | None, high: float | None, fmt: str = "{:+,.0f}") -> str:

@@ -186,6 +186,8 @@ class Comparison:
     value: dict[str, float] = field(default_factory=dict)  #: discount rate, run-off, counted days
     budget: float | None = None
     precision: float | None = None
+    first_stage: int | None = None  #: replications before the selection or two-stage decides
+    max_replications: int | None = None
 
     @property
     def replications(self) -> int:
@@ -237,6 +239,8 @@ class Comparison:
             "power": self.power,
             "budget": self.budget,
             "precision": self.precision,
+            "first_stage": self.first_stage,
+            "max_replications": self.max_replications,
             "value": self.value,
             "baseline": {m: e.to_dict() for m, e in self.baseline.summary().items()},
             "ranking": self.summary(),

@@ -94,7 +94,9 @@ def compare(
         select = True
     else:
         chosen = variants_of(scenario, improvements, combinations)
-    costs = [sum(discounted_cost(scenario.improvements[n].cost, scenario) for n in c) for _, c in chosen]
+    costs = [
+        sum(discounted_cost(scenario.improvements[n].cost, scenario) for n in c) for _, c in chosen
+    ]
     objectives: list[Objective] = list(dict.fromkeys([objective, "customers", "net_value"]))
     deltas = {o: default_delta(scenario, o) for o in objectives}
     if delta is not None:
@@ -119,19 +121,27 @@ def compare(
         needed = max(
             [first_stage]
             + [
-                stein_replications(values[v][:first_stage] - values[0][:first_stage], precision, level)
+                stein_replications(
+                    values[v][:first_stage] - values[0][:first_stage], precision, level
+                )
                 for v in range(1, len(values))
             ]
         )
         pool.extend(range(len(pool.names)), min(needed, max_replications))
-        selections = {o: _by_mcb(pool, o, costs_all, deltas[o], confidence, power) for o in objectives}
+        selections = {
+            o: _by_mcb(pool, o, costs_all, deltas[o], confidence, power) for o in objectives
+        }
     elif select:
         procedure = "budget" if budget is not None else "select"
-        selections = _by_kn(pool, objectives, costs_all, deltas, confidence, first_stage, max_replications)
+        selections = _by_kn(
+            pool, objectives, costs_all, deltas, confidence, first_stage, max_replications
+        )
     else:
         procedure = "fixed"
         pool.extend(range(len(pool.names)), replications)
-        selections = {o: _by_mcb(pool, o, costs_all, deltas[o], confidence, power) for o in objectives}
+        selections = {
+            o: _by_mcb(pool, o, costs_all, deltas[o], confidence, power) for o in objectives
+        }
     level = simultaneous(confidence, max(1, len(chosen)))
     variants = [
         VariantResult(
@@ -165,6 +175,8 @@ def compare(
         },
         budget=budget,
         precision=precision,
+        first_stage=None if procedure == "fixed" else first_stage,
+        max_replications=None if procedure == "fixed" else max_replications,
     )
 
 
@@ -203,7 +215,12 @@ class Pool:
 
 
 def _by_mcb(
-    pool: Pool, objective: Objective, costs: Sequence[float], delta: float, confidence: float, power: float
+    pool: Pool,
+    objective: Objective,
+    costs: Sequence[float],
+    delta: float,
+    confidence: float,
+    power: float,
 ) -> Selection:
     """The best from multiple comparisons with the best, on the replications every variant has."""
     values = pool.values(objective, costs)
@@ -345,7 +362,10 @@ def _as_valued(
         scenario = with_horizon(scenario, horizon_days)
     changes = {
         path: value
-        for path, value in (("value.discount_rate", discount_rate), ("value.run_off_days", run_off_days))
+        for path, value in (
+            ("value.discount_rate", discount_rate),
+            ("value.run_off_days", run_off_days),
+        )
         if value is not None
     }
     if not changes:

@@ -125,19 +125,13 @@ class MCB:
     low: np.ndarray
     high: np.ndarray
     confidence: float
-
-    @property
-    def contenders(self) -> tuple[int, ...]:
-        """Variants that may be the best (upper bound above zero), best sample mean first."""
-        return tuple(sorted(np.flatnonzero(self.high > 0).tolist(), key=self._order))
+    #: variants that may be the best (upper bound above zero), best sample mean first
+    contenders: tuple[int, ...]
 
     def best_within(self, delta: float) -> int | None:
         """The leader, if it is the best or within ``delta`` of it at the stated confidence."""
         leader = self.contenders[0]
         return leader if self.low[leader] >= -delta else None
-
-    def _order(self, i: int) -> tuple[float, int]:
-        return (-self.means[i], i)
 
 
 def mcb(values: np.ndarray, confidence: float) -> MCB:
@@ -146,7 +140,7 @@ def mcb(values: np.ndarray, confidence: float) -> MCB:
     means = values.mean(axis=0)
     if k == 1:
         zero = np.zeros(1)
-        return MCB(means, zero, zero, confidence)
+        return MCB(means, zero, zero, confidence, (0,))
     if n < 2:
         raise ValueError("multiple comparisons need at least 2 replications")
     t = stats.t.ppf(1.0 - (1.0 - confidence) / (k - 1), n - 1)
@@ -162,7 +156,8 @@ def mcb(values: np.ndarray, confidence: float) -> MCB:
         rivals = [j for j in contenders if j != i]
         if rivals:
             low[i] = min(0.0, min(diff[i, j] - w[i, j] for j in rivals))
-    return MCB(means, low, high, confidence)
+    order = tuple(sorted((int(i) for i in contenders), key=lambda i: (-means[i], i)))
+    return MCB(means, low, high, confidence, order)
 
 
 def _check(k: int, n0: int, delta: float, confidence: float) -> None:

@@ -130,7 +130,9 @@ def stein_replications(first: np.ndarray, half_width: float, confidence: float) 
     return max(len(x), math.ceil((t * sd / half_width) ** 2))
 
 
-def stein_estimate(values: np.ndarray, first_stage: int, confidence: float = CONFIDENCE) -> Estimate:
+def stein_estimate(
+    values: np.ndarray, first_stage: int, confidence: float = CONFIDENCE
+) -> Estimate:
     """The two-stage interval: the mean of every replication, with the wider of two half-widths.
 
     Stein's, from the first stage's spread, holds exactly for normal data; the usual t interval

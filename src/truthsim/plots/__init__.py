@@ -44,6 +44,7 @@ def draw(data: dict[str, Any]) -> dict[str, Figure]:
             data["ranking"],
             data.get("currency", ""),
             f"{title}: which improvement keeps the most customers",
+            data.get("confidence", 0.95),
         )
     if kind == "sweep":
         figures["response"] = response_curves(

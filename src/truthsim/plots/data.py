@@ -42,6 +42,7 @@ def figure_data(result: Any) -> dict[str, Any]:
             "touchpoints": mean_touchpoints(result.baseline.runs),
             "retention": retention,
             "ranking": result.summary(),
+            "confidence": result.confidence,
         }
     if isinstance(result, SweepResult):
         return {

@@ -41,7 +41,9 @@ def verdict(selection: dict[str, Any], data: dict[str, Any]) -> str:
     best = selection["best"]
     if best is not None:
         who = "Changing nothing (the baseline)" if best == BASELINE else best
-        return f"{who} is the best for {words}, or within {delta} of it, with {confidence} confidence."
+        return (
+            f"{who} is the best for {words}, or within {delta} of it, with {confidence} confidence."
+        )
     contenders = [("the baseline" if c == BASELINE else c) for c in selection["contenders"]]
     most = max(selection["replications"].values())
     text = (
@@ -105,6 +107,47 @@ def counted(data: dict[str, Any]) -> str:
         f"Net value is extra revenue minus cost, both counted from the end of the warm-up to the "
         f"horizon{tail}, discounted at {value['discount_rate']:.0%} a year."
     )
+
+
+def procedure_words(data: dict[str, Any]) -> str:
+    """How the replications were decided, in a few words."""
+    used = data["selection"]["replications_used"] if data.get("selection") else 0
+    if data["procedure"] == "fixed":
+        return f"{data['replications']} replications each"
+    if data["procedure"] == "precision":
+        return (
+            f"{data['replications']} replications each (two-stage, for intervals of "
+            f"±{data['precision']:,g})"
+        )
+    among = " among the sets that fit the budget" if data["procedure"] == "budget" else ""
+    return f"sequential selection{among}, {used} replications in all"
+
+
+def reproduce(data: dict[str, Any]) -> str:
+    """The options that run the same what-if again (after the scenario)."""
+    parts = [f"--seed {data['seed']}", f"--horizon-days {data['horizon_days']:g}"]
+    if data["procedure"] == "fixed":
+        parts.insert(0, f"-r {data['replications']}")
+    else:
+        parts += [
+            f"--first-stage {data['first_stage']}",
+            f"--max-replications {data['max_replications']}",
+        ]
+    if data["procedure"] == "precision":
+        parts.append(f"--precision {data['precision']:g}")
+    if data["procedure"] == "budget":
+        parts.append(f"--budget {data['budget']:g}")
+    selection = data.get("selection") or {}
+    parts.append(f"--objective {data['objective']}")
+    if selection:
+        parts.append(f"--delta {selection['delta']:g}")
+    parts.append(f"--confidence {data['confidence']:g}")
+    value = data.get("value") or {}
+    if value:
+        parts.append(
+            f"--discount-rate {value['discount_rate']:g} --run-off-days {value['run_off_days']:g}"
+        )
+    return " ".join(parts)
 
 
 def amount(value: float, objective: str, currency: str) -> str:
