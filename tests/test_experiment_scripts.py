@@ -17,7 +17,7 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "experiments"
         (
             "first_moment.py",
             ["-r", "2", "--horizon-days", "40", "--jobs", "1"],
-            "Most customers kept",
+            "customers kept",
         ),
         (
             "crn_variance.py",
