@@ -47,6 +47,16 @@ def test_kn_selects_the_best_ahead_by_exactly_delta() -> None:
     assert max(used) < 400
 
 
+@pytest.mark.parametrize("means", [[0.0, 0.9, 1.0, 0.45], [0.0, 0.45, 1.0, 0.95]])
+def test_kn_selects_within_delta_of_the_best_when_several_are_close(means: list[float]) -> None:
+    rng = np.random.default_rng(21)
+    delta, repetitions, good = 0.5, 300, 0
+    for _ in range(repetitions):
+        state = kn(list(paired(rng, means, 400).T), delta, CONFIDENCE, 10)
+        good += state.done and means[state.best] >= max(means) - delta
+    assert good / repetitions >= CONFIDENCE - allowed(CONFIDENCE, repetitions)
+
+
 def test_kn_drops_clearly_worse_variants_early() -> None:
     rng = np.random.default_rng(12)
     data = paired(rng, [0.0, 5.0, 0.2, 4.9], 300)
