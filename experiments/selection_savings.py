@@ -63,7 +63,9 @@ def main() -> None:
         fixed_total = fixed * len(runs)
         used = result.replications_used
         ratios.append(fixed_total / used)
-        print(f"seed {seed}: {len(runs)} variants (baseline included), {result.horizon_days:g} days")
+        print(
+            f"seed {seed}: {len(runs)} variants (baseline included), {result.horizon_days:g} days"
+        )
         for objective, chosen in result.selections.items():
             verdict = chosen.best or "not separated: " + ", ".join(chosen.contenders)
             print(f"  {objective:10s} delta {chosen.delta:,.0f}: best {verdict}")
