@@ -81,6 +81,14 @@ def test_budget_sets_are_the_full_ones_that_fit() -> None:
     assert budget_sets(scenario, None, 30) == []
 
 
+def test_budget_selects_among_the_sets_that_fit() -> None:
+    result = compare(shop(), seed=4, jobs=1, budget=5000.0)
+    assert result.procedure == "budget"
+    assert [v.name for v in result.variants] == ["friendlier_kiosk + nothing_really"]
+    assert result.selection.best in ("baseline", "friendlier_kiosk + nothing_really")
+    assert all(v.cost <= 5000.0 for v in result.variants)
+
+
 def twins(**extra) -> object:
     """Two identical self-service touchpoints chosen at random: which one serves a customer
     changes the random numbers but not the odds, so every improvement below changes nothing."""
@@ -105,7 +113,7 @@ def twins(**extra) -> object:
 
 
 def test_improvements_that_change_nothing_are_rarely_called_better() -> None:
-    repetitions, each = 150, 10
+    repetitions, each = 120, 10
     whole = compare(twins(), replications=repetitions * each, seed=1, jobs=2)
     called = 0
     for r in range(repetitions):
@@ -166,10 +174,18 @@ def test_selection_finds_the_best_ahead_by_exactly_delta() -> None:
     assert max(used) > 3 * 10, "the procedure went past its first stage"
 
 
+def test_sequential_selection_is_the_same_for_any_number_of_workers() -> None:
+    scenario = returns_scenario(6, 10, 1, [0.5, 0.62, 0.7])
+    one = compare(scenario, seed=5, jobs=1, select=True, delta=0.5)
+    two = compare(scenario, seed=5, jobs=2, select=True, delta=0.5)
+    assert one.to_dict() == two.to_dict()
+
+
 def test_precision_sizes_the_run_in_two_stages() -> None:
-    result = compare(shop(), ["friendlier_kiosk"], seed=2, jobs=1, precision=4.0)
+    scenario = returns_scenario(6, 10, 1, [0.5, 0.6])
+    result = compare(scenario, seed=2, jobs=1, precision=0.8)
     row = result.summary()[0]
-    assert result.procedure == "precision" and result.replications >= 10
+    assert result.procedure == "precision" and result.replications > 10, "a second stage ran"
     assert row["retained_high"] - row["retained"] == pytest.approx(
         row["retained"] - row["retained_low"]
     )

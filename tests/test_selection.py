@@ -119,6 +119,23 @@ def test_simultaneous_marks_against_the_baseline_rarely_fire_when_nothing_change
     assert fired / repetitions <= 1 - CONFIDENCE + allowed(1 - CONFIDENCE, repetitions)
 
 
+def test_marks_after_sequential_selection_rarely_fire_when_nothing_changes() -> None:
+    """Sampling stops early for variants that look bad; the joint intervals against the
+    baseline, on the replications each pair shares, must still hold under the null."""
+    rng = np.random.default_rng(22)
+    repetitions, fired, k = 600, 0, 7
+    level = simultaneous(CONFIDENCE, k - 1)
+    for _ in range(repetitions):
+        data = paired(rng, [0.0] * k, 200)
+        state = kn(list(data.T), 0.6, CONFIDENCE, 10)
+        n = [state.eliminated_at.get(i, state.stage) for i in range(k)]
+        fired += any(
+            estimate(data[: min(n[i], n[0]), i] - data[: min(n[i], n[0]), 0], level).low > 0
+            for i in range(1, k)
+        )
+    assert fired / repetitions <= 1 - CONFIDENCE + allowed(1 - CONFIDENCE, repetitions)
+
+
 def test_advised_replications_reach_the_stated_power() -> None:
     rng = np.random.default_rng(18)
     n = replications_for_power(2.0, 0.8, CONFIDENCE, 0.8)
