@@ -7,7 +7,7 @@ first stage (Nelson & Matejcik 1995 with Bonferroni: every variant gets the numb
 replications the widest pairwise variance needs). Prints both counts and their ratio (target: at
 least 2x fewer for the sequential procedure).
 
-    python experiments/selection_savings.py [--scenario airline] [--seeds 1] [--jobs 2]
+    python experiments/selection_savings.py [--scenario airline] [--seeds 1] [--jobs 2] [--only NAME]
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scenario", default="airline")
     parser.add_argument("--objective", default="customers")
+    parser.add_argument("--only", action="append", help="only this improvement (repeatable)")
     parser.add_argument("--horizon-days", type=float, default=None)
     parser.add_argument("--run-off-days", type=float, default=None)
     parser.add_argument("--confidence", type=float, default=0.95)
@@ -41,6 +42,7 @@ def main() -> None:
     for seed in range(args.seed, args.seed + args.seeds):
         result = compare(
             scenario,
+            args.only,
             seed=seed,
             jobs=args.jobs,
             select=True,
