@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pytest
 
-from truthsim.experiments.selection import kn, kn_fixed_equivalent, mcb
+from truthsim.experiments.selection import kn, kn_bound, kn_fixed_equivalent, mcb
 from truthsim.experiments.stats import (
     estimate,
     replications_for_power,
@@ -72,6 +72,16 @@ def test_kn_stops_where_the_data_end_and_continues_later() -> None:
     assert not partial.done and partial.stage == 12 and len(partial.survivors) > 1
     whole = kn([data[:, i] for i in range(3)], 0.1, CONFIDENCE, 10)
     assert whole.stage >= partial.stage
+
+
+def test_kn_finishes_by_its_bound() -> None:
+    rng = np.random.default_rng(23)
+    for _ in range(50):
+        data = paired(rng, [0.0, 0.05, 0.1], 2000)
+        samples = list(data.T)
+        bound = kn_bound(samples, [0, 1, 2], 0.2, CONFIDENCE, 10)
+        state = kn(samples, 0.2, CONFIDENCE, 10)
+        assert state.done and state.stage <= bound
 
 
 def test_identical_variants_tie_to_the_first() -> None:

@@ -56,7 +56,9 @@ def simulate(
     )
     deterred = np.frombuffer(sim.deterred, dtype=np.float64) if len(sim.deterred) else np.zeros(0)
     returns = (
-        np.frombuffer(sim.returns, dtype=np.float64)[: counted[2]] if len(sim.returns) else np.zeros(0)
+        np.frombuffer(sim.returns, dtype=np.float64)[: counted[2]]
+        if len(sim.returns)
+        else np.zeros(0)
     )
     for i, station in enumerate(sim.stations):
         if station.unlimited:  # self-service is not tracked live: integrate the records

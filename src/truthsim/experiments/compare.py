@@ -140,7 +140,8 @@ class Selection:
     best: str | None  #: the best, or within ``delta`` of it; None when none is separated
     contenders: list[str]  #: still in contention, leading first
     replications: dict[str, int]  #: per variant, the baseline included
-    #: replications per variant that would separate the leading two at ``power`` (fixed runs)
+    #: MCB: replications per variant that would separate the leading two at ``power``;
+    #: KN stopped by its budget: replications per variant by which it is sure to finish
     advised: int | None = None
     power: float = 0.8
     #: MCB: each variant's mean minus the best of the others', simultaneous interval

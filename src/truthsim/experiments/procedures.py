@@ -29,7 +29,7 @@ from truthsim.experiments.compare import (
 )
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.replication import ReplicationResult, RunSummary, run_replications
-from truthsim.experiments.selection import MIN_FIRST_STAGE, kn, mcb
+from truthsim.experiments.selection import MIN_FIRST_STAGE, kn, kn_bound, mcb
 from truthsim.experiments.stats import replications_for_power, simultaneous, stein_replications
 from truthsim.experiments.value import (
     OBJECTIVES,
@@ -279,8 +279,13 @@ def _by_kn(
             break
         needed = sorted({i for s in open_states for i in s.survivors})
         pool.extend(needed, target)
-    return {
-        o: Selection(
+    selections = {}
+    for o, s in states.items():
+        bound = None
+        if not s.done:
+            values = pool.values(o, costs)
+            bound = kn_bound(values, s.survivors, deltas[o], confidence, first_stage)
+        selections[o] = Selection(
             o,
             deltas[o],
             confidence,
@@ -288,9 +293,9 @@ def _by_kn(
             None if s.best is None else pool.names[s.best],
             [pool.names[i] for i in s.survivors],
             pool.counts(),
+            bound,
         )
-        for o, s in states.items()
-    }
+    return selections
 
 
 def variants_of(

@@ -105,6 +105,24 @@ def kn(
         r += 1
 
 
+def kn_bound(
+    samples: Sequence[np.ndarray],
+    survivors: Sequence[int],
+    delta: float,
+    confidence: float,
+    n0: int = MIN_FIRST_STAGE,
+) -> int:
+    """Replications per variant by which KN is sure to finish among ``survivors``.
+
+    Every elimination width is zero from stage floor(h^2 S^2 / delta^2) + 1 on, and there the
+    largest mean is selected: a bound fixed by the first stage.
+    """
+    first = np.column_stack([np.asarray(s[:n0], dtype=float) for s in samples])
+    spread = kn_constants(len(samples), n0, confidence) * pairwise_variances(first) / delta**2
+    live = np.asarray(survivors)
+    return max(n0, math.floor(float(spread[np.ix_(live, live)].max())) + 1)
+
+
 def kn_fixed_equivalent(first: np.ndarray, delta: float, confidence: float) -> int:
     """Replications per variant a fixed-sample design needs for the same guarantee.
 

@@ -50,10 +50,13 @@ def verdict(selection: dict[str, Any], data: dict[str, Any]) -> str:
         f"For {words}, {_join(contenders)} cannot be told apart within {most} replications "
         f"(at {confidence} confidence, to within {delta})"
     )
-    if selection.get("advised_replications"):
+    advised = selection.get("advised_replications")
+    if advised and selection["procedure"] == "KN":
+        text += f"; the selection is sure to finish within {advised} replications per variant"
+    elif advised:
         text += (
-            f"; about {selection['advised_replications']} replications would tell the leading two "
-            f"apart with {selection['power']:.0%} power"
+            f"; about {advised} replications would tell the leading two apart with "
+            f"{selection['power']:.0%} power"
         )
     return text + "."
 

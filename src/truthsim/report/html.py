@@ -51,6 +51,7 @@ th:first-child, td:first-child, th.text, td.text { text-align: left; }
 th { font-weight: 600; background: #fafafa; }
 tr.clear td:nth-child(2) { font-weight: 600; }
 .note { color: var(--muted); font-size: .85rem; }
+#ranking { font-size: .8rem; } #ranking td { white-space: nowrap; } #ranking td.text { white-space: normal; }
 figure { margin: 1.2rem 0; break-inside: avoid; page-break-inside: avoid; }
 figure img { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: .85rem; margin-top: .3rem; }
