@@ -2,9 +2,10 @@
 sweeps and sensitivity, on one process or a local pool."""
 
 from truthsim.experiments.backends import default_jobs, run_tasks
+from truthsim.experiments.candidates import budget_sets, variants_of
 from truthsim.experiments.compare import Comparison, Selection, VariantResult
 from truthsim.experiments.errors import ExperimentError
-from truthsim.experiments.procedures import budget_sets, compare, variants_of
+from truthsim.experiments.procedures import compare
 from truthsim.experiments.replication import METRICS, ReplicationResult, replicate, replication_seed
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.sweep import (

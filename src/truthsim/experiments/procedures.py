@@ -14,13 +14,13 @@ of simulations on common random numbers and hands the per-replication values to 
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
+from truthsim.experiments.candidates import budget_sets, variants_of
 from truthsim.experiments.compare import (
     BASELINE,
     Comparison,
@@ -42,9 +42,6 @@ from truthsim.experiments.value import (
 from truthsim.scenario.errors import ScenarioError, suggest
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes, with_horizon
-
-#: a budget chooses among every subset of the improvements: keep that enumeration small
-MAX_BUDGET_IMPROVEMENTS = 16
 
 
 def compare(
@@ -296,64 +293,6 @@ def _by_kn(
             bound,
         )
     return selections
-
-
-def variants_of(
-    scenario: Scenario, only: Sequence[str] | None = None, combinations: int = 1
-) -> list[tuple[str, tuple[str, ...]]]:
-    """(name, improvements) for each single improvement and, up to ``combinations``, each set."""
-    names = _chosen(scenario, only)
-    out = []
-    for size in range(1, max(1, combinations) + 1):
-        for combo in itertools.combinations(names, size):
-            out.append((" + ".join(combo), combo))
-    return out
-
-
-def budget_sets(
-    scenario: Scenario, only: Sequence[str] | None, budget: float
-) -> list[tuple[str, tuple[str, ...]]]:
-    """Sets of improvements whose cost fits ``budget`` and that cannot take another one.
-
-    Costs as in the ranked table (discounted over the counted days). Interactions between
-    improvements are why the sets are simulated rather than their effects added up.
-    """
-    if budget < 0:
-        raise ExperimentError(f"a budget cannot be negative ({budget:g})")
-    names = _chosen(scenario, only)
-    if len(names) > MAX_BUDGET_IMPROVEMENTS:
-        raise ExperimentError(
-            f"--budget chooses among every set of the improvements; {len(names)} make too many "
-            f"sets, pick at most {MAX_BUDGET_IMPROVEMENTS} with --only"
-        )
-    cost = {n: discounted_cost(scenario.improvements[n].cost, scenario) for n in names}
-    fits = [
-        combo
-        for size in range(1, len(names) + 1)
-        for combo in itertools.combinations(names, size)
-        if sum(cost[n] for n in combo) <= budget
-    ]
-    full = [
-        combo
-        for combo in fits
-        if not any(
-            n not in combo and sum(cost[m] for m in combo) + cost[n] <= budget for n in names
-        )
-    ]
-    return [(" + ".join(combo), combo) for combo in full]
-
-
-def _chosen(scenario: Scenario, only: Sequence[str] | None) -> list[str]:
-    names = list(scenario.improvements)
-    if only:
-        unknown = [n for n in only if n not in scenario.improvements]
-        if unknown:
-            hints = "".join(suggest(n, names) for n in unknown)
-            raise ExperimentError(
-                f"no improvement {', '.join(unknown)}{hints} (there are: {', '.join(names)})"
-            )
-        names = [n for n in names if n in only]
-    return names
 
 
 def _as_valued(
