@@ -113,6 +113,15 @@ def test_mcb_intervals_hold_jointly(means: list[float]) -> None:
     assert held / repetitions >= CONFIDENCE - allowed(CONFIDENCE, repetitions)
 
 
+def test_mcb_keeps_exact_ties_with_the_best_in_contention() -> None:
+    rng = np.random.default_rng(24)
+    data = paired(rng, [0.0, 2.0, 1.9], 10)
+    data = np.column_stack([data, data[:, 1]])  # a fourth variant identical to the best
+    result = mcb(data, CONFIDENCE)
+    assert {1, 3} <= set(result.contenders)
+    assert result.low[2] <= 0 <= result.high[1]
+
+
 def test_mcb_names_a_clear_best() -> None:
     rng = np.random.default_rng(16)
     result = mcb(paired(rng, [0.0, 3.0, 0.0], 20), CONFIDENCE)

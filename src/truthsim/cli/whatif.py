@@ -83,8 +83,9 @@ def answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--precision",
             type=click.FloatRange(min=0, min_open=True),
-            help="Run until every interval of the objective's gain is at most this wide "
-            "(half-width; a two-stage procedure).",
+            help="Size the run for intervals of the objective's gain this wide (half-width; a "
+            "two-stage procedure: wider only if the replications prove more variable than the "
+            "first stage).",
         ),
         click.option(
             "--budget",

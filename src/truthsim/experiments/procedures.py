@@ -7,7 +7,8 @@ of simulations on common random numbers and hands the per-replication values to 
 - select: Kim and Nelson's fully sequential procedure, one replication at a time for the
   variants still in contention, until one is left or ``max_replications`` is reached.
 - precision: a two-stage procedure sizes the run so every interval of the objective's gain is
-  at most ``precision`` wide.
+  ``precision`` wide (wider only when the replications prove more variable than the first
+  stage; see :func:`~truthsim.experiments.stats.stein_estimate`).
 - budget: the same selection among the sets of improvements that fit a budget and cannot take
   another one.
 """
@@ -78,8 +79,8 @@ def compare(
     :func:`~truthsim.experiments.value.default_delta`), ``confidence`` the joint confidence of
     every statement. With ``select`` the fully sequential procedure decides how many replications
     each variant gets (first stage ``first_stage``, at most ``max_replications``); with
-    ``precision`` a two-stage procedure runs until every interval of the objective's gain is at
-    most that wide; with ``budget`` the candidates are the sets of improvements whose cost fits.
+    ``precision`` a two-stage procedure sizes the run for intervals of the objective's gain that
+    wide; with ``budget`` the candidates are the sets of improvements whose cost fits.
     Otherwise every variant gets ``replications``. ``discount_rate`` and ``run_off_days``
     override the scenario's ``value`` section. ``backend``, ``scheduler`` and ``checkpoints`` as
     for :func:`~truthsim.experiments.replicate`.

@@ -143,7 +143,7 @@ class MCB:
     low: np.ndarray
     high: np.ndarray
     confidence: float
-    #: variants that may be the best (upper bound above zero), best sample mean first
+    #: variants that may be the best (upper bound not below zero), best sample mean first
     contenders: tuple[int, ...]
 
     def best_within(self, delta: float) -> int | None:
@@ -165,10 +165,11 @@ def mcb(values: np.ndarray, confidence: float) -> MCB:
     w = t * np.sqrt(pairwise_variances(values) / n)
     diff = means[:, None] - means[None, :]  # row i, column j: mean_i - mean_j
     others = ~np.eye(k, dtype=bool)
-    high = np.maximum(0.0, np.where(others, diff + w, np.inf).min(axis=1))
-    contenders = np.flatnonzero(high > 0)
-    if len(contenders) == 0:  # identical variants: the tie goes to the first
-        contenders = np.array([int(np.argmax(means))])
+    upper = np.where(others, diff + w, np.inf).min(axis=1)
+    high = np.maximum(0.0, upper)
+    # ">= 0" rather than Hsu's "> 0": the same with continuous outputs, and it keeps variants
+    # that are exactly tied with the best (identical replications) in contention
+    contenders = np.flatnonzero(upper >= 0)
     low = np.zeros(k)
     for i in range(k):
         rivals = [j for j in contenders if j != i]
