@@ -33,7 +33,7 @@ def test_the_run_off_leaves_every_horizon_metric_unchanged() -> None:
     scenario = shop()
     plain, valued = simulate(scenario, 3), simulate(scenario, 3, run_off=True)
     assert plain.headline == valued.headline and plain.touchpoints == valued.touchpoints
-    for name in ("moments", "journeys", "customers", "daily"):
+    for name in ("moments", "journeys", "customers", "causes", "daily"):
         assert getattr(plain, name).tobytes() == getattr(valued, name).tobytes(), name
     assert valued.value["run_off_revenue"] > 0
     assert valued.value["active_after_run_off"] <= plain.headline["active_at_horizon"]

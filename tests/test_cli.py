@@ -53,6 +53,7 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
     assert result.exit_code == 0, result.output
     names = {p.name for p in out.iterdir()}
     assert names == {
+        ".truthsim-files",
         "figures.json",
         "summary.json",
         "touchpoints.csv",
@@ -60,6 +61,7 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
         "moments.csv",
         "journeys.csv",
         "customers.csv",
+        "causes.csv",
     }
     header = (out / "moments.csv").read_text().splitlines()[0]
     assert (
@@ -77,7 +79,9 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
     result = runner.invoke(main, ["run", "airline", *SHORT, "--out", str(npz), "--records", "npz"])
     assert result.exit_code == 0
     with np.load(npz / "records.npz") as records:
-        assert set(records.files) == {"moments", "journeys", "customers", "daily"}
+        assert set(records.files) == {"moments", "journeys", "customers", "causes", "daily"} | {
+            f"{kind}_names" for kind in ("touchpoint", "segment", "outcome")
+        }, "codes, and the name tables they index"
         assert len(records["moments"]) > 0
 
 

@@ -55,6 +55,7 @@ def test_whatif_out_and_only(shop_file: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert {p.name for p in out.iterdir()} == {
+        ".truthsim-files",
         "whatif.csv",
         "whatif.json",
         "replications.csv",
@@ -131,6 +132,8 @@ def test_sensitivity_table(shop_file: Path) -> None:
         [
             "sensitivity",
             str(shop_file),
+            "--method",
+            "oat",
             "--parameter",
             "touchpoints.desk.servers",
             "--parameter",
@@ -147,14 +150,19 @@ def test_sensitivity_table(shop_file: Path) -> None:
     assert next(p["parameter"] for p in data["parameters"]) == "touchpoints.desk.servers"
 
 
-def test_progress_bar_only_for_an_interactive_terminal(monkeypatch, capsys) -> None:
+def test_progress_is_a_bar_on_a_terminal_and_plain_lines_elsewhere(monkeypatch, capsys) -> None:
     from truthsim.cli.options import progress_bar
 
     with progress_bar("what if", quiet=True) as report:
         assert report is None
     monkeypatch.setattr("sys.stderr.isatty", lambda: False)
     with progress_bar("what if", quiet=False) as report:
-        assert report is None, "not a terminal: no bar"
+        assert report is not None, "a log or a pipe still hears how the run goes"
+        for done in range(1, 5):
+            report(done, 4)
+    lines = capsys.readouterr().err.splitlines()
+    assert lines[-1].startswith("what if: 4/4 replications done")
+    assert "\r" not in "".join(lines), "no bar redrawn in place in a log"
     monkeypatch.setattr("sys.stderr.isatty", lambda: True)
     with progress_bar("what if", quiet=False) as report:
         assert report is not None
@@ -162,3 +170,22 @@ def test_progress_bar_only_for_an_interactive_terminal(monkeypatch, capsys) -> N
             report(done, 4)
     err = capsys.readouterr().err
     assert "what if" in err and "100%" in err
+
+
+def test_progress_lines_come_every_few_seconds_with_what_is_left() -> None:
+    import io
+
+    from truthsim.experiments.progress import ProgressLines
+
+    now = [0.0]
+    stream = io.StringIO()
+    lines = ProgressLines("sweep", stream, interval=5.0, clock=lambda: now[0])
+    for done, at in [(1, 1.0), (2, 6.0), (3, 7.0), (4, 20.0), (8, 40.0)]:
+        now[0] = at
+        lines(done, 8)
+    shown = stream.getvalue().splitlines()
+    assert shown == [
+        "sweep: 2/8 replications done, 6 s elapsed, about 18 s left",
+        "sweep: 4/8 replications done, 20 s elapsed, about 20 s left",
+        "sweep: 8/8 replications done, 40 s elapsed",
+    ]

@@ -136,7 +136,7 @@ def test_sweep_runs_the_full_grid_on_common_random_numbers() -> None:
     active = [e.mean for e in result.response("active_at_horizon")]
     assert active[1] < active[3] and active[0] < active[2], "more staff keeps more customers"
     records = result.to_records()
-    assert len(records) == 8 and set(records["touchpoints.desk.servers"]) == {"1", "3"}
+    assert len(records) == 8 and set(records["touchpoints.desk.servers"].tolist()) == {1, 3}
     # the same arrivals at every point with the same per_day: customers acquired match exactly
     assert result.estimate(0, "new_customers").mean == result.estimate(2, "new_customers").mean
 

@@ -45,8 +45,11 @@ def test_report_carries_the_whole_story(reported) -> None:
     _scenario, html, _ = reported
     text = html.read_text()
     assert text.startswith("<!doctype html>")
-    assert re.search(r'class="headline">.+ is the best for customers kept, or within .+ of it, '
-                     r"with 95% confidence", text)
+    assert re.search(
+        r'class="headline">.+ is the best for customers kept, or within .+ of it, '
+        r"with 95% confidence",
+        text,
+    )
     assert text.count("<tr") >= 4 and 'id="ranking"' in text
     assert text.count('src="data:image/svg+xml;base64,') == 4, "every figure is embedded"
     assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text, (
@@ -142,3 +145,96 @@ def test_report_renders_in_a_browser(reported, tmp_path: Path) -> None:
         check=True,
     )
     assert shot.stat().st_size > 20_000, "a screenshot with content"
+
+
+FAST = ["-r", "2", "--jobs", "1", "--horizon-days", "6", "-q"]
+EXPERIMENTS = {
+    "sweep": (
+        ["sweep", "{scenario}", "--vary", "touchpoints.desk.servers=1..3"],
+        2,
+        "Against the reference",
+    ),
+    "oat": (
+        ["sensitivity", "{scenario}", "--method", "oat", "--parameter", "touchpoints.desk.servers"],
+        1,
+        "moves active at horizon most",
+    ),
+    "morris": (
+        [
+            "sensitivity",
+            "{scenario}",
+            "--parameter",
+            "touchpoints.desk.servers",
+            "--parameter",
+            "touchpoints.desk.service.mean",
+            "--trajectories",
+            "2",
+        ],
+        1,
+        "moves active at horizon most",
+    ),
+}
+
+
+@pytest.fixture(scope="module", params=list(EXPERIMENTS))
+def experiment_report(
+    request, tmp_path_factory, shop_file: Path
+) -> tuple[str, Path, int, str, str]:
+    args, figures, words = EXPERIMENTS[request.param]
+    root = tmp_path_factory.mktemp(request.param)
+    out, html = root / "results", root / "report.html"
+    run = [a.format(scenario=shop_file) for a in args] + [*FAST, "--out", str(out)]
+    result = CliRunner().invoke(main, run)
+    assert result.exit_code == 0, result.output
+    made = CliRunner().invoke(main, ["report", "--from", str(out), "-o", str(html), "--json"])
+    assert made.exit_code == 0, made.output
+    return request.param, html, figures, words, made.stdout
+
+
+def test_every_experiment_has_a_report_that_opens_with_its_answer(experiment_report) -> None:
+    _kind, html, figures, words, printed = experiment_report
+    text = html.read_text()
+    answer = text.index('class="answer"')
+    assert words in text[answer : answer + 600], "the answer in words comes first"
+    assert text.count('src="data:image/svg+xml;base64,') == figures
+    assert "The scenario in plain words" in text and "SHA-256" in text
+    data = __import__("json").loads(printed)
+    assert data["report"] == str(html) and len(data) == 2, "--json prints the reported results"
+
+
+def test_whatif_report_explains_its_biggest_gap(reported) -> None:
+    _, html, _ = reported
+    text = html.read_text()
+    assert "Why the moments differ from the inputs" in text
+    assert re.search(
+        r"has \d+% misery in its inputs.+yet \d+% of its moments ended in misery", text
+    )
+
+
+def test_experiment_reports_render_in_a_browser(experiment_report, tmp_path: Path) -> None:
+    browser = _browser()
+    if browser is None:
+        pytest.skip("no Chromium found (install the Debian package 'chromium')")
+    _, html, figures, _, _ = experiment_report
+    dom = subprocess.run(
+        [
+            browser,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--virtual-time-budget=10000",
+            "--dump-dom",
+            html.resolve().as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "HOME": str(tmp_path)},
+    )
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    assert f'data-figures="{figures}/{figures}"' in dom.stdout

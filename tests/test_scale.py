@@ -211,7 +211,7 @@ def test_without_dask_the_message_says_how_to_install_it(monkeypatch) -> None:
 def test_a_failing_replication_says_which_and_why(monkeypatch) -> None:
     from truthsim.experiments import replication
 
-    def broken(scenario, seed, **_):
+    def broken(scenario, seed, **options):
         raise ZeroDivisionError("the dice fell off the table")
 
     monkeypatch.setattr(replication, "simulate", broken)

@@ -127,7 +127,11 @@ BAD_FILES = [
         edit("warmup_days: 30 ", "warmup_days: 400 "),
         ["warmup_days", "shorter than the horizon"],
     ),
-    ("broken YAML", edit("currency: EUR", "currency: [EUR"), ["bad.yaml:", "not valid YAML"]),
+    (
+        "broken YAML",
+        edit("currency: EUR", "currency: [EUR"),
+        ["bad.yaml:19:", "'[' opened on this line is not closed"],
+    ),
     (
         "a duplicated key",
         edit("currency: EUR", "currency: EUR\ncurrency: SEK"),

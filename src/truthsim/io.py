@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -9,24 +10,86 @@ import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class OutputExistsError(FileExistsError):
     """An output file is already there and overwriting was not asked for."""
 
 
-def check_free(directory: Path, names: Iterable[str], force: bool) -> None:
-    """Refuse before writing anything if any of ``names`` already exists in ``directory``."""
+#: the list of files a results set wrote, kept beside them so the next --force knows what to replace
+MANIFEST = ".truthsim-files"
+#: results files written before the manifest existed (recognised in older folders)
+_EARLIER = frozenset(
+    [
+        "summary.json",
+        "touchpoints.csv",
+        "daily.csv",
+        "figures.json",
+        "moments.csv",
+        "journeys.csv",
+        "customers.csv",
+        "records.npz",
+        "whatif.csv",
+        "whatif.json",
+        "replications.csv",
+        "scenario.json",
+        "meta.json",
+        "sweep.csv",
+        "sweep.json",
+        "sensitivity.csv",
+        "sensitivity.json",
+        "samples.csv",
+    ]
+)
+
+Content = str | bytes
+
+
+def earlier_results(directory: Path) -> list[str]:
+    """Names of the truthsim results files already in ``directory`` (none: an empty list)."""
+    if not directory.is_dir():
+        return []
+    listed: set[str] = set(_EARLIER)
+    with contextlib.suppress(OSError, ValueError, TypeError):
+        listed |= set(json.loads((directory / MANIFEST).read_text()))
+    return sorted(n for n in listed if "/" not in n and (directory / n).is_file())
+
+
+def check_free(directory: Path, names: Iterable[str] = (), force: bool = False) -> None:
+    """Refuse, before anything is simulated, a folder that holds results (unless ``force``).
+
+    ``names`` are further files the coming run would write (a user's own files of another name
+    are never touched).
+    """
     if force:
         return
-    taken = [n for n in names if (directory / n).exists()]
+    taken = sorted(set(earlier_results(directory)) | {n for n in names if (directory / n).exists()})
     if taken:
         raise OutputExistsError(
             f"{directory}: {', '.join(taken)} already there; choose another --out or add --force"
         )
+
+
+def write_results(directory: Path, files: Mapping[str, Content], force: bool = False) -> list[Path]:
+    """Write a results set as one: refuse an occupied folder unless ``force``; with it, the set
+    replaces the earlier one (its files not rewritten now are removed, so no stale file of
+    another run stays beside the new ones)."""
+    check_free(directory, files, force)
+    earlier = earlier_results(directory)
+    written = []
+    for name, content in files.items():
+        path = directory / name
+        write_bytes(path, content.encode("utf-8") if isinstance(content, str) else content)
+        written.append(path)
+    for name in earlier:
+        if name not in files:
+            (directory / name).unlink(missing_ok=True)
+    write_text(directory / MANIFEST, json.dumps(sorted(files)) + "\n")
+    return written
 
 
 def write_text(path: Path, text: str) -> None:
@@ -82,6 +145,8 @@ def records_to_csv(records: np.ndarray) -> str:
 
 
 def records_to_npz(records: Mapping[str, np.ndarray]) -> bytes:
+    import numpy as np  # loaded when records are written, not for every command
+
     buffer = io.BytesIO()
     np.savez_compressed(buffer, **records)
     return buffer.getvalue()
@@ -100,7 +165,7 @@ def _clean(data: Any) -> Any:
         return {str(k): _clean(v) for k, v in data.items()}
     if isinstance(data, list | tuple):
         return [_clean(v) for v in data]
-    if isinstance(data, np.generic):
+    if type(data).__module__ == "numpy" and hasattr(data, "item"):  # a numpy scalar
         data = data.item()
     if isinstance(data, float) and (data != data or data in (float("inf"), float("-inf"))):
         return None

@@ -1,32 +1,68 @@
-"""The ``truthsim`` command: a thin click layer over the Python API."""
+"""The ``truthsim`` command: a thin click layer over the Python API.
+
+Each command's module is imported only when that command runs (or its help is shown), so
+``truthsim --help``, ``--version``, ``validate`` and ``schema`` start without loading the
+engine, the statistics or matplotlib.
+"""
 
 from __future__ import annotations
+
+import importlib
 
 import click
 
 from truthsim import __version__
-from truthsim.cli.figures import plot
-from truthsim.cli.report import report
-from truthsim.cli.run import run
-from truthsim.cli.scenarios import scenarios, schema, validate
-from truthsim.cli.sweep import sensitivity_command, sweep_command
-from truthsim.cli.whatif import whatif
+
+#: command name -> (module, function, one-line help shown by ``truthsim --help``)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("truthsim.cli.run", "run", "Simulate a scenario once and summarise it."),
+    "validate": ("truthsim.cli.scenarios", "validate", "Check a scenario file."),
+    "schema": ("truthsim.cli.scenarios", "schema", "Print the scenario JSON Schema."),
+    "scenarios": ("truthsim.cli.scenarios", "scenarios", "List or copy the bundled scenarios."),
+    "whatif": ("truthsim.cli.whatif", "whatif", "Rank the improvements by customers kept."),
+    "sweep": ("truthsim.cli.sweep", "sweep_command", "Run a grid of parameter values."),
+    "sensitivity": (
+        "truthsim.cli.sensitivity",
+        "sensitivity_command",
+        "Which parameters move a result most.",
+    ),
+    "report": ("truthsim.cli.report", "report", "Write a self-contained HTML report."),
+    "plot": ("truthsim.cli.figures", "plot", "Redraw the figures of saved results."),
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class LazyGroup(click.Group):
+    """A group that imports a command's module only when the command is used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module, name, _ = COMMANDS[cmd_name]
+        command: click.Command = getattr(importlib.import_module(module), name)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, short) for name, (_, _, short) in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog="""\b
+Examples:
+  truthsim validate my.yaml
+  truthsim whatif airline -r 20 --plots plots/
+  truthsim COMMAND --help        # each command's options and examples
+""",
+)
 @click.version_option(__version__, prog_name="truthsim")
 def main() -> None:
     """Simulate customer journeys as chains of moments of truth, and ask what-if."""
 
-
-main.add_command(run)
-main.add_command(validate)
-main.add_command(schema)
-main.add_command(scenarios)
-main.add_command(whatif)
-main.add_command(plot)
-main.add_command(report)
-main.add_command(sweep_command)
-main.add_command(sensitivity_command)
 
 __all__ = ["main"]

@@ -8,8 +8,7 @@ from typing import Any, TypeVar
 
 import click
 
-from truthsim.experiments.errors import ExperimentError
-from truthsim.experiments.replication import ReplicationFailed
+from truthsim.errors import ExperimentError, ReplicationFailed
 from truthsim.io import OutputExistsError
 from truthsim.scenario import ScenarioError
 

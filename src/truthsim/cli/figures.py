@@ -2,56 +2,108 @@
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 
 from truthsim.cli.errors import UserError, friendly
-from truthsim.io import to_json, write_text
+from truthsim.io import check_free
 
 FIGURE_DATA = "figures.json"
-
-plots_option = click.option(
-    "--plots",
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Write the figures (PNG and SVG) to this folder.",
-)
+#: PNG dots per inch unless --dpi says otherwise (an 8 x 4.5 inch figure: 1600 x 900 pixels)
+DEFAULT_DPI = 200
 
 
-def save_figure_data(result: Any, out: Path | None) -> dict[str, Any]:
-    """The result's figure data; written to ``out/figures.json`` when there is an ``out``."""
-    from truthsim.plots import figure_data  # matplotlib loads only when figures are asked for
+@dataclass(frozen=True)
+class FigureOptions:
+    """Where figures go and how large: ``--plots``, ``--dpi``, ``--size``."""
 
-    data = figure_data(result)
-    if out is not None:
-        write_text(out / FIGURE_DATA, to_json(data))
-    return data
+    directory: Path
+    dpi: int = DEFAULT_DPI
+    size: tuple[float, float] | None = None
 
 
-def figures_for(result: Any, out: Path | None, plots: Path | None) -> None:
-    """Save the figure data with ``--out`` and draw the figures with ``--plots``."""
-    if out is None and plots is None:
-        return
-    data = save_figure_data(result, out)
+def parse_size(text: str | None) -> tuple[float, float] | None:
+    """``10x5.6`` (inches) -> (10.0, 5.6)."""
+    if not text:
+        return None
+    try:
+        width, height = (float(x) for x in text.lower().split("x"))
+    except ValueError:
+        raise UserError(f"--size {text}: write WIDTHxHEIGHT in inches, e.g. 10x5.6") from None
+    if not (0 < width <= 100 and 0 < height <= 100):
+        raise UserError(f"--size {text}: width and height must lie between 0 and 100 inches")
+    return width, height
+
+
+def plots_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--plots DIR``, ``--dpi`` and ``--size``, passed on as ``plots`` (FigureOptions or None)."""
+
+    @functools.wraps(command)
+    def gather(*args: Any, **kwargs: Any) -> Any:
+        directory, dpi, size = kwargs.pop("plots"), kwargs.pop("dpi"), kwargs.pop("size")
+        if directory is None and (size is not None or dpi != DEFAULT_DPI):
+            raise UserError("--dpi and --size shape the figures of --plots DIR; add --plots")
+        options = None if directory is None else FigureOptions(directory, dpi, parse_size(size))
+        return command(*args, plots=options, **kwargs)
+
+    gather = click.option(
+        "--size",
+        metavar="WxH",
+        help="Figure size in inches, e.g. 13.3x7.5 for a full 16:9 slide [default: each figure's own].",
+    )(gather)
+    gather = click.option(
+        "--dpi",
+        type=click.IntRange(50, 1200),
+        default=DEFAULT_DPI,
+        show_default=True,
+        help="PNG resolution in dots per inch (SVG files are vector and scale freely).",
+    )(gather)
+    return click.option(
+        "--plots",
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Write the figures (PNG and SVG) to this folder.",
+    )(gather)
+
+
+def check_plots(plots: FigureOptions | None, force: bool) -> None:
+    """Refuse, before running, a figures folder that holds earlier figures (unless --force)."""
     if plots is not None:
-        draw_to(data, plots)
+        check_free(plots.directory, (), force)
 
 
-def draw_to(data: dict[str, Any], directory: Path) -> list[Path]:
-    from truthsim.plots import draw, save_figures  # (see above)
+def draw_figures(
+    result: Any, plots: FigureOptions | None, force: bool, warmup_days: float = 0.0
+) -> list[Path]:
+    """Draw the figures of ``result`` (a result object, or saved figure data) into ``--plots``,
+    replacing the folder's earlier figures as a set."""
+    if plots is None:
+        return []
+    from truthsim.plots import draw, figure_data, save_figures  # matplotlib loads only now
 
-    written = save_figures(draw(data), directory)
-    click.echo(f"wrote {len(written)} figure files to {directory}", err=True)
+    data = result if isinstance(result, dict) else figure_data(result, warmup_days=warmup_days)
+    written = save_figures(draw(data), plots.directory, dpi=plots.dpi, size=plots.size, force=force)
+    click.echo(f"wrote {len(written)} figure files to {plots.directory}", err=True)
     return written
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim whatif airline --out results/
+  truthsim plot results/                       # figures in results/plots
+  truthsim plot results/ --plots deck/ --dpi 300 --size 13.3x7.5
+"""
+)
 @click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @plots_option
 @friendly
-def plot(results: Path, plots: Path | None) -> None:
+def plot(results: Path, plots: FigureOptions | None) -> None:
     """Redraw the figures of saved RESULTS (a folder written with --out), without simulating."""
     source = results / FIGURE_DATA
     if not source.exists():
@@ -63,6 +115,6 @@ def plot(results: Path, plots: Path | None) -> None:
     if not isinstance(data, dict) or "kind" not in data:
         raise UserError(f"{source}: not truthsim figure data")
     try:
-        draw_to(data, plots or results / "plots")
+        draw_figures(data, plots or FigureOptions(results / "plots"), force=True)  # a redraw
     except (KeyError, TypeError, ValueError) as error:
         raise UserError(f"{source}: incomplete figure data ({error})") from None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import shutil
-import sys
+import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -13,21 +13,27 @@ from typing import Any
 
 import click
 
-from truthsim.cli.errors import UserError
-from truthsim.experiments.backends import BACKENDS, Progress, default_jobs
-from truthsim.io import to_json
+from truthsim.cli.errors import RunFailed, UserError
+from truthsim.cli.params import Choice, Finite, allow_large_option
+from truthsim.experiments.backends import BACKENDS, check_scheduler, default_jobs
+from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.limits import MAX_REPLICATIONS
+from truthsim.experiments.progress import Progress, progress_display
+from truthsim.experiments.replication import DEFAULT_REPLICATIONS
+from truthsim.io import check_free, to_json
+from truthsim.scenario.limits import MAX_DAYS
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """``--seed`` and ``--horizon-days``, the same on every simulating command."""
     command = click.option(
         "--horizon-days",
-        type=click.FloatRange(min=0, min_open=True),
+        type=Finite(min=0, min_open=True, max=MAX_DAYS),
         help="Days to simulate (overrides the scenario's horizon_days).",
     )(command)
     return click.option(
         "--seed",
-        type=click.IntRange(min=0),
+        type=click.IntRange(min=0, max=2**63 - 1),
         help="Root seed (default: the scenario's seed). Same seed, same results.",
     )(command)
 
@@ -46,6 +52,7 @@ class ExperimentSettings:
     horizon_days: float | None
     backend: str
     scheduler: str | None
+    allow_large: bool
 
     def api(self, progress: Progress | None) -> dict[str, Any]:
         """Keyword arguments for replicate / compare / sweep / sensitivity."""
@@ -57,6 +64,7 @@ class ExperimentSettings:
             "progress": progress,
             "backend": self.backend,
             "scheduler": self.scheduler,
+            "allow_large": self.allow_large,
         }
 
     def show(self, data: dict[str, Any], text: Callable[[], str]) -> None:
@@ -78,14 +86,14 @@ def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "-r",
                 "--replications",
-                type=click.IntRange(min=2),
-                default=10,
+                type=click.IntRange(min=2, max=MAX_REPLICATIONS),
+                default=DEFAULT_REPLICATIONS,
                 show_default=True,
                 help="Replications per variant (common random numbers across variants).",
             ),
             click.option(
                 "--jobs",
-                type=click.IntRange(min=1),
+                type=click.IntRange(min=1, max=1024),
                 default=None,
                 help=f"Worker processes [default: all cores, here {default_jobs()}].",
             ),
@@ -98,10 +106,15 @@ def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
                 "--json", "as_json", is_flag=True, help="Print results as JSON (results only)."
             ),
             click.option("--force", is_flag=True, help="Overwrite files already in --out."),
-            click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+            click.option(
+                "--quiet",
+                "-q",
+                is_flag=True,
+                help="No progress (a bar on a terminal, a line every few seconds otherwise).",
+            ),
             click.option(
                 "--backend",
-                type=click.Choice(BACKENDS),
+                type=Choice(BACKENDS),
                 default="local",
                 show_default=True,
                 help="Local worker processes, or a Dask cluster (pip install 'truthsim[dask]').",
@@ -109,34 +122,67 @@ def experiment_options(command: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--scheduler",
                 metavar="tcp://HOST:PORT",
+                callback=_scheduler_address,
                 help="A running Dask scheduler (with --backend dask); without it, a local cluster.",
             ),
+            allow_large_option,
         ]
     ):
         gather = option(gather)
     return run_options(gather)
 
 
+def _scheduler_address(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+    if value is None:
+        return None
+    try:
+        return check_scheduler(value)
+    except ExperimentError as error:
+        raise click.BadParameter(str(error), ctx, param) from None
+
+
 @contextmanager
 def progress_bar(label: str, quiet: bool) -> Iterator[Progress | None]:
-    """A progress bar on stderr for an interactive terminal; nothing otherwise."""
-    if quiet or not sys.stderr.isatty():
-        yield None
-        return
-    bar: Any = None
-
-    def report(done: int, total: int) -> None:
-        nonlocal bar
-        if bar is None:
-            bar = click.progressbar(length=total, label=label, file=sys.stderr, show_eta=True)
-            bar.__enter__()
-        bar.update(done - bar.pos)
-
-    try:
+    """Progress on stderr: a bar on a terminal, a plain line every few seconds otherwise."""
+    with progress_display(label, "none" if quiet else "auto") as report:
         yield report
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the run is, so it ends like Ctrl-C: workers stopped, work kept."""
+
+
+@contextmanager
+def interruptible(checkpoints: Path | None) -> Iterator[None]:
+    """Ctrl-C or SIGTERM end the run and its workers; finished replications stay in ``checkpoints``."""
+
+    def terminate(signum: int, frame: Any) -> None:
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    except KeyboardInterrupt as stop:
+        how, code = (
+            ("terminated (SIGTERM)", 143)
+            if isinstance(stop, Terminated)
+            else (
+                "interrupted",
+                130,
+            )
+        )
+        if checkpoints is None:
+            raise RunFailed(
+                f"{how}; nothing was kept (--out DIR keeps finished replications)", code
+            ) from None
+        kept = len(list(checkpoints.glob("*.json"))) if checkpoints.exists() else 0
+        raise RunFailed(
+            f"{how}; {kept} finished replication{'s' * (kept != 1)} kept in {checkpoints}: run the "
+            "same command with --resume to finish",
+            code,
+        ) from None
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        signal.signal(signal.SIGTERM, previous)
 
 
 resume_option = click.option(
@@ -144,23 +190,35 @@ resume_option = click.option(
 )
 
 
-def prepare_out(out: Path | None, files: list[str], resume: bool, force: bool) -> Path | None:
-    """Check the output folder before running; return the checkpoint folder to use, if any.
+def check_out(out: Path | None, resume: bool, force: bool) -> Path | None:
+    """Check the output folder before running (changing nothing); the checkpoint folder, if any.
 
-    A folder that already holds results is used only to --resume an interrupted run, or
-    overwritten with --force (which also discards the replications kept there).
+    A folder that already holds results is used only to --resume an interrupted run there, or
+    replaced with --force.
     """
     if out is None:
         if resume:
             raise UserError("--resume needs --out DIR: the folder of the interrupted run")
         return None
+    if resume and force:
+        raise UserError("--resume finishes the run in --out; --force starts over: choose one")
     runs = out / "runs"
-    taken = [n for n in files if (out / n).exists()] + (["runs/"] if runs.exists() else [])
-    if taken and not (resume or force):
-        raise UserError(
-            f"{out} already holds results ({', '.join(taken)}); add --resume to finish an "
-            "interrupted run there, or --force to start over"
-        )
-    if force and not resume and runs.exists():
-        shutil.rmtree(runs)
+    if not (resume or force):
+        try:
+            check_free(out)
+        except FileExistsError:
+            taken = "results"
+        else:
+            taken = "replications (runs/)" if runs.exists() else ""
+        if taken:
+            raise UserError(
+                f"{out} already holds {taken}; add --resume to finish an interrupted run there, "
+                "or --force to start over"
+            )
     return runs
+
+
+def start_over(runs: Path | None, force: bool) -> None:
+    """With --force, discard the kept replications: called once everything else is checked."""
+    if force and runs is not None and runs.exists():
+        shutil.rmtree(runs)

@@ -9,24 +9,38 @@ from typing import Any
 import click
 
 from truthsim.cli.errors import UserError, friendly
-from truthsim.cli.figures import FIGURE_DATA, save_figure_data
-from truthsim.cli.options import ExperimentSettings, experiment_options, progress_bar
+from truthsim.cli.figures import FIGURE_DATA
+from truthsim.cli.options import (
+    ExperimentSettings,
+    experiment_options,
+    interruptible,
+    progress_bar,
+)
 from truthsim.cli.whatif import (
-    WHATIF_FILES,
     answer_arguments,
     answer_options,
     as_run,
     scenario_meta,
     selection_options,
-    write_whatif,
 )
 from truthsim.experiments import compare
 from truthsim.io import check_free, write_text
+from truthsim.plots.data import figure_data
 from truthsim.report import build_report
+from truthsim.report.experiments import build_experiment_report
+from truthsim.saving import save
 from truthsim.scenario import Scenario, ScenarioError, load_scenario
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim report airline -o report.html            # the best, with a guarantee
+  truthsim report airline -r 20 -o report.html      # exactly 20 replications per variant
+  truthsim report --from results/ -o report.html      # saved whatif, sweep or sensitivity
+  truthsim report airline --json                     # what was written, as JSON
+"""
+)
 @click.argument("scenario", metavar="[SCENARIO]", required=False)
 @click.option(
     "-o",
@@ -40,7 +54,8 @@ from truthsim.scenario import Scenario, ScenarioError, load_scenario
     "--from",
     "source",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
-    help="Report saved what-if results (a folder written by 'whatif --out') instead of running.",
+    help="Report saved results (a folder written by 'whatif', 'sweep' or 'sensitivity' with --out) "
+    "instead of running a what-if.",
 )
 @selection_options
 @answer_options
@@ -55,13 +70,20 @@ def report(
     settings: ExperimentSettings,
     **options: Any,
 ) -> None:
-    """Write a self-contained HTML report of SCENARIO's what-if (or of saved results with --from)."""
+    """Write a self-contained HTML report of SCENARIO's what-if, or of saved what-if, sweep or
+    sensitivity results with --from. With --json, print the reported results as JSON."""
     out = settings.out
     if output.exists() and not settings.force:
         raise UserError(f"{output} already exists; choose another -o or add --force")
     if source is not None:
         if scenario is not None:
             raise UserError("give either SCENARIO (to run the what-if) or --from RESULTS, not both")
+        kind = saved_kind(source)
+        if kind != "whatif":
+            data, figures, loaded, meta = read_saved(source, f"{kind}.json")
+            write_text(output, build_experiment_report(kind, data, figures, loaded, meta))
+            settings.show({"report": str(output), kind: data}, lambda: f"wrote {output}")
+            return
         comparison, figures, loaded, meta = read_saved(source)
     else:
         if scenario is None:
@@ -69,8 +91,8 @@ def report(
         loaded = load_scenario(scenario)
         arguments = answer_arguments(settings, **options)
         if out is not None:
-            check_free(out, [*WHATIF_FILES, FIGURE_DATA], settings.force)
-        with progress_bar("report", settings.quiet) as progress:
+            check_free(out, force=settings.force)
+        with progress_bar("report", settings.quiet) as progress, interruptible(None):
             result = compare(
                 loaded,
                 list(only) or None,
@@ -81,20 +103,34 @@ def report(
         comparison, meta = result.to_dict(), scenario_meta(scenario)
         loaded = as_run(loaded, settings.horizon_days)
         if out is not None:
-            write_whatif(out, result, loaded, meta)
-        figures = save_figure_data(result, out)
+            save(result, out, force=settings.force, scenario=loaded, meta=meta)
+        figures = figure_data(result, warmup_days=loaded.warmup_days)
     write_text(output, build_report(comparison, figures, loaded, meta))
-    settings.show({"report": str(output)}, lambda: f"wrote {output}")
+    settings.show({"report": str(output), "whatif": comparison}, lambda: f"wrote {output}")
 
 
-def read_saved(folder: Path) -> tuple[dict[str, Any], dict[str, Any], Scenario, dict[str, Any]]:
-    """The what-if table, figure data, scenario and meta saved in ``folder``."""
+def saved_kind(folder: Path) -> str:
+    """Which experiment a results folder holds: whatif, sweep or sensitivity."""
+    for kind in ("whatif", "sweep", "sensitivity"):
+        if (folder / f"{kind}.json").exists():
+            return kind
+    raise UserError(
+        f"{folder}: no whatif.json, sweep.json or sensitivity.json; write results with "
+        f"'truthsim whatif|sweep|sensitivity SCENARIO --out {folder}'"
+    )
+
+
+def read_saved(
+    folder: Path, results: str = "whatif.json"
+) -> tuple[dict[str, Any], dict[str, Any], Scenario, dict[str, Any]]:
+    """The results (what-if table by default), figure data, scenario and meta saved in ``folder``."""
 
     def load(name: str) -> Any:
         path = folder / name
         if not path.exists():
             raise UserError(
-                f"{folder}: no {name}; write results with 'truthsim whatif SCENARIO --out {folder}'"
+                f"{folder}: no {name}; write results with 'truthsim "
+                f"{results.removesuffix('.json')} SCENARIO --out {folder}'"
             )
         try:
             return json.loads(path.read_text())
@@ -102,7 +138,7 @@ def read_saved(folder: Path) -> tuple[dict[str, Any], dict[str, Any], Scenario, 
             raise UserError(f"{path}: not valid JSON (line {error.lineno}): {error.msg}") from None
 
     comparison, figures, scenario, meta = (
-        load(n) for n in ("whatif.json", FIGURE_DATA, "scenario.json", "meta.json")
+        load(n) for n in (results, FIGURE_DATA, "scenario.json", "meta.json")
     )
     try:
         loaded = Scenario.model_validate(scenario)

@@ -7,16 +7,25 @@ from pathlib import Path
 import click
 
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import figures_for, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
-from truthsim.cli.options import run_options
+from truthsim.cli.options import interruptible, run_options
+from truthsim.cli.params import Choice, allow_large_option
 from truthsim.engine import SimulationResult, simulate
-from truthsim.engine.result import RECORD_FORMATS, save_result
-from truthsim.io import to_json
+from truthsim.engine.result import RECORD_FORMATS
+from truthsim.io import check_free, to_json
+from truthsim.saving import save
 from truthsim.scenario import load_scenario
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim run airline --seed 7
+  truthsim run my.yaml --horizon-days 90 --out results/ --records npz
+  truthsim run airline --json > summary.json
+"""
+)
 @click.argument("scenario", metavar="SCENARIO")
 @run_options
 @click.option(
@@ -24,13 +33,16 @@ from truthsim.scenario import load_scenario
 )
 @click.option(
     "--records",
-    type=click.Choice(RECORD_FORMATS),
+    type=Choice(RECORD_FORMATS),
     default="csv",
     show_default=True,
     help="Format of the per-moment/journey/customer records written with --out.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (results only).")
-@click.option("--force", is_flag=True, help="Overwrite files already in --out.")
+@click.option(
+    "--force", is_flag=True, help="Replace the results already in --out (and figures in --plots)."
+)
+@allow_large_option
 @plots_option
 @friendly
 def run(
@@ -41,16 +53,21 @@ def run(
     records: str,
     as_json: bool,
     force: bool,
-    plots: Path | None,
+    allow_large: bool,
+    plots: FigureOptions | None,
 ) -> None:
     """Simulate SCENARIO (a YAML file or a bundled name such as 'airline') once and summarise it."""
     loaded = load_scenario(scenario)
-    result = simulate(loaded, seed=seed, horizon_days=horizon_days)
     if out is not None:
-        written = save_result(result, out, records=records, force=force)
+        check_free(out, force=force)
+    check_plots(plots, force)
+    with interruptible(None):
+        result = simulate(loaded, seed=seed, horizon_days=horizon_days, allow_large=allow_large)
+    if out is not None:
+        written = save(result, out, force=force, records=records)
         if not as_json:
             click.echo(f"wrote {len(written)} files to {out}", err=True)
-    figures_for(result, out, plots)
+    draw_figures(result, plots, force)
     if as_json:
         click.echo(to_json(result.to_dict()), nl=False)
     else:
@@ -102,8 +119,15 @@ def render(result: SimulationResult) -> str:
             percent(r["misery"]),
             percent(r["mediocrity"]),
             percent(r["magic"]),
-            number(r["churn_caused"]),
+            f"{r['churn_caused']:,.1f}",
         ]
         for r in result.touchpoints
     ]
-    return "\n".join([*lines, "", table(headers, rows)])
+    rows.append(
+        ["lost without a moment to blame", *[""] * 9, f"{h['churned_unblamed']:,.1f}"]
+    )
+    note = (
+        "churn caused: lost customers who would have come back without that touchpoint's "
+        "moments (shared where several each decided it); with the last row, all lost."
+    )
+    return "\n".join([*lines, "", table(headers, rows), note])

@@ -10,28 +10,54 @@ import click
 
 from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.format import table
+from truthsim.cli.params import allow_large_option
 from truthsim.scenario import (
+    Problem,
     Scenario,
     ScenarioError,
     Step,
+    apply_improvement,
     bundled_names,
     bundled_path,
     load_scenario,
 )
+from truthsim.scenario.checks import warnings
+from truthsim.scenario.limits import run_size_problems
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim validate my.yaml
+  truthsim validate airline
+"""
+)
 @click.argument("file", metavar="FILE")
-def validate(file: str) -> None:
-    """Check a scenario FILE: list every problem (exit 2) or summarise it (exit 0)."""
+@allow_large_option
+def validate(file: str, allow_large: bool) -> None:
+    """Check a scenario FILE: list every problem (exit 2) or summarise it (exit 0).
+
+    What validate accepts, run runs: the size limits are checked too (for the scenario and
+    each improvement), unless --allow-large.
+    """
     try:
         scenario = load_scenario(file)
+        problems = run_size_problems(scenario, allow_large) + [
+            Problem(("improvements", name), f"applied, {p.message}")
+            for name in scenario.improvements
+            for p in run_size_problems(apply_improvement(scenario, name), allow_large)
+        ]
+        if problems:
+            raise ScenarioError(problems, file=file)
     except ScenarioError as error:
         count = len(error.problems)
         click.echo(f"{file}: {count} problem{'s' * (count != 1)}", err=True)
         click.echo(str(error), err=True)
         raise SystemExit(2) from None
     click.echo(describe(scenario, file))
+    notes = warnings(scenario)
+    if notes:
+        click.echo("\nworth knowing:\n" + "\n".join(f"  - {note}" for note in notes))
 
 
 def describe(scenario: Scenario, file: str) -> str:
@@ -40,8 +66,11 @@ def describe(scenario: Scenario, file: str) -> str:
     lines = [
         f"{file}: valid",
         f"{s.name}: {s.horizon_days:g} days (warm-up {s.warmup_days:g}), "
-        f"{s.arrivals.per_day:g} new customers a day, memory {s.memory.model}, "
-        f"word of mouth {'on' if s.word_of_mouth else 'off'}",
+        f"{s.arrivals.per_day:g} new customers a day"
+        + (f" from a market of {s.arrivals.market_size:,}" if s.arrivals.market_size else "")
+        + f", memory {s.memory.model}"
+        + (f" (ceiling {s.memory.ceiling:g})" if s.memory.ceiling is not None else " (no ceiling)")
+        + f", word of mouth {'on' if s.word_of_mouth else 'off'}",
         "",
         "segments: "
         + "; ".join(
@@ -87,13 +116,26 @@ def _step(step: Step) -> str:
     return f"{step.touchpoint}{suffix}"
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim schema > truthsim.schema.json
+  truthsim schema | head
+"""
+)
 def schema() -> None:
     """Print the scenario JSON Schema (point your editor's YAML support at it)."""
     click.echo(json.dumps(Scenario.model_json_schema(), indent=2))
 
 
-@click.group(invoke_without_command=True)
+@click.group(
+    invoke_without_command=True,
+    epilog="""\b
+Examples:
+  truthsim scenarios
+  truthsim scenarios copy airline my.yaml
+""",
+)
 @click.pass_context
 def scenarios(ctx: click.Context) -> None:
     """List the bundled scenarios; 'scenarios copy NAME DEST' copies one to edit."""
@@ -105,14 +147,20 @@ def scenarios(ctx: click.Context) -> None:
                 [
                     name,
                     scenario.name,
-                    f"{len(scenario.touchpoints)} touchpoints",
-                    f"{len(scenario.improvements)} improvements",
+                    str(len(scenario.touchpoints)),
+                    str(len(scenario.improvements)),
                 ]
             )
-        click.echo(table(["name", "title", "", ""], rows, "llrr"))
+        click.echo(table(["name", "title", "touchpoints", "improvements"], rows, "llrr"))
 
 
-@scenarios.command()
+@scenarios.command(
+    epilog="""\b
+Examples:
+  truthsim scenarios copy airline my.yaml
+  truthsim scenarios copy hotel scenarios/
+"""
+)
 @click.argument("name")
 @click.argument("dest", type=click.Path(dir_okay=True, path_type=Path))
 @click.option("--force", is_flag=True, help="Overwrite DEST if it exists.")

@@ -1,34 +1,38 @@
-"""``truthsim sweep`` and ``truthsim sensitivity``: how results respond to parameters."""
+"""``truthsim sweep``: how results respond to a grid of parameter values, as paired differences."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import Any
 
 import click
 
-from truthsim.cli.errors import friendly
-from truthsim.cli.figures import figures_for, plots_option
-from truthsim.cli.format import number, percent, table
+from truthsim.cli.errors import UserError, friendly
+from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
+from truthsim.cli.format import number, table
 from truthsim.cli.options import (
     ExperimentSettings,
+    check_out,
     experiment_options,
-    prepare_out,
+    interruptible,
     progress_bar,
     resume_option,
 )
-from truthsim.experiments import (
-    METRICS,
-    SensitivityResult,
-    SweepResult,
-    parse_vary,
-    sensitivity,
-    sweep,
-)
-from truthsim.io import check_free, records_to_csv, rows_to_csv, to_json, write_text
+from truthsim.cli.whatif import as_run, scenario_meta
+from truthsim.experiments import Estimate, SweepResult, parse_reference, parse_vary, sweep
+from truthsim.experiments.checkpoints import Checkpoints
+from truthsim.saving import save
 from truthsim.scenario import load_scenario
 
 
-@click.command(name="sweep")
+@click.command(
+    name="sweep",
+    epilog="""\b
+Examples:
+  truthsim sweep airline --vary touchpoints.reservation.servers=1..4
+  truthsim sweep airline --vary touchpoints.gate.servers=2..5 --vary arrivals.per_day=60,80,100
+  truthsim sweep airline --vary touchpoints.gate.servers=2..5 --reference touchpoints.gate.servers=2 --out sweep/ --plots sweep/plots
+""",
+)
 @click.argument("scenario", metavar="SCENARIO")
 @click.option(
     "--vary",
@@ -38,6 +42,13 @@ from truthsim.scenario import load_scenario
     metavar="PATH=VALUES",
     help="A dotted parameter and its values: 1,2,4 or 2..8 or 0.1..0.5:0.1 (repeatable: full grid).",
 )
+@click.option(
+    "--reference",
+    "references",
+    multiple=True,
+    metavar="PATH=VALUE",
+    help="The point differences are taken against [default: the scenario's own values].",
+)
 @experiment_options
 @resume_option
 @plots_option
@@ -45,133 +56,87 @@ from truthsim.scenario import load_scenario
 def sweep_command(
     scenario: str,
     varies: tuple[str, ...],
+    references: tuple[str, ...],
     settings: ExperimentSettings,
     resume: bool,
-    plots: Path | None,
+    plots: FigureOptions | None,
 ) -> None:
-    """Run SCENARIO at every point of a grid of parameter values."""
+    """Run SCENARIO at every point of a grid of parameter values; report each point's paired
+    difference from a reference point, with the levels beside it."""
     loaded = load_scenario(scenario)
-    vary = dict(parse_vary(v) for v in varies)
+    vary = once_each("--vary", [parse_vary(v) for v in varies])
+    reference = once_each("--reference", [parse_reference(r) for r in references])
     out = settings.out
-    files = ["sweep.csv", "sweep.json", "replications.csv", "figures.json"]
-    runs = prepare_out(out, files, resume, settings.force)
-    with progress_bar("sweep", settings.quiet) as progress:
-        result = sweep(loaded, vary, checkpoints=runs, **settings.api(progress))
+    runs = check_out(out, resume, settings.force)
+    check_plots(plots, settings.force)
+    with progress_bar("sweep", settings.quiet) as progress, interruptible(runs):
+        result = sweep(
+            loaded,
+            vary,
+            reference=reference or None,
+            checkpoints=runs and Checkpoints(runs, fresh=settings.force),
+            **settings.api(progress),
+        )
     if out is not None:
-        write_text(out / "sweep.csv", rows_to_csv(result.summary()))
-        write_text(out / "sweep.json", to_json(result.to_dict()))
-        write_text(out / "replications.csv", records_to_csv(result.to_records()))
-    figures_for(result, out, plots)
+        save(
+            result,
+            out,
+            force=True,  # checked before the run
+            scenario=as_run(loaded, settings.horizon_days),
+            meta=scenario_meta(scenario),
+        )
+    draw_figures(result, plots, settings.force)
     settings.show(result.to_dict(), lambda: render_sweep(result))
 
 
+def once_each(option: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Path -> value(s), refusing a path given twice (the last would silently win)."""
+    out: dict[str, Any] = {}
+    for path, values in pairs:
+        if path in out:
+            raise UserError(f"{option} {path} is given twice; give each path once")
+        out[path] = values
+    return out
+
+
+def _interval(e: Estimate, digits: int = 0) -> str:
+    fmt = f"{{:+,.{digits}f}}"
+    if e.n < 2 or e.se != e.se:
+        return fmt.format(e.mean)
+    return f"{fmt.format(e.mean)} ({fmt.format(e.low)}..{fmt.format(e.high)})"
+
+
 def render_sweep(result: SweepResult) -> str:
+    """The sweep as a table: each point's difference from the reference, then its level."""
     rows = []
     for i, point in enumerate(result.points):
-        active = result.estimate(i, "active_at_horizon")
-        rate = result.estimate(i, "return_rate")
+        if result.is_reference(i):
+            change, rate, revenue = "reference", "", ""
+        else:
+            change = _interval(result.difference(i, "active_at_horizon"))
+            rate_change = result.difference(i, "return_rate")
+            rate = f"{100 * rate_change.mean:+.2f} pts"
+            revenue = _interval(result.difference(i, "revenue"))
         rows.append(
             [
                 *(str(v) for v in point),
-                f"{active.mean:,.0f} ({active.low:,.0f}..{active.high:,.0f})",
-                percent(rate.mean),
-                number(result.estimate(i, "revenue").mean, 0),
-                f"{100 * result.estimate(i, 'net_moment_score').mean:+.1f}",
+                change,
+                number(result.estimate(i, "active_at_horizon").mean, 0),
+                rate,
+                revenue,
             ]
         )
     headers = [
         *result.parameters,
-        "active at horizon (95% CI)",
+        "change in active customers (95% CI)",
+        "active customers",
         "return rate",
-        "revenue",
-        "net moment score",
-    ]
-    head = f"{result.scenario_name}: sweep, {len(result.runs[0])} replications per point (seed {result.seed})"
-    return head + "\n\n" + table(headers, rows, "l" * len(result.parameters) + "rrrr")
-
-
-@click.command(name="sensitivity")
-@click.argument("scenario", metavar="SCENARIO")
-@click.option(
-    "--fraction",
-    type=click.FloatRange(0, 1, min_open=True, max_open=True),
-    default=0.1,
-    show_default=True,
-    help="Vary each parameter down and up by this share.",
-)
-@click.option(
-    "--metric", type=click.Choice(METRICS), default="active_at_horizon", show_default=True
-)
-@click.option(
-    "--touchpoint",
-    "touchpoints",
-    multiple=True,
-    metavar="NAME",
-    help="Only this touchpoint's parameters (repeatable).",
-)
-@click.option(
-    "--parameter",
-    "parameters",
-    multiple=True,
-    metavar="PATH",
-    help="Vary exactly this dotted parameter (repeatable; overrides --touchpoint).",
-)
-@experiment_options
-@plots_option
-@friendly
-def sensitivity_command(
-    scenario: str,
-    fraction: float,
-    metric: str,
-    touchpoints: tuple[str, ...],
-    parameters: tuple[str, ...],
-    settings: ExperimentSettings,
-    plots: Path | None,
-) -> None:
-    """Vary each numeric touchpoint parameter of SCENARIO one at a time; rank by effect (tornado)."""
-    loaded = load_scenario(scenario)
-    out = settings.out
-    if out is not None:
-        check_free(out, ["sensitivity.csv", "sensitivity.json", "figures.json"], settings.force)
-    with progress_bar("sensitivity", settings.quiet) as progress:
-        result = sensitivity(
-            loaded,
-            fraction,
-            metric=metric,
-            touchpoints=list(touchpoints) or None,
-            parameters=list(parameters) or None,
-            **settings.api(progress),
-        )
-    if out is not None:
-        write_text(out / "sensitivity.csv", rows_to_csv(result.summary()))
-        write_text(out / "sensitivity.json", to_json(result.to_dict()))
-    figures_for(result, out, plots)
-    settings.show(result.to_dict(), lambda: render_sensitivity(result))
-
-
-def render_sensitivity(result: SensitivityResult) -> str:
-    rows = [
-        [
-            r.parameter,
-            f"{r.base:g}",
-            f"{r.low:g} / {r.high:g}",
-            f"{r.low_effect.mean:+,.1f} ({r.low_effect.low:+,.1f}..{r.low_effect.high:+,.1f})",
-            f"{r.high_effect.mean:+,.1f} ({r.high_effect.low:+,.1f}..{r.high_effect.high:+,.1f})",
-            f"{r.swing:,.1f}",
-        ]
-        for r in result.rows
+        "revenue change (95% CI)",
     ]
     head = (
-        f"{result.scenario_name}: sensitivity of {result.metric} to -/+{result.fraction:.0%} "
-        f"(baseline {result.baseline.mean:,.2f}), {result.baseline.n} replications, widest swing first"
+        f"{result.scenario_name}: sweep, {result.replications} replications per point "
+        f"(seed {result.seed}), {result.horizon_days:g} days; differences from the reference "
+        f"({result.point_words(None)}), paired on common random numbers"
     )
-    out = (
-        head
-        + "\n\n"
-        + table(
-            ["parameter", "value", "low / high", "effect at low", "effect at high", "swing"], rows
-        )
-    )
-    if result.skipped:
-        out += "\n\nnot varied: " + "; ".join(f"{k} ({v})" for k, v in result.skipped.items())
-    return out
+    body = table(headers, rows, "l" * len(result.parameters) + "rrrr")
+    return f"{head}\n\n{body}\n\n{result.answer()}"

@@ -11,19 +11,23 @@ from click.core import ParameterSource
 
 from truthsim import __version__
 from truthsim.cli.errors import UserError, friendly
-from truthsim.cli.figures import figures_for, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import (
     ExperimentSettings,
+    check_out,
     experiment_options,
-    prepare_out,
+    interruptible,
     progress_bar,
     resume_option,
 )
+from truthsim.cli.params import Finite
 from truthsim.experiments import Comparison, compare
+from truthsim.experiments.checkpoints import Checkpoints
+from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.value import OBJECTIVES
-from truthsim.io import records_to_csv, rows_to_csv, to_json, write_text
 from truthsim.report.answer import WORDS, answer_sentences, procedure_words
+from truthsim.saving import save
 from truthsim.scenario import Scenario, fingerprint, load_scenario
 from truthsim.scenario.patch import with_horizon
 
@@ -55,13 +59,13 @@ def answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--delta",
-            type=click.FloatRange(min=0, min_open=True),
+            type=Finite(min=0, min_open=True),
             help="Smallest difference worth telling apart, in the objective's units "
             "[default: 0.1% of the new customers the horizon brings, or their worth].",
         ),
         click.option(
             "--confidence",
-            type=click.FloatRange(0.5, 1, max_open=True),
+            type=Finite(0.5, 1, max_open=True),
             default=0.95,
             show_default=True,
             help="Joint confidence of every statement in the answer.",
@@ -75,21 +79,21 @@ def answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--max-replications",
-            type=click.IntRange(min=10),
+            type=click.IntRange(min=10, max=MAX_REPLICATIONS),
             default=200,
             show_default=True,
             help="Most replications per variant the selection (or --precision) may use.",
         ),
         click.option(
             "--precision",
-            type=click.FloatRange(min=0, min_open=True),
+            type=Finite(min=0, min_open=True),
             help="Size the run for intervals of the objective's gain this wide (half-width; a "
             "two-stage procedure: wider only if the replications prove more variable than the "
             "first stage).",
         ),
         click.option(
             "--budget",
-            type=click.FloatRange(min=0),
+            type=Finite(min=0),
             metavar="AMOUNT",
             help="Choose the best set of improvements whose cost (as in the table) fits AMOUNT.",
         ),
@@ -102,13 +106,13 @@ def answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
         ),
         click.option(
             "--discount-rate",
-            type=click.FloatRange(0, 1, max_open=True),
+            type=Finite(0, 1, max_open=True),
             help="Annual discount rate for revenue and cost [default: the scenario's value "
             "section, else 0.12].",
         ),
         click.option(
             "--run-off-days",
-            type=click.FloatRange(min=0),
+            type=Finite(min=0, max=36500),
             help="Days after the horizon that customers active at it keep coming back and "
             "running costs continue [default: the scenario's, else 1095].",
         ),
@@ -145,7 +149,17 @@ def answer_arguments(settings: ExperimentSettings, **options: Any) -> dict[str, 
     return {**options, "power": float(options["power"]), "select": not fixed}
 
 
-@click.command()
+@click.command(
+    epilog="""\b
+Examples:
+  truthsim whatif airline                        # the best, with a guarantee
+  truthsim whatif airline --objective net_value --delta 100000
+  truthsim whatif airline -r 20                  # exactly 20 replications per variant
+  truthsim whatif airline --only reservation_agent --combinations 2 --plots plots/
+  truthsim whatif airline --precision 25 --out results/ --resume
+  truthsim whatif airline --budget 300000
+"""
+)
 @click.argument("scenario", metavar="SCENARIO")
 @selection_options
 @answer_options
@@ -159,7 +173,7 @@ def whatif(
     combinations: int,
     settings: ExperimentSettings,
     resume: bool,
-    plots: Path | None,
+    plots: FigureOptions | None,
     **options: Any,
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements and choose the best.
@@ -170,23 +184,27 @@ def whatif(
     loaded = load_scenario(scenario)
     arguments = answer_arguments(settings, **options)
     out = settings.out
-    runs = prepare_out(out, [*WHATIF_FILES, "figures.json"], resume, settings.force)
-    with progress_bar("what if", settings.quiet) as progress:
+    runs = check_out(out, resume, settings.force)
+    check_plots(plots, settings.force)
+    with progress_bar("what if", settings.quiet) as progress, interruptible(runs):
         result = compare(
             loaded,
             list(only) or None,
             combinations=combinations,
-            checkpoints=runs,
+            checkpoints=runs and Checkpoints(runs, fresh=settings.force),
             **arguments,
             **settings.api(progress),
         )
     if out is not None:
-        write_whatif(out, result, as_run(loaded, settings.horizon_days), scenario_meta(scenario))
-    figures_for(result, out, plots)
+        save(
+            result,
+            out,
+            force=True,  # checked before the run; the new set replaces any earlier one
+            scenario=as_run(loaded, settings.horizon_days),
+            meta=scenario_meta(scenario),
+        )
+    draw_figures(result, plots, settings.force, loaded.warmup_days)
     settings.show(result.to_dict(), lambda: render(result))
-
-
-WHATIF_FILES = ["whatif.csv", "whatif.json", "replications.csv", "scenario.json", "meta.json"]
 
 
 def scenario_meta(source: str) -> dict[str, Any]:
@@ -201,14 +219,6 @@ def scenario_meta(source: str) -> dict[str, Any]:
 def as_run(scenario: Scenario, horizon_days: float | None) -> Scenario:
     """The scenario as simulated (with any --horizon-days), for what is saved and reported."""
     return scenario if horizon_days is None else with_horizon(scenario, horizon_days)
-
-
-def write_whatif(out: Path, result: Comparison, scenario: Scenario, meta: dict[str, Any]) -> None:
-    write_text(out / "whatif.csv", rows_to_csv(result.summary()))
-    write_text(out / "whatif.json", to_json(result.to_dict()))
-    write_text(out / "replications.csv", records_to_csv(result.to_records()))
-    write_text(out / "scenario.json", to_json(scenario.model_dump(mode="json")))
-    write_text(out / "meta.json", to_json(meta))
 
 
 def _interval(mean: float, low: float | None, high: float | None, fmt: str = "{:+,.0f}") -> str:

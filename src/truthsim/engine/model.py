@@ -16,18 +16,20 @@ from typing import Any
 import numpy as np
 import simpy
 
+from truthsim.behaviour.attribution import History, blame
 from truthsim.behaviour.memory import fade
 from truthsim.behaviour.outcome import MAGIC, MISERY
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, Plan, SegmentPlan
-from truthsim.engine.records import CUSTOMER, JOURNEY, MOMENT, Columns
+from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Columns
 from truthsim.engine.station import Station
 from truthsim.engine.streams import Streams, key, tag
+from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.probability import sigmoid
 
-_PROSPECT, _SEGMENT, _ARRIVALS, _REFERRAL = (
-    tag(n) for n in ("prospect", "segment", "arrivals", "referral")
+_PROSPECT, _SEGMENT, _ARRIVALS, _REFERRAL, _MARKET = (
+    tag(n) for n in ("prospect", "segment", "arrivals", "referral", "market")
 )
 _ARRIVAL_BLOCK = 1024
 
@@ -40,6 +42,7 @@ class Customer:
         "cause",
         "churn_time",
         "experience",
+        "history",
         "id",
         "journeys",
         "key",
@@ -58,14 +61,18 @@ class Customer:
         self.journeys = 0
         self.revenue = 0.0
         self.churn_time = np.nan
-        self.cause = -1
+        self.cause = -1  #: the touchpoint most to blame for losing the customer, or -1
+        self.history: History | None = History()  #: dropped once the customer is lost
 
 
 class Simulation:
     """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
 
-    def __init__(self, plan: Plan, root: int) -> None:
+    def __init__(self, plan: Plan, root: int, cap: int | None = None) -> None:
         self.plan = plan
+        self.customer_cap = cap  #: most active customers this replication may hold (None: no limit)
+        self.active = 0  #: customers acquired and not lost: they are not prospects any more
+        self.causes = Columns(CAUSE)
         self.env = simpy.Environment()
         self.streams = Streams(root, plan.slots, plan.transforms)
         self.stations = [Station(self.env, tp.servers) for tp in plan.touchpoints]
@@ -143,6 +150,9 @@ class Simulation:
                     return
                 yield env.timeout(t - env.now)
                 index += 1
+                if not self._reachable(k):
+                    streams.forget(k, 0)  # already a customer: the market has fewer prospects
+                    continue
                 if self.pending_deterred > 0:
                     self.pending_deterred -= 1
                     self.deterred.append(t)
@@ -150,23 +160,65 @@ class Simulation:
                     continue
                 self._acquire(k, referred=False)
 
+    def _reachable(self, customer_key: int) -> bool:
+        """Whether a would-be customer is still a prospect: in a market of M people with A of
+        them active customers, a draw from the market finds a prospect with chance (M - A) / M."""
+        market = self.plan.market
+        if market is None:
+            return True
+        return self.streams.draw(customer_key, _MARKET) * market >= self.active
+
     def _acquire(self, customer_key: int, referred: bool) -> None:
         u = self.streams.draw(customer_key, _SEGMENT)
         segments = self.plan.segments
         position = next(
             (i for i, c in enumerate(self.plan.segment_cumulative) if u < c), len(segments) - 1
         )
+        if self.customer_cap is not None and self.active >= self.customer_cap:
+            raise ScenarioError(
+                [
+                    Problem(
+                        ("word_of_mouth",),
+                        f"the customer base grew past {self.customer_cap:,} active customers in one "
+                        f"replication (day {self.env.now / MINUTES_PER_DAY:.0f}): referrals feed on "
+                        "themselves; set arrivals.market_size, lower magic_tells or "
+                        "referred_share, or run with --allow-large",
+                    )
+                ]
+            )
         customer = Customer(
             len(self.customers), customer_key, segments[position], self.env.now, referred
         )
         self.customers.append(customer)
+        self.active += 1
         self.env.process(self._lifetime(customer))
 
     def _refer(self, customer_key: int, delay_days: float) -> None:
         start = self.env.now + delay_days * MINUTES_PER_DAY
         if start < self.plan.horizon:
             later = self.env.timeout(delay_days * MINUTES_PER_DAY)
-            later.callbacks.append(lambda _: self._acquire(customer_key, referred=True))
+            later.callbacks.append(lambda _: self._referred(customer_key))
+
+    def _referred(self, customer_key: int) -> None:
+        if self._reachable(customer_key):
+            self._acquire(customer_key, referred=True)
+
+    def _blame(self, customer: Customer, u: float) -> None:
+        """Record the moments without which the customer would have come back (see attribution)."""
+        plan = self.plan
+        history = customer.history
+        assert history is not None
+        causes = blame(history, customer.segment.baseline, plan.cap, u, plan.remember)
+        append = self.causes.appenders
+        for journey, touchpoint, share in causes:
+            for column, value in zip(append, (customer.id, journey, touchpoint, share), strict=True):
+                column(value)
+        if causes:
+            shares: dict[int, float] = {}
+            for _, touchpoint, share in causes:
+                shares[touchpoint] = shares.get(touchpoint, 0.0) + share
+            customer.cause = max(shares, key=lambda t: (shares[t], -t))
+        customer.history = None  # a lost customer's memory is no longer needed
 
     def _lifetime(self, customer: Customer) -> Generator[simpy.Event, Any, None]:
         """Journey after journey until the customer does not come back (or time runs out)."""
@@ -180,6 +232,8 @@ class Simulation:
                 return  # still a customer at the horizon, mid-journey
             if not returning:
                 customer.churn_time = env.now
+                self.active -= 1
+                self._blame(customer, u[plan.return_slot])
                 return
             now = env.now
             start = now + segment.gap_days(u[plan.gap_slot]) * MINUTES_PER_DAY
@@ -192,9 +246,9 @@ class Simulation:
                     start += MINUTES_PER_DAY
             if start >= plan.end:
                 return  # still a customer at the horizon (or at the end of the run-off)
-            customer.experience = fade(
-                customer.experience, (start - now) / MINUTES_PER_DAY, plan.half_life_days
-            )
+            faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)
+            customer.experience *= faded
+            customer.history.fades.append(faded)
             self.streams.expect(customer.key, number + 1)
             u.clear()  # a waiting customer holds no random numbers
             yield env.timeout(start - now)
@@ -224,14 +278,16 @@ class Simulation:
         ) = self.moments.appenders
         who = customer.id
         impacts: list[float] = []
-        n_misery = n_magic = 0
-        worst, cause = 0.0, -1
+        places: list[int] = []
+        n_misery = n_magic = n_recovered_magic = 0
         completed = True
         start = env.now
 
         horizon = plan.end  # moments run on through the run-off, if there is one
         lag = 0.0  # time spent since env.now in delays and self-service, not yet yielded
         for step in plan.steps:
+            if step.delay is not None:  # the way to a step takes its time, visited or not
+                lag += u[step.delay_slot]  # already a time (see Plan.transforms)
             if step.cumulative is not None:
                 x = u[step.draw_slot]
                 position = 0
@@ -244,8 +300,6 @@ class Simulation:
                 continue
             else:
                 position = 0
-            if step.delay is not None:
-                lag += u[step.delay_slot]  # already a time (see Plan.transforms)
             index = step.targets[position]
             tp = touchpoints[index]
             first = step.first_slots[position]
@@ -293,17 +347,14 @@ class Simulation:
                 outcome, failed, recovered = tp.moment.draw(
                     u[first + OUTCOME], u[first + FAILURE], u[first + RECOVERY], wait, tolerance
                 )
-                if recovered and tp.recovered_impact is not None:
-                    impact = tp.recovered_impact * sensitivity
-                else:
-                    impact = tp.impact[outcome] * sensitivity
+                impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
             impacts.append(impact)
+            places.append(index)
             if outcome == MISERY:
                 n_misery += 1
-                if cause < 0 or impact < worst:
-                    worst, cause = impact, index
             elif outcome == MAGIC:
                 n_magic += 1
+                n_recovered_magic += recovered
             r_customer(who)
             r_journey(number)
             r_touchpoint(index)
@@ -321,13 +372,14 @@ class Simulation:
         if lag > 0.0:
             yield env.timeout(lag)
         remembered = plan.remember(impacts)
-        customer.experience += remembered
+        before = customer.experience
+        customer.experience = min(before + remembered, plan.cap)  # memory saturates
+        customer.history.add(tuple(impacts), tuple(places), remembered, before)
         probability = sigmoid(segment.baseline + customer.experience)
         returning = u[plan.return_slot] < probability
         revenue = segment.value if completed else 0.0
         customer.journeys += 1
         customer.revenue += revenue
-        customer.cause = cause
         row = (
             customer.id,
             number,
@@ -345,8 +397,8 @@ class Simulation:
         for append, value in zip(self.journeys.appenders, row, strict=True):
             append(value)
 
-        if plan.word_of_mouth is not None:
-            tone = journey_tone(n_misery, n_magic, plan.magic_needed)
+        if plan.word_of_mouth is not None:  # a recovered failure's magic is not retold
+            tone = journey_tone(n_misery, n_magic - n_recovered_magic, plan.magic_needed)
             if tone == MISERABLE:
                 self.pending_deterred += poisson_quantile(plan.deter_mean, u[plan.deterred_slot])
             elif tone == MAGICAL:

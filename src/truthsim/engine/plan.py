@@ -16,6 +16,7 @@ import numpy as np
 from truthsim.behaviour.memory import Remember, memory_model
 from truthsim.behaviour.outcome import MomentModel, OutcomeModel
 from truthsim.engine.streams import key, tag
+from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.probability import logit, shift_to_log_odds
 from truthsim.scenario.touchpoint import OUTCOMES
@@ -39,7 +40,7 @@ class TouchpointPlan:
     patience: Quantiles | None
     moment: MomentModel
     impact: tuple[float, float, float]  #: log-odds shift x importance, per outcome
-    recovered_impact: float | None  #: overrides ``impact`` for recovered failures, if set
+    recovered: tuple[float, float, float]  #: the same for a recovered failure, per outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,8 @@ class Plan:
         memory = scenario.memory
         self.remember: Remember = memory_model(memory.model, memory.recency_decay)
         self.half_life_days = memory.forgetting_half_life_days
+        self.cap = experience_cap(scenario)  #: the most experience can add to return log-odds
+        self.market = scenario.arrivals.market_size
         self.word_of_mouth = scenario.word_of_mouth
         wom = scenario.word_of_mouth
         self.deter_mean = wom.misery_tells * wom.deterred_share if wom else 0.0
@@ -194,7 +197,25 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
             recovery_rate=tp.failure.recovery,
         ),
         impact=impact,  # type: ignore[arg-type]
-        recovered_impact=None
-        if recovered is None
-        else tp.importance * shift_to_log_odds(recovered, ref),
+        recovered=recovered_impacts(impact, tp.outcomes.as_tuple(), recovered, tp.importance, ref),
     )
+
+
+def recovered_impacts(
+    impact: tuple[float, ...],
+    base: tuple[float, float, float],
+    shift: float | None,
+    importance: float,
+    reference: float,
+) -> tuple[float, float, float]:
+    """What a recovered failure does to return, per outcome it ends in.
+
+    A scenario's own ``recovered_shift`` counts as written. By default a recovered failure
+    counts like a clean moment of the same outcome, but never more than a clean moment here
+    brings on average: the recovery paradox lifts satisfaction, not repurchase (de Matos,
+    Henrique & Rossi 2007), so failing and recovering can never beat not failing.
+    """
+    if shift is not None:
+        return (importance * shift_to_log_odds(shift, reference),) * 3  # type: ignore[return-value]
+    clean = sum(p * i for p, i in zip(base, impact, strict=True))
+    return tuple(min(i, clean) for i in impact)  # type: ignore[return-value]

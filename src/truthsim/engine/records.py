@@ -53,6 +53,14 @@ CUSTOMER = np.dtype(
         ("revenue", "f8"),
     ]
 )
+CAUSE = np.dtype(
+    [
+        ("customer", "i4"),
+        ("journey", "i4"),  #: the journey of the decisive moment (may be before the last)
+        ("touchpoint", "i2"),
+        ("share", "f8"),  #: its share of the loss (1 / number of decisive moments)
+    ]
+)
 DAILY = np.dtype(
     [
         ("day", "i4"),

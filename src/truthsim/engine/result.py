@@ -3,24 +3,28 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from truthsim.engine.summary import HEADLINE
-from truthsim.io import (
-    check_free,
-    records_to_csv,
-    records_to_npz,
-    rows_to_csv,
-    to_json,
-    write_bytes,
-    write_text,
-)
+from truthsim.io import records_to_csv, records_to_npz, rows_to_csv, to_json
+from truthsim.scenario.touchpoint import OUTCOMES
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: record fields that hold integer codes, and which name table each indexes (-1: none)
+CODED = {
+    "moments": {"touchpoint": "touchpoint", "outcome": "outcome"},
+    "journeys": {"segment": "segment"},
+    "customers": {"segment": "segment", "churn_cause": "touchpoint"},
+    "causes": {"touchpoint": "touchpoint"},
+}
+TABLES = ("moments", "journeys", "customers", "causes", "daily", "touchpoints")
 
 
-@dataclass
+@dataclass(repr=False)
 class SimulationResult:
     """Records (numpy structured arrays) and summary metrics of one simulated replication.
 
@@ -41,6 +45,7 @@ class SimulationResult:
     moments: np.ndarray = field(repr=False)
     journeys: np.ndarray = field(repr=False)
     customers: np.ndarray = field(repr=False)
+    causes: np.ndarray = field(repr=False)
     daily: np.ndarray = field(repr=False)
     #: with a run-off (``simulate(..., run_off=True)``): discounted revenue, see engine.value
     value: dict[str, float] = field(default_factory=dict)
@@ -62,8 +67,73 @@ class SimulationResult:
             "moments": self.moments,
             "journeys": self.journeys,
             "customers": self.customers,
+            "causes": self.causes,
             "daily": self.daily,
         }
+
+    def names(self) -> dict[str, list[str]]:
+        """The name tables the records' integer codes index: touchpoint, segment, outcome."""
+        return {
+            "touchpoint": list(self.touchpoint_names),
+            "segment": list(self.segment_names),
+            "outcome": list(OUTCOMES),
+        }
+
+    def named_records(self, table: str) -> np.ndarray:
+        """A record table with touchpoint, segment and outcome codes replaced by their names.
+
+        A churn cause of -1 (lost without a moment to blame, or not lost) becomes "".
+        """
+        records = self.records()[table]
+        coded = CODED.get(table, {})
+        if not coded:
+            return records
+        names = self.names()
+        columns = {}
+        for field_name in records.dtype.names or ():
+            values = records[field_name]
+            if field_name in coded:
+                table_names = np.array(["", *names[coded[field_name]]])
+                values = table_names[values.astype(np.int64) + 1]
+            columns[field_name] = values
+        dtype = [(n, columns[n].dtype) for n in columns]
+        out = np.empty(len(records), dtype=dtype)
+        for n, values in columns.items():
+            out[n] = values
+        return out
+
+    def to_pandas(self, table: str = "moments") -> pd.DataFrame:
+        """One record table as a DataFrame (needs pandas): ``moments`` (default), ``journeys``,
+        ``customers``, ``daily`` or ``touchpoints`` (the summary per touchpoint).
+
+        Touchpoint, segment and outcome columns are categoricals of their names.
+        """
+        from truthsim.tables import records_to_pandas
+
+        if table not in TABLES:
+            raise ValueError(f"no table '{table}'; choose one of {', '.join(TABLES)}")
+        if table == "touchpoints":
+            return records_to_pandas(self.touchpoints, categories=("touchpoint", "label"))
+        names = self.names()
+        coded = {f: names[kind] for f, kind in CODED.get(table, {}).items()}
+        return records_to_pandas(self.records()[table], names=coded)
+
+    def __repr__(self) -> str:
+        h = self.headline
+        return (
+            f"<SimulationResult {self.scenario_name!r}: seed {self.seed}, "
+            f"{self.horizon_days:g} days, {len(self.customers):,} customers, "
+            f"{len(self.moments):,} moments; return rate {h['return_rate']:.1%}, "
+            f"active at horizon {h['active_at_horizon']:,.0f}>"
+        )
+
+    def _repr_html_(self) -> str:
+        from truthsim.display import html_table
+
+        rows = [[HEADLINE[k].split(" (")[0], f"{_plain(v):,.4g}"] for k, v in self.headline.items()]
+        return html_table(
+            f"{self.scenario_name}: seed {self.seed}, {self.horizon_days:g} days", ["", ""], rows
+        )
 
 
 def _plain(value: Any) -> Any:
@@ -78,23 +148,24 @@ def _plain(value: Any) -> Any:
 RECORD_FORMATS = ("csv", "npz")
 
 
-def save_result(
-    result: SimulationResult, directory: Path, records: str = "csv", force: bool = False
-) -> list[Path]:
-    """Write summary.json, touchpoints.csv, daily.csv and the records (CSV files or one .npz).
-
-    Checks every target first, so an existing file stops the run before anything is written.
-    """
-    tables = {k: v for k, v in result.records().items() if k != "daily"}
-    record_files = [f"{name}.csv" for name in tables] if records == "csv" else ["records.npz"]
-    names = ["summary.json", "touchpoints.csv", "daily.csv", "figures.json", *record_files]
-    check_free(directory, names, force)
-    write_text(directory / "summary.json", to_json(result.to_dict()))
-    write_text(directory / "touchpoints.csv", rows_to_csv(result.to_dict()["touchpoints"]))
-    write_text(directory / "daily.csv", records_to_csv(result.daily))
+def result_files(result: SimulationResult, records: str = "csv") -> dict[str, str | bytes]:
+    """The files of one run: summary.json, touchpoints.csv, daily.csv and the records, as CSV
+    files with names (so they read back as data on their own) or as one records.npz with
+    integer codes and the name tables they index."""
+    if records not in RECORD_FORMATS:
+        raise ValueError(f"records must be one of {', '.join(RECORD_FORMATS)}, not {records!r}")
+    summary = result.to_dict()
+    files: dict[str, str | bytes] = {
+        "summary.json": to_json(summary),
+        "touchpoints.csv": rows_to_csv(summary["touchpoints"]),
+        "daily.csv": records_to_csv(result.daily),
+    }
     if records == "csv":
-        for name, table in tables.items():
-            write_text(directory / f"{name}.csv", records_to_csv(table))
+        for name in result.records():
+            if name != "daily":
+                files[f"{name}.csv"] = records_to_csv(result.named_records(name))
     else:
-        write_bytes(directory / "records.npz", records_to_npz(result.records()))
-    return [directory / n for n in names]
+        arrays = {**result.records()}
+        arrays.update({f"{k}_names": np.array(v) for k, v in result.names().items()})
+        files["records.npz"] = records_to_npz(arrays)
+    return files

@@ -121,6 +121,11 @@ class Streams:
         table = (x >> _S11).astype(np.float64) * _UNIT + _HALF
         for column, quantiles in self.transforms:  # e.g. service times, by inverse CDF
             table[:, column] = quantiles(table[:, column])
+        if not np.isfinite(table).all():  # validation should make this impossible: never go on
+            raise FloatingPointError(
+                "a drawn time is not a finite number; the scenario's "
+                "distribution parameters are beyond what can be simulated"
+            )
         # each row its own small array: a kept row must not keep its whole batch alive
         self._ready.update(zip(pending, (row.copy() for row in table), strict=True))
         pending.clear()

@@ -25,6 +25,8 @@ HEADLINE = {
     "new_customers": "new customers",
     "journeys": "journeys",
     "churned": "customers lost",
+    "churned_unblamed": "customers lost without a moment to blame (they would have left anyway, "
+    "or no single moment tipped it)",
     "misery_share": "misery share of moments",
     "magic_share": "magic share of moments",
     "abandonment_rate": "share of moments abandoned in the queue",
@@ -37,6 +39,7 @@ def headline(
     moments: np.ndarray,
     journeys: np.ndarray,
     customers: np.ndarray,
+    causes: np.ndarray,
     deterred: np.ndarray,
     warmup: float,
 ) -> dict[str, float]:
@@ -54,8 +57,9 @@ def headline(
         "net_moment_score": magic - misery,
         "new_customers": float(len(c)),
         "journeys": float(len(j)),
-        "churned": float(
-            np.count_nonzero(customers["churned"] & (customers["churn_time"] >= warmup))
+        "churned": float(np.count_nonzero(lost_after(customers, warmup))),
+        "churned_unblamed": float(
+            np.count_nonzero(lost_after(customers, warmup) & ~blamed(customers, causes))
         ),
         "misery_share": misery,
         "magic_share": magic,
@@ -68,6 +72,7 @@ def headline(
 def touchpoint_table(
     moments: np.ndarray,
     customers: np.ndarray,
+    causes: np.ndarray,
     queues: np.ndarray,
     names: list[str],
     titles: list[str],
@@ -75,9 +80,14 @@ def touchpoint_table(
     warmup: float,
     horizon: float,
 ) -> list[dict[str, Any]]:
-    """One row per touchpoint: visits, waits, utilisation, abandonment, outcome mix, churn caused."""
+    """One row per touchpoint: visits, waits, utilisation, abandonment, outcome mix, churn caused.
+
+    ``churn_caused`` counts lost customers by the moments that decided it (see
+    :mod:`truthsim.behaviour.attribution`), a loss shared between moments in equal parts; with
+    the headline's customers lost without a moment to blame, the column adds up to all lost.
+    """
     m = moments[moments["arrival"] >= warmup]
-    lost = customers[customers["churned"] & (customers["churn_time"] >= warmup)]
+    counted = causes[lost_after(customers, warmup)[causes["customer"]]]
     observed = horizon - warmup
     rows = []
     for i, name in enumerate(names):
@@ -109,7 +119,7 @@ def touchpoint_table(
                 "magic": _share(here["outcome"] == MAGIC, n),
                 "failures": int(np.count_nonzero(here["failed"])),
                 "recovered": int(np.count_nonzero(here["recovered"])),
-                "churn_caused": int(np.count_nonzero(lost["churn_cause"] == i)),
+                "churn_caused": float(counted["share"][counted["touchpoint"] == i].sum()),
             }
         )
     return rows
@@ -135,6 +145,18 @@ def daily_series(
     out["referred"] = per_day(customers["acquired"][customers["referred"]])
     out["active"] = np.cumsum(out["new"]) - np.cumsum(out["churned"])
     return out
+
+
+def lost_after(customers: np.ndarray, warmup: float) -> np.ndarray:
+    """Customers lost after the warm-up (a mask over the customer records)."""
+    return customers["churned"] & (customers["churn_time"] >= warmup)
+
+
+def blamed(customers: np.ndarray, causes: np.ndarray) -> np.ndarray:
+    """Customers with at least one moment to blame for losing them (a mask)."""
+    mask = np.zeros(len(customers), dtype=bool)
+    mask[causes["customer"]] = True
+    return mask
 
 
 def busy_area(moments: np.ndarray, start: float, end: float) -> float:

@@ -1,36 +1,50 @@
 """Experiments: replications with intervals, what-if comparisons on common random numbers,
-sweeps and sensitivity, on one process or a local pool."""
+sweeps, one-at-a-time and global sensitivity, on one process, a local pool or a Dask cluster."""
 
 from truthsim.experiments.backends import default_jobs, run_tasks
 from truthsim.experiments.candidates import budget_sets, variants_of
 from truthsim.experiments.compare import Comparison, Selection, VariantResult
 from truthsim.experiments.errors import ExperimentError
-from truthsim.experiments.procedures import compare
-from truthsim.experiments.replication import METRICS, ReplicationResult, replicate, replication_seed
-from truthsim.experiments.stats import Estimate, estimate
-from truthsim.experiments.sweep import (
-    SensitivityResult,
-    SweepResult,
-    parse_values,
-    parse_vary,
-    sensitivity,
-    sweep,
+from truthsim.experiments.global_sensitivity import (
+    GLOBAL_METHODS,
+    GlobalSensitivityResult,
+    global_sensitivity,
 )
+from truthsim.experiments.one_at_a_time import SensitivityResult, SensitivityRow, sensitivity
+from truthsim.experiments.parameters import Parameter, describe_path, touchpoint_parameters
+from truthsim.experiments.procedures import compare
+from truthsim.experiments.replication import (
+    DEFAULT_REPLICATIONS,
+    METRICS,
+    ReplicationResult,
+    replicate,
+    replication_seed,
+)
+from truthsim.experiments.stats import Estimate, estimate
+from truthsim.experiments.sweep import SweepResult, parse_reference, parse_values, parse_vary, sweep
 
 __all__ = [
+    "DEFAULT_REPLICATIONS",
+    "GLOBAL_METHODS",
     "METRICS",
     "Comparison",
     "Estimate",
     "ExperimentError",
+    "GlobalSensitivityResult",
+    "Parameter",
     "ReplicationResult",
     "Selection",
     "SensitivityResult",
+    "SensitivityRow",
     "SweepResult",
     "VariantResult",
     "budget_sets",
     "compare",
     "default_jobs",
+    "describe_path",
     "estimate",
+    "global_sensitivity",
+    "parse_reference",
     "parse_values",
     "parse_vary",
     "replicate",
@@ -38,5 +52,6 @@ __all__ = [
     "run_tasks",
     "sensitivity",
     "sweep",
+    "touchpoint_parameters",
     "variants_of",
 ]

@@ -7,18 +7,23 @@ result as it arrives (for checkpoints); ``progress`` of how many are done.
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
+import re
+import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.progress import Progress, progress_display
 
 T = TypeVar("T")
 R = TypeVar("R")
-Progress = Callable[[int, int], None]
 Backend = Literal["local", "dask"]
 BACKENDS: tuple[str, ...] = ("local", "dask")
 #: seconds to wait for a Dask scheduler to answer
@@ -32,8 +37,9 @@ class Execution:
     jobs: int | None = None
     backend: Backend = "local"
     scheduler: str | None = None
-    checkpoints: Path | None = None
-    progress: Progress | None = None
+    checkpoints: Path | Checkpoints | None = None  #: a folder, or Checkpoints(folder, fresh=True)
+    progress: Progress | bool | None = None  #: a callback, or True for a bar (or lines in a log)
+    allow_large: bool = False  #: run replications beyond the size limits (see scenario.limits)
 
 
 def default_jobs() -> int:
@@ -48,7 +54,7 @@ def run_tasks(
     function: Callable[[T], R],
     tasks: Sequence[T],
     jobs: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress | bool | None = None,
     *,
     backend: Backend = "local",
     scheduler: str | None = None,
@@ -58,8 +64,20 @@ def run_tasks(
 
     ``local``: ``jobs`` worker processes (1: this process; None: all cores). ``dask``: the Dask
     cluster at ``scheduler`` (``tcp://host:port``), or a local one of ``jobs`` workers started
-    and closed here.
+    and closed here. ``progress=True`` shows a bar on a terminal or in a notebook, and plain
+    lines every few seconds in a log. An interruption (Ctrl-C, SIGTERM) stops every worker.
     """
+    if progress is True:
+        with progress_display("replications") as display:
+            return run_tasks(
+                function,
+                tasks,
+                jobs,
+                display,
+                backend=backend,
+                scheduler=scheduler,
+                on_result=on_result,
+            )
     jobs = default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise ExperimentError(f"jobs must be at least 1, not {jobs}")
@@ -67,6 +85,8 @@ def run_tasks(
         raise ExperimentError(f"unknown backend '{backend}'; choose one of {', '.join(BACKENDS)}")
     if backend == "local" and scheduler is not None:
         raise ExperimentError("a scheduler address goes with the dask backend (backend='dask')")
+    if scheduler is not None:
+        check_scheduler(scheduler)
     total = len(tasks)
     results: list[Any] = [None] * total
 
@@ -74,7 +94,7 @@ def run_tasks(
         results[index] = result
         if on_result:
             on_result(index, result)
-        if progress:
+        if callable(progress):
             progress(done, total)
 
     if backend == "dask":
@@ -83,16 +103,56 @@ def run_tasks(
         for i, task in enumerate(tasks):
             collect(i + 1, i, function(task))
     else:
-        with ProcessPoolExecutor(max_workers=min(jobs, total)) as pool:
-            futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
-            try:
-                for done, future in enumerate(as_completed(futures), start=1):
-                    collect(done, futures[future], future.result())
-            except BaseException:
-                for future in futures:
-                    future.cancel()
-                raise
+        _run_in_pool(function, tasks, min(jobs, total), collect)
     return results
+
+
+def _run_in_pool(
+    function: Callable[[Any], Any],
+    tasks: Sequence[Any],
+    workers: int,
+    collect: Callable[[int, int, Any], None],
+) -> None:
+    """Local worker processes; on any interruption or error they are stopped, not waited for."""
+    pool = ProcessPoolExecutor(max_workers=workers, initializer=_worker_ignores_interrupts)
+    try:
+        futures = {pool.submit(function, task): i for i, task in enumerate(tasks)}
+        for done, future in enumerate(as_completed(futures), start=1):
+            collect(done, futures[future], future.result())
+    except BaseException:
+        processes = list(getattr(pool, "_processes", {}).values())
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:  # a replication may run for minutes: do not wait for it
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)
+        raise
+    pool.shutdown()
+
+
+def _worker_ignores_interrupts() -> None:
+    """Ctrl-C reaches every process of the terminal; the parent alone decides what happens,
+    and stops a worker with SIGTERM (whose default action a forked worker must get back)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+GUARD = (
+    'in a script, put the code that runs experiments under `if __name__ == "__main__":`: '
+    "the dask backend starts worker processes that import the script again"
+)
+_ADDRESS = re.compile(r"^(?:[a-z]+://)?[^\s:/]+:\d{1,5}$")
+
+
+def check_scheduler(address: str) -> str:
+    """A Dask scheduler address as ``tcp://HOST:PORT`` (or ``HOST:PORT``), or an ExperimentError."""
+    if not _ADDRESS.match(address.strip()):
+        raise ExperimentError(
+            f"'{address}' is not a Dask scheduler address; write tcp://HOST:PORT "
+            "(e.g. tcp://10.0.0.5:8786), as the scheduler prints when it starts"
+        )
+    return address.strip()
 
 
 def _run_on_dask(
@@ -102,6 +162,8 @@ def _run_on_dask(
     scheduler: str | None,
     collect: Callable[[int, int, Any], None],
 ) -> None:
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise ExperimentError(GUARD)  # a worker process is importing the user's script
     try:
         from dask.distributed import Client, LocalCluster
         from dask.distributed import as_completed as dask_completed
@@ -109,6 +171,8 @@ def _run_on_dask(
         raise ExperimentError(
             "the dask backend needs Dask distributed: pip install 'truthsim[dask]'"
         ) from None
+    if scheduler is not None:
+        scheduler = check_scheduler(scheduler)
     cluster = None
     try:
         if scheduler is None:
@@ -117,19 +181,39 @@ def _run_on_dask(
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
-                silence_logs=40,
+                silence_logs=logging.CRITICAL,
             )
             client = Client(cluster)
         else:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT)
     except OSError as error:
         raise ExperimentError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
+    except (ValueError, TypeError) as error:
+        raise ExperimentError(f"cannot use the Dask scheduler {scheduler}: {error}") from None
+    except Exception as error:
+        if cluster is not None:
+            cluster.close()
+        raise ExperimentError(
+            f"could not start a local Dask cluster ({type(error).__name__}: {error}); {GUARD}"
+        ) from None
+    futures: list[Any] = []
     try:
         futures = [client.submit(function, task, pure=False) for task in tasks]
         index = {future.key: i for i, future in enumerate(futures)}
         for done, future in enumerate(dask_completed(futures), start=1):
-            collect(done, index[future.key], future.result())
+            try:
+                result = future.result()
+            except Exception as error:
+                if type(error).__name__ == "KilledWorker":
+                    raise ExperimentError(
+                        "Dask workers kept dying while running a replication (out of memory, or "
+                        f"killed); finished replications are kept with --out ({error})"
+                    ) from None
+                raise
+            collect(done, index[future.key], result)
     finally:
+        if futures:
+            client.cancel(futures)
         client.close()
         if cluster is not None:
             cluster.close()

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.limits import check_size
 from truthsim.experiments.value import discounted_cost
 from truthsim.scenario.errors import suggest
 from truthsim.scenario.model import Scenario
@@ -15,12 +17,19 @@ MAX_BUDGET_IMPROVEMENTS = 16
 
 
 def variants_of(
-    scenario: Scenario, only: Sequence[str] | None = None, combinations: int = 1
+    scenario: Scenario,
+    only: Sequence[str] | None = None,
+    combinations: int = 1,
+    allow_large: bool = False,
 ) -> list[tuple[str, tuple[str, ...]]]:
     """(name, improvements) for each single improvement and, up to ``combinations``, each set."""
+    if combinations not in (1, 2, 3):
+        raise ExperimentError(f"combinations must be 1, 2 or 3, not {combinations!r}")
     names = _chosen(scenario, only)
+    count = sum(math.comb(len(names), k) for k in range(1, combinations + 1))
+    check_size(count, 1, allow_large, "improvement variants")
     out = []
-    for size in range(1, max(1, combinations) + 1):
+    for size in range(1, combinations + 1):
         for combo in itertools.combinations(names, size):
             out.append((" + ".join(combo), combo))
     return out

@@ -10,20 +10,33 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from truthsim._version import __version__ as VERSION
 from truthsim.io import to_json, write_text
 
 
 class Checkpoints:
-    """A folder of finished replications (``<key>.json``)."""
+    """A folder of finished replications (``<key>.json``).
 
-    def __init__(self, folder: Path) -> None:
+    ``fresh`` starts over: the replications kept there are discarded, but only when the run
+    first uses the folder, after every input has been checked (a mistyped option loses nothing).
+    """
+
+    def __init__(self, folder: Path, fresh: bool = False) -> None:
         self.folder = folder
+        self.fresh = fresh
         self._fingerprints: dict[int, str] = {}
+
+    def _start(self) -> None:
+        if self.fresh:
+            self.fresh = False
+            if self.folder.exists():
+                shutil.rmtree(self.folder)
 
     def key(self, task: Any) -> str:
         scenario = task.scenario
@@ -34,12 +47,13 @@ class Checkpoints:
                 text.encode()
             ).hexdigest()
         valued = ":run-off" if getattr(task, "run_off", False) else ""
-        text = f"{fingerprint}:{task.root}:{task.index}{valued}"
+        text = f"{fingerprint}:{task.root}:{task.index}:{VERSION}{valued}"  # version: other numbers
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def load(self, task: Any) -> Any | None:
         from truthsim.experiments.replication import RunSummary  # replication imports this module
 
+        self._start()
         path = self.folder / f"{self.key(task)}.json"
         if not path.exists():
             return None
@@ -51,6 +65,7 @@ class Checkpoints:
         return RunSummary(headline, data["touchpoints"], np.array(data["active"], dtype=np.int32))
 
     def save(self, task: Any, summary: Any) -> None:
+        self._start()
         data = {
             "headline": summary.headline,
             "touchpoints": summary.touchpoints,

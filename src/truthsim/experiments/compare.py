@@ -10,14 +10,18 @@ together. Which variant is best comes from a selection procedure (see ``procedur
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from truthsim.experiments.display import ComparisonDisplay, VariantDisplay
 from truthsim.experiments.replication import METRICS, ReplicationResult, RunSummary
 from truthsim.experiments.stats import CONFIDENCE, Estimate, estimate, stein_estimate
 from truthsim.experiments.tables import records_to_pandas
 from truthsim.experiments.value import METRIC, WORDS, Objective
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: the metric "customers kept" counts
 RETAINED = "active_at_horizon"
@@ -27,8 +31,8 @@ VALUE_METRICS = ("discounted_revenue", "run_off_revenue", "active_after_run_off"
 BASELINE = "baseline"
 
 
-@dataclass
-class VariantResult:
+@dataclass(repr=False)
+class VariantResult(VariantDisplay):
     """One improvement (or set of improvements) against the baseline."""
 
     name: str
@@ -169,8 +173,8 @@ class Selection:
         }
 
 
-@dataclass
-class Comparison:
+@dataclass(repr=False)
+class Comparison(ComparisonDisplay):
     """A what-if run: baseline figures, improvements ranked by the objective, the best chosen."""
 
     scenario_name: str
@@ -263,8 +267,9 @@ class Comparison:
                 row += 1
         return out
 
-    def to_pandas(self) -> Any:
-        return records_to_pandas(self.summary())
+    def to_pandas(self) -> pd.DataFrame:
+        """The ranked table as a DataFrame (needs pandas)."""
+        return records_to_pandas(self.summary(), categories=("improvement",))
 
 
 def _or(value: float) -> float:

@@ -1,5 +1,6 @@
-"""Mistakes in what an experiment asks for (an unknown improvement, metric or parameter)."""
+"""Mistakes in what an experiment asks for (an unknown improvement, metric or parameter), and
+replications that fail. Defined in :mod:`truthsim.errors` so the CLI can catch them cheaply."""
 
+from truthsim.errors import ExperimentError, ReplicationFailed
 
-class ExperimentError(ValueError):
-    """An experiment that cannot run as asked; the message says what to ask instead."""
+__all__ = ["ExperimentError", "ReplicationFailed"]

@@ -22,6 +22,7 @@ import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
 from truthsim.experiments.candidates import budget_sets, variants_of
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.compare import (
     BASELINE,
     Comparison,
@@ -29,6 +30,7 @@ from truthsim.experiments.compare import (
     VariantResult,
 )
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.limits import check_size
 from truthsim.experiments.replication import ReplicationResult, RunSummary, run_replications
 from truthsim.experiments.selection import MIN_FIRST_STAGE, kn, kn_bound, mcb
 from truthsim.experiments.stats import replications_for_power, simultaneous, stein_replications
@@ -68,7 +70,8 @@ def compare(
     progress: Progress | None = None,
     backend: Backend = "local",
     scheduler: str | None = None,
-    checkpoints: Path | None = None,
+    checkpoints: Path | Checkpoints | None = None,
+    allow_large: bool = False,
 ) -> Comparison:
     """Run the baseline and each improvement on common random numbers, rank them, choose the best.
 
@@ -82,8 +85,8 @@ def compare(
     ``precision`` a two-stage procedure sizes the run for intervals of the objective's gain that
     wide; with ``budget`` the candidates are the sets of improvements whose cost fits.
     Otherwise every variant gets ``replications``. ``discount_rate`` and ``run_off_days``
-    override the scenario's ``value`` section. ``backend``, ``scheduler`` and ``checkpoints`` as
-    for :func:`~truthsim.experiments.replicate`.
+    override the scenario's ``value`` section. ``backend``, ``scheduler``, ``checkpoints`` and
+    ``allow_large`` as for :func:`~truthsim.experiments.replicate`.
     """
     _check(objective, confidence, first_stage, max_replications, power, replications, select)
     scenario = _as_valued(scenario, horizon_days, discount_rate, run_off_days)
@@ -91,7 +94,9 @@ def compare(
         chosen = budget_sets(scenario, improvements, budget)
         select = True
     else:
-        chosen = variants_of(scenario, improvements, combinations)
+        chosen = variants_of(scenario, improvements, combinations, allow_large)
+    sequential = select or precision is not None
+    check_size(len(chosen) + 1, max_replications if sequential else replications, allow_large)
     costs = [
         sum(discounted_cost(scenario.improvements[n].cost, scenario) for n in c) for _, c in chosen
     ]
@@ -106,7 +111,7 @@ def compare(
         [scenario, *(_apply_in_turn(scenario, combo) for _, combo in chosen)],
         [BASELINE, *(name for name, _ in chosen)],
         root,
-        Execution(jobs, backend, scheduler, checkpoints, progress),
+        Execution(jobs, backend, scheduler, checkpoints, progress, allow_large),
     )
     costs_all = [0.0, *costs]
     two_stage: tuple[str, int] | None = None

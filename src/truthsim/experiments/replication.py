@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -13,13 +13,21 @@ from truthsim.engine import simulate
 from truthsim.engine.summary import HEADLINE
 from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
 from truthsim.experiments.checkpoints import Checkpoints
-from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.errors import ExperimentError, ReplicationFailed
+from truthsim.experiments.limits import check_number, check_size
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
+from truthsim.scenario.errors import ScenarioError, suggest
+from truthsim.scenario.limits import run_size_problems
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import with_horizon
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 METRICS = tuple(HEADLINE)
+#: replications per variant when none are asked for, in Python and on the command line alike
+DEFAULT_REPLICATIONS = 10
 
 
 def replication_seed(root: int, index: int) -> np.random.SeedSequence:
@@ -35,11 +43,8 @@ class Task:
     root: int
     index: int
     label: str = ""
+    allow_large: bool = False
     run_off: bool = False  #: also value the customers active at the horizon (a run-off)
-
-
-class ReplicationFailed(RuntimeError):
-    """A replication raised: says which scenario variant and replication, and why."""
 
 
 @dataclass
@@ -55,8 +60,13 @@ def run_task(task: Task) -> RunSummary:
     """Simulate one replication (top-level so worker processes can receive it)."""
     try:
         result = simulate(
-            task.scenario, replication_seed(task.root, task.index), run_off=task.run_off
+            task.scenario,
+            replication_seed(task.root, task.index),
+            allow_large=task.allow_large,
+            run_off=task.run_off,
         )
+    except ScenarioError:
+        raise  # the scenario's own problem (e.g. word of mouth growing without bound): say it as is
     except Exception as error:
         variant = f" ({task.label})" if task.label else ""
         raise ReplicationFailed(
@@ -68,7 +78,7 @@ def run_task(task: Task) -> RunSummary:
     )
 
 
-@dataclass
+@dataclass(repr=False)
 class ReplicationResult:
     """Replications of one scenario: per-replication metrics and their estimates."""
 
@@ -109,8 +119,29 @@ class ReplicationResult:
             out[m] = self.values(m)
         return out
 
-    def to_pandas(self) -> Any:
+    def to_pandas(self) -> pd.DataFrame:
+        """One row per replication, one column per headline metric (needs pandas)."""
         return records_to_pandas(self.to_records())
+
+    def __repr__(self) -> str:
+        active = self.estimate("active_at_horizon")
+        return (
+            f"<ReplicationResult {self.scenario_name!r}: {self.replications} replications, "
+            f"seed {self.seed}; active at horizon {active.mean:,.0f} "
+            f"({active.low:,.0f}..{active.high:,.0f})>"
+        )
+
+    def _repr_html_(self) -> str:
+        from truthsim.display import html_table
+
+        return html_table(
+            f"{self.scenario_name}: {self.replications} replications (seed {self.seed})",
+            ["metric", "mean", "95% interval"],
+            [
+                [m.replace("_", " "), f"{e.mean:,.4g}", f"{e.low:,.4g}..{e.high:,.4g}"]
+                for m, e in self.summary().items()
+            ],
+        )
 
 
 def run_replications(
@@ -130,12 +161,18 @@ def run_replications(
     if horizon_days is not None:  # checked here, once, rather than in every worker
         scenarios = [with_horizon(s, horizon_days) for s in scenarios]
     labels = labels or [""] * len(scenarios)
+    for scenario, label in zip(scenarios, labels, strict=True):
+        problems = run_size_problems(scenario, execution.allow_large)
+        if problems:
+            raise ScenarioError(problems, file=scenario.name + (f" ({label})" if label else ""))
     tasks = [
-        Task(s, seed, i, label, run_off)
+        Task(s, seed, i, label, execution.allow_large, run_off)
         for s, label in zip(scenarios, labels, strict=True)
         for i in indices
     ]
-    store = Checkpoints(execution.checkpoints) if execution.checkpoints is not None else None
+    store = execution.checkpoints
+    if isinstance(store, Path):
+        store = Checkpoints(store)
     flat: list[RunSummary | None] = [store.load(t) if store else None for t in tasks]
     missing = [i for i, r in enumerate(flat) if r is None]
 
@@ -160,9 +197,9 @@ def run_replications(
 
 def replicate(
     scenario: Scenario,
-    replications: int = 10,
+    replications: int = DEFAULT_REPLICATIONS,
     seed: int | None = None,
-    jobs: int | None = 1,
+    jobs: int | None = None,
     *,
     horizon_days: float | None = None,
     precision: float | None = None,
@@ -171,7 +208,8 @@ def replicate(
     progress: Progress | None = None,
     backend: Backend = "local",
     scheduler: str | None = None,
-    checkpoints: Path | None = None,
+    checkpoints: Path | Checkpoints | None = None,
+    allow_large: bool = False,
 ) -> ReplicationResult:
     """Run ``scenario`` ``replications`` times on streams spawned from ``seed``.
 
@@ -179,11 +217,13 @@ def replicate(
     ``metric`` has a half-width below ``precision`` (or ``max_replications`` is reached).
     ``jobs`` worker processes (None: all cores), or ``backend="dask"`` with an optional
     ``scheduler`` address; the result is identical for any of them. ``checkpoints`` keeps each
-    finished replication in that folder so an interrupted run can resume.
+    finished replication in that folder so an interrupted run can resume. ``allow_large`` lifts
+    the size limits (see :mod:`truthsim.experiments.limits`).
     """
-    execution = Execution(jobs, backend, scheduler, checkpoints, progress)
-    if metric not in METRICS:
-        raise ExperimentError(f"unknown metric '{metric}'; choose one of {', '.join(METRICS)}")
+    execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
+    check_metric(metric)
+    planned = check_plan(replications, precision, max_replications)
+    check_size(1, planned, allow_large, "scenarios")
     root = scenario.seed if seed is None else seed
     runs: list[RunSummary] = []
     batch = replications
@@ -196,3 +236,23 @@ def replicate(
         if result.estimate(metric).half_width <= precision:
             return result
         batch = min(max(2, len(runs) // 2), max_replications - len(runs))
+
+
+def check_metric(metric: str) -> None:
+    """An ExperimentError, with a suggestion, for a metric that is not a headline metric."""
+    if metric not in METRICS:
+        raise ExperimentError(
+            f"unknown metric '{metric}'{suggest(metric, METRICS)} (metrics: {', '.join(METRICS)})"
+        )
+
+
+def check_plan(replications: int, precision: float | None, max_replications: int) -> int:
+    """Check the replication options; the most replications the run may use."""
+    check_number("replications", replications, 1)
+    if precision is None:
+        return replications
+    check_number("precision", precision, 0.0)
+    if precision <= 0:
+        raise ExperimentError(f"precision must be above 0, not {precision:g}")
+    check_number("max_replications", max_replications, replications)
+    return max_replications

@@ -22,6 +22,10 @@ class Estimate:
     n: int
     confidence: float = CONFIDENCE
 
+    def __float__(self) -> float:
+        """The mean, so an estimate can go wherever a number is expected."""
+        return float(self.mean)
+
     @property
     def half_width(self) -> float:
         return (self.high - self.low) / 2

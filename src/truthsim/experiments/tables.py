@@ -1,20 +1,5 @@
-"""Handing results to pandas when it is installed."""
+"""Handing results to pandas (see :mod:`truthsim.tables`)."""
 
-from __future__ import annotations
+from truthsim.tables import PANDAS_HINT, records_to_pandas
 
-from typing import Any
-
-import numpy as np
-
-
-def records_to_pandas(records: np.ndarray | list[dict[str, Any]]) -> Any:
-    """A DataFrame of ``records``, or a clear message on how to get pandas."""
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - depends on the environment
-        raise ImportError(
-            "to_pandas() needs pandas: pip install 'truthsim[pandas]' (or pip install pandas)"
-        ) from None
-    return (
-        pd.DataFrame.from_records(records) if isinstance(records, list) else pd.DataFrame(records)
-    )
+__all__ = ["PANDAS_HINT", "records_to_pandas"]

@@ -1,4 +1,4 @@
-"""The figures. Each takes plain result data (dicts, arrays) and returns a matplotlib Figure.
+"""The figures of a run and a what-if. Each takes plain result data (dicts, arrays) and returns a matplotlib Figure.
 
 None of them simulates: they draw what a run, a what-if, a sweep or a sensitivity run produced,
 so ``truthsim plot`` can redraw from saved files.
@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import PercentFormatter
 
 from truthsim.plots.style import (
     BASELINE,
@@ -20,39 +20,10 @@ from truthsim.plots.style import (
     UNCLEAR,
     WAIT,
     new_figure,
-    series_colour,
     tidy,
+    wrap,
 )
-
-
-def retention_curve(series: Mapping[str, Mapping[str, Sequence[float]]], title: str = "") -> Figure:
-    """Active customers per day; ``series[name] = {"mean": [...], "low": [...], "high": [...]}``.
-
-    The first series is the baseline (black); bands show the 95% interval across replications.
-    """
-    fig = new_figure()
-    ax = fig.add_subplot()
-    for i, (name, s) in enumerate(series.items()):
-        mean = np.asarray(s["mean"], dtype=float)
-        days = np.arange(1, len(mean) + 1)
-        colour = BASELINE if i == 0 else series_colour(i - 1)
-        ax.plot(days, mean, color=colour, linewidth=2.0 if i == 0 else 1.5, label=name)
-        if "low" in s and "high" in s:
-            ax.fill_between(
-                days,
-                np.asarray(s["low"], float),
-                np.asarray(s["high"], float),
-                color=colour,
-                alpha=0.15,
-                linewidth=0,
-            )
-    ax.set_xlabel("day of the simulation")
-    ax.set_ylabel("active customers (not yet lost)")
-    ax.set_title(title or "Customers kept over time")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
-    ax.legend(frameon=False, loc="upper left")
-    tidy(ax)
-    return fig
+from truthsim.plots.style import num as _num
 
 
 def moment_map(touchpoints: Sequence[Mapping[str, Any]], title: str = "") -> Figure:
@@ -123,8 +94,11 @@ def ranking_forest(
     title: str = "",
     confidence: float = 0.95,
 ) -> Figure:
-    """Extra customers kept by each improvement with its 95% interval; cost per customer beside it."""
-    fig = new_figure(8.5, 0.6 * len(rows) + 1.6)
+    """Extra customers kept by each improvement with its 95% interval; cost per customer beside it.
+
+    Rows are labelled by the improvement's description (its ``label``) where it has one.
+    """
+    fig = new_figure(9.0, 0.7 * len(rows) + 1.6)
     ax = fig.add_subplot()
     y = np.arange(len(rows))[::-1]
     for yi, row in zip(y, rows, strict=True):
@@ -148,7 +122,7 @@ def ranking_forest(
         )
         ax.annotate(note, (max(high, mean), yi), va="center", fontsize=8)
     ax.axvline(0, color=BASELINE, linewidth=1)
-    ax.set_yticks(y, [str(r["improvement"]) for r in rows])
+    ax.set_yticks(y, [wrap(str(r.get("label") or r["improvement"]), 40) for r in rows])
     ax.set_xlabel(
         f"extra customers at the horizon vs baseline ({confidence:.0%} intervals, holding "
         "jointly; grey: includes zero)"
@@ -157,71 +131,3 @@ def ranking_forest(
     tidy(ax)
     ax.set_title(title or "Which improvement keeps the most customers")
     return fig
-
-
-def response_curves(
-    parameters: Sequence[str],
-    points: Sequence[Sequence[Any]],
-    estimates: Sequence[Mapping[str, float]],
-    metric_label: str,
-    title: str = "",
-) -> Figure:
-    """The metric against each swept parameter (other parameters at each of their values)."""
-    fig = new_figure(4.5 * len(parameters) + 1, 4.0)
-    axes = np.atleast_1d(fig.subplots(1, len(parameters), sharey=True))
-    for k, (ax, parameter) in enumerate(zip(axes, parameters, strict=True)):
-        others = sorted({tuple(p[:k]) + tuple(p[k + 1 :]) for p in points}, key=str)
-        for i, fixed in enumerate(others):
-            chosen = [
-                (p[k], e)
-                for p, e in zip(points, estimates, strict=True)
-                if tuple(p[:k]) + tuple(p[k + 1 :]) == fixed
-            ]
-            xs = [_axis_value(v) for v, _ in chosen]
-            mean = np.array([_num(e["mean"]) for _, e in chosen])
-            low = np.array([_num(e["low"]) for _, e in chosen])
-            high = np.array([_num(e["high"]) for _, e in chosen])
-            label = ", ".join(
-                f"{q.rsplit('.', 1)[-1]}={v}"
-                for q, v in zip([q for j, q in enumerate(parameters) if j != k], fixed, strict=True)
-            )
-            colour = BASELINE if len(others) == 1 else series_colour(i)
-            ax.plot(xs, mean, marker="o", color=colour, label=label or None)
-            ax.fill_between(xs, low, high, color=colour, alpha=0.15, linewidth=0)
-        ax.set_xlabel(parameter)
-        if len(others) > 1:
-            ax.legend(frameon=False, fontsize=8)
-        tidy(ax)
-    axes[0].set_ylabel(metric_label)
-    fig.suptitle(title or f"How {metric_label} responds")
-    return fig
-
-
-def tornado(rows: Sequence[Mapping[str, Any]], metric_label: str, title: str = "") -> Figure:
-    """One-at-a-time sensitivity: effect of each parameter at its low and high value, widest first."""
-    rows = list(rows)
-    fig = new_figure(8.5, 0.45 * len(rows) + 1.6)
-    ax = fig.add_subplot()
-    y = np.arange(len(rows))[::-1]
-    low = np.array([_num(r["low_effect"]) for r in rows])
-    high = np.array([_num(r["high_effect"]) for r in rows])
-    ax.barh(y, low, color=series_colour(0), height=0.6, label="parameter lowered")
-    ax.barh(y, high, color=series_colour(1), height=0.6, label="parameter raised", alpha=0.85)
-    ax.axvline(0, color=BASELINE, linewidth=1)
-    ax.set_yticks(y, [str(r["parameter"]).removeprefix("touchpoints.") for r in rows])
-    ax.set_xlabel(f"change in {metric_label} vs baseline")
-    ax.legend(frameon=False, loc="lower right")
-    tidy(ax)
-    ax.set_title(title or f"What moves {metric_label} most (one parameter at a time)")
-    return fig
-
-
-def _num(value: Any) -> float:
-    return float("nan") if value is None else float(value)
-
-
-def _axis_value(value: Any) -> Any:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return str(value)

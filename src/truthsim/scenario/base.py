@@ -1,4 +1,4 @@
-"""The base every scenario model shares: unknown keys are errors, fields are validated on edit."""
+"""The base every scenario model shares: unknown keys and non-finite numbers are errors."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from pydantic import BaseModel, ConfigDict
 
 
 class Strict(BaseModel):
-    """Reject unknown keys (typos must not be silently ignored) and validate assignments."""
+    """Reject unknown keys (typos must not be silently ignored), NaN and infinities; validate edits."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=False)
+    model_config = ConfigDict(
+        extra="forbid", validate_assignment=True, frozen=False, allow_inf_nan=False
+    )

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
 from pydantic import Field, model_validator
-from scipy import special
 
 from truthsim.scenario.base import Strict
+from truthsim.scenario.limits import MAX_TIME, MAX_VALUES_LISTED, MIN_SCALE
+
+if TYPE_CHECKING:
+    import numpy as np
 
 Kind = Literal[
     "exponential", "lognormal", "gamma", "triangular", "uniform", "normal", "fixed", "empirical"
@@ -41,15 +43,15 @@ class Distribution(Strict):
     """
 
     kind: Kind
-    mean: float | None = Field(default=None, gt=0)
-    sd: float | None = Field(default=None, ge=0)
-    shape: float | None = Field(default=None, gt=0)
-    scale: float | None = Field(default=None, gt=0)
-    low: float | None = Field(default=None, ge=0)
-    mode: float | None = Field(default=None, ge=0)
-    high: float | None = Field(default=None, ge=0)
-    value: float | None = Field(default=None, ge=0)
-    values: list[float] | None = Field(default=None, min_length=1)
+    mean: float | None = Field(default=None, ge=MIN_SCALE, le=MAX_TIME)
+    sd: float | None = Field(default=None, ge=0, le=MAX_TIME)
+    shape: float | None = Field(default=None, ge=MIN_SCALE, le=MAX_TIME)
+    scale: float | None = Field(default=None, ge=MIN_SCALE, le=MAX_TIME)
+    low: float | None = Field(default=None, ge=0, le=MAX_TIME)
+    mode: float | None = Field(default=None, ge=0, le=MAX_TIME)
+    high: float | None = Field(default=None, ge=0, le=MAX_TIME)
+    value: float | None = Field(default=None, ge=0, le=MAX_TIME)
+    values: list[float] | None = Field(default=None, min_length=1, max_length=MAX_VALUES_LISTED)
 
     @model_validator(mode="after")
     def _parameters_fit_kind(self) -> Distribution:
@@ -66,12 +68,14 @@ class Distribution(Strict):
             raise ValueError("triangular needs low <= mode <= high")
         if self.kind == "uniform" and not self.low <= self.high:  # type: ignore[operator]
             raise ValueError("uniform needs low <= high")
-        if self.kind == "empirical" and min(self.values) < 0:  # type: ignore[arg-type]
-            raise ValueError("empirical values must be >= 0")
+        if self.kind == "empirical" and not all(0 <= v <= MAX_TIME for v in self.values):  # type: ignore[union-attr]
+            raise ValueError(f"empirical values must lie between 0 and {MAX_TIME:g}")
         return self
 
     def expected(self) -> float:
         """The distribution's mean (used by summaries and theory checks)."""
+        from scipy import special  # loaded when numbers are needed, not to read a file
+
         k = self.kind
         if k in ("exponential", "lognormal"):
             return float(self.mean)  # type: ignore[arg-type]
@@ -93,6 +97,9 @@ class Distribution(Strict):
 
     def quantiles(self) -> Callable[[np.ndarray], np.ndarray]:
         """Return ``u -> x``, the inverse CDF over arrays: the engine transforms whole batches."""
+        import numpy as np
+        from scipy import special  # (see expected)
+
         k = self.kind
         if k == "exponential":
             mean = float(self.mean)  # type: ignore[arg-type]
@@ -133,6 +140,8 @@ class Distribution(Strict):
 
     def quantile_function(self) -> Callable[[float], float]:
         """The inverse CDF for one number at a time (draws too rare to batch)."""
+        import numpy as np
+
         many = self.quantiles()
         return lambda u: float(many(np.array([u]))[0])
 

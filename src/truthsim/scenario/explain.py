@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import types
 from typing import Any, Union, get_args, get_origin
 
@@ -31,7 +32,26 @@ def explain(error: Any) -> Problem:
         "" if isinstance(got, dict | list) or kind.startswith("value_error") else f" (got {got!r})"
     )
     about = f"; {place[-1]} is the {field.description}" if field and field.description else ""
-    return Problem(place, f"{message}{shown}{about}")
+    return Problem(place, f"{message}{shown}{_hint(kind, got, error.get('ctx') or {})}{about}")
+
+
+_PERCENT = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?)\s*%\s*$")
+
+
+def _hint(kind: str, got: Any, ctx: dict[str, Any]) -> str:
+    """A did-you-mean for the slips people make: a misspelt choice, a percentage for a share."""
+    if kind == "literal_error" and isinstance(got, str):
+        return suggest(got, re.findall(r"'([^']*)'", str(ctx.get("expected", ""))))
+    if (
+        kind == "less_than_equal"
+        and ctx.get("le") == 1
+        and isinstance(got, int | float)
+        and (1 < got <= 100)
+    ):
+        return f"; a share is written between 0 and 1: did you mean {got / 100:g}?"
+    if isinstance(got, str) and (match := _PERCENT.match(got)):
+        return f"; write shares between 0 and 1: did you mean {float(match.group(1)) / 100:g}?"
+    return ""
 
 
 def _walk(place: Place) -> tuple[Any, FieldInfo | None] | None:

@@ -8,9 +8,43 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from truthsim.scenario.base import Strict
+from truthsim.scenario.limits import MAX_ITEMS, MAX_MONEY, MAX_TEXT
 
 Operation = Literal["set", "add", "scale"]
-_SHORTHAND = re.compile(r"^\s*([+\-x*])\s*([0-9.eE+\-]+)\s*$")
+_NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
+_ADD = re.compile(rf"^([+-])\s*({_NUMBER})$")
+_SCALE = re.compile(rf"^x\s*([+-]?{_NUMBER})$")
+#: text that starts like a change but is not one ('++1', '*2', '+inf', 'x 2x')
+_LOOKS_LIKE_A_CHANGE = re.compile(r"^(?:[+\-*]|x\s*[+-]?[\d.])")
+WRITE_A_CHANGE = (
+    "write a change as a value (sets it), '+1' or '-1' (adds), 'x1.2' (scales), "
+    "or one of {set: V}, {add: N}, {scale: F}"
+)
+
+
+def parse_change(raw: Any) -> dict[str, Any]:
+    """The operation and value a change is written as; a ValueError says how to write it."""
+    if isinstance(raw, dict):
+        if "op" in raw:
+            return raw
+        ops = [k for k in ("set", "add", "scale") if k in raw]
+        if len(ops) != 1 or len(raw) != 1:
+            raise ValueError(WRITE_A_CHANGE)
+        if ops[0] != "set" and isinstance(raw[ops[0]], bool):
+            raise ValueError(f"'{ops[0]}' needs a number, not {raw[ops[0]]!r}")
+        return {"op": ops[0], "value": raw[ops[0]]}
+    if isinstance(raw, str):
+        text = raw.strip()
+        if match := _ADD.match(text):
+            sign, number = match.groups()
+            return {"op": "add", "value": float(number) * (1 if sign == "+" else -1)}
+        if match := _SCALE.match(text):
+            return {"op": "scale", "value": float(match.group(1))}
+        if text.startswith("*"):
+            raise ValueError(f"'{raw}' is not a change; to scale, write 'x{text[1:].strip()}'")
+        if _LOOKS_LIKE_A_CHANGE.match(text):
+            raise ValueError(f"'{raw}' is not a change; {WRITE_A_CHANGE}")
+    return {"op": "set", "value": raw}
 
 
 class Change(Strict):
@@ -22,28 +56,7 @@ class Change(Strict):
     @model_validator(mode="before")
     @classmethod
     def _from_shorthand(cls, raw: Any) -> Any:
-        if isinstance(raw, dict) and "op" not in raw:
-            ops = [k for k in ("set", "add", "scale") if k in raw]
-            if len(ops) != 1 or len(raw) != 1:
-                raise ValueError(
-                    "write a change as a value (sets it), '+1'/'-1' (adds), 'x1.2' (scales), "
-                    "or one of {set: V}, {add: N}, {scale: F}"
-                )
-            return {"op": ops[0], "value": raw[ops[0]]}
-        if isinstance(raw, str):
-            match = _SHORTHAND.match(raw)
-            if match:
-                sign, number = match.groups()
-                try:
-                    amount = float(number)
-                except ValueError:
-                    return {"op": "set", "value": raw}
-                if sign in "x*":
-                    return {"op": "scale", "value": amount}
-                return {"op": "add", "value": amount if sign == "+" else -amount}
-        if isinstance(raw, dict):
-            return raw
-        return {"op": "set", "value": raw}
+        return parse_change(raw)
 
     @model_validator(mode="after")
     def _numeric_arithmetic(self) -> Change:
@@ -62,8 +75,8 @@ class Change(Strict):
 class Cost(Strict):
     """What an improvement costs: once, and every year it runs."""
 
-    one_off: float = Field(default=0.0, ge=0, description="one-off cost")
-    per_year: float = Field(default=0.0, ge=0, description="running cost per year")
+    one_off: float = Field(default=0.0, ge=0, le=MAX_MONEY, description="one-off cost")
+    per_year: float = Field(default=0.0, ge=0, le=MAX_MONEY, description="running cost per year")
 
     def over(self, days: float) -> float:
         """Total cost over a horizon of ``days`` days."""
@@ -73,8 +86,12 @@ class Cost(Strict):
 class Improvement(Strict):
     """A what-if: a set of changes a strategist could make, and its price."""
 
-    description: str = Field(default="", description="what the change means in the business")
+    description: str = Field(
+        default="", max_length=MAX_TEXT, description="what the change means in the business"
+    )
     changes: dict[str, Change] = Field(
-        min_length=1, description="dotted path -> change, e.g. 'touchpoints.gate.servers': '+1'"
+        min_length=1,
+        max_length=MAX_ITEMS,
+        description="dotted path -> change, e.g. 'touchpoints.gate.servers': '+1'",
     )
     cost: Cost = Field(default_factory=Cost)

@@ -8,21 +8,28 @@ from pydantic import Field, model_validator
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.distributions import Distribution
+from truthsim.scenario.limits import MAX_ITEMS, MAX_NAME
 from truthsim.scenario.touchpoint import SUM_TOLERANCE
 
 
 class Step(Strict):
     """One step: ``gate``; ``{touchpoint: curbside, probability: 0.3}``; ``{choice: {a: .6, b: .4}}``."""
 
-    touchpoint: str | None = Field(default=None, description="the touchpoint visited")
+    touchpoint: str | None = Field(
+        default=None, max_length=MAX_NAME, description="the touchpoint visited"
+    )
     probability: float = Field(
         default=1.0, gt=0, le=1, description="chance the step happens at all (optional steps < 1)"
     )
     choice: dict[str, float] | None = Field(
-        default=None, description="touchpoints to choose among, with their chances (sum to 1)"
+        default=None,
+        max_length=MAX_ITEMS,
+        description="touchpoints to choose among, with their chances (sum to 1)",
     )
     delay: Distribution | None = Field(
-        default=None, description="minutes between the previous step and this one"
+        default=None,
+        description="minutes between the previous step and this one; the way takes this long "
+        "even when an optional step is skipped",
     )
 
     @model_validator(mode="before")

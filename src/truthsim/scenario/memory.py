@@ -8,6 +8,7 @@ from pydantic import Field
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.distributions import Distribution
+from truthsim.scenario.limits import MAX_DAYS, MAX_ITEMS, MAX_TELLS, MIN_SCALE
 
 MemoryModel = Literal["additive", "peak_end", "weakest_link", "recency"]
 
@@ -24,9 +25,19 @@ class Memory(Strict):
         default=0.7, gt=0, le=1, description="recency: weight of each moment relative to the next"
     )
     forgetting_half_life_days: float | None = Field(
-        default=None,
+        default=365.0,
+        ge=MIN_SCALE,
+        le=MAX_DAYS,
+        description="days for half of the accumulated experience to fade between journeys "
+        "(default a year); null: never fades",
+    )
+    ceiling: float | None = Field(
+        default=0.9,
         gt=0,
-        description="days for half of the accumulated experience to fade; null: never fades",
+        lt=1,
+        description="the highest return probability accumulated good experience can lift an "
+        "average customer to: memory saturates there, so no customer becomes certain to return; "
+        "null: no bound (customers can become all but immortal)",
     )
     reference_return: float | None = Field(
         default=None,
@@ -44,19 +55,28 @@ class WordOfMouth(Strict):
     """
 
     misery_tells: float = Field(
-        default=10.0, ge=0, description="people told, on average, after a miserable journey"
+        default=10.0,
+        ge=0,
+        le=MAX_TELLS,
+        description="people told, on average, after a miserable journey",
     )
     deterred_share: float = Field(
         default=0.05, ge=0, le=1, description="share of those told who would have come, and won't"
     )
     magic_tells: float = Field(
-        default=5.0, ge=0, description="people told, on average, after a magical journey"
+        default=5.0,
+        ge=0,
+        le=MAX_TELLS,
+        description="people told, on average, after a magical journey",
     )
     referred_share: float = Field(
         default=0.05, ge=0, le=1, description="share of those told who become customers"
     )
     magic_moments: int = Field(
-        default=2, ge=1, description="magic moments (and no misery) that make a journey magical"
+        default=2,
+        ge=1,
+        le=MAX_ITEMS,
+        description="magic moments (and no misery) that make a journey magical",
     )
     referral_delay_days: Distribution = Field(
         default_factory=lambda: Distribution(kind="exponential", mean=14.0),

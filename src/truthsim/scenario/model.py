@@ -7,10 +7,12 @@ from typing import Any
 from pydantic import Field, model_validator
 
 from truthsim.scenario.base import Strict
+from truthsim.scenario.checks import market_problems, memory_problems
 from truthsim.scenario.customers import Arrivals, Segment
 from truthsim.scenario.errors import Place, Problem, ScenarioError, suggest
 from truthsim.scenario.improvement import Improvement
 from truthsim.scenario.journey import Step
+from truthsim.scenario.limits import MAX_DAYS, MAX_ITEMS, MAX_NAME, MAX_TEXT
 from truthsim.scenario.memory import Memory, WordOfMouth
 from truthsim.scenario.touchpoint import OUTCOMES, SUM_TOLERANCE, Touchpoint
 from truthsim.scenario.value import Value
@@ -21,23 +23,29 @@ MINUTES_PER_DAY = 1440.0
 class Scenario(Strict):
     """Everything a simulation needs. Build one with :func:`truthsim.load_scenario`."""
 
-    name: str = Field(description="a short title")
-    description: str = Field(default="", description="what the scenario is about")
-    currency: str = Field(default="EUR", description="currency of values and costs")
-    horizon_days: float = Field(default=365.0, gt=0, description="days simulated")
-    warmup_days: float = Field(
-        default=0.0, ge=0, description="days at the start left out of the statistics"
+    name: str = Field(max_length=MAX_NAME, description="a short title")
+    description: str = Field(
+        default="", max_length=MAX_TEXT, description="what the scenario is about"
     )
-    seed: int = Field(default=0, ge=0, description="root seed when none is given")
+    currency: str = Field(default="EUR", max_length=12, description="currency of values and costs")
+    horizon_days: float = Field(
+        default=365.0, gt=0, le=MAX_DAYS, description="days simulated (at most a century)"
+    )
+    warmup_days: float = Field(
+        default=0.0, ge=0, le=MAX_DAYS, description="days at the start left out of the statistics"
+    )
+    seed: int = Field(default=0, ge=0, lt=2**63, description="root seed when none is given")
     arrivals: Arrivals
-    segments: dict[str, Segment] = Field(min_length=1)
-    touchpoints: dict[str, Touchpoint] = Field(min_length=1)
-    journey: list[Step] = Field(min_length=1, description="the steps of one journey, in order")
+    segments: dict[str, Segment] = Field(min_length=1, max_length=MAX_ITEMS)
+    touchpoints: dict[str, Touchpoint] = Field(min_length=1, max_length=MAX_ITEMS)
+    journey: list[Step] = Field(
+        min_length=1, max_length=MAX_ITEMS, description="the steps of one journey, in order"
+    )
     memory: Memory = Field(default_factory=Memory)
     word_of_mouth: WordOfMouth | None = Field(
         default=None, description="customers telling others; leave out to switch off"
     )
-    improvements: dict[str, Improvement] = Field(default_factory=dict)
+    improvements: dict[str, Improvement] = Field(default_factory=dict, max_length=MAX_ITEMS)
     value: Value = Field(
         default_factory=Value, description="what a kept customer is worth (discounting, run-off)"
     )
@@ -65,6 +73,16 @@ class Scenario(Strict):
     def warmup(self) -> float:
         """Warm-up in minutes."""
         return self.warmup_days * MINUTES_PER_DAY
+
+    def __repr__(self) -> str:
+        from truthsim.scenario.display import scenario_repr
+
+        return scenario_repr(self)
+
+    def _repr_html_(self) -> str:
+        from truthsim.scenario.display import scenario_html
+
+        return scenario_html(self)
 
     def touchpoint_order(self) -> list[str]:
         """Touchpoints in journey order (each once), then any the journey never visits."""
@@ -125,7 +143,9 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
                         f"({ref:.3g}) to {ref + change:.3g}; it must stay strictly between 0 and 1",
                     )
                 )
-    return problems
+    if problems:
+        return problems
+    return memory_problems(scenario) + market_problems(scenario)
 
 
 def journey_targets(steps: Any) -> list[tuple[Place, str]]:

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.distributions import Distribution
+from truthsim.scenario.limits import MAX_FACTOR, MAX_NAME, MAX_SERVERS, MAX_TIME, MIN_SCALE
 
 OUTCOMES = ("misery", "mediocrity", "magic")
 SUM_TOLERANCE = 1e-9
@@ -54,11 +55,15 @@ class WaitPenalty(Strict):
     """Waiting beyond ``tolerance`` minutes pushes the moment toward misery."""
 
     tolerance: float = Field(
-        default=5.0, ge=0, description="minutes a customer waits before it sours the moment"
+        default=5.0,
+        ge=0,
+        le=MAX_TIME,
+        description="minutes a customer waits before it sours the moment",
     )
     doubling: float | None = Field(
         default=10.0,
-        gt=0,
+        ge=MIN_SCALE,
+        le=MAX_TIME,
         description="every this many minutes beyond tolerance double the odds of a worse outcome; "
         "null: waiting never matters",
     )
@@ -79,17 +84,21 @@ class Failure(Strict):
         default=None,
         gt=-1,
         lt=1,
-        description="change in return probability after a recovered failure; "
-        "null: that of the outcome it ends in",
+        description="change in return probability after a recovered failure; null: that of the "
+        "outcome it ends in, but never more than a clean moment here brings on average (the "
+        "recovery paradox lifts satisfaction, not repurchase: de Matos et al. 2007)",
     )
 
 
 class Touchpoint(Strict):
     """One point of contact between the customer and the business."""
 
-    label: str | None = Field(default=None, description="a readable name for tables and figures")
+    label: str | None = Field(
+        default=None, max_length=MAX_NAME, description="a readable name for tables and figures"
+    )
     servers: int | None = Field(
         ge=1,
+        le=MAX_SERVERS,
         description="staff or desks serving at once (a whole number >= 1), or 'unlimited'",
     )
     service: Distribution = Field(description="service time in minutes")
@@ -101,7 +110,10 @@ class Touchpoint(Strict):
     wait: WaitPenalty = Field(default_factory=WaitPenalty)
     failure: Failure = Field(default_factory=Failure)
     importance: float = Field(
-        default=1.0, ge=0, description="weight of this moment in the customer's memory"
+        default=1.0,
+        ge=0,
+        le=MAX_FACTOR,
+        description="weight of this moment in the customer's memory",
     )
     shifts: Shifts = Field(default_factory=Shifts)
 

@@ -1,0 +1,5 @@
+"""``python -m truthsim``: the same as the ``truthsim`` command."""
+
+from truthsim.cli import main
+
+main()

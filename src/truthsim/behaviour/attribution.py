@@ -1,0 +1,69 @@
+"""Why a customer left: the moments without which they would have come back.
+
+A customer's return decision compares one known uniform number with the return probability
+their memory gives. A moment *caused* a churn when, with that moment removed from its journey
+(same memory model, same fading and saturation, same uniform number), the customer would have
+returned. Several moments can each be decisive alone; the churn is then split equally between
+them. When no single moment is decisive (the customer would have left anyway, or only several
+moments together tipped it), the loss has no moment to blame.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from truthsim.behaviour.memory import Remember
+from truthsim.scenario.probability import sigmoid
+
+
+@dataclass(slots=True)
+class History:
+    """What one customer's memory is made of, journey by journey, for replaying it."""
+
+    impacts: list[tuple[float, ...]] = field(default_factory=list)  #: each moment, per journey
+    places: list[tuple[int, ...]] = field(default_factory=list)  #: each moment's touchpoint
+    remembered: list[float] = field(default_factory=list)  #: the journey as remembered
+    before: list[float] = field(default_factory=list)  #: experience as each journey began
+    fades: list[float] = field(default_factory=list)  #: factor on the experience after it
+
+    def add(
+        self, impacts: tuple[float, ...], places: tuple[int, ...], remembered: float, before: float
+    ) -> None:
+        self.impacts.append(impacts)
+        self.places.append(places)
+        self.remembered.append(remembered)
+        self.before.append(before)
+
+
+def decisive_moments(
+    history: History, baseline: float, cap: float, u: float, remember: Remember
+) -> list[tuple[int, int]]:
+    """(journey, moment) of each moment whose removal alone turns the last decision into a return.
+
+    ``baseline`` is the customer's baseline log-odds, ``cap`` the most experience can reach,
+    ``u`` the uniform number of the decision (the customer returns when ``u < p``).
+    """
+    last = len(history.impacts) - 1
+    found = []
+    for j, impacts in enumerate(history.impacts):
+        for m, impact in enumerate(impacts):
+            if impact == 0.0:
+                continue  # removing it changes nothing
+            without = remember(impacts[:m] + impacts[m + 1 :])
+            experience = min(history.before[j] + without, cap)
+            for k in range(j + 1, last + 1):
+                experience = min(experience * history.fades[k - 1] + history.remembered[k], cap)
+            if u < sigmoid(baseline + experience):
+                found.append((j, m))
+    return found
+
+
+def blame(
+    history: History, baseline: float, cap: float, u: float, remember: Remember
+) -> list[tuple[int, int, float]]:
+    """(journey, touchpoint, share) for each decisive moment, shares summing to 1; [] when none."""
+    decisive = decisive_moments(history, baseline, cap, u, remember)
+    if not decisive:
+        return []
+    share = 1.0 / len(decisive)
+    return [(j, history.places[j][m], share) for j, m in decisive]
