@@ -36,7 +36,6 @@ from truthsim.scenario import Scenario, ScenarioError, load_scenario
     epilog="""\b
 Examples:
   truthsim report airline -o report.html            # the best, with a guarantee
-  truthsim report airline -r 20 -o report.html      # exactly 20 replications per variant
   truthsim report --from results/ -o report.html      # saved whatif, sweep or sensitivity
   truthsim report airline --json                     # what was written, as JSON
 """

@@ -152,12 +152,9 @@ def answer_arguments(settings: ExperimentSettings, **options: Any) -> dict[str, 
 @click.command(
     epilog="""\b
 Examples:
-  truthsim whatif airline                        # the best, with a guarantee
-  truthsim whatif airline --objective net_value --delta 100000
-  truthsim whatif airline -r 20                  # exactly 20 replications per variant
-  truthsim whatif airline --only reservation_agent --combinations 2 --plots plots/
-  truthsim whatif airline --precision 25 --out results/ --resume
-  truthsim whatif airline --budget 300000
+  truthsim whatif airline                       # the best, with a guarantee
+  truthsim whatif airline -r 20 --objective net_value --plots plots/
+  truthsim whatif airline --budget 300000 --out results/ --resume
 """
 )
 @click.argument("scenario", metavar="SCENARIO")
