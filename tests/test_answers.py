@@ -19,7 +19,7 @@ from tests.conftest import make_scenario, shop, station
 from truthsim import simulate
 from truthsim.cli import main
 from truthsim.experiments import budget_sets, compare
-from truthsim.experiments.value import default_delta, discounted_cost
+from truthsim.experiments.value import default_delta, discounted_cost, improvement_cost
 from truthsim.scenario import Cost
 
 CONFIDENCE = 0.95
@@ -32,7 +32,8 @@ def allowed(rate: float, repetitions: int) -> float:
 def test_the_run_off_leaves_every_horizon_metric_unchanged() -> None:
     scenario = shop()
     plain, valued = simulate(scenario, 3), simulate(scenario, 3, run_off=True)
-    assert plain.headline == valued.headline and plain.touchpoints == valued.touchpoints
+    assert repr(plain.headline) == repr(valued.headline)  # repr: NaN equals NaN
+    assert repr(plain.touchpoints) == repr(valued.touchpoints)
     for name in ("moments", "journeys", "customers", "causes", "daily"):
         assert getattr(plain, name).tobytes() == getattr(valued, name).tobytes(), name
     assert valued.value["run_off_revenue"] > 0
@@ -63,6 +64,22 @@ def test_costs_are_discounted_over_the_counted_days() -> None:
         horizon_days=100, warmup_days=10, value={"discount_rate": 0, "run_off_days": 275}
     )
     assert discounted_cost(cost, free) == pytest.approx(500 + 3650)
+
+
+def test_staff_hours_are_costed_over_the_counted_days() -> None:
+    improvements = {
+        "morning_agent": {
+            "changes": {"touchpoints.desk.servers": "+1 from 7 to 10"},
+            "cost": {"one_off": 100.0, "per_staffed_hour": 25.0},
+        }
+    }
+    scenario = make_scenario(
+        {"desk": station(servers=2)},
+        horizon_days=10.0,
+        improvements=improvements,
+        value={"discount_rate": 0.0, "run_off_days": 20.0},
+    )
+    assert improvement_cost(scenario, "morning_agent") == pytest.approx(100 + 25 * 3 * 30)
 
 
 def test_default_delta_comes_from_the_scenario() -> None:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -27,7 +28,10 @@ def comparison():
 def test_run_figures(tmp_path: Path) -> None:
     result = simulate(shop(warmup_days=3), seed=1)
     figures = draw(figure_data(result))
-    assert set(figures) == {"retention", "moment_map", "churn_causes"}
+    assert set(figures) == {"retention", "moment_map", "churn_causes", "cohort_retention"}
+    cohort = figures["cohort_retention"].axes[0]
+    shares = cohort.lines[0].get_ydata()
+    assert shares[0] == 1.0 and all(np.diff(shares) <= 0), "a pooled survival curve never rises"
     mix = figures["moment_map"].axes[0]
     assert len(mix.patches) == 3 * 2, "three outcome segments for each of the two touchpoints"
     colours = {tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in mix.patches}
@@ -46,9 +50,12 @@ def test_run_figures(tmp_path: Path) -> None:
     (shade,) = [p for p in retention.patches if "warm-up" in p.get_label()]
     assert shade.get_x() == 0 and shade.get_width() == 3, "the three warm-up days are shaded"
     churn = figures["churn_causes"].axes[0]
-    assert len(churn.patches) == 2
+    assert len(churn.patches) == 3, "two touchpoints, then the losses with no moment to blame"
     heights = [p.get_height() for p in churn.patches]
-    assert heights == sorted(heights, reverse=True), "a Pareto chart: largest first"
+    assert heights[:2] == sorted(heights[:2], reverse=True), "a Pareto chart: largest first"
+    assert heights[2] == pytest.approx(result.headline["churned_unblamed"])
+    assert sum(heights) == pytest.approx(result.headline["churned"]), "bars add up to all lost"
+    assert churn.get_xticklabels()[2].get_text() == "no moment to blame"
     written = save_figures(figures, tmp_path)
     assert {p.name for p in written} == {f"{n}.{e}" for n in figures for e in ("png", "svg")}
     assert all(p.stat().st_size > 1000 for p in written)

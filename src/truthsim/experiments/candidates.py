@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import check_size
-from truthsim.experiments.value import discounted_cost
+from truthsim.experiments.value import improvement_cost
 from truthsim.scenario.errors import suggest
 from truthsim.scenario.model import Scenario
 
@@ -51,7 +51,7 @@ def budget_sets(
             f"--budget chooses among every set of the improvements; {len(names)} make too many "
             f"sets, pick at most {MAX_BUDGET_IMPROVEMENTS} with --only"
         )
-    cost = {n: discounted_cost(scenario.improvements[n].cost, scenario) for n in names}
+    cost = {n: improvement_cost(scenario, n) for n in names}
     fits = [
         combo
         for size in range(1, len(names) + 1)

@@ -39,7 +39,7 @@ from truthsim.experiments.value import (
     Objective,
     counted_days,
     default_delta,
-    discounted_cost,
+    improvement_cost,
     objective_values,
 )
 from truthsim.scenario.errors import ScenarioError, suggest
@@ -97,9 +97,7 @@ def compare(
         chosen = variants_of(scenario, improvements, combinations, allow_large)
     sequential = select or precision is not None
     check_size(len(chosen) + 1, max_replications if sequential else replications, allow_large)
-    costs = [
-        sum(discounted_cost(scenario.improvements[n].cost, scenario) for n in c) for _, c in chosen
-    ]
+    costs = [sum(improvement_cost(scenario, n) for n in c) for _, c in chosen]
     objectives: list[Objective] = list(dict.fromkeys([objective, "customers", "net_value"]))
     deltas = {o: default_delta(scenario, o) for o in objectives}
     if delta is not None:

@@ -15,7 +15,9 @@ import numpy as np
 
 from truthsim.experiments.replication import RunSummary
 from truthsim.scenario.improvement import Cost
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.patch import apply_changes
+from truthsim.scenario.staffing import added_server_hours
 
 Objective = Literal["customers", "net_value", "revenue"]
 OBJECTIVES: tuple[Objective, ...] = ("customers", "net_value", "revenue")
@@ -40,12 +42,29 @@ def counted_days(scenario: Scenario) -> float:
     return scenario.horizon_days - scenario.warmup_days + scenario.value.run_off_days
 
 
-def discounted_cost(cost: Cost, scenario: Scenario) -> float:
-    """One-off cost now, plus the running cost accrued evenly over the counted days, discounted."""
+def discounted_cost(cost: Cost, scenario: Scenario, staffed_hours: float = 0.0) -> float:
+    """One-off cost now, plus running costs accrued evenly over the counted days, discounted.
+
+    ``staffed_hours``: server-hours the improvement adds over the counted days, paid at
+    ``cost.per_staffed_hour`` as they accrue (evenly, at the scale of days).
+    """
     years = counted_days(scenario) / 365.0
     rate = scenario.value.discount_rate
     annuity = years if rate == 0 else (1.0 - (1.0 + rate) ** -years) / math.log1p(rate)
-    return cost.one_off + cost.per_year * annuity
+    staffing = cost.per_staffed_hour * staffed_hours / years if years > 0 else 0.0
+    return cost.one_off + (cost.per_year + staffing) * annuity
+
+
+def improvement_cost(scenario: Scenario, name: str) -> float:
+    """What improvement ``name`` costs over the counted days, discounted, staff hours included."""
+    improvement = scenario.improvements[name]
+    hours = 0.0
+    if improvement.cost.per_staffed_hour:
+        changed = apply_changes(scenario, improvement.changes)
+        start = scenario.warmup
+        end = start + counted_days(scenario) * MINUTES_PER_DAY
+        hours = added_server_hours(scenario.touchpoints, changed.touchpoints, start, end)
+    return discounted_cost(improvement.cost, scenario, hours)
 
 
 def default_delta(scenario: Scenario, objective: Objective) -> float:

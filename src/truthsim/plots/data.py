@@ -14,6 +14,7 @@ import numpy as np
 from scipy import stats
 
 from truthsim.engine import SimulationResult
+from truthsim.engine.result import COHORT_DAYS
 from truthsim.engine.summary import HEADLINE
 from truthsim.experiments import (
     Comparison,
@@ -40,7 +41,9 @@ def figure_data(result: Any, *, warmup_days: float = 0.0) -> dict[str, Any]:
             "horizon_days": result.horizon_days,
             "warmup_days": result.warmup_days,
             "touchpoints": result.to_dict()["touchpoints"],
+            "unblamed": result.headline["churned_unblamed"],
             "retention": {"simulated": {"mean": result.daily["active"].tolist()}},
+            "cohort": _cohort(result),
         }
     if isinstance(result, Comparison):
         return _whatif(result, warmup_days)
@@ -79,6 +82,15 @@ def figure_data(result: Any, *, warmup_days: float = 0.0) -> dict[str, Any]:
     raise TypeError(f"no figures for {type(result).__name__}")
 
 
+def _cohort(result: SimulationResult) -> dict[str, Any]:
+    table = result.cohort()
+    return {
+        "period_days": COHORT_DAYS,
+        "share": [None if s != s else float(s) for s in table["share"]],
+        "customers": table["customers"].tolist(),
+    }
+
+
 def _whatif(result: Comparison, warmup_days: float) -> dict[str, Any]:
     ranked = result.ranking()
     shown = ranked[:RETENTION_SHOWN]
@@ -97,6 +109,7 @@ def _whatif(result: Comparison, warmup_days: float) -> dict[str, Any]:
         "horizon_days": result.horizon_days,
         "warmup_days": warmup_days,
         "touchpoints": mean_touchpoints(result.baseline.runs),
+        "unblamed": float(result.baseline.values("churned_unblamed").mean()),
         "retention": retention,
         "retention_difference": {  # paired on the replications each shares with the baseline
             v.name: band(v.runs[: v.replications], against=result.baseline.runs[: v.replications])

@@ -64,25 +64,33 @@ def moment_map(touchpoints: Sequence[Mapping[str, Any]], title: str = "") -> Fig
     return fig
 
 
-def churn_pareto(touchpoints: Sequence[Mapping[str, Any]], title: str = "") -> Figure:
-    """Lost customers by the touchpoint whose misery ended the relationship, largest first."""
+def churn_pareto(
+    touchpoints: Sequence[Mapping[str, Any]], title: str = "", unblamed: float | None = None
+) -> Figure:
+    """Lost customers by the touchpoint whose moments decided it, largest first, then (grey) those
+    lost without a moment to blame; the line is the cumulative share of all customers lost."""
     rows = sorted(touchpoints, key=lambda t: -_num(t["churn_caused"]))
-    counts = np.array([_num(t["churn_caused"]) for t in rows])
+    counts = [_num(t["churn_caused"]) for t in rows]
     labels = [str(t.get("label") or t["touchpoint"]) for t in rows]
+    colours = [OUTCOME_COLOURS["misery"]] * len(rows)
+    if unblamed is not None:
+        counts.append(_num(unblamed))
+        labels.append("no moment to blame")
+        colours.append(UNCLEAR)
     fig = new_figure()
     ax = fig.add_subplot()
-    x = np.arange(len(rows))
-    ax.bar(x, counts, color=OUTCOME_COLOURS["misery"])
+    x = np.arange(len(counts))
+    ax.bar(x, counts, color=colours)
     ax.set_xticks(x, labels, rotation=30, ha="right")
-    ax.set_ylabel("customers lost after a miserable moment here")
+    ax.set_ylabel("customers lost who would have\nstayed without these moments")
     tidy(ax)
-    total = counts.sum()
+    total = float(np.sum(counts))
     if total > 0:
         share = ax.twinx()
         share.plot(x, np.cumsum(counts) / total, color=BASELINE, marker="o", linewidth=1.5)
         share.set_ylim(0, 1.05)
         share.yaxis.set_major_formatter(PercentFormatter(1.0))
-        share.set_ylabel("cumulative share of those losses")
+        share.set_ylabel("cumulative share of all customers lost")
         share.spines["top"].set_visible(False)
     ax.set_title(title or "Where customers were lost (churn causes)")
     return fig

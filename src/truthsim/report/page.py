@@ -17,7 +17,9 @@ CAPTIONS = {
     "with 95% bands across replications.",
     "moment_map": "How each moment ends in the baseline (misery, mediocrity, magic), in journey order, "
     "with the mean wait in the queue.",
-    "churn_causes": "Customers lost after a miserable moment, by the touchpoint where it happened; "
+    "churn_causes": "Customers lost because of a touchpoint's moments (they would have come back "
+    "without them; shared where several each decided it), and in grey those lost without a "
+    "moment to blame; "
     "the line is the cumulative share.",
 }
 
