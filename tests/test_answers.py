@@ -271,3 +271,51 @@ def test_selection_object_in_json(losing) -> None:
 def test_bad_answer_options_exit_2(shop_file: Path, args: list[str], fragment: str) -> None:
     result = CliRunner().invoke(main, ["whatif", str(shop_file), "--jobs", "1", *args])
     assert result.exit_code == 2 and fragment in result.output, result.output
+
+
+def test_sentences_for_an_undecided_selection_and_a_baseline_best() -> None:
+    from truthsim.report.answer import answer_sentences
+
+    def selection(objective: str, best, contenders, advised=None) -> dict:
+        return {
+            "objective": objective,
+            "delta": 30.0 if objective == "customers" else 5000.0,
+            "confidence": 0.95,
+            "procedure": "KN",
+            "best": best,
+            "contenders": contenders,
+            "replications": {"baseline": 40, "a": 40, "b": 40},
+            "advised_replications": advised,
+            "power": 0.8,
+        }
+
+    row = {
+        "improvement": "a", "retained": 12.0, "retained_low": -3.0, "retained_high": 27.0,
+        "cost": 9000.0, "cost_per_retained": None, "cost_per_retained_low": None,
+        "cost_per_retained_high": None, "net_value": -800.0, "net_value_low": -2500.0,
+        "net_value_high": 900.0,
+    }  # fmt: skip
+    data = {
+        "objective": "customers",
+        "currency": "EUR",
+        "confidence": 0.95,
+        "ranking": [row],
+        "value": {"discount_rate": 0.12, "run_off_days": 365.0},
+        "selection": {
+            "by_objective": {
+                "customers": selection("customers", None, ["a", "b"], 57),
+                "net_value": selection("net_value", "baseline", ["baseline"]),
+            }
+        },
+    }
+    text = answer_sentences(data)
+    assert text[0] == (
+        "For customers kept, a and b cannot be told apart within 40 replications (at 95% "
+        "confidence, to within 30 customers); the selection is sure to finish within 57 "
+        "replications per variant."
+    )
+    assert text[1].startswith("Changing nothing (the baseline) is the best for net value")
+    assert "Cost per customer kept: not measurable" in " ".join(text)
+    assert "a may gain or lose money" in " ".join(text)
+    assert text[-1].endswith("and 365 days after it, while the customers active at the horizon "
+                             "keep coming back, discounted at 12% a year.")  # fmt: skip
