@@ -29,6 +29,7 @@ def main() -> None:
     parser.add_argument("--only", action="append", help="only this improvement (repeatable)")
     parser.add_argument("--horizon-days", type=float, default=None)
     parser.add_argument("--run-off-days", type=float, default=None)
+    parser.add_argument("--delta", type=float, default=None, help="in the objective's units")
     parser.add_argument("--confidence", type=float, default=0.95)
     parser.add_argument("--first-stage", type=int, default=10)
     parser.add_argument("--max-replications", type=int, default=200)
@@ -47,6 +48,7 @@ def main() -> None:
             jobs=args.jobs,
             select=True,
             objective=args.objective,
+            delta=args.delta,
             confidence=args.confidence,
             first_stage=args.first_stage,
             max_replications=args.max_replications,
