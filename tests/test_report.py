@@ -45,7 +45,11 @@ def test_report_carries_the_whole_story(reported) -> None:
     _scenario, html, _ = reported
     text = html.read_text()
     assert text.startswith("<!doctype html>")
-    assert re.search(r'class="headline">.+keeps ~\d+ more customers .+95% interval', text)
+    assert re.search(
+        r'class="headline">.+ is the best for customers kept, or within .+ of it, '
+        r"with 95% confidence",
+        text,
+    )
     assert text.count("<tr") >= 4 and 'id="ranking"' in text
     assert text.count('src="data:image/svg+xml;base64,') == 4, "every figure is embedded"
     assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text, (

@@ -16,7 +16,13 @@ from truthsim.cli.options import (
     interruptible,
     progress_bar,
 )
-from truthsim.cli.whatif import as_run, scenario_meta, selection_options
+from truthsim.cli.whatif import (
+    answer_arguments,
+    answer_options,
+    as_run,
+    scenario_meta,
+    selection_options,
+)
 from truthsim.experiments import compare
 from truthsim.io import check_free, write_text
 from truthsim.plots.data import figure_data
@@ -29,7 +35,7 @@ from truthsim.scenario import Scenario, ScenarioError, load_scenario
 @click.command(
     epilog="""\b
 Examples:
-  truthsim report airline -r 20 -o report.html
+  truthsim report airline -o report.html            # the best, with a guarantee
   truthsim report --from results/ -o report.html      # saved whatif, sweep or sensitivity
   truthsim report airline --json                     # what was written, as JSON
 """
@@ -51,6 +57,7 @@ Examples:
     "instead of running a what-if.",
 )
 @selection_options
+@answer_options
 @experiment_options
 @friendly
 def report(
@@ -60,6 +67,7 @@ def report(
     only: tuple[str, ...],
     combinations: int,
     settings: ExperimentSettings,
+    **options: Any,
 ) -> None:
     """Write a self-contained HTML report of SCENARIO's what-if, or of saved what-if, sweep or
     sensitivity results with --from. With --json, print the reported results as JSON."""
@@ -80,11 +88,16 @@ def report(
         if scenario is None:
             raise UserError("give a SCENARIO to run, or --from RESULTS to report saved results")
         loaded = load_scenario(scenario)
+        arguments = answer_arguments(settings, **options)
         if out is not None:
             check_free(out, force=settings.force)
         with progress_bar("report", settings.quiet) as progress, interruptible(None):
             result = compare(
-                loaded, list(only) or None, combinations=combinations, **settings.api(progress)
+                loaded,
+                list(only) or None,
+                combinations=combinations,
+                **arguments,
+                **settings.api(progress),
             )
         comparison, meta = result.to_dict(), scenario_meta(scenario)
         loaded = as_run(loaded, settings.horizon_days)

@@ -46,7 +46,8 @@ class Checkpoints:
             fingerprint = self._fingerprints[id(scenario)] = hashlib.sha256(
                 text.encode()
             ).hexdigest()
-        text = f"{fingerprint}:{task.root}:{task.index}:{VERSION}"  # another version, other numbers
+        valued = ":run-off" if getattr(task, "run_off", False) else ""
+        text = f"{fingerprint}:{task.root}:{task.index}:{VERSION}{valued}"  # version: other numbers
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def load(self, task: Any) -> Any | None:

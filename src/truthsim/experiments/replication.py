@@ -44,6 +44,7 @@ class Task:
     index: int
     label: str = ""
     allow_large: bool = False
+    run_off: bool = False  #: also value the customers active at the horizon (a run-off)
 
 
 @dataclass
@@ -59,7 +60,10 @@ def run_task(task: Task) -> RunSummary:
     """Simulate one replication (top-level so worker processes can receive it)."""
     try:
         result = simulate(
-            task.scenario, replication_seed(task.root, task.index), allow_large=task.allow_large
+            task.scenario,
+            replication_seed(task.root, task.index),
+            allow_large=task.allow_large,
+            run_off=task.run_off,
         )
     except ScenarioError:
         raise  # the scenario's own problem (e.g. word of mouth growing without bound): say it as is
@@ -69,7 +73,9 @@ def run_task(task: Task) -> RunSummary:
             f"{task.scenario.name}{variant}, replication {task.index} of seed {task.root} failed: "
             f"{type(error).__name__}: {error}"
         ) from None
-    return RunSummary(result.headline, result.touchpoints, result.daily["active"].copy())
+    return RunSummary(
+        {**result.headline, **result.value}, result.touchpoints, result.daily["active"].copy()
+    )
 
 
 @dataclass(repr=False)
@@ -145,10 +151,11 @@ def run_replications(
     execution: Execution,
     horizon_days: float | None = None,
     labels: Sequence[str] | None = None,
+    run_off: bool = False,
 ) -> list[list[RunSummary]]:
     """Every scenario on the same replication seeds (common random numbers), as one batch of tasks.
 
-    ``labels`` name the variants in error messages. Replications already in the execution's
+    ``labels`` name the variants in error messages; ``run_off`` adds the value metrics. Replications already in the execution's
     checkpoint folder are reused; each new one is saved there as soon as it finishes.
     """
     if horizon_days is not None:  # checked here, once, rather than in every worker
@@ -159,7 +166,7 @@ def run_replications(
         if problems:
             raise ScenarioError(problems, file=scenario.name + (f" ({label})" if label else ""))
     tasks = [
-        Task(s, seed, i, label, execution.allow_large)
+        Task(s, seed, i, label, execution.allow_large, run_off)
         for s, label in zip(scenarios, labels, strict=True)
         for i in indices
     ]
