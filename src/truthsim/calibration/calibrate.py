@@ -139,7 +139,7 @@ def calibrate(
         else:
             fit.extend(cohort_fit)
     if found.arrivals is not None:
-        fit.extend(fit_arrivals(found.arrivals))
+        fit.extend(fit_arrivals(found.arrivals, loaded))
     calibrated = apply_fit(loaded, fit)
     return Calibration(loaded, calibrated, fit, found, found.files())
 

@@ -56,23 +56,18 @@ def build_histories(
 ) -> Histories:
     """Order journeys per customer, derive unknown returns, link moments, encode patterns."""
     order = np.lexsort((journeys.journey, journeys.customer))
-    cust = journeys.customer[order]
-    number = journeys.journey[order]
+    cust_all = journeys.customer[order]
     codes: dict[tuple[int, int], list[tuple[float, int]]] = {}
-    incomplete: set[int] = set()
+    unknown_journeys: set[tuple[int, int]] = set()
     if moments is not None:
-        kind = np.where(
-            moments.abandoned | (moments.failed & ~moments.recovered),
-            MISERY,
-            moments.outcome.astype(np.int64),
-        )
+        settled = moments.abandoned | (moments.failed & ~moments.recovered)  # a misery regardless
+        kind = np.where(settled, MISERY, moments.outcome.astype(np.int64))
         kind = np.where(moments.recovered, 3 + moments.outcome, kind)
         code = moments.touchpoint * KINDS + kind
-        unknown = (
-            (moments.outcome < 0) & ~moments.abandoned & ~(moments.failed & ~moments.recovered)
+        unknown = (moments.outcome < 0) & ~settled
+        unknown_journeys = set(
+            zip(moments.customer[unknown].tolist(), moments.journey[unknown].tolist(), strict=True)
         )
-        for c in np.unique(moments.customer[unknown]):
-            incomplete.add(int(c))
         for c, j, o, k in zip(
             moments.customer.tolist(),
             moments.journey.tolist(),
@@ -81,16 +76,32 @@ def build_histories(
             strict=True,
         ):
             codes.setdefault((c, j), []).append((o, k))
-    keep = np.array([int(c) not in incomplete for c in cust], dtype=bool)
-    cust, number, rows = cust[keep], number[keep], order[keep]
+    last_all = np.r_[cust_all[1:] != cust_all[:-1], True] if len(cust_all) else np.zeros(0, bool)
+    decision_all = journeys.returned[order].astype(np.int64)
+    decision_all = np.where(~last_all & (decision_all < 0), RETURNED, decision_all)
+    decision_all = np.where(last_all & (decision_all < 0), CENSORED, decision_all)
+    # a history is used up to its first journey whose moments are not all known: whether a
+    # decision is used then depends only on what came before it, never on what followed
+    blind = np.array(
+        [
+            (c, j) in unknown_journeys
+            for c, j in zip(cust_all.tolist(), journeys.journey[order].tolist(), strict=True)
+        ],
+        dtype=bool,
+    )
+    keep = np.ones(len(order), dtype=bool)
+    for i in range(len(order)):
+        if blind[i] or (i > 0 and not last_all[i - 1] and not keep[i - 1]):
+            keep[i] = False
+    cust, number, rows = cust_all[keep], journeys.journey[order][keep], order[keep]
+    decision = decision_all[keep]
     last = np.r_[cust[1:] != cust[:-1], True] if len(cust) else np.zeros(0, dtype=bool)
     starts = np.r_[True, cust[1:] != cust[:-1]] if len(cust) else np.zeros(0, dtype=bool)
     start, stop = journeys.start[rows], journeys.end[rows]
     gap = np.full(len(rows), np.nan)
-    gap[~last] = (start[1:][~last[:-1]] - stop[:-1][~last[:-1]]) / MINUTES_PER_DAY
-    decision = journeys.returned[rows].astype(np.int64)
-    decision = np.where(~last & (decision < 0), RETURNED, decision)
-    decision = np.where(last & (decision < 0), CENSORED, decision)
+    following = ~last & (decision == RETURNED)
+    nxt = np.flatnonzero(following) + 1
+    gap[following] = (start[nxt] - stop[following]) / MINUTES_PER_DAY
     segment = journeys.segment[rows]
     pattern_index: dict[tuple[int, tuple[int, ...]], int] = {}
     pattern = np.empty(len(rows), dtype=np.int64)
@@ -112,7 +123,7 @@ def build_histories(
         decision=decision,
         remaining_days=np.maximum(0.0, (end - stop) / MINUTES_PER_DAY),
         position=position,
-        left_out=len(incomplete & set(journeys.customer.tolist())),
+        left_out=len(np.unique(cust_all[~keep])),
         with_moments=moments is not None,
     )
 

@@ -22,8 +22,26 @@ from truthsim.scenario.model import Scenario
 MIN_SERVICES = 30
 
 
-def fit_arrivals(arrivals: Arrivals) -> FitResult:
+def fit_arrivals(arrivals: Arrivals, scenario: Scenario) -> FitResult:
     out = FitResult()
+    if scenario.word_of_mouth is not None:
+        by_hour = np.bincount(arrivals.hour, weights=arrivals.count, minlength=24)
+        total = float(arrivals.count.sum())
+        days = len(np.unique(arrivals.day))
+        out.unidentified.append(
+            Unidentified(
+                "arrivals.per_day",
+                f"arrivals.csv counts new customers ({total / max(days, 1):,.1f} a day), and with "
+                "word of mouth these are prospects less those deterred plus those referred, "
+                "not the scenario's prospects per day",
+            )
+        )
+        if total > 0:
+            out.diagnostics["hourly_profile"] = [round(float(x / total), 6) for x in by_hour]
+            out.notes.append(
+                "arrivals.hourly_profile: each hour's share of new customers in arrivals.csv"
+            )
+        return out
     days = len(np.unique(arrivals.day))
     total = float(arrivals.count.sum())
     source = counted(int(total), f"new customers over {days} days", "arrivals.csv")

@@ -131,6 +131,8 @@ def _touchpoint(
             "moments.csv has no 'wait' column"
             if not has_wait
             else f"too few moments at {name} waited ({len(waited)}) to see an effect"
+            if len(waited) < 10
+            else f"the {len(waited):,} moments at {name} that waited show no harm from waiting"
         )
         out.unidentified.append(Unidentified(f"{here}.wait", why))
         out.fitted += _shares(name, plain.params, plain.cov, source, METHOD)

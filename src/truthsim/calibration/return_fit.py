@@ -68,8 +68,8 @@ def fit_returns(
     )
     if histories.left_out:
         out.notes.append(
-            f"{histories.left_out:,} customers gave no outcome for some moments: left out of "
-            "the return model (their journeys' memory is not known)"
+            f"{histories.left_out:,} customers gave no outcome for some moments: their histories "
+            "are used up to the first such journey (after it their memory is not known)"
         )
     if profile_half_life and chosen and int(histories.position.max()) > 0:
         theta = _half_life(model, theta, scenario, out, source)
