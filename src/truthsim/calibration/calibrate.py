@@ -173,7 +173,7 @@ def _patience(found: CalibrationData, scenario: Scenario) -> np.ndarray:
 def changes_of(scenario: Scenario, fit: FitResult) -> dict[str, Any]:
     """The fitted values as changes by dotted path (outcome shares and distributions whole)."""
     changes: dict[str, Any] = {}
-    by_path = {p.path: p.estimate for p in fit.fitted}
+    by_path = {p.path: float(p.estimate) for p in fit.fitted}
     for path, value in by_path.items():
         parts = path.split(".")
         if parts[-1] in OUTCOMES and parts[-2] == "outcomes":

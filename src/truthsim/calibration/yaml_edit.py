@@ -16,7 +16,9 @@ from truthsim.scenario.yaml_text import _Loader
 
 
 def flow(value: Any) -> str:
-    """A value as one line of flow-style YAML."""
+    """A value as one line of flow-style YAML (floats as their shortest exact text)."""
+    if type(value).__module__ == "numpy":
+        value = value.item()
     if isinstance(value, Mapping):
         return "{" + ", ".join(f"{k}: {flow(v)}" for k, v in value.items()) + "}"
     if isinstance(value, list | tuple):
@@ -24,7 +26,7 @@ def flow(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return repr(value)
     if value is None:
         return "null"
     return str(value)
