@@ -114,7 +114,14 @@ def calibrate(
     Beta heterogeneity of baseline return (default: when the engine supports it).
     """
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    spread = spread_supported() if spread is None else spread
+    supported = spread_supported()
+    if spread and not supported:
+        from truthsim.errors import ExperimentError
+
+        raise ExperimentError(
+            "this engine has no spread of baseline return within a segment; calibrate without it"
+        )
+    spread = supported if spread is None else spread
     found = read_data(data, loaded)
     fit = FitResult(notes=list(found.notes))
     segments = list(loaded.segments)

@@ -16,6 +16,7 @@ from truthsim.cli.options import (
     interruptible,
     progress_bar,
 )
+from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.cli.whatif import as_run, scenario_meta, selection_options
 from truthsim.experiments import compare
 from truthsim.io import check_free, write_text
@@ -52,6 +53,7 @@ Examples:
 )
 @selection_options
 @experiment_options
+@uncertainty_option
 @friendly
 def report(
     scenario: str | None,
@@ -60,6 +62,7 @@ def report(
     only: tuple[str, ...],
     combinations: int,
     settings: ExperimentSettings,
+    uncertainty_file: Path | None = None,
 ) -> None:
     """Write a self-contained HTML report of SCENARIO's what-if, or of saved what-if, sweep or
     sensitivity results with --from. With --json, print the reported results as JSON."""
@@ -69,6 +72,11 @@ def report(
     if source is not None:
         if scenario is not None:
             raise UserError("give either SCENARIO (to run the what-if) or --from RESULTS, not both")
+        if uncertainty_file is not None:
+            raise UserError(
+                "--parameter-uncertainty goes with a SCENARIO to run; saved results already say "
+                "what their intervals include"
+            )
         kind = saved_kind(source)
         if kind != "whatif":
             data, figures, loaded, meta = read_saved(source, f"{kind}.json")
@@ -80,13 +88,19 @@ def report(
         if scenario is None:
             raise UserError("give a SCENARIO to run, or --from RESULTS to report saved results")
         loaded = load_scenario(scenario)
+        uncertainty = load_option(uncertainty_file, loaded)
         if out is not None:
             check_free(out, force=settings.force)
         with progress_bar("report", settings.quiet) as progress, interruptible(None):
             result = compare(
-                loaded, list(only) or None, combinations=combinations, **settings.api(progress)
+                loaded,
+                list(only) or None,
+                combinations=combinations,
+                parameter_uncertainty=uncertainty,
+                **settings.api(progress),
             )
-        comparison, meta = result.to_dict(), scenario_meta(scenario)
+        comparison = result.to_dict()
+        meta = {**scenario_meta(scenario), **uncertainty_meta(uncertainty)}
         loaded = as_run(loaded, settings.horizon_days)
         if out is not None:
             save(result, out, force=settings.force, scenario=loaded, meta=meta)

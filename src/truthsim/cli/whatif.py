@@ -21,6 +21,7 @@ from truthsim.cli.options import (
     resume_option,
 )
 from truthsim.cli.params import Finite
+from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.experiments import Comparison, Estimate, compare
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.limits import MAX_REPLICATIONS
@@ -68,6 +69,7 @@ Examples:
 @experiment_options
 @resume_option
 @plots_option
+@uncertainty_option
 @friendly
 def whatif(
     scenario: str,
@@ -78,9 +80,11 @@ def whatif(
     settings: ExperimentSettings,
     resume: bool,
     plots: FigureOptions | None,
+    uncertainty_file: Path | None = None,
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
     loaded = load_scenario(scenario)
+    uncertainty = load_option(uncertainty_file, loaded)
     out = settings.out
     runs = check_out(out, resume, settings.force)
     check_plots(plots, settings.force)
@@ -92,6 +96,7 @@ def whatif(
             precision=precision,
             max_replications=max_replications,
             checkpoints=runs and Checkpoints(runs, fresh=settings.force),
+            parameter_uncertainty=uncertainty,
             **settings.api(progress),
         )
     if out is not None:
@@ -100,10 +105,17 @@ def whatif(
             out,
             force=True,  # checked before the run; the new set replaces any earlier one
             scenario=as_run(loaded, settings.horizon_days),
-            meta=scenario_meta(scenario),
+            meta={**scenario_meta(scenario), **uncertainty_meta(uncertainty)},
         )
     draw_figures(result, plots, settings.force, loaded.warmup_days)
-    settings.show(result.to_dict(), lambda: render(result))
+    settings.show(result.to_dict(), lambda: render(result) + intervals_line(uncertainty))
+
+
+def intervals_line(uncertainty: Any) -> str:
+    """What the intervals include, when parameters were drawn."""
+    if uncertainty is None:
+        return ""
+    return f"\nIntervals include parameter uncertainty: {uncertainty.describe()}."
 
 
 def scenario_meta(source: str) -> dict[str, Any]:

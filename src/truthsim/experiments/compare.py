@@ -30,6 +30,7 @@ from truthsim.experiments.replication import (
 )
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
+from truthsim.experiments.uncertainty import ParameterUncertainty
 from truthsim.scenario.errors import suggest
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes
@@ -213,13 +214,16 @@ def compare(
     scheduler: str | None = None,
     checkpoints: Path | Checkpoints | None = None,
     allow_large: bool = False,
+    parameter_uncertainty: ParameterUncertainty | None = None,
 ) -> Comparison:
     """Run the baseline and each improvement on common random numbers and rank them.
 
     ``improvements`` limits the run to those names; ``combinations=2`` adds every pair. With
     ``precision``, replications are added until every improvement's interval of extra customers
     has a half-width below it (or ``max_replications`` is reached). ``backend``, ``scheduler``
-    and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`.
+    and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`. With
+    ``parameter_uncertainty``, each replication draws the calibrated parameters (common to
+    every variant of that replication).
     """
     execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
     root = scenario.seed if seed is None else seed
@@ -240,6 +244,8 @@ def compare(
             execution,
             horizon_days,
             labels=["baseline", *(name for name, _ in chosen)],
+            uncertainty=parameter_uncertainty,
+            changes=[(), *(_changes_of(scenario, combo) for _, combo in chosen)],
         )
         for k, group in enumerate(new):
             runs[k] += group
@@ -274,6 +280,11 @@ def _apply_in_turn(scenario: Scenario, combo: Sequence[str]) -> Scenario:
     for name in combo:
         scenario = apply_changes(scenario, scenario.improvements[name].changes)
     return scenario
+
+
+def _changes_of(scenario: Scenario, combo: Sequence[str]) -> list[tuple[str, Any]]:
+    """(path, change) of each named improvement, in the order they are applied."""
+    return [p for name in combo for p in scenario.improvements[name].changes.items()]
 
 
 def _or(value: float, default: float) -> float:
