@@ -32,6 +32,7 @@ from truthsim.scenario.touchpoint import OUTCOMES
 METHOD = "maximum likelihood of the engine's return model (scipy.optimize; statsmodels Hessian)"
 #: half-lives (days) the profile likelihood is evaluated at; None: memory never fades
 HALF_LIVES: tuple[float | None, ...] = (30.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, None)
+HESSIAN_STEP = 1e-3  #: finite-difference step on the log-odds scale
 BOUND = 12.0  #: parameters stay within +-BOUND on their logit / log-odds scale
 
 
@@ -116,11 +117,14 @@ def _fit(model: ReturnModel, start: np.ndarray) -> np.ndarray:
 
 
 def _covariance(model: ReturnModel, theta: np.ndarray) -> np.ndarray:
-    from statsmodels.tools.numdiff import approx_hess2
+    from statsmodels.tools.numdiff import approx_hess3
 
+    # central differences over a step wide enough to average the likelihood's kinks (each
+    # customer whose experience reaches the memory ceiling adds one): the default step, far
+    # smaller, can land on a kink and report a curvature that is not there
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        hessian = approx_hess2(theta, model.loglike)
+        hessian = approx_hess3(theta, model.loglike, epsilon=HESSIAN_STEP)
     try:
         cov = np.linalg.inv(-hessian)
     except np.linalg.LinAlgError:
