@@ -81,6 +81,18 @@ class Calibration:
         )
 
 
+def require_statsmodels() -> None:
+    """Calibration's regression models and Hessians come from statsmodels (an extra)."""
+    try:
+        import statsmodels  # noqa: F401
+    except ImportError:
+        from truthsim.errors import ExperimentError
+
+        raise ExperimentError(
+            "calibration needs statsmodels: pip install 'truthsim[calibration]'"
+        ) from None
+
+
 def spread_supported() -> bool:
     """Whether this engine lets baseline return vary within a segment (a Beta)."""
     from pydantic import ValidationError
@@ -113,6 +125,7 @@ def calibrate(
     ``half_life`` profiles the forgetting half-life (a fit per grid point); ``spread`` fits
     Beta heterogeneity of baseline return (default: when the engine supports it).
     """
+    require_statsmodels()
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     supported = spread_supported()
     if spread and not supported:
