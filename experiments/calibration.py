@@ -81,10 +81,8 @@ def main() -> None:
         node: object = truth_data
         for part in p.path.split("."):
             node = node.get(part) if isinstance(node, dict) else None  # type: ignore[union-attr]
-        if (
-            not isinstance(node, int | float)
-            or (p.path.startswith(("arrivals", "touchpoints."))
-            and ".service." in p.path)
+        if not isinstance(node, int | float) or (
+            p.path.startswith(("arrivals", "touchpoints.")) and ".service." in p.path
         ):
             continue
         inside = p.low <= node <= p.high
