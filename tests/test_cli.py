@@ -62,6 +62,8 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
         "journeys.csv",
         "customers.csv",
         "causes.csv",
+        "cohort.csv",
+        "hourly.csv",
     }
     header = (out / "moments.csv").read_text().splitlines()[0]
     assert (
@@ -79,9 +81,16 @@ def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: 
     result = runner.invoke(main, ["run", "airline", *SHORT, "--out", str(npz), "--records", "npz"])
     assert result.exit_code == 0
     with np.load(npz / "records.npz") as records:
-        assert set(records.files) == {"moments", "journeys", "customers", "causes", "daily"} | {
-            f"{kind}_names" for kind in ("touchpoint", "segment", "outcome")
-        }, "codes, and the name tables they index"
+        assert set(records.files) == {
+            "moments",
+            "journeys",
+            "customers",
+            "causes",
+            "hourly",
+            "daily",
+        } | {f"{kind}_names" for kind in ("touchpoint", "segment", "outcome")}, (
+            "codes, and the name tables they index"
+        )
         assert len(records["moments"]) > 0
 
 

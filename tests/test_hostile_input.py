@@ -172,10 +172,15 @@ def test_a_large_run_needs_an_explicit_opt_in(tmp_path: Path) -> None:
 
 def test_runaway_word_of_mouth_stops_with_a_message() -> None:
     """Estimated at the baseline, referrals stay below 1 per customer; good memories make
-    customers return far more often, so in the run they feed on themselves: the engine stops."""
+    customers return far more often, so in the run they feed on themselves: the engine stops
+    at its cap on active customers (here a small one, so the test is quick)."""
     from tests.conftest import make_scenario, station
-    from truthsim import ScenarioError, simulate
+    from truthsim import ScenarioError
+    from truthsim.engine.model import Simulation
+    from truthsim.engine.plan import Plan
+    from truthsim.engine.streams import root_from_seed
     from truthsim.scenario.checks import referrals_per_customer
+    from truthsim.scenario.limits import customer_cap
 
     desk = station(
         servers=None,
@@ -190,8 +195,10 @@ def test_runaway_word_of_mouth_stops_with_a_message() -> None:
         word_of_mouth={"magic_tells": 3, "referred_share": 0.2, "magic_moments": 1},
     )
     assert referrals_per_customer(scenario) < 1, "allowed without a market size"
-    with pytest.raises(ScenarioError, match="grew past"):
-        simulate(scenario, seed=1)
+    assert customer_cap(scenario, allow_large=False) == 20 * 1_000
+    assert customer_cap(scenario, allow_large=True) is None
+    with pytest.raises(ScenarioError, match="grew past 800 active customers"):
+        Simulation(Plan(scenario), root_from_seed(1), cap=800).run()
 
 
 def test_a_bad_only_loses_no_saved_replications(shop_file: Path, tmp_path: Path) -> None:

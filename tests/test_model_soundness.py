@@ -230,7 +230,9 @@ def test_with_only_magic_a_cohort_keeps_leaving() -> None:
 def test_unbounded_memory_still_exists_but_validate_warns(tmp_path) -> None:
     import yaml
 
-    scenario = make_scenario(**only_magic(forgetting_half_life_days=None, ceiling=None))
+    data = only_magic(forgetting_half_life_days=None, ceiling=None)
+    data.update(per_day=20.0, horizon_days=20.0)
+    scenario = make_scenario(**data)
     result = simulate(scenario, seed=4)
     assert result.journeys["return_probability"].max() > 0.999, "the trap, chosen explicitly"
     path = tmp_path / "immortal.yaml"

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -27,7 +28,10 @@ def comparison():
 def test_run_figures(tmp_path: Path) -> None:
     result = simulate(shop(warmup_days=3), seed=1)
     figures = draw(figure_data(result))
-    assert set(figures) == {"retention", "moment_map", "churn_causes"}
+    assert set(figures) == {"retention", "moment_map", "churn_causes", "cohort_retention"}
+    cohort = figures["cohort_retention"].axes[0]
+    shares = cohort.lines[0].get_ydata()
+    assert shares[0] == 1.0 and all(np.diff(shares) <= 0), "a pooled survival curve never rises"
     mix = figures["moment_map"].axes[0]
     assert len(mix.patches) == 3 * 2, "three outcome segments for each of the two touchpoints"
     colours = {tuple(round(c, 3) for c in p.get_facecolor()[:3]) for p in mix.patches}

@@ -153,7 +153,7 @@ EXPERIMENTS = {
     "oat": (
         ["sensitivity", "{scenario}", "--method", "oat", "--parameter", "touchpoints.desk.servers"],
         1,
-        "moves active at horizon most",
+        "has the widest estimated swing in active at horizon",
     ),
     "morris": (
         [
@@ -167,7 +167,7 @@ EXPERIMENTS = {
             "2",
         ],
         1,
-        "moves active at horizon most",
+        "has the largest estimated mean absolute effect on active at horizon",
     ),
 }
 

@@ -22,7 +22,7 @@ def edit(old: str, new: str) -> str:
 BAD_FILES = [
     (
         "typo in a key",
-        edit("    servers: 2                    # agents", "    sevrers: 2  # agents"),
+        edit("    servers: {schedule: [[0, 1], [6, 2], [22, 1]]}", "    sevrers: 2"),
         [
             "bad.yaml:",
             "touchpoints.reservation.sevrers",
@@ -86,7 +86,7 @@ BAD_FILES = [
     (
         "a probability above 1",
         edit("    baseline_return: 0.85", "    baseline_return: 85"),
-        ["segments.business.baseline_return", "less than or equal to 1", "got 85"],
+        ["segments.business.baseline_return", "between 0 and 1, not 85", "did you mean 0.85?"],
     ),
     (
         "a word instead of a number",
@@ -178,7 +178,7 @@ def test_errors_carry_the_yaml_line(tmp_path: Path) -> None:
 
 def test_all_errors_are_reported_at_once() -> None:
     text = edit("    share: 0.3\n", "    share: 0.3\n    colour: blue\n")
-    text = text.replace("servers: 1                    # one agent", "servers: 0 # one agent")
+    text = text.replace("servers: 1                    # one agent", "servers: 0 # one agent", 1)
     with pytest.raises(ScenarioError) as caught:
         parse_scenario(text)
     assert len(caught.value.problems) == 2

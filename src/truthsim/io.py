@@ -43,6 +43,9 @@ _EARLIER = frozenset(
         "sensitivity.csv",
         "sensitivity.json",
         "samples.csv",
+        "causes.csv",
+        "cohort.csv",
+        "hourly.csv",
     ]
 )
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from truthsim.engine import SimulationResult
-from truthsim.engine.result import result_files
+from truthsim.engine.result import COHORT_DAYS, result_files
 from truthsim.experiments import (
     Comparison,
     GlobalSensitivityResult,
@@ -29,6 +29,7 @@ def results_files(
     result: Any,
     *,
     records: str = "csv",
+    cohort_days: float = COHORT_DAYS,
     scenario: Scenario | None = None,
     meta: dict[str, Any] | None = None,
 ) -> dict[str, Content]:
@@ -41,7 +42,7 @@ def results_files(
     from truthsim.plots.data import figure_data
 
     if isinstance(result, SimulationResult):
-        files = result_files(result, records)
+        files = result_files(result, records, cohort_days)
     elif isinstance(result, Comparison):
         files = {
             "whatif.csv": rows_to_csv(result.summary()),
@@ -78,9 +79,12 @@ def save(
     *,
     force: bool = False,
     records: str = "csv",
+    cohort_days: float = COHORT_DAYS,
     scenario: Scenario | None = None,
     meta: dict[str, Any] | None = None,
 ) -> list[Path]:
     """Write ``result``'s folder (see :func:`results_files`); returns the files written."""
-    files = results_files(result, records=records, scenario=scenario, meta=meta)
+    files = results_files(
+        result, records=records, cohort_days=cohort_days, scenario=scenario, meta=meta
+    )
     return write_results(Path(directory), files, force)

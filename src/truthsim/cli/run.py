@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -10,9 +11,9 @@ from truthsim.cli.errors import friendly
 from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
 from truthsim.cli.options import interruptible, run_options
-from truthsim.cli.params import Choice, allow_large_option
+from truthsim.cli.params import Choice, Finite, allow_large_option
 from truthsim.engine import SimulationResult, simulate
-from truthsim.engine.result import RECORD_FORMATS
+from truthsim.engine.result import COHORT_DAYS, RECORD_FORMATS
 from truthsim.io import check_free, to_json
 from truthsim.saving import save
 from truthsim.scenario import load_scenario
@@ -38,6 +39,13 @@ Examples:
     show_default=True,
     help="Format of the per-moment/journey/customer records written with --out.",
 )
+@click.option(
+    "--cohort-days",
+    type=Finite(min=0, min_open=True, max=3650),
+    default=COHORT_DAYS,
+    show_default=True,
+    help="Days in one period of the cohort retention table (cohort.csv) written with --out.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (results only).")
 @click.option(
     "--force", is_flag=True, help="Replace the results already in --out (and figures in --plots)."
@@ -51,6 +59,7 @@ def run(
     horizon_days: float | None,
     out: Path | None,
     records: str,
+    cohort_days: float,
     as_json: bool,
     force: bool,
     allow_large: bool,
@@ -64,7 +73,7 @@ def run(
     with interruptible(None):
         result = simulate(loaded, seed=seed, horizon_days=horizon_days, allow_large=allow_large)
     if out is not None:
-        written = save(result, out, force=force, records=records)
+        written = save(result, out, force=force, records=records, cohort_days=cohort_days)
         if not as_json:
             click.echo(f"wrote {len(written)} files to {out}", err=True)
     draw_figures(result, plots, force)
@@ -101,6 +110,7 @@ def render(result: SimulationResult) -> str:
         "wait",
         "p90 wait",
         "util",
+        "peak hour",
         "abandon",
         "misery",
         "mediocr.",
@@ -115,6 +125,7 @@ def render(result: SimulationResult) -> str:
             minutes(r["mean_wait"]),
             minutes(r["p90_wait"]),
             percent(r["utilisation"], 0),
+            _peak(r),
             percent(r["abandonment"]),
             percent(r["misery"]),
             percent(r["mediocrity"]),
@@ -123,9 +134,18 @@ def render(result: SimulationResult) -> str:
         ]
         for r in result.touchpoints
     ]
-    rows.append(["lost without a moment to blame", *[""] * 9, f"{h['churned_unblamed']:,.1f}"])
+    rows.append(["lost without a moment to blame", *[""] * 10, f"{h['churned_unblamed']:,.1f}"])
     note = (
+        "util: busy share of staffed time over the whole day; peak hour: the busiest hour of day, "
+        "its utilisation and mean wait (hourly.csv with --out has every hour).\n"
         "churn caused: lost customers who would have come back without that touchpoint's "
         "moments (shared where several each decided it); with the last row, all lost."
     )
     return "\n".join([*lines, "", table(headers, rows), note])
+
+
+def _peak(row: dict[str, Any]) -> str:
+    hour = row.get("peak_hour")
+    if hour is None or hour != hour or row["utilisation"] != row["utilisation"]:
+        return "-"
+    return f"{hour:02.0f}h {percent(row['peak_utilisation'], 0)}, {minutes(row['peak_wait'])}"

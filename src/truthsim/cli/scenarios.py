@@ -23,6 +23,7 @@ from truthsim.scenario import (
 )
 from truthsim.scenario.checks import warnings
 from truthsim.scenario.limits import run_size_problems
+from truthsim.scenario.staffing import Schedule
 
 
 @click.command(
@@ -74,17 +75,28 @@ def describe(scenario: Scenario, file: str) -> str:
         "",
         "segments: "
         + "; ".join(
-            f"{k} {seg.share:.0%} (returns {seg.baseline_return:.0%}, {s.currency} "
+            f"{k} {seg.share:.0%} (returns {seg.mean_return:.0%}, {s.currency} "
             f"{seg.value_per_journey:g}/journey)"
             for k, seg in s.segments.items()
         ),
         "journey:  " + " -> ".join(_step(step) for step in s.journey),
+    ]
+    if s.complaints is not None:
+        lines.append(
+            f"complaints: {s.complaints.share:.0%} of miseries (unless a touchpoint says "
+            f"otherwise) complain at {s.complaints.touchpoint}"
+        )
+    lines += [
         "",
     ]
     rows = [
         [
             name,
-            "unlimited" if tp.servers is None else str(tp.servers),
+            "unlimited"
+            if tp.servers is None
+            else tp.servers.describe()
+            if isinstance(tp.servers, Schedule)
+            else str(tp.servers),
             tp.service.describe(),
             f"{tp.outcomes.misery:.0%}/{tp.outcomes.mediocrity:.0%}/{tp.outcomes.magic:.0%}",
             f"{tp.shifts.misery:+.2f}/{tp.shifts.magic:+.2f}",

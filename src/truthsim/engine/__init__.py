@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from truthsim.engine.hourly import capacity_by_hour, hourly_table
 from truthsim.engine.model import Simulation
 from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
@@ -13,6 +14,8 @@ from truthsim.scenario.errors import ScenarioError
 from truthsim.scenario.limits import customer_cap, run_size_problems
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.patch import with_horizon
+from truthsim.scenario.staffing import Schedule
+from truthsim.scenario.touchpoint import Touchpoint
 
 QUEUE = np.dtype([("area_waiting", "f8"), ("area_busy", "f8")])
 
@@ -53,6 +56,8 @@ def simulate(
                 moments[moments["touchpoint"] == i], plan.warmup, plan.horizon
             )
     names = [tp.name for tp in plan.touchpoints]
+    capacities = [_capacity(scenario.touchpoints[name], plan) for name in names]
+    hourly = hourly_table(moments, capacities, plan.warmup, plan.horizon)
     return SimulationResult(
         scenario_name=scenario.name,
         seed=seed if isinstance(seed, int) else None,
@@ -69,7 +74,9 @@ def simulate(
             queues,
             names,
             [tp.title for tp in plan.touchpoints],
-            [tp.servers for tp in plan.touchpoints],
+            [_shown(scenario.touchpoints[name].servers) for name in names],
+            capacities,
+            hourly,
             plan.warmup,
             plan.horizon,
         ),
@@ -77,8 +84,30 @@ def simulate(
         journeys=journeys,
         customers=customers,
         causes=causes,
+        hourly=hourly,
         daily=daily_series(customers, returns, deterred, plan.horizon),
     )
+
+
+def _capacity(touchpoint: Touchpoint, plan: Plan) -> np.ndarray | None:
+    """Staffed server-minutes by hour of day over the observed window (None: unlimited)."""
+    servers = touchpoint.servers
+    if servers is None:
+        return None
+    changes = servers.changes(plan.horizon) if isinstance(servers, Schedule) else [(0.0, servers)]
+    return capacity_by_hour(changes, plan.warmup, plan.horizon)
+
+
+def _shown(servers: int | Schedule | None) -> int | str:
+    """Servers as a table shows them: 2, "unlimited", or a schedule's range "1-3 by hour"."""
+    if servers is None:
+        return "unlimited"
+    if isinstance(servers, Schedule):
+        counts = [n for _, n in servers.schedule] + [
+            n for shifts in (servers.days or {}).values() for _, n in shifts
+        ]
+        return f"{min(counts)}-{max(counts)} by hour"
+    return servers
 
 
 __all__ = ["MINUTES_PER_DAY", "SimulationResult", "simulate"]

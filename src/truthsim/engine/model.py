@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import simpy
+from scipy import special
 
 from truthsim.behaviour.attribution import History, blame
 from truthsim.behaviour.memory import fade
@@ -26,10 +27,10 @@ from truthsim.engine.station import Station
 from truthsim.engine.streams import Streams, key, tag
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
-from truthsim.scenario.probability import sigmoid
+from truthsim.scenario.probability import logit, sigmoid
 
-_PROSPECT, _SEGMENT, _ARRIVALS, _REFERRAL, _MARKET = (
-    tag(n) for n in ("prospect", "segment", "arrivals", "referral", "market")
+_PROSPECT, _SEGMENT, _ARRIVALS, _REFERRAL, _MARKET, _BASELINE = (
+    tag(n) for n in ("prospect", "segment", "arrivals", "referral", "market", "baseline")
 )
 _ARRIVAL_BLOCK = 1024
 
@@ -39,6 +40,7 @@ class Customer:
 
     __slots__ = (
         "acquired",
+        "baseline",
         "cause",
         "churn_time",
         "experience",
@@ -55,6 +57,7 @@ class Customer:
         self.id = id
         self.key = key
         self.segment = segment
+        self.baseline = segment.baseline  #: this customer's baseline return log-odds
         self.acquired = acquired
         self.referred = referred
         self.experience = 0.0  #: accumulated remembered shift, log-odds
@@ -88,6 +91,12 @@ class Simulation:
         env.process(self._arrivals())
         if plan.warmup > 0:
             env.process(self._end_warmup())
+        for tp, station in zip(plan.touchpoints, self.stations, strict=True):
+            if tp.schedule is not None:  # shift changes, scheduled ahead as plain callbacks
+                for at, servers in tp.schedule.changes(plan.horizon):
+                    if at > 0:
+                        change = env.timeout(at)
+                        change.callbacks.append(lambda _, s=station, n=servers: s.staff(n))
         env.run(until=plan.horizon)
         for station in self.stations:
             station.change(plan.horizon, 0, 0)
@@ -100,6 +109,7 @@ class Simulation:
                 c.id,
                 c.segment.index,
                 c.acquired,
+                sigmoid(c.baseline),
                 c.referred,
                 c.journeys,
                 not np.isnan(c.churn_time),
@@ -180,9 +190,12 @@ class Simulation:
                     )
                 ]
             )
-        customer = Customer(
-            len(self.customers), customer_key, segments[position], self.env.now, referred
-        )
+        segment = segments[position]
+        customer = Customer(len(self.customers), customer_key, segment, self.env.now, referred)
+        if segment.spread is not None:  # customers differ: each draws a baseline once (sBG)
+            a, b = segment.spread
+            p = float(special.betaincinv(a, b, self.streams.draw(customer_key, _BASELINE)))
+            customer.baseline = logit(p)
         self.customers.append(customer)
         self.active += 1
         self.env.process(self._lifetime(customer))
@@ -202,7 +215,7 @@ class Simulation:
         plan = self.plan
         history = customer.history
         assert history is not None
-        causes = blame(history, customer.segment.baseline, plan.cap, u, plan.remember)
+        causes = blame(history, customer.baseline, plan.cap, u, plan.remember)
         append = self.causes.appenders
         for journey, touchpoint, share in causes:
             for column, value in zip(
@@ -255,31 +268,18 @@ class Simulation:
         self, customer: Customer, number: int, u: list[float]
     ) -> Generator[simpy.Event, Any, bool | None]:
         """One journey's moments; whether the customer will come back (None: past the horizon)."""
-        plan, env, stations = self.plan, self.env, self.stations
+        plan, env = self.plan, self.env
         touchpoints = plan.touchpoints
         u.extend(self.streams.journey(customer.key, number))
         segment = customer.segment
-        tolerance, sensitivity = segment.patience, segment.sensitivity
-        (
-            r_customer,
-            r_journey,
-            r_touchpoint,
-            r_arrival,
-            r_wait,
-            r_service,
-            r_outcome,
-            r_abandoned,
-            r_failed,
-            r_recovered,
-        ) = self.moments.appenders
-        who = customer.id
+        moment = _Moment()
         impacts: list[float] = []
         places: list[int] = []
         n_misery = n_magic = n_recovered_magic = 0
         completed = True
         start = env.now
+        keep_going = 1.0  # chance that no misery so far led to a complaint
 
-        horizon = plan.horizon
         lag = 0.0  # time spent since env.now in delays and self-service, not yet yielded
         for step in plan.steps:
             if step.delay is not None:  # the way to a step takes its time, visited or not
@@ -297,73 +297,41 @@ class Simulation:
             else:
                 position = 0
             index = step.targets[position]
-            tp = touchpoints[index]
-            first = step.first_slots[position]
-            station = stations[index]
-            service = u[first]
-            wait = 0.0
-            abandoned = False
-            if station.servers is None:
-                # self-service: no queue, so no event is needed; the time joins the lag
-                arrival = env.now + lag
-                lag += service
-                if arrival + service > horizon:
-                    return None  # the journey runs past the horizon: censored, not decided
-            else:
-                if lag > 0.0:
-                    yield env.timeout(lag)
-                    lag = 0.0
-                arrival = env.now
-                if station.seize():
-                    station.change(arrival, 0, 1)
-                else:
-                    station.change(arrival, 1, 0)
-                    turn = station.join_queue()
-                    if tp.patience is not None:
-                        limit = u[first + PATIENCE] * tolerance
-                        yield turn | env.timeout(limit)
-                        abandoned = not turn.triggered
-                    else:
-                        yield turn
-                    wait = env.now - arrival
-                    if abandoned:
-                        station.leave_queue(turn)
-                        station.change(env.now, -1, 0)
-                    else:
-                        station.change(env.now, -1, 1)
-                if not abandoned:
-                    yield env.timeout(service)
-                    station.change(env.now, 0, -1)
-                    station.release()
-
-            if abandoned:
-                outcome, failed, recovered, service = MISERY, False, False, 0.0
-                impact = tp.impact[MISERY] * sensitivity
-            else:
-                outcome, failed, recovered = tp.moment.draw(
-                    u[first + OUTCOME], u[first + FAILURE], u[first + RECOVERY], wait, tolerance
-                )
-                impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
-            impacts.append(impact)
+            lag = yield from self._visit(
+                customer, number, index, step.first_slots[position], u, lag, moment
+            )
+            if lag < 0.0:
+                return None  # the journey runs past the horizon: censored, not decided
+            impacts.append(moment.impact)
             places.append(index)
-            if outcome == MISERY:
+            if moment.outcome == MISERY:
                 n_misery += 1
-            elif outcome == MAGIC:
+                keep_going *= 1.0 - touchpoints[index].complain
+            elif moment.outcome == MAGIC:
                 n_magic += 1
-                n_recovered_magic += recovered
-            r_customer(who)
-            r_journey(number)
-            r_touchpoint(index)
-            r_arrival(arrival)
-            r_wait(wait)
-            r_service(service)
-            r_outcome(outcome)
-            r_abandoned(abandoned)
-            r_failed(failed)
-            r_recovered(recovered)
-            if abandoned:
+                n_recovered_magic += moment.recovered
+            if moment.abandoned:
                 completed = False
                 break
+
+        resolved = False  # a complaint handled without misery (people told become fewer)
+        complaint = plan.complaint
+        if complaint is not None and u[complaint.draw_slot] >= keep_going:  # the judgment day
+            if complaint.delay is not None:
+                lag += u[complaint.delay_slot]
+            index = complaint.targets[0]
+            lag = yield from self._visit(
+                customer, number, index, complaint.first_slots[0], u, lag, moment
+            )
+            if lag < 0.0:
+                return None
+            impacts.append(moment.impact)
+            places.append(index)
+            if moment.outcome == MISERY:
+                n_misery += 1
+            else:
+                resolved = True
+                n_magic += moment.outcome == MAGIC
 
         if lag > 0.0:
             yield env.timeout(lag)
@@ -371,7 +339,7 @@ class Simulation:
         before = customer.experience
         customer.experience = min(before + remembered, plan.cap)  # memory saturates
         customer.history.add(tuple(impacts), tuple(places), remembered, before)
-        probability = sigmoid(segment.baseline + customer.experience)
+        probability = sigmoid(customer.baseline + customer.experience)
         returning = u[plan.return_slot] < probability
         revenue = segment.value if completed else 0.0
         customer.journeys += 1
@@ -396,9 +364,101 @@ class Simulation:
         if plan.word_of_mouth is not None:  # a recovered failure's magic is not retold
             tone = journey_tone(n_misery, n_magic - n_recovered_magic, plan.magic_needed)
             if tone == MISERABLE:
-                self.pending_deterred += poisson_quantile(plan.deter_mean, u[plan.deterred_slot])
+                told = plan.deter_resolved if resolved else plan.deter_mean
+                self.pending_deterred += poisson_quantile(told, u[plan.deterred_slot])
             elif tone == MAGICAL:
                 for k in range(poisson_quantile(plan.refer_mean, u[plan.referred_slot])):
                     referral = key(customer.key, number, _REFERRAL, k)
                     self._refer(referral, plan.referral_delay(self.streams.draw(referral)))  # type: ignore[misc]
         return returning
+
+    def _visit(
+        self,
+        customer: Customer,
+        number: int,
+        index: int,
+        first: int,
+        u: list[float],
+        lag: float,
+        moment: _Moment,
+    ) -> Generator[simpy.Event, Any, float]:
+        """One moment of truth at touchpoint ``index``; fills ``moment`` and returns the lag
+        (time not yet yielded), or -1 when a self-service visit runs past the horizon."""
+        env, plan = self.env, self.plan
+        tp = plan.touchpoints[index]
+        station = self.stations[index]
+        tolerance = customer.segment.patience
+        service = u[first]
+        wait = 0.0
+        abandoned = False
+        if station.servers is None:
+            # self-service: no queue, so no event is needed; the time joins the lag
+            arrival = env.now + lag
+            lag += service
+            if arrival + service > plan.horizon:
+                return -1.0
+        else:
+            if lag > 0.0:
+                yield env.timeout(lag)
+                lag = 0.0
+            arrival = env.now
+            if station.seize():
+                station.change(arrival, 0, 1)
+            else:
+                station.change(arrival, 1, 0)
+                turn = station.join_queue()
+                if tp.patience is not None:
+                    limit = u[first + PATIENCE] * tolerance
+                    yield turn | env.timeout(limit)
+                    abandoned = not turn.triggered
+                else:
+                    yield turn
+                wait = env.now - arrival
+                if abandoned:
+                    station.leave_queue(turn)
+                    station.change(env.now, -1, 0)
+                else:
+                    station.change(env.now, -1, 1)
+            if not abandoned:
+                yield env.timeout(service)
+                station.change(env.now, 0, -1)
+                station.release()
+
+        sensitivity = customer.segment.sensitivity
+        if abandoned:
+            outcome, failed, recovered, service = MISERY, False, False, 0.0
+            impact = tp.impact[MISERY] * sensitivity
+        else:
+            outcome, failed, recovered = tp.moment.draw(
+                u[first + OUTCOME], u[first + FAILURE], u[first + RECOVERY], wait, tolerance
+            )
+            impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
+        moment.outcome, moment.impact = outcome, impact
+        moment.abandoned, moment.recovered = abandoned, recovered
+        for append, value in zip(
+            self.moments.appenders,
+            (
+                customer.id,
+                number,
+                index,
+                arrival,
+                wait,
+                service,
+                outcome,
+                abandoned,
+                failed,
+                recovered,
+            ),
+            strict=True,
+        ):
+            append(value)
+        return lag
+
+
+class _Moment:
+    """How the last visit ended (reused, so a visit allocates nothing)."""
+
+    __slots__ = ("abandoned", "impact", "outcome", "recovered")
+
+    def __init__(self) -> None:
+        self.outcome, self.impact, self.abandoned, self.recovered = 0, 0.0, False, False

@@ -17,8 +17,10 @@ from truthsim.behaviour.memory import Remember, memory_model
 from truthsim.behaviour.outcome import MomentModel, OutcomeModel
 from truthsim.engine.streams import key, tag
 from truthsim.scenario.checks import experience_cap
+from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.probability import logit, shift_to_log_odds
+from truthsim.scenario.staffing import Schedule
 from truthsim.scenario.touchpoint import OUTCOMES
 
 Quantile = Callable[[float], float]
@@ -35,12 +37,14 @@ class TouchpointPlan:
     index: int
     name: str
     title: str
-    servers: int | None
+    servers: int | None  #: servers at the start (None: unlimited)
+    schedule: Schedule | None  #: how the servers change by hour of day, if they do
     service: Quantiles
     patience: Quantiles | None
     moment: MomentModel
     impact: tuple[float, float, float]  #: log-odds shift x importance, per outcome
     recovered: tuple[float, float, float]  #: the same for a recovered failure, per outcome
+    complain: float  #: chance that a misery here leads to a complaint
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,7 +63,8 @@ class SegmentPlan:
     index: int
     name: str
     value: float
-    baseline: float  #: baseline return propensity, log-odds
+    baseline: float  #: baseline return propensity, log-odds (of the mean, when it varies)
+    spread: tuple[float, float] | None  #: Beta(a, b) of each customer's baseline, if it varies
     gap_days: Quantile
     patience: float
     sensitivity: float
@@ -102,7 +107,10 @@ class Plan:
                 i,
                 name,
                 seg.value_per_journey,
-                logit(seg.baseline_return),
+                logit(seg.mean_return),
+                seg.baseline_return.beta_parameters()
+                if isinstance(seg.baseline_return, ReturnSpread)
+                else None,
                 seg.days_between_journeys.quantile_function(),
                 seg.patience,
                 seg.sensitivity,
@@ -139,6 +147,24 @@ class Plan:
                     tuple(firsts),
                 )
             )
+        #: complaints after a misery: a step of their own, after the journey (or None)
+        self.complaint: StepPlan | None = None
+        complaints = scenario.complaints
+        if complaints is not None:
+            desk = complaints.touchpoint
+            draw_slot, delay_slot = slot("complaint", "draw"), slot("complaint", "delay")
+            first = slot("visit", "complaint", desk, _PURPOSES[0])
+            for purpose in _PURPOSES[1:]:
+                slot("visit", "complaint", desk, purpose)
+            self.complaint = StepPlan(
+                (by_name[desk],),
+                None,
+                1.0,
+                draw_slot,
+                complaints.delay.quantiles() if complaints.delay else None,
+                delay_slot,
+                (first,),
+            )
         (
             self.return_slot,
             self.gap_slot,
@@ -149,7 +175,7 @@ class Plan:
         self.slots = np.array(slot_keys, dtype=np.uint64)
         #: slots whose uniforms become times as soon as a batch is drawn (one numpy call per column)
         self.transforms: list[tuple[int, Quantiles]] = []
-        for step in self.steps:
+        for step in [*self.steps, *([self.complaint] if self.complaint else [])]:
             if step.delay is not None:
                 self.transforms.append((step.delay_slot, step.delay))
             for target, first in zip(step.targets, step.first_slots, strict=True):
@@ -166,6 +192,8 @@ class Plan:
         self.word_of_mouth = scenario.word_of_mouth
         wom = scenario.word_of_mouth
         self.deter_mean = wom.misery_tells * wom.deterred_share if wom else 0.0
+        #: deterred after a miserable journey whose complaint was handled without misery
+        self.deter_resolved = wom.resolved_tells * wom.deterred_share if wom else 0.0
         self.refer_mean = wom.magic_tells * wom.referred_share if wom else 0.0
         self.magic_needed = wom.magic_moments if wom else 0
         self.referral_delay = wom.referral_delay_days.quantile_function() if wom else None
@@ -180,7 +208,8 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         index=index,
         name=name,
         title=tp.title(name),
-        servers=tp.servers,
+        servers=tp.servers.at(0.0) if isinstance(tp.servers, Schedule) else tp.servers,
+        schedule=tp.servers if isinstance(tp.servers, Schedule) else None,
         service=tp.service.quantiles(),
         patience=tp.patience.quantiles() if tp.patience else None,
         moment=MomentModel(
@@ -193,6 +222,9 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         ),
         impact=impact,  # type: ignore[arg-type]
         recovered=recovered_impacts(impact, tp.outcomes.as_tuple(), recovered, tp.importance, ref),
+        complain=0.0
+        if scenario.complaints is None
+        else (tp.complain if tp.complain is not None else scenario.complaints.share),
     )
 
 

@@ -45,6 +45,7 @@ CUSTOMER = np.dtype(
         ("customer", "i4"),
         ("segment", "i2"),
         ("acquired", "f8"),
+        ("baseline_return", "f8"),  #: the customer's own baseline return probability
         ("referred", "?"),
         ("journeys", "i4"),
         ("churned", "?"),
@@ -59,6 +60,14 @@ CAUSE = np.dtype(
         ("journey", "i4"),  #: the journey of the decisive moment (may be before the last)
         ("touchpoint", "i2"),
         ("share", "f8"),  #: its share of the loss (1 / number of decisive moments)
+    ]
+)
+COHORT = np.dtype(
+    [
+        ("period", "i4"),  #: periods since acquisition
+        ("customers", "i4"),  #: customers acquired at least that many periods before the horizon
+        ("active", "i4"),  #: of them, still customers that long after their acquisition
+        ("share", "f8"),  #: active / customers
     ]
 )
 DAILY = np.dtype(

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from truthsim.engine.summary import HEADLINE
+from truthsim.engine.summary import HEADLINE, cohort_table
 from truthsim.io import records_to_csv, records_to_npz, rows_to_csv, to_json
+from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.touchpoint import OUTCOMES
 
 if TYPE_CHECKING:
@@ -20,8 +21,20 @@ CODED = {
     "journeys": {"segment": "segment"},
     "customers": {"segment": "segment", "churn_cause": "touchpoint"},
     "causes": {"touchpoint": "touchpoint"},
+    "hourly": {"touchpoint": "touchpoint"},
 }
-TABLES = ("moments", "journeys", "customers", "causes", "daily", "touchpoints")
+TABLES = (
+    "moments",
+    "journeys",
+    "customers",
+    "causes",
+    "hourly",
+    "daily",
+    "cohort",
+    "touchpoints",
+)
+#: days in one period of the cohort retention table unless asked otherwise
+COHORT_DAYS = 30.0
 
 
 @dataclass(repr=False)
@@ -46,6 +59,7 @@ class SimulationResult:
     journeys: np.ndarray = field(repr=False)
     customers: np.ndarray = field(repr=False)
     causes: np.ndarray = field(repr=False)
+    hourly: np.ndarray = field(repr=False)
     daily: np.ndarray = field(repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -66,8 +80,16 @@ class SimulationResult:
             "journeys": self.journeys,
             "customers": self.customers,
             "causes": self.causes,
+            "hourly": self.hourly,
             "daily": self.daily,
         }
+
+    def cohort(self, period_days: float = COHORT_DAYS) -> np.ndarray:
+        """Cohort retention: the share of customers still active by period since acquisition
+        (see :func:`truthsim.engine.summary.cohort_table`)."""
+        if not period_days > 0:
+            raise ValueError(f"period_days must be above 0, not {period_days!r}")
+        return cohort_table(self.customers, self.horizon_days * MINUTES_PER_DAY, period_days)
 
     def names(self) -> dict[str, list[str]]:
         """The name tables the records' integer codes index: touchpoint, segment, outcome."""
@@ -110,6 +132,8 @@ class SimulationResult:
 
         if table not in TABLES:
             raise ValueError(f"no table '{table}'; choose one of {', '.join(TABLES)}")
+        if table == "cohort":
+            return records_to_pandas(self.cohort())
         if table == "touchpoints":
             return records_to_pandas(self.touchpoints, categories=("touchpoint", "label"))
         names = self.names()
@@ -146,7 +170,9 @@ def _plain(value: Any) -> Any:
 RECORD_FORMATS = ("csv", "npz")
 
 
-def result_files(result: SimulationResult, records: str = "csv") -> dict[str, str | bytes]:
+def result_files(
+    result: SimulationResult, records: str = "csv", cohort_days: float = COHORT_DAYS
+) -> dict[str, str | bytes]:
     """The files of one run: summary.json, touchpoints.csv, daily.csv and the records, as CSV
     files with names (so they read back as data on their own) or as one records.npz with
     integer codes and the name tables they index."""
@@ -157,6 +183,7 @@ def result_files(result: SimulationResult, records: str = "csv") -> dict[str, st
         "summary.json": to_json(summary),
         "touchpoints.csv": rows_to_csv(summary["touchpoints"]),
         "daily.csv": records_to_csv(result.daily),
+        "cohort.csv": records_to_csv(result.cohort(cohort_days)),
     }
     if records == "csv":
         for name in result.records():

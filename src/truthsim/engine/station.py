@@ -26,8 +26,8 @@ class Station:
 
     def __init__(self, env: simpy.Environment, servers: int | None) -> None:
         self.env = env
-        self.servers = servers
-        self.free = servers or 0
+        self.servers = servers  #: servers now (None: unlimited); a schedule changes it
+        self.free = servers or 0  #: servers not busy; below 0 while a shift ends mid-service
         self.queue: deque[simpy.Event] = deque()
         self.waiting = 0
         self.busy = 0
@@ -41,7 +41,7 @@ class Station:
 
     def seize(self) -> bool:
         """Take a free server now, if there is one and nobody is ahead in the queue."""
-        if self.free and not self.queue:
+        if self.free > 0 and not self.queue:
             self.free -= 1
             return True
         return False
@@ -57,11 +57,20 @@ class Station:
         self.queue.remove(turn)
 
     def release(self) -> None:
-        """Hand the server to the first in line, or free it."""
-        if self.queue:
+        """Hand the server to the first in line, or free it (or let it go, after a shift ends)."""
+        if self.queue and self.free >= 0:
             self.queue.popleft().succeed()
         else:
             self.free += 1
+
+    def staff(self, servers: int) -> None:
+        """A shift change: ``servers`` serve from now on. Servers arriving take the first in line;
+        servers leaving finish the customer they are serving first."""
+        self.free += servers - self.servers  # type: ignore[operator]
+        self.servers = servers
+        while self.free > 0 and self.queue:
+            self.free -= 1
+            self.queue.popleft().succeed()
 
     def change(self, now: float, waiting: int, busy: int) -> None:
         """Close the area up to ``now``, then add ``waiting`` and ``busy`` to the counts."""

@@ -12,7 +12,8 @@ from typing import Any
 import numpy as np
 
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
-from truthsim.engine.records import DAILY
+from truthsim.engine.hourly import peak
+from truthsim.engine.records import COHORT, DAILY
 from truthsim.scenario.model import MINUTES_PER_DAY
 
 #: headline metrics in the order tables show them, with a plain-words label
@@ -76,13 +77,18 @@ def touchpoint_table(
     queues: np.ndarray,
     names: list[str],
     titles: list[str],
-    servers: list[int | None],
+    servers: list[int | str],
+    capacities: list[np.ndarray | None],
+    hourly: np.ndarray,
     warmup: float,
     horizon: float,
 ) -> list[dict[str, Any]]:
     """One row per touchpoint: visits, waits, utilisation, abandonment, outcome mix, churn caused.
 
-    ``churn_caused`` counts lost customers by the moments that decided it (see
+    ``servers`` is what each touchpoint shows (a number, "unlimited", or a schedule's range) and
+    ``capacities`` its staffed server-minutes by hour of day (None: unlimited); utilisation is
+    busy over staffed time, for the whole day and for the peak hour. ``churn_caused`` counts
+    lost customers by the moments that decided it (see
     :mod:`truthsim.behaviour.attribution`), a loss shared between moments in equal parts; with
     the headline's customers lost without a moment to blame, the column adds up to all lost.
     """
@@ -94,12 +100,12 @@ def touchpoint_table(
         here = m[m["touchpoint"] == i]
         n = len(here)
         waits = here["wait"]
-        cap = servers[i]
+        staffed = None if capacities[i] is None else float(capacities[i].sum())  # type: ignore[union-attr]
         rows.append(
             {
                 "touchpoint": name,
                 "label": titles[i],
-                "servers": cap if cap is not None else "unlimited",
+                "servers": servers[i],
                 "visits": n,
                 "arrivals_per_hour": n / observed * 60.0,
                 "mean_wait": float(waits.mean()) if n else math.nan,
@@ -110,9 +116,8 @@ def touchpoint_table(
                 else math.nan,
                 "mean_queue": float(queues["area_waiting"][i] / observed),
                 "mean_in_service": float(queues["area_busy"][i] / observed),
-                "utilisation": float(queues["area_busy"][i] / (cap * observed))
-                if cap
-                else math.nan,
+                "utilisation": float(queues["area_busy"][i] / staffed) if staffed else math.nan,
+                **peak(hourly, i),
                 "abandonment": _share(here["abandoned"], n),
                 "misery": _share(here["outcome"] == MISERY, n),
                 "mediocrity": _share(here["outcome"] == MEDIOCRITY, n),
@@ -144,6 +149,26 @@ def daily_series(
     out["deterred"] = per_day(deterred)
     out["referred"] = per_day(customers["acquired"][customers["referred"]])
     out["active"] = np.cumsum(out["new"]) - np.cumsum(out["churned"])
+    return out
+
+
+def cohort_table(customers: np.ndarray, horizon: float, period_days: float) -> np.ndarray:
+    """The share of customers still active by period since their acquisition, all cohorts pooled.
+
+    Period k counts only customers acquired at least k periods before the horizon (so everyone
+    counted was observed that long); a customer is active at ``acquired + k * period`` unless lost
+    by then. Comparable with a firm's cohort retention curve and with the sBG survival law.
+    """
+    period = period_days * MINUTES_PER_DAY
+    last = int(horizon // period)
+    out = np.zeros(last + 1, dtype=COHORT)
+    acquired = customers["acquired"]
+    lost_at = np.where(customers["churned"], customers["churn_time"], np.inf)
+    for k in range(last + 1):
+        observed = acquired <= horizon - k * period
+        n = int(np.count_nonzero(observed))
+        active = int(np.count_nonzero(observed & (lost_at > acquired + k * period)))
+        out[k] = (k, n, active, active / n if n else np.nan)
     return out
 
 

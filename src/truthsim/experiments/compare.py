@@ -32,8 +32,9 @@ from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
 from truthsim.experiments.uncertainty import ParameterUncertainty
 from truthsim.scenario.errors import suggest
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.patch import apply_changes
+from truthsim.scenario.staffing import added_server_hours
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -260,7 +261,7 @@ def compare(
                     name,
                     " + ".join(scenario.improvements[n].description or n for n in combo),
                     combo,
-                    sum(scenario.improvements[n].cost.over(horizon) for n in combo),
+                    sum(improvement_cost(scenario, n, horizon) for n in combo),
                     runs[k + 1],
                     runs[0],
                 )
@@ -273,6 +274,18 @@ def compare(
         if max(_or(v.retained.half_width, math.inf) for v in comparison.variants) <= precision:
             return comparison
         batch = min(max(2, done // 2), max_replications - done)
+
+
+def improvement_cost(scenario: Scenario, name: str, days: float) -> float:
+    """What improvement ``name`` costs over ``days`` days, staff hours it adds included."""
+    cost = scenario.improvements[name].cost
+    hours = 0.0
+    if cost.per_staffed_hour:
+        changed = apply_changes(scenario, scenario.improvements[name].changes)
+        hours = added_server_hours(
+            scenario.touchpoints, changed.touchpoints, 0.0, days * MINUTES_PER_DAY
+        )
+    return cost.over(days, hours)
 
 
 def _apply_in_turn(scenario: Scenario, combo: Sequence[str]) -> Scenario:

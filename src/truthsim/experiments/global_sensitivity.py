@@ -139,17 +139,17 @@ class GlobalSensitivityResult:
             top = self.order()[0]
             clear = [i for i in self.order() if mu[i] - conf[i] > 0]
             return (
-                f"{ranked[0].label} moves {metric} most (mu* {mu[top]:,.3g} ± {conf[top]:,.2g} "
-                f"across its range); {len(clear)} of {len(ranked)} parameters have a mean "
-                f"absolute effect whose 95% interval excludes zero."
+                f"{ranked[0].label} has the largest estimated mean absolute effect on {metric} "
+                f"(mu* {mu[top]:,.3g} ± {conf[top]:,.2g} across its range); {len(clear)} of "
+                f"{len(ranked)} parameters have a mu* whose own 95% interval excludes zero."
             )
         st, conf = self.indices["ST"], self.indices["ST_conf"]
         top = self.order()[0]
         clear = [i for i in self.order() if st[i] - conf[i] > 0]
         return (
-            f"{ranked[0].label} accounts for the largest share of the variance of {metric}: "
+            f"{ranked[0].label} has the largest estimated share of the variance of {metric}: "
             f"total index {st[top]:.2f} ± {conf[top]:.2f}; {len(clear)} of {len(ranked)} "
-            f"parameters have a total index whose 95% interval excludes zero."
+            f"parameters have a total index whose own 95% interval excludes zero."
         )
 
     def __repr__(self) -> str:

@@ -119,20 +119,33 @@ class SensitivityResult:
         return records_to_pandas(self.summary(), categories=("parameter", "label"))
 
     def answer(self) -> str:
-        """The main finding in one sentence, true at the stated confidence."""
+        """The main finding in one sentence, true at the stated confidence.
+
+        The widest swing is picked after the fact from every parameter's two effects, so its
+        claim is tested at Bonferroni-adjusted confidence over all of them (95% jointly); an
+        effect with no spread across replications (too few to tell) is never called measurable.
+        """
         if not self.rows:
             return "No parameter could be varied."
         top = self.rows[0]
-        moved = [e for e in (top.low_effect, top.high_effect) if e.n >= 2 and e.excludes_zero]
+        effects = 2 * len(self.rows)
+        measurable = [
+            e
+            for e in (top.low_effect, top.high_effect)
+            if e.n >= 2 and e.se > 0 and excludes_zero_jointly(e, effects)
+        ]
         verdict = (
-            "a change its 95% intervals tell apart from zero"
-            if moved
-            else "but its 95% intervals include zero, so even this is not yet measurable"
+            f"a change that stands out from zero at 95% confidence jointly over all {effects} "
+            "effects measured"
+            if measurable
+            else "but that is not measurable yet: its intervals, taken jointly over all "
+            f"{effects} effects measured, include zero (more replications would tell)"
         )
         return (
-            f"{top.label or top.parameter} moves {self.metric.replace('_', ' ')} most when varied "
-            f"over {_range(top)}: {top.low_effect.mean:+,.1f} at the low end and "
-            f"{top.high_effect.mean:+,.1f} at the high end, {verdict}."
+            f"{top.label or top.parameter} has the widest estimated swing in "
+            f"{self.metric.replace('_', ' ')} when varied over {_range(top)}: "
+            f"{top.low_effect.mean:+,.1f} at the low end and {top.high_effect.mean:+,.1f} at the "
+            f"high end, {verdict}."
         )
 
     def __repr__(self) -> str:
@@ -204,6 +217,15 @@ def sensitivity(
 
 def _row(p: Parameter, low: Estimate, high: Estimate) -> SensitivityRow:
     return SensitivityRow(p.path, p.base, p.low, p.high, low, high, p.label, p.integer)
+
+
+def excludes_zero_jointly(effect: Estimate, count: int, confidence: float = 0.95) -> bool:
+    """Whether ``effect``'s interval at Bonferroni-adjusted confidence over ``count`` effects
+    excludes zero (t quantile on ``n - 1`` degrees of freedom)."""
+    from scipy import stats
+
+    quantile = float(stats.t.ppf(1 - (1 - confidence) / (2 * count), effect.n - 1))
+    return abs(effect.mean) > quantile * effect.se
 
 
 def _range(row: SensitivityRow) -> str:

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from truthsim.io import write_results
 from truthsim.plots.data import figure_data, metric_label
 from truthsim.plots.figures import churn_pareto, moment_map, ranking_forest
-from truthsim.plots.retention import retention_curve, retention_difference
+from truthsim.plots.retention import cohort_retention, retention_curve, retention_difference
 from truthsim.plots.sensitivity import morris_plot, sobol_bars, tornado
 from truthsim.plots.style import DEFAULT_DPI, span_words, wrap
 from truthsim.plots.sweeps import difference_bars, response_curves
@@ -47,6 +47,11 @@ def draw(data: dict[str, Any]) -> dict[str, Figure]:
         figures["moment_map"] = moment_map(
             data["touchpoints"], f"{title}: how each moment ends (share of moments{over})"
         )
+        if data.get("cohort"):
+            figures["cohort_retention"] = cohort_retention(
+                data["cohort"],
+                _title(f"{title}: customers still active by time since their first journey"),
+            )
         figures["churn_causes"] = churn_pareto(
             data["touchpoints"],
             _title(f"{title}: which moments lost customers{over}"),

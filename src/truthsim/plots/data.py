@@ -14,6 +14,7 @@ import numpy as np
 from scipy import stats
 
 from truthsim.engine import SimulationResult
+from truthsim.engine.result import COHORT_DAYS
 from truthsim.engine.summary import HEADLINE
 from truthsim.experiments import (
     Comparison,
@@ -42,6 +43,7 @@ def figure_data(result: Any, *, warmup_days: float = 0.0) -> dict[str, Any]:
             "touchpoints": result.to_dict()["touchpoints"],
             "unblamed": result.headline["churned_unblamed"],
             "retention": {"simulated": {"mean": result.daily["active"].tolist()}},
+            "cohort": _cohort(result),
         }
     if isinstance(result, Comparison):
         return _whatif(result, warmup_days)
@@ -78,6 +80,15 @@ def figure_data(result: Any, *, warmup_days: float = 0.0) -> dict[str, Any]:
             "rows": result.summary(),
         }
     raise TypeError(f"no figures for {type(result).__name__}")
+
+
+def _cohort(result: SimulationResult) -> dict[str, Any]:
+    table = result.cohort()
+    return {
+        "period_days": COHORT_DAYS,
+        "share": [None if s != s else float(s) for s in table["share"]],
+        "customers": table["customers"].tolist(),
+    }
 
 
 def _whatif(result: Comparison, warmup_days: float) -> dict[str, Any]:

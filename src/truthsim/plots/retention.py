@@ -92,3 +92,28 @@ def _line(ax, s: Mapping[str, Sequence[float]], colour: str, label: str, width: 
             alpha=0.18,
             linewidth=0,
         )
+
+
+def cohort_retention(cohort: Mapping[str, Sequence[float]], title: str = "") -> Figure:
+    """Share of customers still active by period since acquisition, all cohorts pooled, with a
+    95% binomial band (Wilson); ``cohort = {"period_days", "share", "customers"}``."""
+    share = np.asarray(cohort["share"], dtype=float)
+    n = np.asarray(cohort["customers"], dtype=float)
+    period = float(cohort["period_days"])  # type: ignore[arg-type]
+    shown = n > 0
+    periods = np.arange(len(share))[shown]
+    share, n = share[shown], n[shown]
+    z = 1.959963984540054
+    centre = (share + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(share * (1 - share) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    fig = new_figure()
+    ax = fig.add_subplot()
+    ax.plot(periods, share, color=BASELINE, marker="o", linewidth=1.8, markersize=4)
+    ax.fill_between(periods, centre - half, centre + half, color=BASELINE, alpha=0.15, linewidth=0)
+    ax.set_ylim(0, 1.02)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.set_xlabel(f"periods of {period:g} days since the customer's first journey")
+    ax.set_ylabel("share of customers still active")
+    ax.set_title(title or "Cohort retention")
+    tidy(ax)
+    return fig

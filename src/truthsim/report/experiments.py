@@ -138,7 +138,7 @@ def _sensitivity_body(data: dict[str, Any]) -> list[str]:
     }[method]
     note = SOBOL_WORDS if method == "sobol" else ""
     return [
-        f"<section><h2>Parameters, most influential first ({html.escape(data['metric'])})</h2>",
+        f"<section><h2>Parameters, widest estimated swing first ({html.escape(data['metric'])})</h2>",
         table(["parameter", "varied over", *columns], rows),
         f'<p class="note">{html.escape(note)}</p>' if note else "",
         "</section>",

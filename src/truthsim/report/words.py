@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from truthsim.scenario import Scenario, Step
+from truthsim.scenario.staffing import Schedule
 
 MEMORY = {
     "additive": "every moment counts in full, and they add up",
@@ -27,7 +28,7 @@ def assumptions(scenario: Scenario) -> list[str]:
     s = scenario
     segments = "; ".join(
         f"{name.replace('_', ' ')}: {seg.share:.0%} of new customers, {s.currency} {seg.value_per_journey:,.0f} "
-        f"a journey, {seg.baseline_return:.0%} come back when nothing memorable happens, about "
+        f"a journey, {seg.mean_return:.0%} come back when nothing memorable happens, about "
         f"{seg.days_between_journeys.expected():.0f} days between journeys"
         for name, seg in s.segments.items()
     )
@@ -59,7 +60,12 @@ def touchpoint_rows(scenario: Scenario) -> list[list[str]]:
     rows = []
     for name in scenario.touchpoint_order():
         tp = scenario.touchpoints[name]
-        staff = "self-service" if tp.servers is None else f"{tp.servers} serving at once"
+        if tp.servers is None:
+            staff = "self-service"
+        elif isinstance(tp.servers, Schedule):
+            staff = f"by hour of day: {tp.servers.describe()}"
+        else:
+            staff = f"{tp.servers} serving at once"
         patience = (
             f", leave after ~{tp.patience.expected():.0f} min in the queue" if tp.patience else ""
         )

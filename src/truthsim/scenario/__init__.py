@@ -10,7 +10,7 @@ from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.improvement import Change, Cost, Improvement
 from truthsim.scenario.journey import Step
 from truthsim.scenario.loader import fingerprint, load_scenario, parse_scenario, resolve_source
-from truthsim.scenario.memory import Memory, WordOfMouth
+from truthsim.scenario.memory import Complaints, Memory, WordOfMouth
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes, apply_improvement
 from truthsim.scenario.touchpoint import OUTCOMES, Outcomes, Shifts, Touchpoint
@@ -19,6 +19,7 @@ __all__ = [
     "OUTCOMES",
     "Arrivals",
     "Change",
+    "Complaints",
     "Cost",
     "Distribution",
     "Improvement",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.errors import Problem
 from truthsim.scenario.probability import logit, shift_to_log_odds, sigmoid
 
@@ -57,13 +58,24 @@ def magical_journey_probability(scenario: Scenario) -> float:
 
 
 def expected_journeys(scenario: Scenario) -> float:
-    """Journeys per new customer at the segment baselines, within the horizon (an estimate)."""
+    """Journeys per new customer at the segment baselines, within the horizon (an estimate;
+    a baseline that varies between customers is averaged over its Beta distribution)."""
+    import numpy as np  # numbers are needed only now (validate starts fast)
+    from scipy import special
+
     total = 0.0
     for segment in scenario.segments.values():
         gap = max(segment.days_between_journeys.expected(), 1e-9)
         possible = 1 + scenario.horizon_days / gap
-        b = segment.baseline_return
-        total += segment.share * min(possible, 1 / (1 - b) if b < 1 else math.inf)
+        value = segment.baseline_return
+        if isinstance(value, ReturnSpread):
+            a, b = value.beta_parameters()
+            p = special.betaincinv(a, b, (np.arange(400) + 0.5) / 400)
+        else:
+            p = np.array([float(value)])
+        with np.errstate(divide="ignore"):
+            journeys = np.minimum(possible, 1.0 / (1.0 - p))
+        total += segment.share * float(journeys.mean())
     return total
 
 
@@ -129,7 +141,7 @@ def warnings(scenario: Scenario) -> list[str]:
         out.append(line)
     cap = experience_cap(scenario)
     for name, segment in scenario.segments.items():
-        best = sigmoid(logit(segment.baseline_return) + cap) if cap < math.inf else 1.0
+        best = sigmoid(logit(segment.mean_return) + cap) if cap < math.inf else 1.0
         if best >= NEAR_CERTAIN:
             why = (
                 "memory has no ceiling (memory.ceiling: null)"
@@ -137,7 +149,7 @@ def warnings(scenario: Scenario) -> list[str]:
                 else "lower memory.ceiling to keep them mortal"
             )
             out.append(
-                f"segment {name}: good experience can lift a customer's return probability to "
+                f"segment {name}: good experience can lift an average customer's return probability to "
                 f"{best:.3f} ({1 / (1 - best):,.0f} journeys on average, if it lasts); {why}"
                 if best < 1
                 else f"segment {name}: customers can become certain to return; {why}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field, field_validator
+from typing import Annotated
+
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.distributions import Distribution
@@ -50,6 +52,59 @@ class Arrivals(Strict):
         return value
 
 
+class ReturnSpread(Strict):
+    """A baseline return probability that varies between customers: a Beta distribution.
+
+    Write ``{mean: 0.63, polarisation: 0.3}`` (polarisation phi = 1 / (a + b + 1): near 0 everyone
+    is alike, near 1 customers are either loyal or gone), or Fader and Hardie's (2007)
+    shifted-beta-geometric parameters ``{churn_alpha: 0.704, churn_beta: 1.182}``: the churn
+    probability ~ Beta(alpha, beta), so the return probability ~ Beta(beta, alpha). Each customer
+    draws theirs once; with no moments that matter, a cohort's survival is then the sBG law.
+    """
+
+    mean: float | None = Field(default=None, gt=0, lt=1, description="mean return probability")
+    polarisation: float | None = Field(
+        default=None, gt=0, lt=1, description="how much customers differ: 1 / (a + b + 1)"
+    )
+    churn_alpha: float | None = Field(
+        default=None,
+        ge=1e-3,
+        le=1e4,
+        description="sBG alpha: churn probability ~ Beta(alpha, beta)",
+    )
+    churn_beta: float | None = Field(
+        default=None, ge=1e-3, le=1e4, description="sBG beta: churn probability ~ Beta(alpha, beta)"
+    )
+
+    @model_validator(mode="after")
+    def _one_pair(self) -> ReturnSpread:
+        moments = self.mean is not None, self.polarisation is not None
+        sbg = self.churn_alpha is not None, self.churn_beta is not None
+        if not ((all(moments) and not any(sbg)) or (all(sbg) and not any(moments))):
+            raise ValueError(
+                "write the spread as {mean, polarisation} or as {churn_alpha, churn_beta}"
+            )
+        a, b = self.beta_parameters()
+        if not (1e-3 <= a <= 1e4 and 1e-3 <= b <= 1e4):
+            raise ValueError(
+                "this mean and polarisation give Beta parameters beyond 0.001..10000; choose a "
+                "polarisation further from 0 and 1"
+            )
+        return self
+
+    def beta_parameters(self) -> tuple[float, float]:
+        """(a, b) of the Beta distribution of the return probability."""
+        if self.churn_alpha is not None and self.churn_beta is not None:
+            return self.churn_beta, self.churn_alpha
+        total = 1.0 / self.polarisation - 1.0  # type: ignore[operator]
+        return self.mean * total, (1.0 - self.mean) * total  # type: ignore[operator]
+
+    @property
+    def expected(self) -> float:
+        a, b = self.beta_parameters()
+        return a / (a + b)
+
+
 class Segment(Strict):
     """A group of customers alike in value, loyalty, rhythm and temper."""
 
@@ -57,8 +112,12 @@ class Segment(Strict):
     value_per_journey: float = Field(
         ge=0, le=MAX_MONEY, description="revenue from one completed journey"
     )
-    baseline_return: float = Field(
-        ge=0, le=1, description="chance a customer with no memorable moments comes back"
+    baseline_return: Annotated[
+        Annotated[float, Tag("<number>")] | Annotated[ReturnSpread, Tag("<spread>")],
+        Discriminator(lambda v: "<spread>" if isinstance(v, dict | ReturnSpread) else "<number>"),
+    ] = Field(
+        description="chance a customer with no memorable moments comes back (0..1), or how it "
+        "varies between customers: {mean, polarisation} or {churn_alpha, churn_beta}"
     )
     days_between_journeys: Distribution = Field(description="days from one journey to the next")
     patience: float = Field(
@@ -73,3 +132,17 @@ class Segment(Strict):
         le=MAX_FACTOR,
         description="multiplies how strongly each moment moves the customer",
     )
+
+    @field_validator("baseline_return")
+    @classmethod
+    def _a_probability(cls, value: float | ReturnSpread) -> float | ReturnSpread:
+        if isinstance(value, float | int) and not 0 <= value <= 1:
+            hint = f"; did you mean {value / 100:g}?" if 1 < value <= 100 else ""
+            raise ValueError(f"a return probability lies between 0 and 1, not {value:g}{hint}")
+        return value
+
+    @property
+    def mean_return(self) -> float:
+        """The segment's average baseline return probability."""
+        value = self.baseline_return
+        return value.expected if isinstance(value, ReturnSpread) else float(value)

@@ -15,7 +15,8 @@ from truthsim.scenario.model import Scenario
 
 def explain(error: Any) -> Problem:
     """One pydantic error as a Problem: place, what is wrong, what is allowed."""
-    place: Place = tuple(error["loc"])
+    # a tagged union's member ("<number>") is not a place in the file
+    place: Place = tuple(p for p in error["loc"] if not (isinstance(p, str) and p.startswith("<")))
     kind = error["type"]
     message = str(error["msg"]).removeprefix("Value error, ")
     field = _field_at(place)

@@ -14,11 +14,12 @@ Operation = Literal["set", "add", "scale"]
 _NUMBER = r"(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
 _ADD = re.compile(rf"^([+-])\s*({_NUMBER})$")
 _SCALE = re.compile(rf"^x\s*([+-]?{_NUMBER})$")
+_IN_HOURS = re.compile(rf"^([+-])\s*(\d+)\s+from\s+({_NUMBER})\s+to\s+({_NUMBER})$")
 #: text that starts like a change but is not one ('++1', '*2', '+inf', 'x 2x')
 _LOOKS_LIKE_A_CHANGE = re.compile(r"^(?:[+\-*]|x\s*[+-]?[\d.])")
 WRITE_A_CHANGE = (
-    "write a change as a value (sets it), '+1' or '-1' (adds), 'x1.2' (scales), "
-    "or one of {set: V}, {add: N}, {scale: F}"
+    "write a change as a value (sets it), '+1' or '-1' (adds), 'x1.2' (scales), '+1 from 7 to 10' "
+    "(staff in those hours), or one of {set: V}, {add: N}, {scale: F}"
 )
 
 
@@ -35,6 +36,10 @@ def parse_change(raw: Any) -> dict[str, Any]:
         return {"op": ops[0], "value": raw[ops[0]]}
     if isinstance(raw, str):
         text = raw.strip()
+        if match := _IN_HOURS.match(text):
+            sign, number, start, end = match.groups()
+            amount = int(number) * (1 if sign == "+" else -1)
+            return {"op": "add", "value": amount, "hours": (float(start), float(end))}
         if match := _ADD.match(text):
             sign, number = match.groups()
             return {"op": "add", "value": float(number) * (1 if sign == "+" else -1)}
@@ -52,6 +57,9 @@ class Change(Strict):
 
     op: Operation
     value: float | int | str | None
+    hours: tuple[float, float] | None = Field(
+        default=None, description="for staffing: only from the first hour to the second, daily"
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -62,9 +70,17 @@ class Change(Strict):
     def _numeric_arithmetic(self) -> Change:
         if self.op != "set" and not isinstance(self.value, int | float):
             raise ValueError(f"'{self.op}' needs a number, not {self.value!r}")
+        if self.hours is not None:
+            start, end = self.hours
+            if self.op != "add" or not float(self.value).is_integer():  # type: ignore[arg-type]
+                raise ValueError("'+N from H1 to H2' adds a whole number of servers")
+            if not (0 <= start < 24 and 0 <= end <= 24 and start != end):
+                raise ValueError("hours run from 0 to 24, e.g. '+1 from 7 to 10'")
         return self
 
     def describe(self) -> str:
+        if self.op == "add" and self.hours is not None:
+            return f"{self.value:+g} from {self.hours[0]:g} to {self.hours[1]:g}"
         if self.op == "add":
             return f"{self.value:+g}"
         if self.op == "scale":
@@ -73,14 +89,20 @@ class Change(Strict):
 
 
 class Cost(Strict):
-    """What an improvement costs: once, and every year it runs."""
+    """What an improvement costs: once, every year it runs, and per staff hour it adds."""
 
     one_off: float = Field(default=0.0, ge=0, le=MAX_MONEY, description="one-off cost")
     per_year: float = Field(default=0.0, ge=0, le=MAX_MONEY, description="running cost per year")
+    per_staffed_hour: float = Field(
+        default=0.0,
+        ge=0,
+        le=MAX_MONEY,
+        description="cost of each server-hour the improvement adds to the staffing schedules",
+    )
 
-    def over(self, days: float) -> float:
-        """Total cost over a horizon of ``days`` days."""
-        return self.one_off + self.per_year * days / 365.0
+    def over(self, days: float, staffed_hours: float = 0.0) -> float:
+        """Total cost over ``days`` days in which the improvement adds ``staffed_hours``."""
+        return self.one_off + self.per_year * days / 365.0 + self.per_staffed_hour * staffed_hours
 
 
 class Improvement(Strict):

@@ -58,7 +58,14 @@ class WordOfMouth(Strict):
         default=10.0,
         ge=0,
         le=MAX_TELLS,
-        description="people told, on average, after a miserable journey",
+        description="people told, on average, after a miserable journey (TARP: about 9-10)",
+    )
+    resolved_tells: float = Field(
+        default=5.0,
+        ge=0,
+        le=MAX_TELLS,
+        description="people told after a miserable journey whose complaint was handled without "
+        "misery (TARP: about 5)",
     )
     deterred_share: float = Field(
         default=0.05, ge=0, le=1, description="share of those told who would have come, and won't"
@@ -81,4 +88,28 @@ class WordOfMouth(Strict):
     referral_delay_days: Distribution = Field(
         default_factory=lambda: Distribution(kind="exponential", mean=14.0),
         description="days from the telling to the referred customer's first journey",
+    )
+
+
+class Complaints(Strict):
+    """After a misery some customers complain, at a touchpoint of its own: the judgment day.
+
+    Most unhappy customers never complain (TARP, reported by Goodman: about 1 in 25, so the
+    default share is 0.04). The complaint is a moment of its own at ``touchpoint`` (its staff,
+    queue, patience, outcomes and shifts): handled well it can offset the misery in memory,
+    handled badly it deepens it.
+    """
+
+    touchpoint: str = Field(
+        max_length=200, description="the touchpoint that handles complaints (not in the journey)"
+    )
+    share: float = Field(
+        default=0.04,
+        ge=0,
+        le=1,
+        description="chance that a misery leads to a complaint (a touchpoint's own `complain` "
+        "overrides it); TARP: about 1 in 25 unhappy customers complain",
+    )
+    delay: Distribution | None = Field(
+        default=None, description="minutes from the end of the journey to the complaint"
     )

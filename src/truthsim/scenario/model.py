@@ -13,7 +13,7 @@ from truthsim.scenario.errors import Place, Problem, ScenarioError, suggest
 from truthsim.scenario.improvement import Improvement
 from truthsim.scenario.journey import Step
 from truthsim.scenario.limits import MAX_DAYS, MAX_ITEMS, MAX_NAME, MAX_TEXT
-from truthsim.scenario.memory import Memory, WordOfMouth
+from truthsim.scenario.memory import Complaints, Memory, WordOfMouth
 from truthsim.scenario.touchpoint import OUTCOMES, SUM_TOLERANCE, Touchpoint
 
 MINUTES_PER_DAY = 1440.0
@@ -41,6 +41,9 @@ class Scenario(Strict):
         min_length=1, max_length=MAX_ITEMS, description="the steps of one journey, in order"
     )
     memory: Memory = Field(default_factory=Memory)
+    complaints: Complaints | None = Field(
+        default=None, description="customers who complain after a misery; leave out to switch off"
+    )
     word_of_mouth: WordOfMouth | None = Field(
         default=None, description="customers telling others; leave out to switch off"
     )
@@ -58,7 +61,7 @@ class Scenario(Strict):
         """The 'average customer' return probability that shifts are quoted against."""
         if self.memory.reference_return is not None:
             return self.memory.reference_return
-        return sum(s.share * s.baseline_return for s in self.segments.values())
+        return sum(s.share * s.mean_return for s in self.segments.values())
 
     @property
     def horizon(self) -> float:
@@ -97,6 +100,7 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
         journey_targets([step.model_dump() for step in scenario.journey]),
         list(scenario.touchpoints),
     )
+    problems += complaint_problems(scenario)
 
     shares = sum(s.share for s in scenario.segments.values())
     if abs(shares - 1.0) > SUM_TOLERANCE:
@@ -142,6 +146,32 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
     if problems:
         return problems
     return memory_problems(scenario) + market_problems(scenario)
+
+
+def complaint_problems(scenario: Scenario) -> list[Problem]:
+    """Complaints go to a known touchpoint outside the journey; ``complain`` needs complaints."""
+    complaints = scenario.complaints
+    if complaints is None:
+        return [
+            Problem(
+                ("touchpoints", name, "complain"),
+                "set complaints: {touchpoint: NAME} to say where complaints are handled",
+            )
+            for name, tp in scenario.touchpoints.items()
+            if tp.complain is not None
+        ]
+    desk = complaints.touchpoint
+    known = list(scenario.touchpoints)
+    if desk not in known:
+        return unknown_touchpoints([(("complaints", "touchpoint"), desk)], known)
+    if any(desk in step.targets() for step in scenario.journey):
+        return [
+            Problem(
+                ("complaints", "touchpoint"),
+                f"'{desk}' is a step of the journey; complaints need a touchpoint of their own",
+            )
+        ]
+    return []
 
 
 def journey_targets(steps: Any) -> list[tuple[Place, str]]:

@@ -15,6 +15,7 @@ from truthsim.scenario.errors import Problem, ScenarioError, dotted, suggest
 from truthsim.scenario.explain import explain, model_at
 from truthsim.scenario.improvement import Change, Improvement
 from truthsim.scenario.model import Scenario
+from truthsim.scenario.staffing import Schedule, add_in_hours
 from truthsim.scenario.touchpoint import OUTCOMES
 
 
@@ -92,6 +93,9 @@ def _apply(data: dict[str, Any], path: str, change: Change) -> None:
     parts = split_path(path)
     parent, key = _parent(data, parts, path)
     old = parent[key]
+    if key == "servers" and change.op == "add" and (change.hours or isinstance(old, dict)):
+        parent[key] = _add_staff(old, change, path)
+        return
     if change.op == "set":
         new = change.value
     else:
@@ -106,6 +110,19 @@ def _apply(data: dict[str, Any], path: str, change: Change) -> None:
         _rescale_others(parent, str(key), float(new))
     else:
         parent[key] = new
+
+
+def _add_staff(old: Any, change: Change, path: str) -> dict[str, Any]:
+    """Servers (a number or a schedule) with staff added in some hours, as a schedule."""
+    if old is None:
+        raise PathError(f"'{path}' is unlimited; there are no staff to add")
+    start, end = change.hours or (0.0, 24.0)
+    try:
+        servers = old if isinstance(old, int) else Schedule.model_validate(old)
+        return add_in_hours(servers, int(change.value), start, end).model_dump()  # type: ignore[arg-type]
+    except ValidationError as error:
+        reason = str(error.errors()[0]["msg"]).removeprefix("Value error, ")
+        raise PathError(f"'{path}' {change.describe()}: {reason}") from None
 
 
 def _rescale_others(shares: dict[str, Any], key: str, new: float) -> None:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Annotated, Any, ClassVar
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.distributions import Distribution
 from truthsim.scenario.limits import MAX_FACTOR, MAX_NAME, MAX_SERVERS, MAX_TIME, MIN_SCALE
+from truthsim.scenario.staffing import Schedule
 
 OUTCOMES = ("misery", "mediocrity", "magic")
 SUM_TOLERANCE = 1e-9
@@ -90,16 +91,26 @@ class Failure(Strict):
     )
 
 
+def _staffing_kind(value: Any) -> str:
+    if value is None:
+        return "<unlimited>"
+    return "<schedule>" if isinstance(value, dict | Schedule) else "<number>"
+
+
 class Touchpoint(Strict):
     """One point of contact between the customer and the business."""
 
     label: str | None = Field(
         default=None, max_length=MAX_NAME, description="a readable name for tables and figures"
     )
-    servers: int | None = Field(
-        ge=1,
-        le=MAX_SERVERS,
-        description="staff or desks serving at once (a whole number >= 1), or 'unlimited'",
+    servers: Annotated[
+        Annotated[int, Tag("<number>"), Field(ge=1, le=MAX_SERVERS)]
+        | Annotated[Schedule, Tag("<schedule>")]
+        | Annotated[None, Tag("<unlimited>")],
+        Discriminator(_staffing_kind),
+    ] = Field(
+        description="staff or desks serving at once: a whole number >= 1, 'unlimited' "
+        "(self-service), or a schedule by hour of day {schedule: [[0, 1], [7, 3], [19, 1]]}",
     )
     service: Distribution = Field(description="service time in minutes")
     patience: Distribution | None = Field(
@@ -109,6 +120,12 @@ class Touchpoint(Strict):
     outcomes: Outcomes
     wait: WaitPenalty = Field(default_factory=WaitPenalty)
     failure: Failure = Field(default_factory=Failure)
+    complain: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="chance that a misery here leads to a complaint; null: complaints.share",
+    )
     importance: float = Field(
         default=1.0,
         ge=0,
@@ -127,6 +144,14 @@ class Touchpoint(Strict):
     @property
     def unlimited(self) -> bool:
         return self.servers is None
+
+    def server_minutes(self, start: float, end: float) -> float | None:
+        """Staffed server-minutes between two simulation times (None: unlimited)."""
+        if self.servers is None:
+            return None
+        if isinstance(self.servers, Schedule):
+            return self.servers.server_minutes(start, end)
+        return self.servers * (end - start)
 
     def title(self, key: str) -> str:
         return self.label or key.replace("_", " ")
