@@ -88,20 +88,21 @@ def fit_returns(
 
 
 def _start(model: ReturnModel, h: Histories, scenario: Scenario) -> np.ndarray:
-    """Baselines from the observed return rate per segment; shifts from the scenario."""
+    """The scenario's own values as the starting point: a valid scenario, so its reference
+    return lies below the memory ceiling and its fixed shifts stay probabilities (a start from
+    the observed return rate can leave that region when most returns are censored)."""
     theta = np.zeros(model.layout.size())
-    known = h.decision != CENSORED
-    segment = h.segment[h.customer]
     for s, slots in enumerate(model.layout.baseline_slots()):
-        here = known & (segment == s)
-        rate = float(h.decision[here].mean()) if here.any() else 0.5
-        theta[slots[0]] = special.logit(min(max(rate, 0.02), 0.98))
+        segment = scenario.segments[model.layout.segments[s]]
+        mean = min(max(segment.mean_return, 0.02), 0.98)
+        theta[slots[0]] = special.logit(mean)
         if len(slots) == 2:
             theta[slots[1]] = special.logit(0.05)
-    table = model.log_odds(theta)
+    ref = scenario.reference_return
     start = sum(2 if s else 1 for s in model.layout.spread)
     for k, (t, o) in enumerate(model.layout.shifts):
-        theta[start + k] = table[t, o]
+        shift = getattr(scenario.touchpoints[model.touchpoints[t]].shifts, OUTCOMES[o])
+        theta[start + k] = special.logit(ref + shift) - special.logit(ref)
     return theta
 
 
