@@ -1,7 +1,7 @@
 """Calibration: a firm's data files -> fitted parameters with intervals -> a calibrated scenario;
 and synthetic data in the same formats, made from a scenario."""
 
-from truthsim.calibration.calibrate import Calibration, calibrate, spread_supported
+from truthsim.calibration.calibrate import Calibration, calibrate, spread_forms
 from truthsim.calibration.data import FILES, read_data
 from truthsim.calibration.estimates import Draws, Fitted, Unidentified
 from truthsim.calibration.synthesize import Synthetic, synthesize, write_synthetic
@@ -15,7 +15,7 @@ __all__ = [
     "Unidentified",
     "calibrate",
     "read_data",
-    "spread_supported",
+    "spread_forms",
     "synthesize",
     "write_synthetic",
 ]

@@ -16,6 +16,8 @@ from truthsim.calibration.history import build_histories
 from truthsim.calibration.operations import fit_arrivals, fit_services
 from truthsim.calibration.outcomes import fit_outcomes
 from truthsim.calibration.return_fit import fit_returns
+from truthsim.calibration.returns import MEAN, PLAIN, SBG
+from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.errors import ScenarioError
 from truthsim.scenario.explain import explain
 from truthsim.scenario.loader import load_scenario
@@ -93,24 +95,22 @@ def require_statsmodels() -> None:
         ) from None
 
 
-def spread_supported() -> bool:
-    """Whether this engine lets baseline return vary within a segment (a Beta)."""
-    from pydantic import ValidationError
-
-    from truthsim.scenario.customers import Segment
-
-    try:
-        Segment.model_validate(
-            {
-                "share": 1.0,
-                "value_per_journey": 1.0,
-                "baseline_return": {"mean": 0.5, "polarisation": 0.1},
-                "days_between_journeys": {"kind": "fixed", "value": 1.0},
-            }
-        )
-    except ValidationError:
-        return False
-    return True
+def spread_forms(scenario: Scenario, spread: bool | None = None) -> list[str | None]:
+    """How each segment's baseline return is fitted: as the scenario writes it (``spread``
+    None: one number stays one number, {mean, polarisation} and {churn_alpha, churn_beta} keep
+    their form), with a spread for every segment (True: {mean, polarisation} where the scenario
+    has one number), or as one number everywhere (False)."""
+    forms: list[str | None] = []
+    for segment in scenario.segments.values():
+        written = segment.baseline_return
+        if isinstance(written, ReturnSpread):
+            form: str | None = SBG if written.churn_alpha is not None else MEAN
+        else:
+            form = PLAIN
+        if spread is True and form is PLAIN:
+            form = MEAN
+        forms.append(PLAIN if spread is False else form)
+    return forms
 
 
 def calibrate(
@@ -122,19 +122,15 @@ def calibrate(
 ) -> Calibration:
     """Fit ``scenario``'s behavioural numbers to the data files in the folder ``data``.
 
-    ``half_life`` profiles the forgetting half-life (a fit per grid point); ``spread`` fits
-    Beta heterogeneity of baseline return (default: when the engine supports it).
+    ``half_life`` profiles the forgetting half-life (a fit per grid point). ``spread`` says how
+    baseline return may vary between a segment's customers (a Beta): None follows the scenario
+    (a segment written with a spread gets its spread fitted, one number stays one number),
+    True fits a spread for every segment, False none. Either way each segment gets a
+    likelihood-ratio test of whether its customers differ (diagnostics 'heterogeneity').
     """
     require_statsmodels()
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    supported = spread_supported()
-    if spread and not supported:
-        from truthsim.errors import ExperimentError
-
-        raise ExperimentError(
-            "this engine has no spread of baseline return within a segment; calibrate without it"
-        )
-    spread = supported if spread is None else spread
+    forms = spread_forms(loaded, spread)
     found = read_data(data, loaded)
     fit = FitResult(notes=list(found.notes))
     segments = list(loaded.segments)
@@ -143,18 +139,24 @@ def calibrate(
         fit.extend(fit_services(found.moments, loaded))
     with_journeys: set[int] = set()
     if found.journeys is not None:
-        histories = build_histories(found.journeys, found.moments, loaded, found.end)
+        # the return model needs the outcome mixes (a recovered failure counts at most as much
+        # as a clean moment does on average): the fitted ones where there are
+        staged = apply_fit(loaded, fit, outcomes_only=True)
+        histories = build_histories(found.journeys, found.moments, staged, found.end)
         with_journeys = set(histories.segment.tolist())
-        fit.extend(fit_returns(histories, loaded, spread, half_life))
+        fit.extend(fit_returns(histories, staged, forms, half_life))
     if found.cohort is not None:
         segment = found.cohort.segment if found.cohort.segment is not None else 0
-        cohort_fit = fit_cohort(found.cohort, segments[segment], spread)
+        cohort_fit = fit_cohort(found.cohort, segments[segment], forms[segment])
         if segment in with_journeys:
             fit.notes.append(
                 f"cohort.csv: segment {segments[segment]} is fitted from journeys.csv; the "
                 "cohort's own fit is in the diagnostics only"
             )
             fit.diagnostics["cohort_fit"] = [p.to_dict() for p in cohort_fit.fitted]
+            fit.diagnostics["cohort_heterogeneity"] = cohort_fit.diagnostics.pop(
+                "heterogeneity", []
+            )
             fit.diagnostics.update(cohort_fit.diagnostics)
         else:
             fit.extend(cohort_fit)
@@ -190,10 +192,16 @@ def _patience(found: CalibrationData, scenario: Scenario) -> np.ndarray:
     return out
 
 
-def changes_of(scenario: Scenario, fit: FitResult) -> dict[str, Any]:
+def changes_of(scenario: Scenario, fit: FitResult, outcomes_only: bool = False) -> dict[str, Any]:
     """The fitted values as changes by dotted path (outcome shares and distributions whole)."""
     changes: dict[str, Any] = {}
     by_path = {p.path: float(p.estimate) for p in fit.fitted}
+    if outcomes_only:
+        return {
+            path: value
+            for path, value in changes_of(scenario, fit).items()
+            if path.endswith(".outcomes")
+        }
     for path, value in by_path.items():
         parts = path.split(".")
         if parts[-1] in OUTCOMES and parts[-2] == "outcomes":
@@ -237,8 +245,8 @@ def changes_of(scenario: Scenario, fit: FitResult) -> dict[str, Any]:
     return changes
 
 
-def apply_fit(scenario: Scenario, fit: FitResult) -> Scenario:
-    return set_values(scenario, changes_of(scenario, fit))
+def apply_fit(scenario: Scenario, fit: FitResult, outcomes_only: bool = False) -> Scenario:
+    return set_values(scenario, changes_of(scenario, fit, outcomes_only))
 
 
 def set_values(scenario: Scenario, values: dict[str, Any]) -> Scenario:

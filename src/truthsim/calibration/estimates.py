@@ -13,6 +13,8 @@ import numpy as np
 Z95 = 1.959963984540054
 #: half the 95% chi-square(1) quantile: a profile likelihood interval's drop in log-likelihood
 PROFILE_DROP = 1.920729410347062
+#: level at which a test's rejection is reported (e.g. customers of a segment who differ)
+LEVEL = 0.05
 
 
 @dataclass

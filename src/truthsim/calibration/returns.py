@@ -6,8 +6,11 @@ function the engine calls) turns them into the remembered shift; experience is
 ``min(experience x fade + remembered, cap)`` with the fade of
 :func:`truthsim.behaviour.fade` and the cap of :func:`truthsim.scenario.checks.experience_cap`;
 the customer returns with probability ``sigmoid(logit(baseline) + experience)``. A last journey
-whose return was not seen contributes ``1 - p + p x P(gap > days left)``. With a spread, each
-customer's baseline is a Beta draw, integrated out by quadrature on its quantiles.
+whose return was not seen contributes ``1 - p + p x P(gap > days left)``. Where a segment's
+baseline varies between customers (a Beta, drawn once per customer as the engine does), each
+customer's likelihood is integrated over it by Gauss-Jacobi quadrature: without moments that
+matter a history's likelihood is a polynomial in the baseline, which the rule integrates
+exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import dataclass
 from types import SimpleNamespace
 
 import numpy as np
-from scipy import special, stats
+from scipy import linalg, special
 
 from truthsim.behaviour.memory import fade, memory_model
 from truthsim.calibration.history import CENSORED, KINDS, LEFT, RETURNED, Histories, survival
@@ -30,8 +33,13 @@ from truthsim.scenario.touchpoint import OUTCOMES
 
 #: quadrature nodes over a customer's baseline when it varies within the segment
 NODES = 24
-_U, _W = np.polynomial.legendre.leggauss(NODES)
-QUANTILES, WEIGHTS = (_U + 1) / 2, _W / 2
+#: how a segment's baseline is written: one number, {mean, polarisation}, {churn_alpha, churn_beta}
+PLAIN, MEAN, SBG = None, "mean", "sbg"
+#: bounds of the fitting scale: logit mean, logit polarisation, log churn alpha and beta (the
+#: schema's Beta parameters stay within 0.001..10,000)
+BOUND = 12.0
+POLARISATION_BOUNDS = (-9.0, 6.0)
+SBG_BOUNDS = (math.log(1.01e-3), math.log(0.99e4))
 
 
 @dataclass(frozen=True)
@@ -39,7 +47,7 @@ class Layout:
     """Which numbers the parameter vector holds, in order."""
 
     segments: list[str]
-    spread: list[bool]  #: per segment: baseline varies (mean and polarisation) or not
+    spread: list[str | None]  #: per segment: PLAIN, MEAN or SBG (how its baseline varies)
     shifts: list[tuple[int, int]]  #: (touchpoint, outcome) pairs whose shift is estimated
 
     def size(self) -> int:
@@ -51,6 +59,65 @@ class Layout:
             out.append((k, k + 1) if varies else (k,))
             k += 2 if varies else 1
         return out
+
+    def bounds(self) -> list[tuple[float, float]]:
+        """Each slot's bounds on its fitting scale."""
+        out: list[tuple[float, float]] = []
+        for form in self.spread:
+            if form == SBG:
+                out += [SBG_BOUNDS, SBG_BOUNDS]
+            elif form == MEAN:
+                out += [(-BOUND, BOUND), POLARISATION_BOUNDS]
+            else:
+                out.append((-BOUND, BOUND))
+        return out + [(-BOUND, BOUND)] * len(self.shifts)
+
+    def with_spread(self, segment: int, form: str | None) -> Layout:
+        spread = list(self.spread)
+        spread[segment] = form
+        return Layout(self.segments, spread, self.shifts)
+
+
+def beta_of(form: str | None, values: Sequence[float]) -> tuple[float, tuple[float, float] | None]:
+    """(mean baseline return, Beta (a, b) of the baseline or None) from a segment's slots."""
+    if form == SBG:
+        alpha, beta = math.exp(values[0]), math.exp(values[1])  # churn ~ Beta(alpha, beta)
+        return beta / (alpha + beta), (beta, alpha)
+    mean = float(special.expit(values[0]))
+    if form == MEAN:
+        return mean, beta_shape(mean, float(special.expit(values[1])))
+    return mean, None
+
+
+def at_no_spread(form: str | None, values: Sequence[float]) -> bool:
+    """Whether a segment's fitted spread sits at its bound of 'customers alike'."""
+    if form == MEAN:
+        return values[1] <= POLARISATION_BOUNDS[0] + 0.05
+    if form == SBG:
+        return max(values[0], values[1]) >= SBG_BOUNDS[1] - 0.05
+    return False
+
+
+def beta_nodes(a: float, b: float, n: int = NODES) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss-Jacobi nodes and weights for the Beta(a, b) distribution on (0, 1).
+
+    The Golub-Welsch eigenvalue method on the Jacobi polynomials' three-term recurrence, with
+    weights normalised to sum to 1 (scipy's ``roots_jacobi`` overflows in its weights' scale
+    once a + b passes about 1,000, and the scale cancels here anyway).
+    """
+    al, be = b - 1.0, a - 1.0  # weight (1 - x)^al (1 + x)^be on (-1, 1), x = 2p - 1
+    k = np.arange(n, dtype=float)
+    s = 2.0 * k + al + be
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diagonal = np.where(
+            k == 0, (be - al) / (al + be + 2.0), (be * be - al * al) / (s * (s + 2.0))
+        )
+    j = k[1:]
+    t = 2.0 * j + al + be
+    off = np.sqrt(4.0 * j * (j + al) * (j + be) * (j + al + be) / (t * t * (t + 1.0) * (t - 1.0)))
+    x, vectors = linalg.eigh_tridiagonal(diagonal, off)
+    weights = vectors[0] ** 2
+    return np.clip((x + 1.0) / 2.0, 1e-300, np.nextafter(1.0, 0.0)), weights / weights.sum()
 
 
 class ReturnModel:
@@ -84,7 +151,17 @@ class ReturnModel:
             self.censor_survival[here] = np.interp(histories.remaining_days[here], days, surv)
         self.decision = histories.decision
         self.journey_segment = journey_segment
-        self.bounds = np.r_[histories.first, len(histories)]
+        #: per segment: its journeys (in customer order), its customers, and where each
+        #: customer's journeys start among them (None for a segment without journeys)
+        self.groups: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
+        for i in range(len(segments)):
+            rows = np.flatnonzero(journey_segment == i)
+            if len(rows) == 0:
+                self.groups.append(None)
+                continue
+            cust = histories.customer[rows]
+            starts = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]])
+            self.groups.append((rows, cust[starts], starts))
 
     def set_half_life(self, half_life: float | None) -> None:
         """Memory fading between journeys: the factor after each journey (1 after the last)."""
@@ -96,13 +173,12 @@ class ReturnModel:
 
     # -- the scenario's numbers for a parameter vector ------------------------------------
 
-    def baselines(self, theta: np.ndarray) -> list[tuple[float, float | None]]:
-        """Per segment (mean baseline return, polarisation or None)."""
-        out = []
-        for slots in self.layout.baseline_slots():
-            mean = float(special.expit(theta[slots[0]]))
-            out.append((mean, float(special.expit(theta[slots[1]])) if len(slots) == 2 else None))
-        return out
+    def baselines(self, theta: np.ndarray) -> list[tuple[float, tuple[float, float] | None]]:
+        """Per segment (mean baseline return, Beta (a, b) of the baseline or None)."""
+        return [
+            beta_of(form, [float(theta[k]) for k in slots])
+            for form, slots in zip(self.layout.spread, self.layout.baseline_slots(), strict=True)
+        ]
 
     def reference(self, theta: np.ndarray) -> float:
         fixed = self.scenario.memory.reference_return
@@ -167,45 +243,42 @@ class ReturnModel:
     def per_customer(self, theta: np.ndarray) -> np.ndarray:
         """Each customer's log-likelihood (baselines integrated out where they vary)."""
         e = self.experience(theta)
-        baselines = self.baselines(theta)
         total = np.zeros(self.h.customers)
-        for s, (mean, polarisation) in enumerate(baselines):
-            here = self.journey_segment == s
-            if not here.any():
+        for group, (mean, beta) in zip(self.groups, self.baselines(theta), strict=True):
+            if group is None:
                 continue
-            cust = self.h.customer[here]
-            if polarisation is None:
-                ll = self._journey_loglike(logit(mean) + e[here], here)
-                total += np.bincount(cust, weights=ll, minlength=self.h.customers)
+            rows, customers, starts = group
+            if beta is None:
+                ll = self._journey_loglike(logit(mean) + e[rows], rows)
+                total[customers] += np.add.reduceat(ll, starts)
                 continue
-            a, b = beta_shape(mean, polarisation)
-            nodes = special.logit(np.clip(stats.beta.ppf(QUANTILES, a, b), 1e-12, 1 - 1e-12))
-            by_node = np.stack(
-                [
-                    np.bincount(
-                        cust,
-                        weights=self._journey_loglike(q + e[here], here),
-                        minlength=self.h.customers,
-                    )
-                    for q in nodes
-                ],
-                axis=1,
+            p, weights = beta_nodes(*beta)
+            with np.errstate(divide="ignore"):
+                nodes = special.logit(p)
+            ll = self._journey_loglike(e[rows][:, None] + nodes[None, :], rows)
+            total[customers] += special.logsumexp(
+                np.add.reduceat(ll, starts, axis=0), axis=1, b=weights
             )
-            members = np.bincount(cust, minlength=self.h.customers) > 0
-            mixed = special.logsumexp(by_node, axis=1, b=WEIGHTS)
-            total += np.where(members, mixed, 0.0)
         return total
 
-    def _journey_loglike(self, logits: np.ndarray, here: np.ndarray) -> np.ndarray:
-        decision = self.decision[here]
-        log_p = -np.logaddexp(0.0, -logits)
-        log_q = -np.logaddexp(0.0, logits)
-        p = np.exp(log_p)
-        censored = np.log(np.maximum(1.0 - p + p * self.censor_survival[here], 1e-300))
-        return np.select(
-            [decision == RETURNED, decision == LEFT, decision == CENSORED],
-            [log_p, log_q, censored],
+    def _journey_loglike(self, logits: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Each journey's log-likelihood of its decision at the given return log-odds (one row
+        per journey, any number of columns: the quadrature nodes)."""
+        decision = self.decision[rows]
+        out = np.empty_like(logits)
+        returned, left, censored = (
+            (decision == RETURNED),
+            (decision == LEFT),
+            (decision == CENSORED),
         )
+        out[returned] = -np.logaddexp(0.0, -logits[returned])
+        out[left] = -np.logaddexp(0.0, logits[left])
+        p = special.expit(logits[censored])
+        unseen = 1.0 - self.censor_survival[rows][censored]
+        if p.ndim == 2:
+            unseen = unseen[:, None]
+        out[censored] = np.log(np.maximum(1.0 - p * unseen, 1e-300))
+        return out
 
 
 def beta_shape(mean: float, polarisation: float) -> tuple[float, float]:

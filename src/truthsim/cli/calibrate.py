@@ -44,6 +44,12 @@ Examples:
     "--no-half-life", is_flag=True, help="Keep the forgetting half-life (skip its profile)."
 )
 @click.option(
+    "--spread/--no-spread",
+    default=None,
+    help="Fit how baseline return varies between a segment's customers (a Beta) in every "
+    "segment, or in none. Default: as the scenario writes each segment.",
+)
+@click.option(
     "--plots", type=click.Path(file_okay=False, path_type=Path), help="Goodness-of-fit figure here."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print calibration.json instead of a table.")
@@ -55,6 +61,7 @@ def calibrate_command(
     output: Path,
     seed: int | None,
     no_half_life: bool,
+    spread: bool | None,
     plots: Path | None,
     as_json: bool,
     force: bool,
@@ -70,7 +77,7 @@ def calibrate_command(
             raise UserError(f"{path} already exists; choose another -o or add --force")
     if plots is not None:
         check_free(plots, ["calibration_fit.png", "calibration_fit.svg"], force)
-    result = calibrate(loaded, data_dir, half_life=not no_half_life)
+    result = calibrate(loaded, data_dir, half_life=not no_half_life, spread=spread)
     text = read_text(resolve_source(scenario))
     write_calibration(result, output, text, seed=seed)
     if plots is not None:
