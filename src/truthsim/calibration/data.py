@@ -10,7 +10,8 @@ writes, with touchpoint, segment and outcome as names, so a simulated run is val
   and returned (true/false, or empty: then taken from whether a later journey follows, and
   censored at the end of the data).
 - ``cohort.csv``: period, active (one cohort's customers still active, period 0 = acquired),
-  optionally segment.
+  optionally segment and customers (the cohort's size; the pooled table ``truthsim run --out``
+  writes, whose customers fall with the period, is left out when journeys.csv is given).
 - ``arrivals.csv``: day, hour, arrivals (new customers that hour).
 """
 
@@ -31,7 +32,7 @@ MOMENT_COLUMNS = (
     ("wait", "abandoned", "failed", "recovered", "service", "arrival"),
 )
 JOURNEY_COLUMNS = (("customer", "journey", "start"), ("segment", "end", "returned"))
-COHORT_COLUMNS = (("period", "active"), ("segment",))
+COHORT_COLUMNS = (("period", "active"), ("segment", "customers"))
 ARRIVAL_COLUMNS = (("day", "hour", "arrivals"), ())
 
 
@@ -77,6 +78,7 @@ class Cohort:
 
     active: np.ndarray
     segment: int | None
+    pooled: bool = False  #: the pooled table of ``truthsim run --out`` (see ``_cohort``)
 
 
 @dataclass
@@ -145,6 +147,24 @@ def read_data(folder: str | Path, scenario: Scenario) -> CalibrationData:
         data.journeys = _journeys(read["journeys.csv"], segments, ids, flaws, stamped)
     if "cohort.csv" in read:
         data.cohort = _cohort(read["cohort.csv"], segments, flaws)
+        if data.cohort.pooled:
+            pooled = (
+                "cohort.csv is a table of cohorts pooled by days since acquisition, as "
+                "`truthsim run --out` writes it (its 'customers' column: those observed that "
+                "long); the sBG law needs one cohort followed through its return decisions"
+            )
+            if "journeys.csv" in read:
+                data.notes.append(pooled + "; it is left out, journeys.csv says more")
+                data.cohort = None
+            else:
+                flaws.append(
+                    Flaw(
+                        "cohort.csv",
+                        pooled + ": write period, active for one cohort (period 0 = all "
+                        "acquired), or give journeys.csv",
+                        column="customers",
+                    )
+                )
     if "arrivals.csv" in read:
         data.arrivals = _arrivals(read["arrivals.csv"], flaws)
     if len(set(stamped)) > 1:
@@ -287,6 +307,12 @@ def _journeys(
 def _cohort(table: Table, segments: list[str], flaws: list[Flaw]) -> Cohort:
     period = table.integers("period", flaws)
     active = table.numbers("active", flaws, low=0.0)
+    if table.has("customers"):
+        # `truthsim run --out` pools every cohort: period k counts the customers observed for
+        # k periods (fewer as k grows), so it is one cohort only when that count never changes
+        observed = table.numbers("customers", flaws, blank=True)
+        if len(np.unique(observed[np.isfinite(observed)])) > 1:
+            return Cohort(active, 0, pooled=True)
     segment: int | None = 0 if len(segments) == 1 else None
     if table.has("segment"):
         named = set(table.names("segment", segments, "segment", flaws).tolist())

@@ -107,7 +107,7 @@ def wald(
     ``value`` and ``se`` are on the fitting scale: identity, log (a positive value) or logit
     (a probability).
     """
-    back = {"identity": lambda x: x, "log": math.exp, "logit": _sigmoid}[transform]
+    back = {"identity": lambda x: x, "log": _exp, "logit": _sigmoid}[transform]
     slope = {"identity": 1.0, "log": back(value), "logit": back(value) * (1 - back(value))}
     estimate = back(value)
     if not math.isfinite(se):
@@ -133,3 +133,8 @@ def _plain(x: float) -> float | None:
 
 def counted(n: int, what: str, file: str) -> str:
     return f"{n:,} {what} in {file}"
+
+
+def _exp(x: float) -> float:
+    """exp, with an interval's end beyond any float kept at the largest one (not an error)."""
+    return math.exp(min(x, 709.0))

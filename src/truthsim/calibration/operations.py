@@ -24,16 +24,22 @@ MIN_SERVICES = 30
 
 def fit_arrivals(arrivals: Arrivals, scenario: Scenario) -> FitResult:
     out = FitResult()
-    if scenario.word_of_mouth is not None:
+    market = scenario.arrivals.market_size
+    if scenario.word_of_mouth is not None or market is not None:
+        why = (
+            "with word of mouth these are prospects less those deterred plus those referred"
+            if scenario.word_of_mouth is not None
+            else f"with a market of {market:,} people these are the prospects not already "
+            "customers (arrivals thin as the market fills)"
+        )
         by_hour = np.bincount(arrivals.hour, weights=arrivals.count, minlength=24)
         total = float(arrivals.count.sum())
         days = len(np.unique(arrivals.day))
         out.unidentified.append(
             Unidentified(
                 "arrivals.per_day",
-                f"arrivals.csv counts new customers ({total / max(days, 1):,.1f} a day), and with "
-                "word of mouth these are prospects less those deterred plus those referred, "
-                "not the scenario's prospects per day",
+                f"arrivals.csv counts new customers ({total / max(days, 1):,.1f} a day), and "
+                f"{why}, not the scenario's prospects per day",
             )
         )
         if total > 0:

@@ -8,13 +8,13 @@ import copy
 import math
 import warnings
 from collections.abc import Sequence
+from dataclasses import replace
 
 import numpy as np
 from scipy import optimize, special, stats
 
 from truthsim.calibration.estimates import (
     LEVEL,
-    PROFILE_DROP,
     Z95,
     Draws,
     FitResult,
@@ -24,6 +24,7 @@ from truthsim.calibration.estimates import (
 )
 from truthsim.calibration.history import CENSORED, Histories
 from truthsim.calibration.returns import (
+    HALF_LIFE_BOUNDS,
     MEAN,
     PLAIN,
     SBG,
@@ -38,8 +39,8 @@ from truthsim.scenario.model import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
 
 METHOD = "maximum likelihood of the engine's return model (scipy.optimize; statsmodels Hessian)"
-#: half-lives (days) the profile likelihood is evaluated at; None: memory never fades
-HALF_LIVES: tuple[float | None, ...] = (30.0, 60.0, 120.0, 240.0, 480.0, 960.0, 1920.0, None)
+#: a half-life whose interval holds all of this range (days) is reported as not identified
+WIDE = (30.0, 5 * 365.0)
 #: step of the first pass along each axis, and the range of the Hessian's steps (fitting scale)
 FIRST_STEP = 0.03
 STEP_RANGE = (2e-3, 0.25)
@@ -78,7 +79,8 @@ def fit_returns(
         )
     out.unidentified += [Unidentified(p, r) for p, r in why.items()]
     forms = [spread[i] if i in present else PLAIN for i in range(len(segments))]
-    layout = Layout(segments, forms, chosen)
+    fit_half_life = bool(profile_half_life and chosen and int(histories.position.max()) > 0)
+    layout = Layout(segments, forms, chosen, half_life=fit_half_life)
     model = ReturnModel(histories, scenario, layout, scenario.memory.forgetting_half_life_days)
     theta = _fit(model, _start(model, histories, scenario))
     model, theta = _drop_empty_spreads(model, theta, out)
@@ -90,21 +92,44 @@ def fit_returns(
             f"{histories.left_out:,} customers gave no outcome for some moments: their histories "
             "are used up to the first such journey (after it their memory is not known)"
         )
-    if profile_half_life and chosen and int(histories.position.max()) > 0:
-        theta = _half_life(model, theta, scenario, out, source)
-        model, theta = _drop_empty_spreads(model, theta, out)
+    path = "memory.forgetting_half_life_days"
+    cov = _covariance(model, theta)
+    if fit_half_life:
+        why = _half_life_unidentified(theta, cov)
+        if why is not None:
+            out.unidentified.append(Unidentified(path, why + "; kept as the scenario has it"))
+            model, theta = relayout(model, theta, replace(model.layout, half_life=False))
+            model.set_half_life(scenario.memory.forgetting_half_life_days)
+            theta = _fit(model, theta)
+            model, theta = _drop_empty_spreads(model, theta, out)
+            cov = _covariance(model, theta)
     else:
         out.unidentified.append(
             Unidentified(
-                "memory.forgetting_half_life_days",
-                "needs customers with several journeys and moments that matter",
+                path,
+                "not fitted (--no-half-life)"
+                if not profile_half_life
+                else "needs customers with several journeys and moments that matter",
             )
         )
     out.diagnostics["heterogeneity"] = _heterogeneity(model, theta, sorted(present), out)
-    cov = _covariance(model, theta)
     _report(model, theta, cov, source, out)
     out.diagnostics["retention"] = _retention(model, theta)
     return out
+
+
+def _half_life_unidentified(theta: np.ndarray, cov: np.ndarray) -> str | None:
+    """Why the fitted half-life says nothing (None when it does)."""
+    if theta[-1] >= HALF_LIFE_BOUNDS[1] - 0.05:
+        return "the likelihood is highest when memory never fades"
+    se = math.sqrt(cov[-1, -1]) if np.all(np.isfinite(cov)) else math.inf
+    low, high = math.exp(theta[-1] - Z95 * se), math.exp(min(theta[-1] + Z95 * se, 700.0))
+    if low <= WIDE[0] and high >= WIDE[1]:
+        return (
+            f"its 95% interval ({low:.3g} to {high:.3g} days) holds every half-life from "
+            f"{WIDE[0]:g} days to {WIDE[1] / 365:g} years"
+        )
+    return None
 
 
 def relayout(
@@ -131,8 +156,16 @@ def relayout(
             a, b = beta_shape(mean, polarisation) if beta is None else beta
             new[list(new_slots[s])] = [math.log(b), math.log(a)]  # churn alpha, churn beta
     k0, k1 = sum(len(x) for x in old_slots), sum(len(x) for x in new_slots)
-    new[k1:] = theta[k0:]
+    n = len(layout.shifts)
+    new[k1 : k1 + n] = theta[k0 : k0 + n]
+    if layout.half_life:
+        new[-1] = theta[-1] if model.layout.half_life else _log_half_life(model.half_life)
     return other, new
+
+
+def _log_half_life(days: float | None) -> float:
+    """A half-life on the fitting scale (never fading: a decade, to start from)."""
+    return math.log(days if days is not None else 3650.0)
 
 
 def _drop_empty_spreads(
@@ -150,7 +183,7 @@ def _drop_empty_spreads(
     if not empty:
         return model, theta
     spread = [PLAIN if s in empty else f for s, f in enumerate(layout.spread)]
-    model, theta = relayout(model, theta, Layout(layout.segments, spread, layout.shifts))
+    model, theta = relayout(model, theta, replace(layout, spread=spread))
     for s in empty:
         out.notes.append(
             f"segment {layout.segments[s]}: the likelihood is highest when its customers share "
@@ -228,6 +261,8 @@ def _start(model: ReturnModel, h: Histories, scenario: Scenario) -> np.ndarray:
     for k, (t, o) in enumerate(model.layout.shifts):
         shift = getattr(scenario.touchpoints[model.touchpoints[t]].shifts, OUTCOMES[o])
         theta[start + k] = special.logit(ref + shift) - special.logit(ref)
+    if model.layout.half_life:
+        theta[-1] = _log_half_life(scenario.memory.forgetting_half_life_days)
     bounds = model.layout.bounds()
     return np.clip(theta, [lo for lo, _ in bounds], [hi for _, hi in bounds])
 
@@ -300,73 +335,6 @@ def _steps(model: ReturnModel, theta: np.ndarray) -> np.ndarray:
     return out
 
 
-def _half_life(
-    model: ReturnModel, theta: np.ndarray, scenario: Scenario, out: FitResult, source: str
-) -> np.ndarray:
-    """Profile the log-likelihood over half-lives; keep the best fit."""
-    profile, fits = [], []
-    for half_life in HALF_LIVES:
-        model.set_half_life(half_life)
-        fit = _fit(model, theta)
-        fits.append(fit)
-        profile.append(model.loglike(fit))
-    values = np.array(profile)
-    best = int(np.argmax(values))
-    inside = [
-        h for h, v in zip(HALF_LIVES, values, strict=True) if v >= values[best] - PROFILE_DROP
-    ]
-    path = "memory.forgetting_half_life_days"
-    model.set_half_life(HALF_LIVES[best])
-    out.diagnostics["half_life_profile"] = [
-        {"half_life_days": h, "loglike": float(v)} for h, v in zip(HALF_LIVES, values, strict=True)
-    ]
-    if len(inside) == len(HALF_LIVES) or HALF_LIVES[best] is None:
-        reason = (
-            "every half-life from 30 days to never fits within the 95% profile interval"
-            if len(inside) == len(HALF_LIVES)
-            else "the likelihood is highest when memory never fades"
-        )
-        out.unidentified.append(Unidentified(path, reason + "; kept as the scenario has it"))
-        model.set_half_life(scenario.memory.forgetting_half_life_days)
-        return _fit(model, fits[best])
-    finite = [h for h in inside if h is not None]
-    low = min(finite) if finite else math.nan
-    high = math.inf if None in inside else max(finite)
-    # the grid is coarse: the interval reaches to the next grid point not in it
-    low = _neighbour(low, -1)
-    high = high if math.isinf(high) else _neighbour(high, +1)
-    estimate = float(HALF_LIVES[best])  # type: ignore[arg-type]
-    se = (math.log(high) - math.log(low)) / (2 * Z95) if math.isfinite(high) else math.nan
-    out.fitted.append(
-        Fitted(
-            path,
-            estimate,
-            low,
-            high,
-            estimate * se,
-            source,
-            "profile likelihood over half-lives 30..1920 days and never (interval to the "
-            "next grid point outside it)",
-        )
-    )
-    if math.isfinite(se):
-        out.draws.append(
-            Draws(np.array([math.log(estimate)]), np.array([[se * se]]), [("log", [0], [path])])
-        )
-    return fits[best]
-
-
-def _neighbour(value: float, step: int) -> float:
-    grid = [h for h in HALF_LIVES if h is not None]
-    i = grid.index(value)
-    j = i + step
-    if j < 0:
-        return 0.0 if step < 0 else value
-    if j >= len(grid):
-        return math.inf
-    return grid[j]
-
-
 def _report(
     model: ReturnModel, theta: np.ndarray, cov: np.ndarray, source: str, out: FitResult
 ) -> None:
@@ -409,6 +377,11 @@ def _report(
             )
         )
         targets.append(("shift", [start + k], [path]))
+    if layout.half_life:
+        path = "memory.forgetting_half_life_days"
+        method = METHOD.replace("return model", "return model and its memory fading")
+        out.fitted.append(wald(path, theta[-1], se[-1], source, method, "log"))
+        targets.append(("log", [len(theta) - 1], [path]))
     if np.all(np.isfinite(cov)):
         out.draws.append(Draws(theta.copy(), cov, targets))
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -32,7 +32,7 @@ from truthsim.scenario.probability import logit
 from truthsim.scenario.touchpoint import OUTCOMES
 
 #: quadrature nodes over a customer's baseline when it varies within the segment
-NODES = 24
+NODES = 20
 #: how a segment's baseline is written: one number, {mean, polarisation}, {churn_alpha, churn_beta}
 PLAIN, MEAN, SBG = None, "mean", "sbg"
 #: bounds of the fitting scale: logit mean, logit polarisation, log churn alpha and beta (the
@@ -40,6 +40,8 @@ PLAIN, MEAN, SBG = None, "mean", "sbg"
 BOUND = 12.0
 POLARISATION_BOUNDS = (-9.0, 6.0)
 SBG_BOUNDS = (math.log(1.01e-3), math.log(0.99e4))
+#: bounds of the log forgetting half-life in days: a day to about 270 years (never, in effect)
+HALF_LIFE_BOUNDS = (0.0, math.log(1e5))
 
 
 @dataclass(frozen=True)
@@ -49,9 +51,10 @@ class Layout:
     segments: list[str]
     spread: list[str | None]  #: per segment: PLAIN, MEAN or SBG (how its baseline varies)
     shifts: list[tuple[int, int]]  #: (touchpoint, outcome) pairs whose shift is estimated
+    half_life: bool = False  #: whether the last slot is the log forgetting half-life (days)
 
     def size(self) -> int:
-        return sum(2 if s else 1 for s in self.spread) + len(self.shifts)
+        return sum(2 if s else 1 for s in self.spread) + len(self.shifts) + self.half_life
 
     def baseline_slots(self) -> list[tuple[int, ...]]:
         out, k = [], 0
@@ -70,12 +73,13 @@ class Layout:
                 out += [(-BOUND, BOUND), POLARISATION_BOUNDS]
             else:
                 out.append((-BOUND, BOUND))
-        return out + [(-BOUND, BOUND)] * len(self.shifts)
+        out += [(-BOUND, BOUND)] * len(self.shifts)
+        return out + ([HALF_LIFE_BOUNDS] if self.half_life else [])
 
     def with_spread(self, segment: int, form: str | None) -> Layout:
         spread = list(self.spread)
         spread[segment] = form
-        return Layout(self.segments, spread, self.shifts)
+        return replace(self, spread=spread)
 
 
 def beta_of(form: str | None, values: Sequence[float]) -> tuple[float, tuple[float, float] | None]:
@@ -164,12 +168,20 @@ class ReturnModel:
             self.groups.append((rows, cust[starts], starts))
 
     def set_half_life(self, half_life: float | None) -> None:
-        """Memory fading between journeys: the factor after each journey (1 after the last)."""
+        """Memory fading between journeys when the half-life is not fitted: the factor after
+        each journey (1 after the last)."""
         self.half_life = half_life
-        gaps = self.h.gap_days
-        self.fades = np.array(
-            [1.0 if math.isnan(g) else fade(1.0, g, half_life) for g in gaps.tolist()]
-        )
+        self.fades = self._fades(half_life)
+
+    def _fades(self, half_life: float | None) -> np.ndarray:
+        gaps = np.nan_to_num(self.h.gap_days, nan=0.0)
+        return np.array([fade(1.0, g, half_life) for g in gaps.tolist()])
+
+    def fades_at(self, theta: np.ndarray) -> np.ndarray:
+        """The fades for ``theta``: from its half-life slot where the half-life is fitted."""
+        if not self.layout.half_life:
+            return self.fades
+        return 0.5 ** (np.nan_to_num(self.h.gap_days, nan=0.0) / math.exp(theta[-1]))
 
     # -- the scenario's numbers for a parameter vector ------------------------------------
 
@@ -194,7 +206,11 @@ class ReturnModel:
         for t, name in enumerate(self.touchpoints):
             shifts = self.scenario.touchpoints[name].shifts
             for o, outcome in enumerate(OUTCOMES):
-                table[t, o] = logit(ref + getattr(shifts, outcome)) - logit(ref)
+                # kept strictly inside (0, 1) should the search pass where a fixed shift would
+                # not be a probability (such a reference is never the maximum: the scenario
+                # would not be valid)
+                moved = min(max(ref + getattr(shifts, outcome), 1e-9), 1 - 1e-9)
+                table[t, o] = logit(moved) - logit(ref)
         start = sum(2 if s else 1 for s in self.layout.spread)
         for k, (t, o) in enumerate(self.layout.shifts):
             table[t, o] = theta[start + k]
@@ -231,9 +247,10 @@ class ReturnModel:
         )
         journey = remembered[self.h.pattern]
         cap = self.cap(theta)
+        fades = self.fades_at(theta)
         e = np.zeros(len(self.h))
         for k, idx in enumerate(self.by_position):
-            carried = 0.0 if k == 0 else e[self.previous[idx]] * self.fades[self.previous[idx]]
+            carried = 0.0 if k == 0 else e[self.previous[idx]] * fades[self.previous[idx]]
             e[idx] = np.minimum(carried + journey[idx], cap)
         return e
 
@@ -256,9 +273,9 @@ class ReturnModel:
             with np.errstate(divide="ignore"):
                 nodes = special.logit(p)
             ll = self._journey_loglike(e[rows][:, None] + nodes[None, :], rows)
-            total[customers] += special.logsumexp(
-                np.add.reduceat(ll, starts, axis=0), axis=1, b=weights
-            )
+            by_node = np.add.reduceat(ll, starts, axis=0)
+            top = by_node.max(axis=1)
+            total[customers] += top + np.log(np.exp(by_node - top[:, None]) @ weights)
         return total
 
     def _journey_loglike(self, logits: np.ndarray, rows: np.ndarray) -> np.ndarray:
