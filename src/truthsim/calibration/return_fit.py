@@ -46,6 +46,8 @@ FIRST_STEP = 0.03
 STEP_RANGE = (2e-3, 0.25)
 #: polarisation a spread is started from
 START_POLARISATION = 0.05
+#: a spread small enough that the likelihood moves with it at its first-order rate
+SLIGHT_POLARISATION = 1e-3
 
 
 def fit_returns(
@@ -205,7 +207,19 @@ def _heterogeneity(
         form = model.layout.spread[s]
         name = model.layout.segments[s]
         other, start = relayout(model, theta, model.layout.with_spread(s, PLAIN if form else MEAN))
-        other_loglike = other.loglike(_fit(other, start))
+        if form is None:
+            # at the one-baseline maximum every other score is zero, so the efficient score for
+            # the polarisation is its own: where a slight spread lowers the likelihood, the
+            # statistic is 0 with no fit; otherwise the spread's slots first, then all
+            slots = list(other.layout.baseline_slots()[s])
+            start[slots[1]] = special.logit(SLIGHT_POLARISATION)
+            empty = other.loglike(start) <= loglike
+            if not empty:
+                start = _fit_slots(other, start, slots)
+                empty = at_no_spread(MEAN, [float(start[k]) for k in slots])
+            other_loglike = loglike if empty else other.loglike(_fit(other, start))
+        else:
+            other_loglike = other.loglike(_fit(other, start))
         spread_ll, plain_ll = (loglike, other_loglike) if form else (other_loglike, loglike)
         statistic = max(0.0, 2.0 * (spread_ll - plain_ll))
         p_value = 0.5 * float(stats.chi2.sf(statistic, 1)) if statistic > 0 else 1.0
@@ -270,32 +284,38 @@ def _start(model: ReturnModel, h: Histories, scenario: Scenario) -> np.ndarray:
 def _fit(model: ReturnModel, start: np.ndarray) -> np.ndarray:
     """The maximum likelihood; with a spread, the baselines are first fitted alone (a few cheap
     steps that bring the costly full fit close to its maximum)."""
-    bounds = model.layout.bounds()
     if any(model.layout.spread):
         slots = [k for group in model.layout.baseline_slots() for k in group]
-        theta = start.copy()
-
-        def partial(x: np.ndarray) -> float:
-            theta[slots] = x
-            return -model.loglike(theta)
-
-        first = optimize.minimize(
-            partial,
-            start[slots],
-            method="L-BFGS-B",
-            bounds=[bounds[k] for k in slots],
-            options={"maxiter": 200},
-        )
-        start = start.copy()
-        start[slots] = first.x
+        start = _fit_slots(model, start, slots)
     result = optimize.minimize(
         lambda x: -model.loglike(x),
         start,
         method="L-BFGS-B",
-        bounds=bounds,
+        bounds=model.layout.bounds(),
         options={"maxiter": 500},
     )
     return np.asarray(result.x)
+
+
+def _fit_slots(model: ReturnModel, start: np.ndarray, slots: list[int]) -> np.ndarray:
+    """``start`` with only ``slots`` fitted, the rest held."""
+    theta = start.copy()
+    bounds = model.layout.bounds()
+
+    def partial(x: np.ndarray) -> float:
+        theta[slots] = x
+        return -model.loglike(theta)
+
+    first = optimize.minimize(
+        partial,
+        start[slots],
+        method="L-BFGS-B",
+        bounds=[bounds[k] for k in slots],
+        options={"maxiter": 200},
+    )
+    out = start.copy()
+    out[slots] = first.x
+    return out
 
 
 def _covariance(model: ReturnModel, theta: np.ndarray) -> np.ndarray:
