@@ -122,7 +122,7 @@ def calibrate(
 ) -> Calibration:
     """Fit ``scenario``'s behavioural numbers to the data files in the folder ``data``.
 
-    ``half_life`` profiles the forgetting half-life (a fit per grid point). ``spread`` says how
+    ``half_life`` fits the forgetting half-life with the shifts. ``spread`` says how
     baseline return may vary between a segment's customers (a Beta): None follows the scenario
     (a segment written with a spread gets its spread fitted, one number stays one number),
     True fits a spread for every segment, False none. Either way each segment gets a

@@ -41,7 +41,7 @@ Examples:
 )
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Seed of the check run.")
 @click.option(
-    "--no-half-life", is_flag=True, help="Keep the forgetting half-life (skip its profile)."
+    "--no-half-life", is_flag=True, help="Keep the forgetting half-life as written (do not fit it)."
 )
 @click.option(
     "--spread/--no-spread",
