@@ -16,6 +16,7 @@ from truthsim.cli.options import (
     interruptible,
     progress_bar,
 )
+from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.cli.whatif import (
     answer_arguments,
     answer_options,
@@ -59,6 +60,7 @@ Examples:
 @selection_options
 @answer_options
 @experiment_options
+@uncertainty_option
 @friendly
 def report(
     scenario: str | None,
@@ -67,6 +69,7 @@ def report(
     only: tuple[str, ...],
     combinations: int,
     settings: ExperimentSettings,
+    uncertainty_file: Path | None = None,
     **options: Any,
 ) -> None:
     """Write a self-contained HTML report of SCENARIO's what-if, or of saved what-if, sweep or
@@ -77,6 +80,11 @@ def report(
     if source is not None:
         if scenario is not None:
             raise UserError("give either SCENARIO (to run the what-if) or --from RESULTS, not both")
+        if uncertainty_file is not None:
+            raise UserError(
+                "--parameter-uncertainty goes with a SCENARIO to run; saved results already say "
+                "what their intervals include"
+            )
         kind = saved_kind(source)
         if kind != "whatif":
             data, figures, loaded, meta = read_saved(source, f"{kind}.json")
@@ -89,6 +97,7 @@ def report(
             raise UserError("give a SCENARIO to run, or --from RESULTS to report saved results")
         loaded = load_scenario(scenario)
         arguments = answer_arguments(settings, **options)
+        uncertainty = load_option(uncertainty_file, loaded)
         if out is not None:
             check_free(out, force=settings.force)
         with progress_bar("report", settings.quiet) as progress, interruptible(None):
@@ -97,9 +106,11 @@ def report(
                 list(only) or None,
                 combinations=combinations,
                 **arguments,
+                parameter_uncertainty=uncertainty,
                 **settings.api(progress),
             )
-        comparison, meta = result.to_dict(), scenario_meta(scenario)
+        comparison = result.to_dict()
+        meta = {**scenario_meta(scenario), **uncertainty_meta(uncertainty)}
         loaded = as_run(loaded, settings.horizon_days)
         if out is not None:
             save(result, out, force=settings.force, scenario=loaded, meta=meta)

@@ -22,6 +22,7 @@ from truthsim.cli.options import (
     resume_option,
 )
 from truthsim.cli.params import Finite
+from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.limits import MAX_REPLICATIONS
@@ -163,6 +164,7 @@ Examples:
 @experiment_options
 @resume_option
 @plots_option
+@uncertainty_option
 @friendly
 def whatif(
     scenario: str,
@@ -171,6 +173,7 @@ def whatif(
     settings: ExperimentSettings,
     resume: bool,
     plots: FigureOptions | None,
+    uncertainty_file: Path | None = None,
     **options: Any,
 ) -> None:
     """Compare SCENARIO's baseline with each of its improvements and choose the best.
@@ -180,6 +183,7 @@ def whatif(
     """
     loaded = load_scenario(scenario)
     arguments = answer_arguments(settings, **options)
+    uncertainty = load_option(uncertainty_file, loaded)
     out = settings.out
     runs = check_out(out, resume, settings.force)
     check_plots(plots, settings.force)
@@ -190,6 +194,7 @@ def whatif(
             combinations=combinations,
             checkpoints=runs and Checkpoints(runs, fresh=settings.force),
             **arguments,
+            parameter_uncertainty=uncertainty,
             **settings.api(progress),
         )
     if out is not None:
@@ -198,10 +203,17 @@ def whatif(
             out,
             force=True,  # checked before the run; the new set replaces any earlier one
             scenario=as_run(loaded, settings.horizon_days),
-            meta=scenario_meta(scenario),
+            meta={**scenario_meta(scenario), **uncertainty_meta(uncertainty)},
         )
     draw_figures(result, plots, settings.force, loaded.warmup_days)
-    settings.show(result.to_dict(), lambda: render(result))
+    settings.show(result.to_dict(), lambda: render(result) + intervals_line(uncertainty))
+
+
+def intervals_line(uncertainty: Any) -> str:
+    """What the intervals include, when parameters were drawn."""
+    if uncertainty is None:
+        return ""
+    return f"\nIntervals include parameter uncertainty: {uncertainty.describe()}."
 
 
 def scenario_meta(source: str) -> dict[str, Any]:

@@ -34,6 +34,7 @@ from truthsim.experiments.limits import check_size
 from truthsim.experiments.replication import ReplicationResult, RunSummary, run_replications
 from truthsim.experiments.selection import MIN_FIRST_STAGE, kn, kn_bound, mcb
 from truthsim.experiments.stats import replications_for_power, simultaneous, stein_replications
+from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
 from truthsim.experiments.value import (
     OBJECTIVES,
     Objective,
@@ -72,6 +73,7 @@ def compare(
     scheduler: str | None = None,
     checkpoints: Path | Checkpoints | None = None,
     allow_large: bool = False,
+    parameter_uncertainty: ParameterUncertainty | None = None,
 ) -> Comparison:
     """Run the baseline and each improvement on common random numbers, rank them, choose the best.
 
@@ -86,7 +88,9 @@ def compare(
     wide; with ``budget`` the candidates are the sets of improvements whose cost fits.
     Otherwise every variant gets ``replications``. ``discount_rate`` and ``run_off_days``
     override the scenario's ``value`` section. ``backend``, ``scheduler``, ``checkpoints`` and
-    ``allow_large`` as for :func:`~truthsim.experiments.replicate`.
+    ``allow_large`` as for :func:`~truthsim.experiments.replicate`. With
+    ``parameter_uncertainty``, each replication draws the calibrated parameters (common to every
+    variant of that replication, so comparisons stay paired).
     """
     _check(objective, confidence, first_stage, max_replications, power, replications, select)
     scenario = _as_valued(scenario, horizon_days, discount_rate, run_off_days)
@@ -110,6 +114,8 @@ def compare(
         [BASELINE, *(name for name, _ in chosen)],
         root,
         Execution(jobs, backend, scheduler, checkpoints, progress, allow_large),
+        parameter_uncertainty,
+        [(), *(_changes_of(scenario, combo) for _, combo in chosen)],
     )
     costs_all = [0.0, *costs]
     two_stage: tuple[str, int] | None = None
@@ -185,9 +191,17 @@ class Pool:
     """Every variant's replications so far; runs more of them on common random numbers."""
 
     def __init__(
-        self, scenarios: list[Scenario], names: list[str], root: int, execution: Execution
+        self,
+        scenarios: list[Scenario],
+        names: list[str],
+        root: int,
+        execution: Execution,
+        uncertainty: ParameterUncertainty | None = None,
+        changes: list[Changes] | None = None,
     ) -> None:
         self.scenarios, self.names, self.root, self.execution = scenarios, names, root, execution
+        self.uncertainty = uncertainty  #: calibrated parameters drawn per replication, if any
+        self.changes = changes or [()] * len(scenarios)  #: each variant's own changes
         self.runs: list[list[RunSummary]] = [[] for _ in scenarios]
 
     def extend(self, variants: Sequence[int] | range, total: int) -> None:
@@ -204,6 +218,8 @@ class Pool:
                 self.execution,
                 labels=[self.names[v] for v in members],
                 run_off=True,
+                uncertainty=self.uncertainty,
+                changes=[self.changes[v] for v in members],
             )
             for v, group in zip(members, new, strict=True):
                 self.runs[v] += group
@@ -322,6 +338,11 @@ def _as_valued(
         return apply_changes(scenario, {p: {"set": float(v)} for p, v in changes.items()})
     except ScenarioError as error:
         raise ExperimentError("; ".join(p.message for p in error.problems)) from None
+
+
+def _changes_of(scenario: Scenario, combo: Sequence[str]) -> Changes:
+    """(path, change) of each named improvement, in the order they are applied."""
+    return [p for name in combo for p in scenario.improvements[name].changes.items()]
 
 
 def _apply_in_turn(scenario: Scenario, combo: Sequence[str]) -> Scenario:

@@ -17,6 +17,7 @@ from truthsim.experiments.errors import ExperimentError, ReplicationFailed
 from truthsim.experiments.limits import check_number, check_size
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
+from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
 from truthsim.scenario.errors import ScenarioError, suggest
 from truthsim.scenario.limits import run_size_problems
 from truthsim.scenario.model import Scenario
@@ -144,6 +145,21 @@ class ReplicationResult:
         )
 
 
+def replication_scenario(
+    scenario: Scenario,
+    root: int,
+    index: int,
+    uncertainty: ParameterUncertainty | None,
+    changes: Changes = (),
+) -> Scenario:
+    """The scenario replication ``index`` runs: as given, or on that replication's draw of the
+    calibrated parameters (the same for every variant), with a variant's changes to a drawn
+    parameter applied on top."""
+    if uncertainty is None:
+        return scenario
+    return uncertainty.apply(scenario, root, index, changes)
+
+
 def run_replications(
     scenarios: Sequence[Scenario],
     seed: int,
@@ -152,11 +168,16 @@ def run_replications(
     horizon_days: float | None = None,
     labels: Sequence[str] | None = None,
     run_off: bool = False,
+    uncertainty: ParameterUncertainty | None = None,
+    changes: Sequence[Changes] | None = None,
 ) -> list[list[RunSummary]]:
     """Every scenario on the same replication seeds (common random numbers), as one batch of tasks.
 
-    ``labels`` name the variants in error messages; ``run_off`` adds the value metrics. Replications already in the execution's
-    checkpoint folder are reused; each new one is saved there as soon as it finishes.
+    ``labels`` name the variants in error messages; ``run_off`` adds the value metrics.
+    Replications already in the execution's checkpoint folder are reused; each new one is saved
+    there as soon as it finishes. With ``uncertainty``, each replication runs on its own draw of
+    the calibrated parameters (see :func:`replication_scenario`); ``changes`` are each variant's
+    own (path, change) pairs.
     """
     if horizon_days is not None:  # checked here, once, rather than in every worker
         scenarios = [with_horizon(s, horizon_days) for s in scenarios]
@@ -165,9 +186,17 @@ def run_replications(
         problems = run_size_problems(scenario, execution.allow_large)
         if problems:
             raise ScenarioError(problems, file=scenario.name + (f" ({label})" if label else ""))
+    own = changes or [()] * len(scenarios)
     tasks = [
-        Task(s, seed, i, label, execution.allow_large, run_off)
-        for s, label in zip(scenarios, labels, strict=True)
+        Task(
+            replication_scenario(s, seed, i, uncertainty, c),
+            seed,
+            i,
+            label,
+            execution.allow_large,
+            run_off,
+        )
+        for s, c, label in zip(scenarios, own, labels, strict=True)
         for i in indices
     ]
     store = execution.checkpoints

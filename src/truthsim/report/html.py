@@ -35,7 +35,8 @@ def build_report(
         f"<header><h1>{e(title)}</h1>",
         f'<p class="lede">{e(scenario.description.strip() or "A what-if comparison of improvements.")} '
         f"Each improvement was simulated against the same customers (common random numbers) over "
-        f"{days:g} days: {e(procedure_words(comparison))}.</p></header>",
+        f"{days:g} days: {e(procedure_words(comparison))}. {e(intervals_sentence(meta))}</p>"
+        "</header>",
         '<section class="answer"><h2>The answer</h2>',
         *answer(comparison),
         "</section>",
@@ -164,6 +165,17 @@ def baseline_paragraph(comparison: dict[str, Any], cur: str) -> str:
         f"{b['active_at_horizon']['mean']:,.0f} customers are still active at the horizon and revenue is "
         f"{cur} {b['revenue']['mean']:,.0f} (means over replications).</p>"
     )
+
+
+def intervals_sentence(meta: dict[str, Any]) -> str:
+    """What the report's intervals include: simulation noise, and drawn parameters if any."""
+    drawn = meta.get("parameter_uncertainty")
+    if drawn:
+        return (
+            "Intervals include simulation noise and the uncertainty of the calibrated parameters "
+            f"({drawn})."
+        )
+    return "Intervals include simulation noise only; the scenario's numbers are taken as exact."
 
 
 def footer(comparison: dict[str, Any], meta: dict[str, Any]) -> str:
