@@ -51,7 +51,7 @@ def test_report_carries_the_whole_story(reported) -> None:
         text,
     )
     assert text.count("<tr") >= 4 and 'id="ranking"' in text
-    assert text.count('src="data:image/svg+xml;base64,') == 4, "every figure is embedded"
+    assert text.count('src="data:image/svg+xml;base64,') == 5, "every figure is embedded"
     assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text, (
         "no network needed"
     )
@@ -132,7 +132,7 @@ def test_report_renders_in_a_browser(reported, tmp_path: Path) -> None:
         env=env,
     )
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert 'data-figures="4/4"' in dom.stdout, "every figure decoded and laid out"
+    assert 'data-figures="5/5"' in dom.stdout, "every figure decoded and laid out"
     assert '<table id="ranking">' in dom.stdout
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
     assert not [line for line in console if "Uncaught" in line or "rror" in line], console

@@ -40,8 +40,7 @@ from truthsim.scenario import Scenario, ScenarioError, load_scenario
 Examples:
   truthsim report airline -o report.html            # the best, with a guarantee
   truthsim report --from results/ -o report.html      # saved whatif, sweep, sensitivity, calibration
-  truthsim report --from whatif/ --from sweep/ --from cal/ -o all.html   # one page for all
-  truthsim report airline --json                     # what was written, as JSON
+  truthsim report --from whatif/ --from sweep/ -o all.html   # one page for several folders
 """
 )
 @click.argument("scenario", metavar="[SCENARIO]", required=False)
