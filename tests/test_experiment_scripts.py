@@ -16,8 +16,8 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "experiments"
     [
         (
             "first_moment.py",
-            ["-r", "2", "--horizon-days", "40", "--jobs", "1"],
-            "Most customers kept",
+            ["-r", "2", "--horizon-days", "40", "--run-off-days", "60", "--jobs", "1"],
+            "customers kept",
         ),
         (
             "crn_variance.py",

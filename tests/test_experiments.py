@@ -111,7 +111,8 @@ def test_the_improvement_built_to_be_best_ranks_first() -> None:
     assert ranked[-1].name == "nothing_really"
     top = result.summary()[0]
     assert top["cost_per_retained"] == pytest.approx(top["cost"] / top["retained"])
-    assert top["cost"] == pytest.approx(90000 * 12 / 365)
+    years = (12 + 1095) / 365  # the horizon and the default three-year run-off
+    assert top["cost"] == pytest.approx(90000 * (1 - 1.12**-years) / math.log(1.12))
 
 
 def test_combinations_add_pairs() -> None:

@@ -11,3 +11,7 @@ class ExperimentError(ValueError):
 
 class ReplicationFailed(RuntimeError):
     """A replication raised: says which scenario variant and replication, and why."""
+
+
+class DataError(ExperimentError):
+    """Calibration data that cannot be used: each line names the file, row, column and the fix."""

@@ -28,6 +28,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "report": ("truthsim.cli.report", "report", "Write a self-contained HTML report."),
     "plot": ("truthsim.cli.figures", "plot", "Redraw the figures of saved results."),
+    "calibrate": (
+        "truthsim.cli.calibrate",
+        "calibrate_command",
+        "Fit a scenario to a firm's data, with intervals.",
+    ),
+    "synthesize": (
+        "truthsim.cli.calibrate",
+        "synthesize_command",
+        "Write example data files from a scenario.",
+    ),
 }
 
 

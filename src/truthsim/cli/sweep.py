@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,7 +20,8 @@ from truthsim.cli.options import (
     resume_option,
     tell_resumed,
 )
-from truthsim.cli.whatif import as_run, scenario_meta
+from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
+from truthsim.cli.whatif import as_run, intervals_line, scenario_meta
 from truthsim.experiments import Estimate, SweepResult, parse_reference, parse_vary, sweep
 from truthsim.saving import save
 from truthsim.scenario import load_scenario
@@ -53,6 +55,7 @@ Examples:
 @experiment_options
 @resume_option
 @plots_option
+@uncertainty_option
 @friendly
 def sweep_command(
     scenario: str,
@@ -61,10 +64,12 @@ def sweep_command(
     settings: ExperimentSettings,
     resume: bool,
     plots: FigureOptions | None,
+    uncertainty_file: Path | None = None,
 ) -> None:
     """Run SCENARIO at every point of a grid of parameter values; report each point's paired
     difference from a reference point, with the levels beside it."""
     loaded = load_scenario(scenario)
+    uncertainty = load_option(uncertainty_file, loaded)
     vary = once_each("--vary", [parse_vary(v) for v in varies])
     reference = once_each("--reference", [parse_reference(r) for r in references])
     out = settings.out
@@ -77,6 +82,7 @@ def sweep_command(
             vary,
             reference=reference or None,
             checkpoints=store,
+            parameter_uncertainty=uncertainty,
             **settings.api(progress),
         )
     tell_resumed(store, resume)
@@ -86,10 +92,10 @@ def sweep_command(
             out,
             force=True,  # checked before the run
             scenario=as_run(loaded, settings.horizon_days),
-            meta=scenario_meta(scenario),
+            meta={**scenario_meta(scenario), **uncertainty_meta(uncertainty)},
         )
     draw_figures(result, plots, settings.force)
-    settings.show(result.to_dict(), lambda: render_sweep(result))
+    settings.show(result.to_dict(), lambda: render_sweep(result) + intervals_line(uncertainty))
 
 
 def once_each(option: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:

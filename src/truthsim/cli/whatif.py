@@ -1,4 +1,4 @@
-"""``truthsim whatif``: rank the scenario's improvements by customers retained."""
+"""``truthsim whatif``: rank the scenario's improvements and choose the best, with a guarantee."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.core import ParameterSource
 
 from truthsim import __version__
-from truthsim.cli.errors import friendly
+from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import (
@@ -23,8 +24,11 @@ from truthsim.cli.options import (
     tell_resumed,
 )
 from truthsim.cli.params import Finite
-from truthsim.experiments import Comparison, Estimate, compare
+from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
+from truthsim.experiments import Comparison, compare
 from truthsim.experiments.limits import MAX_REPLICATIONS
+from truthsim.experiments.value import OBJECTIVES
+from truthsim.report.answer import WORDS, answer_sentences, procedure_words
 from truthsim.saving import save
 from truthsim.scenario import Scenario, fingerprint, load_scenario
 from truthsim.scenario.patch import with_horizon
@@ -44,44 +48,143 @@ def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
     )(command)
 
 
+def answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """What the answer optimises, how sure it must be, and what a kept customer is worth."""
+    options = [
+        click.option(
+            "--objective",
+            type=click.Choice(OBJECTIVES),
+            default="customers",
+            show_default=True,
+            help="What is ranked and selected. The answer always names the best for customers "
+            "and the best for net value.",
+        ),
+        click.option(
+            "--delta",
+            type=Finite(min=0, min_open=True),
+            help="Smallest difference worth telling apart, in the objective's units "
+            "[default: 0.1% of the new customers the horizon brings, or their worth].",
+        ),
+        click.option(
+            "--confidence",
+            type=Finite(0.5, 1, max_open=True),
+            default=0.95,
+            show_default=True,
+            help="Joint confidence of every statement in the answer.",
+        ),
+        click.option(
+            "--first-stage",
+            type=click.IntRange(min=10),
+            default=10,
+            show_default=True,
+            help="Replications every variant gets before the selection (or --precision) decides.",
+        ),
+        click.option(
+            "--max-replications",
+            type=click.IntRange(min=10, max=MAX_REPLICATIONS),
+            default=200,
+            show_default=True,
+            help="Most replications per variant the selection (or --precision) may use.",
+        ),
+        click.option(
+            "--precision",
+            type=Finite(min=0, min_open=True),
+            help="Size the run for intervals of the objective's gain this wide (half-width; a "
+            "two-stage procedure: wider only if the replications prove more variable than the "
+            "first stage).",
+        ),
+        click.option(
+            "--budget",
+            type=Finite(min=0),
+            metavar="AMOUNT",
+            help="Choose the best set of improvements whose cost (as in the table) fits AMOUNT.",
+        ),
+        click.option(
+            "--power",
+            type=click.Choice(["0.8", "0.9"]),
+            default="0.8",
+            show_default=True,
+            help="Power at which replications are advised.",
+        ),
+        click.option(
+            "--discount-rate",
+            type=Finite(0, 1, max_open=True),
+            help="Annual discount rate for revenue and cost [default: the scenario's value "
+            "section, else 0.12].",
+        ),
+        click.option(
+            "--run-off-days",
+            type=Finite(min=0, max=36500),
+            help="Days after the horizon that customers active at it keep coming back and "
+            "running costs continue [default: the scenario's, else 1095].",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def answer_arguments(settings: ExperimentSettings, **options: Any) -> dict[str, Any]:
+    """Keyword arguments for :func:`compare`: the procedure follows from what was asked.
+
+    An explicit ``-r N`` runs every variant N times; otherwise the fully sequential selection
+    decides how many replications each variant needs.
+    """
+    context = click.get_current_context()
+    fixed = context.get_parameter_source("replications") not in (
+        ParameterSource.DEFAULT,
+        ParameterSource.DEFAULT_MAP,
+    )
+    for name in ("precision", "budget"):
+        if options[name] is not None and fixed:
+            raise UserError(
+                f"--{name} decides how many replications to run; leave out -r "
+                "(--first-stage sets the first batch)"
+            )
+    if options["precision"] is not None and options["budget"] is not None:
+        raise UserError("give either --precision or --budget, not both")
+    if options["max_replications"] < options["first_stage"]:
+        raise UserError(
+            f"--max-replications ({options['max_replications']}) must be at least "
+            f"--first-stage ({options['first_stage']})"
+        )
+    return {**options, "power": float(options["power"]), "select": not fixed}
+
+
 @click.command(
     epilog="""\b
 Examples:
-  truthsim whatif airline -r 20
-  truthsim whatif airline --only reservation_agent --combinations 2 --plots plots/
-  truthsim whatif airline --precision 25 --out results/ --resume
+  truthsim whatif airline                       # the best, with a guarantee
+  truthsim whatif airline -r 20 --objective net_value --plots plots/
+  truthsim whatif airline --budget 300000 --out results/ --resume
 """
 )
 @click.argument("scenario", metavar="SCENARIO")
 @selection_options
-@click.option(
-    "--precision",
-    type=Finite(min=0, min_open=True),
-    help="Add replications until every interval of extra customers is at most this wide (half-width).",
-)
-@click.option(
-    "--max-replications",
-    type=click.IntRange(min=2, max=MAX_REPLICATIONS),
-    default=200,
-    show_default=True,
-    help="Upper limit for --precision.",
-)
+@answer_options
 @experiment_options
 @resume_option
 @plots_option
+@uncertainty_option
 @friendly
 def whatif(
     scenario: str,
     only: tuple[str, ...],
     combinations: int,
-    precision: float | None,
-    max_replications: int,
     settings: ExperimentSettings,
     resume: bool,
     plots: FigureOptions | None,
+    uncertainty_file: Path | None = None,
+    **options: Any,
 ) -> None:
-    """Compare SCENARIO's baseline with each of its improvements on common random numbers."""
+    """Compare SCENARIO's baseline with each of its improvements and choose the best.
+
+    Without -r, a fully sequential selection (Kim and Nelson) runs each variant until the best
+    is known to within --delta at --confidence, or --max-replications is reached.
+    """
     loaded = load_scenario(scenario)
+    arguments = answer_arguments(settings, **options)
+    uncertainty = load_option(uncertainty_file, loaded)
     out = settings.out
     runs = check_out(out, resume, settings.force)
     store = checkpoint_store(runs, settings.force)
@@ -91,9 +194,9 @@ def whatif(
             loaded,
             list(only) or None,
             combinations=combinations,
-            precision=precision,
-            max_replications=max_replications,
             checkpoints=store,
+            **arguments,
+            parameter_uncertainty=uncertainty,
             **settings.api(progress),
         )
     tell_resumed(store, resume)
@@ -103,10 +206,17 @@ def whatif(
             out,
             force=True,  # checked before the run; the new set replaces any earlier one
             scenario=as_run(loaded, settings.horizon_days),
-            meta=scenario_meta(scenario),
+            meta={**scenario_meta(scenario), **uncertainty_meta(uncertainty)},
         )
     draw_figures(result, plots, settings.force, loaded.warmup_days)
-    settings.show(result.to_dict(), lambda: render(result))
+    settings.show(result.to_dict(), lambda: render(result) + intervals_line(uncertainty))
+
+
+def intervals_line(uncertainty: Any) -> str:
+    """What the intervals include, when parameters were drawn."""
+    if uncertainty is None:
+        return ""
+    return f"\nIntervals include parameter uncertainty: {uncertainty.describe()}."
 
 
 def scenario_meta(source: str) -> dict[str, Any]:
@@ -123,21 +233,22 @@ def as_run(scenario: Scenario, horizon_days: float | None) -> Scenario:
     return scenario if horizon_days is None else with_horizon(scenario, horizon_days)
 
 
-def _interval(e: Estimate, fmt: str = "{:+,.0f}") -> str:
-    if e.n < 2:
-        return fmt.format(e.mean)
-    return f"{fmt.format(e.mean)} ({fmt.format(e.low)}..{fmt.format(e.high)})"
+def _interval(mean: float, low: float | None, high: float | None, fmt: str = "{:+,.0f}") -> str:
+    if low is None or high is None or low != low:
+        return fmt.format(mean)
+    return f"{fmt.format(mean)} ({fmt.format(low)}..{fmt.format(high)})"
 
 
 def render(result: Comparison) -> str:
+    data = result.to_dict()
     cur = result.currency
     base = result.baseline.summary()
     lines = [
-        f"{result.scenario_name}: what if? {result.replications} replications (seed {result.seed}), "
+        f"{result.scenario_name}: what if? {procedure_words(data)} (seed {result.seed}), "
         f"{result.horizon_days:g} days, common random numbers",
         "",
         "baseline, mean (95% interval):",
-        f"  customers active at horizon  {_interval(base['active_at_horizon'], '{:,.0f}')}",
+        f"  customers active at horizon  {_interval(base['active_at_horizon'].mean, base['active_at_horizon'].low, base['active_at_horizon'].high, '{:,.0f}')}",
         f"  return rate                  {percent(base['return_rate'].mean)} "
         f"({percent(base['return_rate'].low)}..{percent(base['return_rate'].high)})",
         f"  revenue                      {money(base['revenue'].mean, cur)} "
@@ -145,44 +256,42 @@ def render(result: Comparison) -> str:
         "",
     ]
     rows = []
-    for row, variant in zip(result.summary(), result.ranking(), strict=True):
+    for row in data["ranking"]:
+        per = row["cost_per_retained"]
         rows.append(
             [
                 str(row["rank"]),
                 row["improvement"] + (" *" if row["significant"] else ""),
-                _interval(variant.retained),
+                str(row["replications"]),
+                _interval(row["retained"], row["retained_low"], row["retained_high"]),
                 f"{100 * row['return_rate_change']:+.2f} pts",
-                f"{row['revenue_change']:+,.0f}",
+                f"{row['value_change']:+,.0f}",
                 number(row["cost"], 0),
-                number(row["cost_per_retained"], 0) if row["cost_per_retained"] else "-",
-                f"{row['net_value']:+,.0f}",
+                "not measurable"
+                if per is None
+                else _interval(
+                    per, row["cost_per_retained_low"], row["cost_per_retained_high"], "{:,.0f}"
+                ),
+                _interval(row["net_value"], row["net_value_low"], row["net_value_high"]),
             ]
         )
     headers = [
         "rank",
         "improvement",
-        "extra customers (95% CI)",
+        "reps",
+        f"extra customers ({result.confidence:.0%} CI)",
         "return rate",
         f"revenue {cur}",
         f"cost {cur}",
         "cost/customer",
         f"net value {cur}",
     ]
-    lines.append(table(headers, rows, "rlrrrrrr"))
+    lines.append(table(headers, rows, "rlrrrrrrr"))
     lines.append("")
     lines.append(
-        "* its 95% interval of extra customers excludes zero. Costs cover the simulated days."
+        f"* its interval of {WORDS[result.objective]} excludes zero. Intervals hold jointly across "
+        f"the table at {result.confidence:.0%}; revenue and cost are counted over the same days."
     )
-    margin = result.leader_margin()
-    if margin is not None and margin.n >= 2:
-        first, second = (v.name for v in result.ranking()[:2])
-        verdict = (
-            "the ranking of the top two is clear"
-            if margin.excludes_zero
-            else f"not yet separated; about {margin.replications_to_exclude_zero() or '?'} replications would tell"
-        )
-        lines.append(
-            f"{first} keeps {margin.mean:+,.0f} more customers than {second} "
-            f"(95% interval {margin.low:+,.0f}..{margin.high:+,.0f}): {verdict}."
-        )
+    lines.append("")
+    lines += answer_sentences(data)
     return "\n".join(lines)

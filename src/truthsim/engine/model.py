@@ -93,13 +93,19 @@ class Simulation:
             env.process(self._end_warmup())
         for tp, station in zip(plan.touchpoints, self.stations, strict=True):
             if tp.schedule is not None:  # shift changes, scheduled ahead as plain callbacks
-                for at, servers in tp.schedule.changes(plan.horizon):
+                for at, servers in tp.schedule.changes(plan.end):  # through any run-off
                     if at > 0:
                         change = env.timeout(at)
                         change.callbacks.append(lambda _, s=station, n=servers: s.staff(n))
         env.run(until=plan.horizon)
         for station in self.stations:
             station.change(plan.horizon, 0, 0)
+        return self
+
+    def run_off(self) -> Simulation:
+        """Continue past the horizon until the plan's end: only customers already acquired."""
+        if self.plan.end > self.plan.horizon:
+            self.env.run(until=self.plan.end)
         return self
 
     def customer_records(self) -> np.ndarray:
@@ -253,8 +259,8 @@ class Simulation:
                 )
                 if start < now:
                     start += MINUTES_PER_DAY
-            if start >= plan.horizon:
-                return  # still a customer at the horizon
+            if start >= plan.end:
+                return  # still a customer at the horizon (or at the end of the run-off)
             faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)
             customer.experience *= faded
             customer.history.fades.append(faded)
@@ -395,7 +401,7 @@ class Simulation:
             # self-service: no queue, so no event is needed; the time joins the lag
             arrival = env.now + lag
             lag += service
-            if arrival + service > plan.horizon:
+            if arrival + service > plan.end:
                 return -1.0
         else:
             if lag > 0.0:

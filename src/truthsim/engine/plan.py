@@ -88,9 +88,14 @@ class DayProfile:
 class Plan:
     """Everything one replication needs from a scenario, prepared once."""
 
-    def __init__(self, scenario: Scenario) -> None:
+    def __init__(self, scenario: Scenario, run_off: bool = False) -> None:
         self.scenario = scenario
         self.horizon = scenario.horizon
+        #: customers already acquired live on until ``end`` (the run-off); nobody new comes after
+        #: the horizon
+        self.end = self.horizon + (
+            scenario.value.run_off_days * MINUTES_PER_DAY if run_off else 0.0
+        )
         self.warmup = scenario.warmup
         self.per_minute = scenario.arrivals.per_day / MINUTES_PER_DAY
         self.profile = (

@@ -61,6 +61,8 @@ class SimulationResult:
     causes: np.ndarray = field(repr=False)
     hourly: np.ndarray = field(repr=False)
     daily: np.ndarray = field(repr=False)
+    #: with a run-off (``simulate(..., run_off=True)``): discounted revenue, see engine.value
+    value: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data (no records, no timings)."""

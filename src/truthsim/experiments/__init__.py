@@ -2,7 +2,8 @@
 sweeps, one-at-a-time and global sensitivity, on one process, a local pool or a Dask cluster."""
 
 from truthsim.experiments.backends import default_jobs, run_tasks
-from truthsim.experiments.compare import Comparison, VariantResult, compare
+from truthsim.experiments.candidates import budget_sets, variants_of
+from truthsim.experiments.compare import Comparison, Selection, VariantResult
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.global_sensitivity import (
     GLOBAL_METHODS,
@@ -11,6 +12,7 @@ from truthsim.experiments.global_sensitivity import (
 )
 from truthsim.experiments.one_at_a_time import SensitivityResult, SensitivityRow, sensitivity
 from truthsim.experiments.parameters import Parameter, describe_path, touchpoint_parameters
+from truthsim.experiments.procedures import compare
 from truthsim.experiments.replication import (
     DEFAULT_REPLICATIONS,
     METRICS,
@@ -31,10 +33,12 @@ __all__ = [
     "GlobalSensitivityResult",
     "Parameter",
     "ReplicationResult",
+    "Selection",
     "SensitivityResult",
     "SensitivityRow",
     "SweepResult",
     "VariantResult",
+    "budget_sets",
     "compare",
     "default_jobs",
     "describe_path",
@@ -49,4 +53,5 @@ __all__ = [
     "sensitivity",
     "sweep",
     "touchpoint_parameters",
+    "variants_of",
 ]

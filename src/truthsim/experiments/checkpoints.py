@@ -33,7 +33,7 @@ class Checkpoints:
     def __init__(self, folder: Path, fresh: bool = False) -> None:
         self.folder = folder
         self.fresh = fresh
-        self._fingerprints: dict[int, str] = {}
+        self._fingerprints: dict[int, tuple[Any, str]] = {}
         self.loaded = 0  #: replications read back from the folder
         self.computed = 0  #: replications computed and saved here
 
@@ -45,13 +45,15 @@ class Checkpoints:
 
     def key(self, task: Any) -> str:
         scenario = task.scenario
-        fingerprint = self._fingerprints.get(id(scenario))
-        if fingerprint is None:
+        known = self._fingerprints.get(id(scenario))
+        if known is not None and known[0] is scenario:  # an id is reused once its object is gone
+            fingerprint = known[1]
+        else:
             text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
-            fingerprint = self._fingerprints[id(scenario)] = hashlib.sha256(
-                text.encode()
-            ).hexdigest()
-        text = f"{fingerprint}:{task.root}:{task.index}:{VERSION}"  # another version, other numbers
+            fingerprint = hashlib.sha256(text.encode()).hexdigest()
+            self._fingerprints[id(scenario)] = (scenario, fingerprint)
+        valued = ":run-off" if getattr(task, "run_off", False) else ""
+        text = f"{fingerprint}:{task.root}:{task.index}:{VERSION}{valued}"  # version: other numbers
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def load(self, task: Any) -> Any | None:

@@ -1,36 +1,24 @@
-"""What-if comparisons: the baseline against each improvement, paired on common random numbers.
+"""What-if results: the baseline against each improvement, paired on common random numbers.
 
 Every variant runs on the same replication seeds as the baseline, so keyed random numbers are
-shared and the difference per replication carries little noise; intervals come from those
-paired differences.
+shared and the difference per replication carries little noise; intervals come from those paired
+differences. The intervals of one table hold jointly (Bonferroni over its rows), so a mark or a
+"better than the baseline" read from any of them holds at the stated confidence for all of them
+together. Which variant is best comes from a selection procedure (see ``procedures``).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from truthsim.experiments.backends import Backend, Execution, Progress
-from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.display import ComparisonDisplay, VariantDisplay
-from truthsim.experiments.errors import ExperimentError
-from truthsim.experiments.limits import check_size
-from truthsim.experiments.replication import (
-    METRICS,
-    ReplicationResult,
-    RunSummary,
-    check_plan,
-    run_replications,
-)
-from truthsim.experiments.stats import Estimate, estimate
+from truthsim.experiments.replication import METRICS, ReplicationResult, RunSummary
+from truthsim.experiments.stats import CONFIDENCE, Estimate, estimate, stein_estimate
 from truthsim.experiments.tables import records_to_pandas
-from truthsim.scenario.errors import suggest
+from truthsim.experiments.value import METRIC, WORDS, Objective
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.patch import apply_changes
 from truthsim.scenario.staffing import added_server_hours
@@ -38,77 +26,159 @@ from truthsim.scenario.staffing import added_server_hours
 if TYPE_CHECKING:
     import pandas as pd
 
-#: the metric improvements are ranked by
+#: the metric "customers kept" counts
 RETAINED = "active_at_horizon"
+#: discounted revenue over the counted days, run-off included
+VALUE = "discounted_revenue"
+VALUE_METRICS = ("discounted_revenue", "run_off_revenue", "active_after_run_off")
+BASELINE = "baseline"
 
 
 @dataclass(repr=False)
 class VariantResult(VariantDisplay):
-    """One improvement (or combination) against the baseline."""
+    """One improvement (or set of improvements) against the baseline."""
 
     name: str
     description: str
     improvements: tuple[str, ...]
-    cost: float  #: over the horizon: one-off plus yearly cost for the simulated days
+    cost: float  #: one-off plus running cost over the counted days, discounted
     runs: list[RunSummary] = field(repr=False)
     baseline_runs: list[RunSummary] = field(repr=False)
+    confidence: float = CONFIDENCE  #: of each interval (the table's intervals hold jointly)
+    #: (objective, first stage) when that objective's interval comes from the two-stage procedure
+    two_stage: tuple[str, int] | None = None
+
+    @property
+    def replications(self) -> int:
+        """Replications shared with the baseline: the ones a paired difference can use."""
+        return min(len(self.runs), len(self.baseline_runs))
 
     def differences(self, metric: str) -> np.ndarray:
-        """Improvement minus baseline, per replication (paired)."""
-        mine = np.array([r.headline[metric] for r in self.runs], dtype=float)
-        base = np.array([r.headline[metric] for r in self.baseline_runs], dtype=float)
+        """Improvement minus baseline, per shared replication (paired)."""
+        n = self.replications
+        mine = np.array([r.headline[metric] for r in self.runs[:n]], dtype=float)
+        base = np.array([r.headline[metric] for r in self.baseline_runs[:n]], dtype=float)
         return mine - base
 
+    def gains(self, objective: Objective) -> np.ndarray:
+        """The objective's gain over the baseline per replication (net value pays the cost)."""
+        gain = self.differences(METRIC[objective])
+        return gain - self.cost if objective == "net_value" else gain
+
     def difference(self, metric: str) -> Estimate:
-        return estimate(self.differences(metric))
+        return estimate(self.differences(metric), self.confidence)
+
+    def gain(self, objective: Objective) -> Estimate:
+        """The objective's gain with its interval (two-stage when the run was sized for it)."""
+        if self.two_stage is not None and self.two_stage[0] == objective:
+            return stein_estimate(self.gains(objective), self.two_stage[1], self.confidence)
+        return estimate(self.gains(objective), self.confidence)
 
     @property
     def retained(self) -> Estimate:
         """Extra customers active at the horizon."""
-        return self.difference(RETAINED)
+        return self.gain("customers")
 
     @property
     def net_value(self) -> Estimate:
-        """Extra revenue minus the cost over the horizon."""
-        return estimate(self.differences("revenue") - self.cost)
+        """Extra discounted revenue minus the discounted cost, over the same counted days."""
+        return self.gain("net_value")
 
     @property
     def cost_per_retained(self) -> float | None:
-        mean = self.retained.mean
-        return self.cost / mean if mean > 0 else None
+        """Cost of each extra customer kept; None when the gain in customers is not measurable."""
+        retained = self.retained
+        return self.cost / retained.mean if retained.low > 0 else None
 
-    def row(self) -> dict[str, Any]:
-        retained, revenue, rate = (
+    def cost_per_retained_interval(self) -> tuple[float, float] | None:
+        """The cost is known, so the interval is the customers' interval turned over (Fieller's
+        interval with a constant numerator); None when that interval does not lie above zero."""
+        retained = self.retained
+        if not retained.low > 0:
+            return None
+        return self.cost / retained.high, self.cost / retained.low
+
+    def row(self, objective: Objective = "customers", power: float = 0.8) -> dict[str, Any]:
+        retained, rate, revenue, value, net = (
             self.retained,
-            self.difference("revenue"),
             self.difference("return_rate"),
+            self.difference("revenue"),
+            self.gain("revenue"),
+            self.net_value,
         )
-        net = self.net_value
+        chosen = self.gain(objective)
+        per = self.cost_per_retained_interval()
         return {
             "improvement": self.name,
+            "replications": self.replications,
             "retained": retained.mean,
             "retained_low": retained.low,
             "retained_high": retained.high,
             "retained_se": retained.se,
-            "significant": retained.excludes_zero,
+            "significant": chosen.excludes_zero,
             "return_rate_change": rate.mean,
             "return_rate_change_low": rate.low,
             "return_rate_change_high": rate.high,
             "revenue_change": revenue.mean,
             "revenue_change_low": revenue.low,
             "revenue_change_high": revenue.high,
+            "value_change": value.mean,
+            "value_change_low": value.low,
+            "value_change_high": value.high,
             "cost": self.cost,
             "cost_per_retained": self.cost_per_retained,
+            "cost_per_retained_low": per[0] if per else None,
+            "cost_per_retained_high": per[1] if per else None,
             "net_value": net.mean,
             "net_value_low": net.low,
             "net_value_high": net.high,
-            "replications_to_exclude_zero": retained.replications_to_exclude_zero(),
+            "replications_to_exclude_zero": chosen.replications_to_exclude_zero(power),
+        }
+
+
+@dataclass
+class Selection:
+    """Which variant is best for one objective, and how sure that is."""
+
+    objective: Objective
+    delta: float
+    confidence: float
+    procedure: str  #: "KN" (fully sequential) or "MCB" (on a fixed number of replications)
+    best: str | None  #: the best, or within ``delta`` of it; None when none is separated
+    contenders: list[str]  #: still in contention, leading first
+    replications: dict[str, int]  #: per variant, the baseline included
+    #: MCB: replications per variant that would separate the leading two at ``power``;
+    #: KN stopped by its budget: replications per variant by which it is sure to finish
+    advised: int | None = None
+    power: float = 0.8
+    #: MCB: each variant's mean minus the best of the others', simultaneous interval
+    intervals: dict[str, tuple[float, float]] | None = None
+
+    @property
+    def replications_used(self) -> int:
+        return sum(self.replications.values())
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "objective": self.objective,
+            "delta": self.delta,
+            "confidence": self.confidence,
+            "procedure": self.procedure,
+            "best": self.best,
+            "contenders": self.contenders,
+            "replications_used": self.replications_used,
+            "replications": self.replications,
+            "advised_replications": self.advised,
+            "power": self.power,
+            "against_best_of_others": None
+            if self.intervals is None
+            else {k: {"low": lo, "high": hi} for k, (lo, hi) in self.intervals.items()},
         }
 
 
 @dataclass(repr=False)
 class Comparison(ComparisonDisplay):
-    """A what-if run: baseline figures and improvements ranked by customers retained."""
+    """A what-if run: baseline figures, improvements ranked by the objective, the best chosen."""
 
     scenario_name: str
     seed: int
@@ -116,53 +186,87 @@ class Comparison(ComparisonDisplay):
     currency: str
     baseline: ReplicationResult
     variants: list[VariantResult]
+    objective: Objective = "customers"
+    confidence: float = CONFIDENCE
+    selections: dict[str, Selection] = field(default_factory=dict)
+    procedure: str = "fixed"  #: fixed, select (KN), precision (two-stage) or budget
+    power: float = 0.8
+    value: dict[str, float] = field(default_factory=dict)  #: discount rate, run-off, counted days
+    budget: float | None = None
+    precision: float | None = None
+    first_stage: int | None = None  #: replications before the selection or two-stage decides
+    max_replications: int | None = None
 
     @property
     def replications(self) -> int:
-        return self.baseline.replications
+        """The most replications any variant received."""
+        return max([self.baseline.replications, *(len(v.runs) for v in self.variants)])
+
+    @property
+    def replications_used(self) -> int:
+        """Replications simulated, every variant counted (the baseline included)."""
+        return self.baseline.replications + sum(len(v.runs) for v in self.variants)
+
+    @property
+    def selection(self) -> Selection | None:
+        return self.selections.get(self.objective)
 
     def ranking(self) -> list[VariantResult]:
-        """Best first: most extra customers at the horizon (ties: lower cost first)."""
+        """Best first by the objective's gain over the baseline (ties: lower cost, then name)."""
         return sorted(
-            self.variants, key=lambda v: (-_or(v.retained.mean, -math.inf), v.cost, v.name)
+            self.variants, key=lambda v: (-_or(v.gain(self.objective).mean), v.cost, v.name)
         )
 
     def summary(self) -> list[dict[str, Any]]:
         """The ranked table, one row per improvement."""
-        return [{"rank": i, **v.row()} for i, v in enumerate(self.ranking(), start=1)]
-
-    def leader_margin(self) -> Estimate | None:
-        """Paired difference in customers retained between the first and second ranked."""
-        ranked = self.ranking()
-        if len(ranked) < 2:
-            return None
-        return estimate(ranked[0].differences(RETAINED) - ranked[1].differences(RETAINED))
+        return [
+            {"rank": i, **v.row(self.objective, self.power)}
+            for i, v in enumerate(self.ranking(), start=1)
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         """Results only (no timings): the same inputs and seed give the same data."""
-        margin = self.leader_margin()
+        chosen = self.selection
+        selection: dict[str, Any] | None = None
+        if chosen is not None:
+            selection = {
+                **chosen.to_dict(),
+                "replications_used": self.replications_used,
+                "by_objective": {k: s.to_dict() for k, s in self.selections.items()},
+            }
         return {
             "scenario": self.scenario_name,
             "seed": self.seed,
             "replications": self.replications,
             "horizon_days": self.horizon_days,
             "currency": self.currency,
+            "objective": self.objective,
+            "objective_words": WORDS[self.objective],
+            "confidence": self.confidence,
+            "procedure": self.procedure,
+            "power": self.power,
+            "budget": self.budget,
+            "precision": self.precision,
+            "first_stage": self.first_stage,
+            "max_replications": self.max_replications,
+            "value": self.value,
             "baseline": {m: e.to_dict() for m, e in self.baseline.summary().items()},
             "ranking": self.summary(),
-            "leader_margin": margin.to_dict() if margin else None,
+            "selection": selection,
         }
 
     def to_records(self) -> np.ndarray:
-        """Per replication and variant (baseline included): every headline metric."""
-        names = ["baseline", *(v.name for v in self.variants)]
+        """Per replication and variant (baseline included): every headline and value metric."""
+        names = [BASELINE, *(v.name for v in self.variants)]
         runs = [self.baseline.runs, *(v.runs for v in self.variants)]
+        metrics = [*METRICS, *(m for m in VALUE_METRICS if m in runs[0][0].headline)]
         width = max(len(n) for n in names)
-        dtype = [("variant", f"U{width}"), ("replication", "i4")] + [(m, "f8") for m in METRICS]
+        dtype = [("variant", f"U{width}"), ("replication", "i4")] + [(m, "f8") for m in metrics]
         out = np.zeros(sum(len(r) for r in runs), dtype=dtype)
         row = 0
         for name, group in zip(names, runs, strict=True):
             for i, run in enumerate(group):
-                out[row] = (name, i, *(run.headline[m] for m in METRICS))
+                out[row] = (name, i, *(run.headline[m] for m in metrics))
                 row += 1
         return out
 
@@ -171,107 +275,9 @@ class Comparison(ComparisonDisplay):
         return records_to_pandas(self.summary(), categories=("improvement",))
 
 
-def variants_of(
-    scenario: Scenario,
-    only: Sequence[str] | None = None,
-    combinations: int = 1,
-    allow_large: bool = False,
-) -> list[tuple[str, tuple[str, ...]]]:
-    """(name, improvements) for each single improvement and, up to ``combinations``, each set."""
-    if combinations not in (1, 2, 3):
-        raise ExperimentError(f"combinations must be 1, 2 or 3, not {combinations!r}")
-    names = list(scenario.improvements)
-    if only:
-        unknown = [n for n in only if n not in scenario.improvements]
-        if unknown:
-            hints = "".join(suggest(n, names) for n in unknown)
-            raise ExperimentError(
-                f"no improvement {', '.join(unknown)}{hints} (there are: {', '.join(names)})"
-            )
-        names = [n for n in names if n in only]
-    count = sum(math.comb(len(names), k) for k in range(1, combinations + 1))
-    check_size(count, 1, allow_large, "improvement variants")
-    out = []
-    for size in range(1, combinations + 1):
-        for combo in itertools.combinations(names, size):
-            out.append((" + ".join(combo), combo))
-    return out
-
-
-def compare(
-    scenario: Scenario,
-    improvements: Sequence[str] | None = None,
-    replications: int = 10,
-    seed: int | None = None,
-    jobs: int | None = None,
-    *,
-    combinations: int = 1,
-    horizon_days: float | None = None,
-    precision: float | None = None,
-    max_replications: int = 200,
-    progress: Progress | None = None,
-    backend: Backend = "local",
-    scheduler: str | None = None,
-    checkpoints: Path | Checkpoints | None = None,
-    allow_large: bool = False,
-) -> Comparison:
-    """Run the baseline and each improvement on common random numbers and rank them.
-
-    ``improvements`` limits the run to those names; ``combinations=2`` adds every pair. With
-    ``precision``, replications are added until every improvement's interval of extra customers
-    has a half-width below it (or ``max_replications`` is reached). ``backend``, ``scheduler``
-    and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`.
-    """
-    execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
-    root = scenario.seed if seed is None else seed
-    horizon = horizon_days if horizon_days is not None else scenario.horizon_days
-    planned = check_plan(replications, precision, max_replications)
-    chosen = variants_of(scenario, improvements, combinations, allow_large)
-    check_size(len(chosen) + 1, planned, allow_large)
-    variant_scenarios = [_apply_in_turn(scenario, combo) for _, combo in chosen]
-    everything = [scenario, *variant_scenarios]
-    runs: list[list[RunSummary]] = [[] for _ in everything]
-    batch = replications
-    while True:
-        start = len(runs[0])
-        new = run_replications(
-            everything,
-            root,
-            range(start, start + batch),
-            execution,
-            horizon_days,
-            labels=["baseline", *(name for name, _ in chosen)],
-        )
-        for k, group in enumerate(new):
-            runs[k] += group
-        comparison = Comparison(
-            scenario.name,
-            root,
-            horizon,
-            scenario.currency,
-            ReplicationResult(scenario.name, root, runs[0]),
-            [
-                VariantResult(
-                    name,
-                    " + ".join(scenario.improvements[n].description or n for n in combo),
-                    combo,
-                    sum(improvement_cost(scenario, n, horizon) for n in combo),
-                    runs[k + 1],
-                    runs[0],
-                )
-                for k, (name, combo) in enumerate(chosen)
-            ],
-        )
-        done = len(runs[0])
-        if precision is None or done >= max_replications or not comparison.variants:
-            return comparison
-        if max(_or(v.retained.half_width, math.inf) for v in comparison.variants) <= precision:
-            return comparison
-        batch = min(max(2, done // 2), max_replications - done)
-
-
 def improvement_cost(scenario: Scenario, name: str, days: float) -> float:
-    """What improvement ``name`` costs over ``days`` days, staff hours it adds included."""
+    """What improvement ``name`` costs over ``days`` days, staff hours it adds included
+    (undiscounted; the table uses :func:`~truthsim.experiments.value.discounted_cost`)."""
     cost = scenario.improvements[name].cost
     hours = 0.0
     if cost.per_staffed_hour:
@@ -282,12 +288,5 @@ def improvement_cost(scenario: Scenario, name: str, days: float) -> float:
     return cost.over(days, hours)
 
 
-def _apply_in_turn(scenario: Scenario, combo: Sequence[str]) -> Scenario:
-    """The scenario with each named improvement applied, in order."""
-    for name in combo:
-        scenario = apply_changes(scenario, scenario.improvements[name].changes)
-    return scenario
-
-
-def _or(value: float, default: float) -> float:
-    return default if value is None or math.isnan(value) else value
+def _or(value: float) -> float:
+    return -np.inf if value is None or np.isnan(value) else value

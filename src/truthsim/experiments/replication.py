@@ -17,6 +17,7 @@ from truthsim.experiments.errors import ExperimentError, ReplicationFailed
 from truthsim.experiments.limits import check_number, check_size
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
+from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
 from truthsim.scenario.errors import ScenarioError, suggest
 from truthsim.scenario.limits import run_size_problems
 from truthsim.scenario.model import Scenario
@@ -44,6 +45,7 @@ class Task:
     index: int
     label: str = ""
     allow_large: bool = False
+    run_off: bool = False  #: also value the customers active at the horizon (a run-off)
 
 
 @dataclass
@@ -59,7 +61,10 @@ def run_task(task: Task) -> RunSummary:
     """Simulate one replication (top-level so worker processes can receive it)."""
     try:
         result = simulate(
-            task.scenario, replication_seed(task.root, task.index), allow_large=task.allow_large
+            task.scenario,
+            replication_seed(task.root, task.index),
+            allow_large=task.allow_large,
+            run_off=task.run_off,
         )
     except ScenarioError:
         raise  # the scenario's own problem (e.g. word of mouth growing without bound): say it as is
@@ -69,7 +74,9 @@ def run_task(task: Task) -> RunSummary:
             f"{task.scenario.name}{variant}, replication {task.index} of seed {task.root} failed: "
             f"{type(error).__name__}: {error}"
         ) from None
-    return RunSummary(result.headline, result.touchpoints, result.daily["active"].copy())
+    return RunSummary(
+        {**result.headline, **result.value}, result.touchpoints, result.daily["active"].copy()
+    )
 
 
 @dataclass(repr=False)
@@ -138,6 +145,21 @@ class ReplicationResult:
         )
 
 
+def replication_scenario(
+    scenario: Scenario,
+    root: int,
+    index: int,
+    uncertainty: ParameterUncertainty | None,
+    changes: Changes = (),
+) -> Scenario:
+    """The scenario replication ``index`` runs: as given, or on that replication's draw of the
+    calibrated parameters (the same for every variant), with a variant's changes to a drawn
+    parameter applied on top."""
+    if uncertainty is None:
+        return scenario
+    return uncertainty.apply(scenario, root, index, changes)
+
+
 def run_replications(
     scenarios: Sequence[Scenario],
     seed: int,
@@ -145,11 +167,17 @@ def run_replications(
     execution: Execution,
     horizon_days: float | None = None,
     labels: Sequence[str] | None = None,
+    run_off: bool = False,
+    uncertainty: ParameterUncertainty | None = None,
+    changes: Sequence[Changes] | None = None,
 ) -> list[list[RunSummary]]:
     """Every scenario on the same replication seeds (common random numbers), as one batch of tasks.
 
-    ``labels`` name the variants in error messages. Replications already in the execution's
-    checkpoint folder are reused; each new one is saved there as soon as it finishes.
+    ``labels`` name the variants in error messages; ``run_off`` adds the value metrics.
+    Replications already in the execution's checkpoint folder are reused; each new one is saved
+    there as soon as it finishes. With ``uncertainty``, each replication runs on its own draw of
+    the calibrated parameters (see :func:`replication_scenario`); ``changes`` are each variant's
+    own (path, change) pairs.
     """
     if horizon_days is not None:  # checked here, once, rather than in every worker
         scenarios = [with_horizon(s, horizon_days) for s in scenarios]
@@ -158,9 +186,17 @@ def run_replications(
         problems = run_size_problems(scenario, execution.allow_large)
         if problems:
             raise ScenarioError(problems, file=scenario.name + (f" ({label})" if label else ""))
+    own = changes or [()] * len(scenarios)
     tasks = [
-        Task(s, seed, i, label, execution.allow_large)
-        for s, label in zip(scenarios, labels, strict=True)
+        Task(
+            replication_scenario(s, seed, i, uncertainty, c),
+            seed,
+            i,
+            label,
+            execution.allow_large,
+            run_off,
+        )
+        for s, c, label in zip(scenarios, own, labels, strict=True)
         for i in indices
     ]
     store = execution.checkpoints

@@ -31,6 +31,7 @@ from truthsim.experiments.replication import (
 )
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
+from truthsim.experiments.uncertainty import ParameterUncertainty
 from truthsim.scenario.errors import ScenarioError
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import PathError, apply_changes, get_path
@@ -276,12 +277,15 @@ def sweep(
     scheduler: str | None = None,
     checkpoints: Path | Checkpoints | None = None,
     allow_large: bool = False,
+    parameter_uncertainty: ParameterUncertainty | None = None,
 ) -> SweepResult:
     """Run every combination of the ``vary`` values (a full grid), on common random numbers.
 
     Differences are taken against ``reference`` (path -> value; the scenario's own value for any
     path it leaves out); a reference outside the grid is simulated as one more point.
     ``backend``, ``scheduler`` and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`.
+    With ``parameter_uncertainty``, each replication draws the calibrated parameters (the same
+    at every point); a swept parameter that is also drawn takes the point's value.
     """
     execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
     if not vary:
@@ -310,7 +314,18 @@ def sweep(
     if in_grid is None:
         scenarios.append(_variant(scenario, dict(zip(parameters, base, strict=True))))
     root = scenario.seed if seed is None else seed
-    runs = run_replications(scenarios, root, range(replications), execution, horizon_days)
+    settings = [dict(zip(parameters, point, strict=True)) for point in points]
+    if in_grid is None:
+        settings.append(dict(zip(parameters, base, strict=True)))
+    runs = run_replications(
+        scenarios,
+        root,
+        range(replications),
+        execution,
+        horizon_days,
+        uncertainty=parameter_uncertainty,
+        changes=[list(point.items()) for point in settings],
+    )
     reference_runs = runs[in_grid] if in_grid is not None else runs.pop()
     horizon = scenario.horizon_days if horizon_days is None else horizon_days
     labels = [describe_path(scenario, p) for p in parameters]

@@ -62,6 +62,7 @@ def draw(data: dict[str, Any]) -> dict[str, Figure]:
             data["ranking"],
             data.get("currency", ""),
             _title(f"{title}: extra customers active{after}, by improvement"),
+            data.get("confidence", 0.95),
         )
         if data.get("retention_difference"):
             figures["retention_difference"] = retention_difference(

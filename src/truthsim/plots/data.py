@@ -111,9 +111,13 @@ def _whatif(result: Comparison, warmup_days: float) -> dict[str, Any]:
         "touchpoints": mean_touchpoints(result.baseline.runs),
         "unblamed": float(result.baseline.values("churned_unblamed").mean()),
         "retention": retention,
-        "retention_difference": {v.name: band(v.runs, against=result.baseline.runs) for v in shown},
+        "retention_difference": {  # paired on the replications each shares with the baseline
+            v.name: band(v.runs[: v.replications], against=result.baseline.runs[: v.replications])
+            for v in shown
+        },
         "labels": labels,
         "ranking": rows,
+        "confidence": result.confidence,
     }
 
 

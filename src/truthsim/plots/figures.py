@@ -97,7 +97,10 @@ def churn_pareto(
 
 
 def ranking_forest(
-    rows: Sequence[Mapping[str, Any]], currency: str = "", title: str = ""
+    rows: Sequence[Mapping[str, Any]],
+    currency: str = "",
+    title: str = "",
+    confidence: float = 0.95,
 ) -> Figure:
     """Extra customers kept by each improvement with its 95% interval; cost per customer beside it.
 
@@ -120,11 +123,18 @@ def ranking_forest(
             markersize=7,
         )
         per = row.get("cost_per_retained")
-        note = f"  {currency} {per:,.0f} per customer" if per else "  no customers gained"
+        note = (
+            f"  {currency} {per:,.0f} per customer"
+            if per is not None
+            else "  cost per customer not measurable"
+        )
         ax.annotate(note, (max(high, mean), yi), va="center", fontsize=8)
     ax.axvline(0, color=BASELINE, linewidth=1)
     ax.set_yticks(y, [wrap(str(r.get("label") or r["improvement"]), 40) for r in rows])
-    ax.set_xlabel("extra customers at the horizon vs baseline (95% interval; grey: includes zero)")
+    ax.set_xlabel(
+        f"extra customers at the horizon vs baseline ({confidence:.0%} intervals, holding "
+        "jointly; grey: includes zero)"
+    )
     ax.margins(x=0.35)
     tidy(ax)
     ax.set_title(title or "Which improvement keeps the most customers")

@@ -9,10 +9,17 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from truthsim.report.answer import WORDS, answer_sentences, counted, procedure_words, reproduce
 from truthsim.report.gaps import outcome_gap_section
 from truthsim.report.page import closing, figure_blocks, head, table
 from truthsim.report.words import assumptions, touchpoint_rows
 from truthsim.scenario import Scenario
+
+QUESTIONS = {
+    "customers": "which improvement keeps the most customers?",
+    "net_value": "which improvement is worth the most?",
+    "revenue": "which improvement brings the most revenue?",
+}
 
 
 def build_report(
@@ -21,23 +28,21 @@ def build_report(
     """The report as one HTML string, from a what-if's ``to_dict()``, its figure data and scenario."""
     e = html.escape
     cur = comparison["currency"]
-    ranking = comparison["ranking"]
     days = comparison["horizon_days"]
-    title = f"{scenario.name}: which improvement keeps the most customers?"
+    title = f"{scenario.name}: {QUESTIONS[comparison['objective']]}"
     parts = [
         head(title),
         f"<header><h1>{e(title)}</h1>",
         f'<p class="lede">{e(scenario.description.strip() or "A what-if comparison of improvements.")} '
-        f"Each improvement was simulated against the same customers (common random numbers), "
-        f"{comparison['replications']} times over {days:g} days.</p></header>",
+        f"Each improvement was simulated against the same customers (common random numbers) over "
+        f"{days:g} days: {e(procedure_words(comparison))}. {e(intervals_sentence(meta))}</p>"
+        "</header>",
         '<section class="answer"><h2>The answer</h2>',
-        *answer(ranking, comparison, cur, scenario),
+        *answer(comparison),
         "</section>",
         "<section><h2>Ranked improvements</h2>",
-        ranking_table(ranking, cur, scenario),
-        '<p class="note">Extra customers: active customers at the end of the horizon compared with the '
-        "baseline, mean and 95% interval over paired replications. Revenue counts journeys after the "
-        f"warm-up; costs cover the {days:g} simulated days; net value = extra revenue − cost.</p>",
+        ranking_table(comparison, cur, scenario),
+        f'<p class="note">{e(table_note(comparison))}</p>',
         "</section>",
         "<section><h2>The scenario in plain words</h2>",
         baseline_paragraph(comparison, cur),
@@ -63,67 +68,38 @@ def build_report(
     return "\n".join(parts) + "\n"
 
 
-def answer(
-    ranking: list[dict[str, Any]], comparison: dict[str, Any], cur: str, scenario: Scenario
-) -> list[str]:
-    e = html.escape
-    if not ranking:
-        return ["<p>The scenario lists no improvements to compare.</p>"]
-    best = ranking[0]
-    what = (
-        scenario.improvements[best["improvement"]].description
-        if best["improvement"] in scenario.improvements
-        else ""
-    )
-    name = what or best["improvement"].replace("_", " ")
-    span = (
-        "a year"
-        if abs(comparison["horizon_days"] - 365) < 1
-        else f"{comparison['horizon_days']:g} days"
-    )
-    per = (
-        f", at {cur} {best['cost_per_retained']:,.0f} per customer kept"
-        if best["cost_per_retained"]
-        else ""
-    )
-    lines = []
-    if best["significant"] and best["retained"] > 0:
-        lines.append(
-            f'<p class="headline">{e(name)} keeps ~{best["retained"]:,.0f} more customers over {span} '
-            f"(95% interval {best['retained_low']:,.0f}..{best['retained_high']:,.0f}){e(per)}.</p>"
-        )
-    else:
-        lines.append(
-            f'<p class="headline">No improvement keeps measurably more customers with '
-            f"{comparison['replications']} replications; the best estimate is {e(name)} "
-            f"({best['retained']:+,.0f}, 95% interval {best['retained_low']:+,.0f}..{best['retained_high']:+,.0f}).</p>"
-        )
-    lines.append(
-        f"<p>Net value within the horizon: {cur} {best['net_value']:+,.0f} "
-        f"(95% interval {best['net_value_low']:+,.0f}..{best['net_value_high']:+,.0f}).</p>"
-    )
-    margin = comparison.get("leader_margin")
-    if margin and len(ranking) > 1 and margin["low"] is not None:
-        second = ranking[1]["improvement"]
-        clear = margin["low"] > 0 or margin["high"] < 0
-        lines.append(
-            f"<p>Against the runner-up ({e(second)}) it keeps {margin['mean']:+,.0f} customers "
-            f"(95% interval {margin['low']:+,.0f}..{margin['high']:+,.0f}): "
-            + (
-                "the order of the two is clear."
-                if clear
-                else "the two cannot yet be told apart; run more replications."
-            )
-            + "</p>"
-        )
-    return lines
+def answer(comparison: dict[str, Any]) -> list[str]:
+    """The answer box: the same sentences the command line closes with, the first as headline."""
+    sentences = [html.escape(line) for line in answer_sentences(comparison)]
+    first, rest = sentences[0], sentences[1:]
+    return [f'<p class="headline">{first}</p>', *(f"<p>{line}</p>" for line in rest)]
 
 
-def ranking_table(ranking: list[dict[str, Any]], cur: str, scenario: Scenario) -> str:
+def table_note(comparison: dict[str, Any]) -> str:
+    """What the ranked table's columns count, in words."""
+    confidence = f"{comparison['confidence']:.0%}"
+    return (
+        "Extra customers: active customers at the end of the horizon compared with the baseline, "
+        f"mean and {confidence} interval over paired replications (common random numbers). Revenue: "
+        "the discounted revenue gained; cost: one-off plus running cost, discounted, over the same "
+        f"days; net value = revenue − cost. {counted(comparison)} The intervals of the table hold "
+        f"jointly at {confidence}; cost per customer kept is not measurable when the interval of "
+        "customers kept does not lie above zero."
+    )
+
+
+def ranking_table(comparison: dict[str, Any], cur: str, scenario: Scenario) -> str:
+    ranking = comparison["ranking"]
+    confidence = f"{comparison['confidence']:.0%}"
     rows = []
     for r in ranking:
         described = scenario.improvements.get(r["improvement"])
         label = r["improvement"] + (" *" if r["significant"] else "")
+        per = (
+            f"{r['cost_per_retained']:,.0f} ({r['cost_per_retained_low']:,.0f}..{r['cost_per_retained_high']:,.0f})"
+            if r["cost_per_retained_low"] is not None
+            else "not measurable"
+        )
         rows.append(
             (
                 "clear" if r["significant"] else "",
@@ -131,12 +107,13 @@ def ranking_table(ranking: list[dict[str, Any]], cur: str, scenario: Scenario) -
                     str(r["rank"]),
                     label,
                     described.description if described else "",
-                    f"{r['retained']:+,.0f} ({r['retained_low']:+,.0f}..{r['retained_high']:+,.0f})",
+                    str(r["replications"]),
+                    _span(r, "retained"),
                     f"{100 * r['return_rate_change']:+.2f} pts",
-                    f"{r['revenue_change']:+,.0f}",
+                    f"{r['value_change']:+,.0f}",
                     f"{r['cost']:,.0f}",
-                    f"{r['cost_per_retained']:,.0f}" if r["cost_per_retained"] else "–",
-                    f"{r['net_value']:+,.0f}",
+                    per,
+                    _span(r, "net_value"),
                 ],
             )
         )
@@ -144,12 +121,13 @@ def ranking_table(ranking: list[dict[str, Any]], cur: str, scenario: Scenario) -
         "#",
         "improvement",
         "what it means",
-        "extra customers (95% CI)",
+        "replications",
+        f"extra customers ({confidence} CI)",
         "return rate",
         f"revenue ({cur})",
         f"cost ({cur})",
         "cost per customer kept",
-        f"net value ({cur})",
+        f"net value ({cur}, {confidence} CI)",
     ]
     body = "".join(
         f'<tr class="{cls}">'
@@ -162,14 +140,22 @@ def ranking_table(ranking: list[dict[str, Any]], cur: str, scenario: Scenario) -
         + "</tr>"
         for cls, cells in rows
     )
-    head = "".join(
-        f'<th class="text">{h}</th>' if i in (1, 2) else f"<th>{h}</th>"
+    cells = "".join(
+        f'<th class="text">{html.escape(h)}</th>' if i in (1, 2) else f"<th>{html.escape(h)}</th>"
         for i, h in enumerate(headers)
     )
+    words = WORDS[comparison["objective"]]
     return (
-        f'<table id="ranking"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-        '<p class="note">* the interval of extra customers excludes zero.</p>'
+        f'<table id="ranking"><thead><tr>{cells}</tr></thead><tbody>{body}</tbody></table>'
+        f'<p class="note">* the interval of {html.escape(words)} excludes zero.</p>'
     )
+
+
+def _span(row: dict[str, Any], key: str) -> str:
+    low, high = row[f"{key}_low"], row[f"{key}_high"]
+    if low is None or high is None:
+        return f"{row[key]:+,.0f}"
+    return f"{row[key]:+,.0f} ({low:+,.0f}..{high:+,.0f})"
 
 
 def baseline_paragraph(comparison: dict[str, Any], cur: str) -> str:
@@ -181,13 +167,24 @@ def baseline_paragraph(comparison: dict[str, Any], cur: str) -> str:
     )
 
 
+def intervals_sentence(meta: dict[str, Any]) -> str:
+    """What the report's intervals include: simulation noise, and drawn parameters if any."""
+    drawn = meta.get("parameter_uncertainty")
+    if drawn:
+        return (
+            "Intervals include simulation noise and the uncertainty of the calibrated parameters "
+            f"({drawn})."
+        )
+    return "Intervals include simulation noise only; the scenario's numbers are taken as exact."
+
+
 def footer(comparison: dict[str, Any], meta: dict[str, Any]) -> str:
     e = html.escape
     digest = meta.get("scenario_sha256", "")
     return (
         f"<footer>Reproduce: truthsim {e(str(meta.get('truthsim', '?')))}, scenario file "
         f"{e(str(meta.get('scenario_file', '?')))} (SHA-256 {e(digest)}), seed {comparison['seed']}, "
-        f"{comparison['replications']} replications, {comparison['horizon_days']:g} days: "
-        f"<code>truthsim report {e(str(meta.get('scenario_file', 'SCENARIO')))} -r {comparison['replications']} "
-        f"--seed {comparison['seed']} --horizon-days {comparison['horizon_days']:g}</code></footer>"
+        f"{e(procedure_words(comparison))}, {comparison['horizon_days']:g} days: "
+        f"<code>truthsim report {e(str(meta.get('scenario_file', 'SCENARIO')))} "
+        f"{e(reproduce(comparison))}</code></footer>"
     )

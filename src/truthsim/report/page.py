@@ -10,8 +10,11 @@ import html
 from typing import Any
 
 CAPTIONS = {
-    "ranking": "Extra customers at the horizon for each improvement, with 95% intervals "
-    "(black: the interval excludes zero). The cost of each customer kept is written beside it.",
+    "ranking": "Extra customers at the horizon for each improvement, with intervals that hold "
+    "jointly at 95% (black: the interval excludes zero). The cost of each customer kept is "
+    "written beside it.",
+    "retention_difference": "Extra active customers against the baseline, day by day, for the "
+    "best improvements, with paired 95% bands (the same customers in both runs).",
     "retention": "Active customers day by day: the baseline (black) and the best improvements, "
     "with 95% bands across replications.",
     "moment_map": "How each moment ends in the baseline (misery, mediocrity, magic), in journey order, "
@@ -38,6 +41,7 @@ th:first-child, td:first-child, th.text, td.text { text-align: left; }
 th { font-weight: 600; background: #fafafa; }
 tr.clear td:nth-child(2) { font-weight: 600; }
 .note { color: var(--muted); font-size: .85rem; }
+#ranking { font-size: .8rem; } #ranking td { white-space: nowrap; } #ranking td.text { white-space: normal; }
 figure { margin: 1.2rem 0; break-inside: avoid; page-break-inside: avoid; }
 figure img { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: .85rem; margin-top: .3rem; }
@@ -86,7 +90,13 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 def figure_blocks(
     figures: dict[str, Any],
-    order: tuple[str, ...] = ("ranking", "retention", "moment_map", "churn_causes"),
+    order: tuple[str, ...] = (
+        "ranking",
+        "retention_difference",
+        "retention",
+        "moment_map",
+        "churn_causes",
+    ),
     captions: dict[str, str] | None = None,
 ) -> list[str]:
     """Each figure of ``order`` that the data supports, embedded as SVG with its caption."""

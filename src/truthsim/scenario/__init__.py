@@ -14,6 +14,7 @@ from truthsim.scenario.memory import Complaints, Memory, WordOfMouth
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes, apply_improvement
 from truthsim.scenario.touchpoint import OUTCOMES, Outcomes, Shifts, Touchpoint
+from truthsim.scenario.value import Value
 
 __all__ = [
     "OUTCOMES",
@@ -32,6 +33,7 @@ __all__ = [
     "Shifts",
     "Step",
     "Touchpoint",
+    "Value",
     "WordOfMouth",
     "apply_changes",
     "apply_improvement",

@@ -15,6 +15,7 @@ from truthsim.scenario.journey import Step
 from truthsim.scenario.limits import MAX_DAYS, MAX_ITEMS, MAX_NAME, MAX_TEXT
 from truthsim.scenario.memory import Complaints, Memory, WordOfMouth
 from truthsim.scenario.touchpoint import OUTCOMES, SUM_TOLERANCE, Touchpoint
+from truthsim.scenario.value import Value
 
 MINUTES_PER_DAY = 1440.0
 
@@ -48,6 +49,9 @@ class Scenario(Strict):
         default=None, description="customers telling others; leave out to switch off"
     )
     improvements: dict[str, Improvement] = Field(default_factory=dict, max_length=MAX_ITEMS)
+    value: Value = Field(
+        default_factory=Value, description="what a kept customer is worth (discounting, run-off)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> Scenario:

@@ -1,0 +1,197 @@
+"""Operations: arrival rates by hour and service-time distributions, from the firm's logs.
+
+New customers per day is a Poisson rate (its estimate is the mean count, standard error from
+the Poisson variance); the hourly profile is each hour's share. Service times are fitted with
+scipy's maximum-likelihood ``fit`` for each candidate family and the one with the highest
+likelihood (AIC, all having two parameters but the exponential) is kept.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+from scipy import stats
+
+from truthsim.calibration.data import Arrivals, Moments
+from truthsim.calibration.estimates import Draws, FitResult, Fitted, Unidentified, counted, wald
+from truthsim.scenario.model import Scenario
+
+#: service times needed before a distribution is fitted
+MIN_SERVICES = 30
+
+
+def fit_arrivals(arrivals: Arrivals, scenario: Scenario) -> FitResult:
+    out = FitResult()
+    market = scenario.arrivals.market_size
+    if scenario.word_of_mouth is not None or market is not None:
+        why = (
+            "with word of mouth these are prospects less those deterred plus those referred"
+            if scenario.word_of_mouth is not None
+            else f"with a market of {market:,} people these are the prospects not already "
+            "customers (arrivals thin as the market fills)"
+        )
+        by_hour = np.bincount(arrivals.hour, weights=arrivals.count, minlength=24)
+        total = float(arrivals.count.sum())
+        days = len(np.unique(arrivals.day))
+        out.unidentified.append(
+            Unidentified(
+                "arrivals.per_day",
+                f"arrivals.csv counts new customers ({total / max(days, 1):,.1f} a day), and "
+                f"{why}, not the scenario's prospects per day",
+            )
+        )
+        if total > 0:
+            out.diagnostics["hourly_profile"] = [round(float(x / total), 6) for x in by_hour]
+            out.notes.append(
+                "arrivals.hourly_profile: each hour's share of new customers in arrivals.csv"
+            )
+        return out
+    days = len(np.unique(arrivals.day))
+    total = float(arrivals.count.sum())
+    source = counted(int(total), f"new customers over {days} days", "arrivals.csv")
+    if total <= 0:
+        out.unidentified.append(Unidentified("arrivals.per_day", "arrivals.csv counts no one"))
+        return out
+    rate = total / days
+    out.fitted.append(
+        wald(
+            "arrivals.per_day",
+            math.log(rate),
+            1 / math.sqrt(total),
+            source,
+            "Poisson maximum likelihood",
+            "log",
+        )
+    )
+    out.draws.append(
+        Draws(
+            np.array([math.log(rate)]),
+            np.array([[1 / total]]),
+            [("log", [0], ["arrivals.per_day"])],
+        )
+    )
+    by_hour = np.bincount(arrivals.hour, weights=arrivals.count, minlength=24)
+    out.diagnostics["hourly_profile"] = [round(float(x / total), 6) for x in by_hour]
+    out.notes.append("arrivals.hourly_profile: each hour's share of new customers in arrivals.csv")
+    return out
+
+
+def fit_services(moments: Moments, scenario: Scenario) -> FitResult:
+    """Each touchpoint's service-time distribution, where moments.csv records service times."""
+    out = FitResult()
+    if "service" not in moments.columns:
+        return out
+    for t, name in enumerate(scenario.touchpoint_order()):
+        times = moments.service[(moments.touchpoint == t) & ~moments.abandoned]
+        times = times[np.isfinite(times) & (times > 0)]
+        path = f"touchpoints.{name}.service"
+        if len(times) < MIN_SERVICES:
+            out.unidentified.append(
+                Unidentified(path, f"{len(times)} service times at {name} (needs {MIN_SERVICES})")
+            )
+            continue
+        if np.ptp(times) <= 1e-9 * float(times.mean()):
+            out.notes.append(
+                f"{path}: every recorded service time at {name} is {times[0]:g} minutes, a "
+                "fixed time; kept as the scenario writes it"
+            )
+            continue
+        out.extend(
+            _best_family(
+                path, times, counted(len(times), f"service times at {name}", "moments.csv")
+            )
+        )
+    return out
+
+
+def _best_family(path: str, x: np.ndarray, source: str) -> FitResult:
+    out = FitResult()
+    fits = {}
+    families = {"exponential": stats.expon, "gamma": stats.gamma, "lognormal": stats.lognorm}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for kind, family in families.items():
+            try:
+                fits[kind] = (family, family.fit(x, floc=0))
+            except (ValueError, RuntimeError, FloatingPointError):
+                continue  # this family cannot describe these times; the others may
+    if not fits:
+        out.unidentified.append(Unidentified(path, f"no distribution could be fitted ({source})"))
+        return out
+    aic = {}
+    for kind, (family, params) in fits.items():
+        k = 1 if kind == "exponential" else 2
+        aic[kind] = 2 * k - 2 * float(np.sum(family.logpdf(x, *params)))
+    kind = min(aic, key=aic.__getitem__)
+    out.diagnostics[f"{path}.aic"] = {k: round(v, 2) for k, v in aic.items()}
+    method = (
+        f"scipy {kind} fit, chosen by AIC among exponential, gamma, lognormal "
+        f"({', '.join(f'{k} {v:.1f}' for k, v in sorted(aic.items(), key=lambda i: i[1]))})"
+    )
+    n = len(x)
+    if kind == "exponential":
+        mean = float(x.mean())
+        out.fitted.append(
+            wald(f"{path}.mean", math.log(mean), 1 / math.sqrt(n), source, method, "log")
+        )
+        out.draws.append(
+            Draws(np.array([math.log(mean)]), np.array([[1 / n]]), [("log", [0], [f"{path}.mean"])])
+        )
+    elif kind == "gamma":
+        shape, _, scale = fits["gamma"][1]
+        # observed information of (log shape, log scale) for the gamma
+        info = n * np.array([[shape**2 * _trigamma(shape), shape], [shape, shape]])
+        cov = np.linalg.inv(info)
+        latent = np.log([shape, scale])
+        for i, part in enumerate(("shape", "scale")):
+            out.fitted.append(
+                wald(f"{path}.{part}", latent[i], math.sqrt(cov[i, i]), source, method, "log")
+            )
+        out.draws.append(
+            Draws(latent, cov, [("log", [0], [f"{path}.shape"]), ("log", [1], [f"{path}.scale"])])
+        )
+    else:
+        logs = np.log(x)
+        mu, sigma = float(logs.mean()), float(logs.std())
+        mean = math.exp(mu + sigma**2 / 2)
+        sd = mean * math.sqrt(math.expm1(sigma**2))
+        # delta method from (mu, log sigma), whose estimates are independent
+        var_mu, var_ls = sigma**2 / n, 1 / (2 * n)
+        d_mean = np.array([1.0, sigma**2])  # d log(mean) / d(mu, log sigma)
+        d_sd = np.array([1.0, sigma**2 + sigma**2 * math.exp(sigma**2) / math.expm1(sigma**2)])
+        cov_base = np.diag([var_mu, var_ls])
+        jac = np.stack([d_mean, d_sd])
+        cov = jac @ cov_base @ jac.T
+        latent = np.log([mean, sd])
+        for i, part in enumerate(("mean", "sd")):
+            out.fitted.append(
+                wald(
+                    f"{path}.{part}",
+                    latent[i],
+                    math.sqrt(cov[i, i]),
+                    source,
+                    method + "; delta method",
+                    "log",
+                )
+            )
+        out.draws.append(
+            Draws(latent, cov, [("log", [0], [f"{path}.mean"]), ("log", [1], [f"{path}.sd"])])
+        )
+    out.diagnostics[f"{path}.kind"] = kind
+    return out
+
+
+def _trigamma(x: float) -> float:
+    from scipy import special
+
+    return float(special.polygamma(1, x))
+
+
+def fitted_kind(result: FitResult, path: str) -> str | None:
+    kind = result.diagnostics.get(f"{path}.kind")
+    return str(kind) if kind else None
+
+
+__all__ = ["Fitted", "fit_arrivals", "fit_services", "fitted_kind"]

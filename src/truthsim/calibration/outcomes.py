@@ -1,0 +1,354 @@
+"""Each touchpoint's base outcome mix and wait effect: the engine's ordered logit, fitted.
+
+The engine draws a moment's outcome from an ordered logit: the base shares set two cut-points,
+and each minute waited beyond ``tolerance`` (times the segment's patience) moves both toward
+misery by ``log(2) / doubling``. With ``excess = max(0, wait - tolerance x patience)`` that is
+statsmodels' ``OrderedModel`` with excess as the one regressor, so it is fitted with it. The
+tolerance enters through a kink, so it is profiled: the model is fitted over a grid of
+tolerances and the interval is the set the likelihood-ratio test does not reject. Moments that
+failed (a different outcome rule) or were abandoned (no outcome drawn) are left out.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import optimize, special, stats
+
+from truthsim.calibration.data import Moments
+from truthsim.calibration.estimates import (
+    PROFILE_DROP,
+    Z95,
+    Draws,
+    FitResult,
+    Fitted,
+    Unidentified,
+    counted,
+    wald,
+)
+from truthsim.scenario.model import Scenario
+from truthsim.scenario.touchpoint import OUTCOMES
+
+METHOD = "ordered logit, maximum likelihood (statsmodels OrderedModel)"
+PROFILE = "profile likelihood over the tolerance (statsmodels OrderedModel at each)"
+#: tolerances tried before the best is refined
+GRID = 14
+
+
+@dataclass
+class OrderedFit:
+    loglike: float
+    params: np.ndarray  #: (-per_minute, c1, log(c2 - c1)) or (c1, log(c2 - c1)) without waits
+    cov: np.ndarray
+
+
+def ordered_model() -> type:
+    """statsmodels' OrderedModel, or a clear message that the calibration extra is missing."""
+    try:
+        from statsmodels.miscmodels.ordinal_model import OrderedModel
+    except ImportError:  # pragma: no cover - depends on the environment
+        from truthsim.errors import DataError
+
+        raise DataError(
+            "calibration needs statsmodels: pip install 'truthsim[calibration]'"
+        ) from None
+    return OrderedModel
+
+
+def fit_ordered(
+    y: np.ndarray, excess: np.ndarray | None, start: np.ndarray | None = None
+) -> OrderedFit:
+    """The ordered logit of outcomes 0 < 1 < 2 on the excess wait (None: cut-points only)."""
+    model_type = ordered_model()
+    exog = np.zeros((len(y), 0)) if excess is None else excess[:, None]
+    model = model_type(y, exog, distr="logit")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = model.fit(method="bfgs", disp=False, start_params=start, maxiter=500)
+        cov = np.asarray(result.cov_params())
+    return OrderedFit(float(result.llf), np.asarray(result.params, dtype=float), cov)
+
+
+def fit_outcomes(
+    moments: Moments, factor: np.ndarray, scenario: Scenario, source: str = "moments.csv"
+) -> FitResult:
+    """Fit every touchpoint's outcome mix, and its wait tolerance and doubling where waits vary.
+
+    ``factor`` is each moment's segment patience (it scales the tolerance, as in the engine).
+    """
+    out = FitResult()
+    names = scenario.touchpoint_order()
+    has_wait = "wait" in moments.columns
+    for t, name in enumerate(names):
+        use = (moments.touchpoint == t) & (moments.outcome >= 0) & ~moments.abandoned
+        use &= ~moments.failed
+        here = f"touchpoints.{name}"
+        if scenario.touchpoints[name].failure.rate > 0 and "failed" not in moments.columns:
+            out.notes.append(
+                f"{name}: moments.csv has no 'failed' column, so failed moments are counted in "
+                "the base outcome mix (which the scenario keeps apart from failures)"
+            )
+        y = moments.outcome[use].astype(int)
+        if len(y) == 0:
+            reason = f"no moment at {name} with an outcome in moments.csv"
+            out.unidentified += [Unidentified(f"{here}.outcomes", reason)]
+            out.unidentified += [Unidentified(f"{here}.wait", reason)]
+            continue
+        wait = np.nan_to_num(moments.wait[use], nan=0.0) if has_wait else np.zeros(len(y))
+        out.extend(_touchpoint(name, y, wait, factor[use], has_wait, source))
+    return out
+
+
+def _touchpoint(
+    name: str, y: np.ndarray, wait: np.ndarray, factor: np.ndarray, has_wait: bool, file: str
+) -> FitResult:
+    out = FitResult()
+    here = f"touchpoints.{name}"
+    source = counted(len(y), f"moments at {name}", file)
+    counts = np.bincount(y, minlength=3)
+    if np.any(counts == 0):
+        missing = ", ".join(o for o, c in zip(OUTCOMES, counts, strict=True) if c == 0)
+        out.fitted += _shares_without(name, counts, source)
+        out.unidentified.append(
+            Unidentified(
+                f"{here}.wait",
+                f"no {missing} seen at {name}: the ordered logit's "
+                "wait effect needs all three outcomes",
+            )
+        )
+        return out
+    scaled = wait / np.maximum(factor, 1e-12)
+    waited = scaled[scaled > 0]
+    plain = fit_ordered(y, None)
+    best = None
+    if has_wait and len(waited) >= 10:
+        best = _profile(y, wait, factor, waited, plain)
+    if best is None:
+        why = (
+            "moments.csv has no 'wait' column"
+            if not has_wait
+            else f"too few moments at {name} waited ({len(waited)}) to see an effect"
+            if len(waited) < 10
+            else f"the {len(waited):,} moments at {name} that waited show no harm from waiting"
+        )
+        out.unidentified.append(Unidentified(f"{here}.wait", why))
+        out.fitted += _shares(name, plain.params, plain.cov, source, METHOD)
+        out.draws.append(_outcome_draws(name, plain.params, plain.cov))
+        return out
+    tolerance, fit, interval, doubling_range = best
+    per_minute = -fit.params[0]
+    se = math.sqrt(max(fit.cov[0, 0], 0.0))
+    if per_minute <= 0 or per_minute - Z95 * se <= 0:
+        out.unidentified.append(
+            Unidentified(
+                f"{here}.wait",
+                f"waits at {name} show no measurable effect on outcomes "
+                f"(odds change per minute beyond tolerance {per_minute:+.3f}, "
+                f"se {se:.3f})",
+            )
+        )
+        out.fitted += _shares(name, plain.params, plain.cov, source, METHOD)
+        out.draws.append(_outcome_draws(name, plain.params, plain.cov))
+        return out
+    out.fitted += _shares(name, fit.params[1:], fit.cov[1:, 1:], source, METHOD)
+    doubling = math.log(2) / per_minute
+    low_d, high_d = doubling_range
+    out.fitted.append(
+        Fitted(
+            f"{here}.wait.doubling",
+            doubling,
+            low_d,
+            high_d,
+            doubling * se / per_minute,
+            source,
+            METHOD + "; interval over the tolerance's interval",
+        )
+    )
+    low_t, high_t = interval
+    out.fitted.append(
+        Fitted(
+            f"{here}.wait.tolerance",
+            tolerance,
+            low_t,
+            high_t,
+            (high_t - low_t) / (2 * Z95),
+            source,
+            PROFILE,
+        )
+    )
+    latent = np.array([fit.params[1], fit.params[2], math.log(per_minute)])
+    cov = fit.cov[[1, 2, 0]][:, [1, 2, 0]].copy()
+    cov[2, :] /= -per_minute
+    cov[:, 2] /= -per_minute
+    outcomes = [f"{here}.outcomes.{o}" for o in OUTCOMES]
+    out.draws.append(
+        Draws(
+            latent,
+            cov,
+            [("outcomes", [0, 1], outcomes), ("doubling", [2], [f"{here}.wait.doubling"])],
+        )
+    )
+    out.draws.append(
+        Draws(
+            np.array([tolerance]),
+            np.array([[((high_t - low_t) / (2 * Z95)) ** 2]]),
+            [("nonnegative", [0], [f"{here}.wait.tolerance"])],
+        )
+    )
+    return out
+
+
+def _profile(
+    y: np.ndarray, wait: np.ndarray, factor: np.ndarray, waited: np.ndarray, plain: OrderedFit
+) -> tuple[float, OrderedFit, tuple[float, float], tuple[float, float]] | None:
+    """(tolerance, fit there, tolerance interval, doubling interval) from the profile likelihood.
+
+    The profile is searched with the same ordered logit on data grouped by (outcome, wait,
+    patience), which is exact and fast (most moments did not wait); the model at the chosen
+    tolerance, and the intervals of the others, come from statsmodels' OrderedModel.
+    """
+    keys = np.stack([y.astype(float), wait, factor], axis=1)
+    groups, count = np.unique(keys, axis=0, return_counts=True)
+    gy, gw, gf = groups[:, 0].astype(int), groups[:, 1], groups[:, 2]
+    start = np.concatenate([[-0.01], plain.params])
+    fits: dict[float, tuple[float, np.ndarray]] = {}
+
+    def fit_at(tolerance: float) -> tuple[float, np.ndarray]:
+        key = round(float(tolerance), 9)
+        if key not in fits:
+            excess = np.maximum(0.0, gw - tolerance * gf)
+            fits[key] = _grouped_fit(gy, excess, count, start)
+        return fits[key]
+
+    top = float(np.quantile(waited, 0.95))
+    grid = np.unique(np.concatenate([[0.0], np.quantile(waited, np.linspace(0, 0.9, GRID - 1))]))
+    profile = np.array([fit_at(t)[0] for t in grid])
+    k = int(np.argmax(profile))
+    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+    tolerance = float(grid[k])
+    if hi > lo:
+        refined = optimize.minimize_scalar(
+            lambda t: -fit_at(t)[0],
+            bounds=(lo, hi),
+            method="bounded",
+            options={"xatol": 1e-3 * max(top, 1.0), "maxiter": 20},
+        )
+        if -refined.fun > profile[k]:
+            tolerance = float(refined.x)
+    best_ll, best_params = fit_at(tolerance)
+    if -best_params[0] <= 0:
+        return None
+    floor = best_ll - PROFILE_DROP
+
+    def gap(t: float) -> float:
+        return fit_at(t)[0] - floor
+
+    inside = [t for t in grid if gap(t) >= 0] + [tolerance]
+    low = min(inside)
+    if low > 0:
+        below = max(t for t in grid if t < low)
+        low = optimize.brentq(gap, below, low, xtol=1e-3 * max(top, 1.0))
+    high = max(inside)
+    above = [t for t in grid if t > high]
+    if above:
+        high = optimize.brentq(gap, high, min(above), xtol=1e-3 * max(top, 1.0))
+    best = fit_ordered(y, np.maximum(0.0, wait - tolerance * factor), best_params)
+    rates = []
+    for t in sorted({low, high, tolerance, *(g for g in grid if low <= g <= high)}):
+        ll, params = fit_at(t)
+        if ll < floor - 1e-6:
+            continue
+        se = _rate_se(gy, np.maximum(0.0, gw - t * gf), count, params)
+        rates += [-params[0] - Z95 * se, -params[0] + Z95 * se]
+    fastest, slowest = max(rates), min(rates)
+    doubling = (math.log(2) / fastest, math.log(2) / slowest if slowest > 0 else math.inf)
+    return tolerance, best, (low, high), doubling
+
+
+def _grouped_loglike(params: np.ndarray, y: np.ndarray, excess: np.ndarray, n: np.ndarray) -> float:
+    """The ordered logit's log-likelihood on grouped data: P(y <= k) = F(c_k - b x)."""
+    b, c1, spread = params
+    push = -b * excess
+    low = special.expit(c1 + push)
+    high = special.expit(c1 + math.exp(spread) + push)
+    p = np.choose(y, [low, high - low, 1.0 - high])
+    return float(np.sum(n * np.log(np.maximum(p, 1e-300))))
+
+
+def _grouped_fit(
+    y: np.ndarray, excess: np.ndarray, n: np.ndarray, start: np.ndarray
+) -> tuple[float, np.ndarray]:
+    result = optimize.minimize(lambda x: -_grouped_loglike(x, y, excess, n), start, method="BFGS")
+    return -float(result.fun), np.asarray(result.x)
+
+
+def _rate_se(y: np.ndarray, excess: np.ndarray, n: np.ndarray, params: np.ndarray) -> float:
+    """Standard error of the wait coefficient from the observed information (statsmodels)."""
+    from statsmodels.tools.numdiff import approx_hess3
+
+    hessian = approx_hess3(params, lambda x: _grouped_loglike(x, y, excess, n))
+    try:
+        return math.sqrt(max(float(np.linalg.inv(-hessian)[0, 0]), 0.0))
+    except np.linalg.LinAlgError:
+        return math.inf
+
+
+def _shares(name: str, cuts: np.ndarray, cov: np.ndarray, source: str, method: str) -> list[Fitted]:
+    """Misery, mediocrity and magic from cut-points (c1, log(c2 - c1)) and their covariance."""
+    c1, spread = float(cuts[0]), float(cuts[1])
+    c2 = c1 + math.exp(spread)
+    grad_c2 = np.array([1.0, math.exp(spread)])
+    var_c1 = float(cov[0, 0])
+    var_c2 = float(grad_c2 @ cov @ grad_c2)
+    here = f"touchpoints.{name}.outcomes"
+    misery = wald(f"{here}.misery", c1, math.sqrt(var_c1), source, method, "logit")
+    magic_c = wald(f"{here}.magic", -c2, math.sqrt(var_c2), source, method, "logit")
+    p1, p2 = _sig(c1), _sig(c2)
+    middle = p2 - p1
+    grad = np.array([p2 * (1 - p2) - p1 * (1 - p1), p2 * (1 - p2) * math.exp(spread)])
+    se_mid = math.sqrt(max(float(grad @ cov @ grad), 0.0)) / (middle * (1 - middle))
+    mediocrity = wald(
+        f"{here}.mediocrity",
+        math.log(middle / (1 - middle)),
+        se_mid,
+        source,
+        method + "; delta method",
+        "logit",
+    )
+    return [misery, mediocrity, magic_c]
+
+
+def _shares_without(name: str, counts: np.ndarray, source: str) -> list[Fitted]:
+    """Shares when an outcome was never seen: the proportions, with exact (Clopper-Pearson)
+    intervals, since the ordered logit's cut-point would be infinite."""
+    n = int(counts.sum())
+    out = []
+    for outcome, count in zip(OUTCOMES, counts, strict=True):
+        ci = stats.binomtest(int(count), n).proportion_ci(0.95, method="exact")
+        share = count / n
+        out.append(
+            Fitted(
+                f"touchpoints.{name}.outcomes.{outcome}",
+                share,
+                ci.low,
+                ci.high,
+                math.sqrt(share * (1 - share) / n),
+                source,
+                "proportion with an exact binomial interval (scipy)",
+            )
+        )
+    return out
+
+
+def _outcome_draws(name: str, cuts: np.ndarray, cov: np.ndarray) -> Draws:
+    paths = [f"touchpoints.{name}.outcomes.{o}" for o in OUTCOMES]
+    return Draws(
+        np.asarray(cuts[:2], dtype=float), np.asarray(cov[:2, :2]), [("outcomes", [0, 1], paths)]
+    )
+
+
+def _sig(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-x))

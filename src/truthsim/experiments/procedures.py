@@ -1,0 +1,382 @@
+"""Running a what-if: which variants to simulate, how many replications, and which is best.
+
+The statistics live in pure functions (``selection``, ``stats``); this module only runs batches
+of simulations on common random numbers and hands the per-replication values to them:
+
+- fixed: ``replications`` for every variant; the best from multiple comparisons with the best.
+- select: Kim and Nelson's fully sequential procedure, one replication at a time for the
+  variants still in contention, until one is left or ``max_replications`` is reached.
+- precision: a two-stage procedure sizes the run so every interval of the objective's gain is
+  ``precision`` wide (wider only when the replications prove more variable than the first
+  stage; see :func:`~truthsim.experiments.stats.stein_estimate`).
+- budget: the same selection among the sets of improvements that fit a budget and cannot take
+  another one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from truthsim.experiments.backends import Backend, Execution, Progress
+from truthsim.experiments.candidates import budget_sets, variants_of
+from truthsim.experiments.checkpoints import Checkpoints
+from truthsim.experiments.compare import (
+    BASELINE,
+    Comparison,
+    Selection,
+    VariantResult,
+)
+from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.limits import check_size
+from truthsim.experiments.replication import ReplicationResult, RunSummary, run_replications
+from truthsim.experiments.selection import MIN_FIRST_STAGE, kn, kn_bound, mcb
+from truthsim.experiments.stats import replications_for_power, simultaneous, stein_replications
+from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
+from truthsim.experiments.value import (
+    OBJECTIVES,
+    Objective,
+    counted_days,
+    default_delta,
+    improvement_cost,
+    objective_values,
+)
+from truthsim.scenario.errors import ScenarioError, suggest
+from truthsim.scenario.model import Scenario
+from truthsim.scenario.patch import apply_changes, with_horizon
+
+
+def compare(
+    scenario: Scenario,
+    improvements: Sequence[str] | None = None,
+    replications: int = 10,
+    seed: int | None = None,
+    jobs: int | None = None,
+    *,
+    combinations: int = 1,
+    horizon_days: float | None = None,
+    select: bool = False,
+    objective: Objective = "customers",
+    delta: float | None = None,
+    confidence: float = 0.95,
+    first_stage: int = MIN_FIRST_STAGE,
+    max_replications: int = 200,
+    precision: float | None = None,
+    budget: float | None = None,
+    power: float = 0.8,
+    discount_rate: float | None = None,
+    run_off_days: float | None = None,
+    progress: Progress | None = None,
+    backend: Backend = "local",
+    scheduler: str | None = None,
+    checkpoints: Path | Checkpoints | None = None,
+    allow_large: bool = False,
+    parameter_uncertainty: ParameterUncertainty | None = None,
+) -> Comparison:
+    """Run the baseline and each improvement on common random numbers, rank them, choose the best.
+
+    ``improvements`` limits the run to those names; ``combinations=2`` adds every pair.
+    ``objective`` (customers, net_value or revenue) is what is ranked and selected; the best for
+    customers and for net value are always chosen too. ``delta`` is the smallest difference in
+    the objective worth telling apart (default from the scenario, see
+    :func:`~truthsim.experiments.value.default_delta`), ``confidence`` the joint confidence of
+    every statement. With ``select`` the fully sequential procedure decides how many replications
+    each variant gets (first stage ``first_stage``, at most ``max_replications``); with
+    ``precision`` a two-stage procedure sizes the run for intervals of the objective's gain that
+    wide; with ``budget`` the candidates are the sets of improvements whose cost fits.
+    Otherwise every variant gets ``replications``. ``discount_rate`` and ``run_off_days``
+    override the scenario's ``value`` section. ``backend``, ``scheduler``, ``checkpoints`` and
+    ``allow_large`` as for :func:`~truthsim.experiments.replicate`. With
+    ``parameter_uncertainty``, each replication draws the calibrated parameters (common to every
+    variant of that replication, so comparisons stay paired).
+    """
+    _check(objective, confidence, first_stage, max_replications, power, replications, select)
+    scenario = _as_valued(scenario, horizon_days, discount_rate, run_off_days)
+    if budget is not None:
+        chosen = budget_sets(scenario, improvements, budget)
+        select = True
+    else:
+        chosen = variants_of(scenario, improvements, combinations, allow_large)
+    sequential = select or precision is not None
+    check_size(len(chosen) + 1, max_replications if sequential else replications, allow_large)
+    costs = [sum(improvement_cost(scenario, n) for n in c) for _, c in chosen]
+    objectives: list[Objective] = list(dict.fromkeys([objective, "customers", "net_value"]))
+    deltas = {o: default_delta(scenario, o) for o in objectives}
+    if delta is not None:
+        if not delta > 0:
+            raise ExperimentError(f"delta must be positive, not {delta:g}")
+        deltas[objective] = float(delta)
+    root = scenario.seed if seed is None else seed
+    pool = Pool(
+        [scenario, *(_apply_in_turn(scenario, combo) for _, combo in chosen)],
+        [BASELINE, *(name for name, _ in chosen)],
+        root,
+        Execution(jobs, backend, scheduler, checkpoints, progress, allow_large),
+        parameter_uncertainty,
+        [(), *(_changes_of(scenario, combo) for _, combo in chosen)],
+    )
+    costs_all = [0.0, *costs]
+    two_stage: tuple[str, int] | None = None
+    if precision is not None:
+        procedure = "precision"
+        two_stage = (objective, first_stage)
+        pool.extend(range(len(pool.names)), first_stage)
+        level = simultaneous(confidence, max(1, len(chosen)))
+        values = pool.values(objective, costs_all)
+        needed = max(
+            [first_stage]
+            + [
+                stein_replications(
+                    values[v][:first_stage] - values[0][:first_stage], precision, level
+                )
+                for v in range(1, len(values))
+            ]
+        )
+        pool.extend(range(len(pool.names)), min(needed, max_replications))
+        selections = {
+            o: _by_mcb(pool, o, costs_all, deltas[o], confidence, power) for o in objectives
+        }
+    elif select:
+        procedure = "budget" if budget is not None else "select"
+        selections = _by_kn(
+            pool, objectives, costs_all, deltas, confidence, first_stage, max_replications
+        )
+    else:
+        procedure = "fixed"
+        pool.extend(range(len(pool.names)), replications)
+        selections = {
+            o: _by_mcb(pool, o, costs_all, deltas[o], confidence, power) for o in objectives
+        }
+    level = simultaneous(confidence, max(1, len(chosen)))
+    variants = [
+        VariantResult(
+            name,
+            " + ".join(scenario.improvements[n].description or n for n in combo),
+            combo,
+            cost,
+            pool.runs[k + 1],
+            pool.runs[0],
+            level,
+            two_stage,
+        )
+        for k, ((name, combo), cost) in enumerate(zip(chosen, costs, strict=True))
+    ]
+    return Comparison(
+        scenario.name,
+        root,
+        scenario.horizon_days,
+        scenario.currency,
+        ReplicationResult(scenario.name, root, pool.runs[0]),
+        variants,
+        objective=objective,
+        confidence=confidence,
+        selections=selections,
+        procedure=procedure,
+        power=power,
+        value={
+            "discount_rate": scenario.value.discount_rate,
+            "run_off_days": scenario.value.run_off_days,
+            "counted_days": counted_days(scenario),
+        },
+        budget=budget,
+        precision=precision,
+        first_stage=None if procedure == "fixed" else first_stage,
+        max_replications=None if procedure == "fixed" else max_replications,
+    )
+
+
+class Pool:
+    """Every variant's replications so far; runs more of them on common random numbers."""
+
+    def __init__(
+        self,
+        scenarios: list[Scenario],
+        names: list[str],
+        root: int,
+        execution: Execution,
+        uncertainty: ParameterUncertainty | None = None,
+        changes: list[Changes] | None = None,
+    ) -> None:
+        self.scenarios, self.names, self.root, self.execution = scenarios, names, root, execution
+        self.uncertainty = uncertainty  #: calibrated parameters drawn per replication, if any
+        self.changes = changes or [()] * len(scenarios)  #: each variant's own changes
+        self.runs: list[list[RunSummary]] = [[] for _ in scenarios]
+
+    def extend(self, variants: Sequence[int] | range, total: int) -> None:
+        """Bring each of ``variants`` up to ``total`` replications (same seeds for all)."""
+        groups: dict[int, list[int]] = {}
+        for v in variants:
+            if len(self.runs[v]) < total:
+                groups.setdefault(len(self.runs[v]), []).append(v)
+        for start, members in sorted(groups.items()):
+            new = run_replications(
+                [self.scenarios[v] for v in members],
+                self.root,
+                range(start, total),
+                self.execution,
+                labels=[self.names[v] for v in members],
+                run_off=True,
+                uncertainty=self.uncertainty,
+                changes=[self.changes[v] for v in members],
+            )
+            for v, group in zip(members, new, strict=True):
+                self.runs[v] += group
+
+    def values(self, objective: Objective, costs: Sequence[float]) -> list[np.ndarray]:
+        return [objective_values(r, objective, c) for r, c in zip(self.runs, costs, strict=True)]
+
+    def counts(self) -> dict[str, int]:
+        return {name: len(r) for name, r in zip(self.names, self.runs, strict=True)}
+
+
+def _by_mcb(
+    pool: Pool,
+    objective: Objective,
+    costs: Sequence[float],
+    delta: float,
+    confidence: float,
+    power: float,
+) -> Selection:
+    """The best from multiple comparisons with the best, on the replications every variant has."""
+    values = pool.values(objective, costs)
+    n = min(len(v) for v in values)
+    table = np.column_stack([v[:n] for v in values])
+    result = mcb(table, confidence)
+    best = result.best_within(delta)
+    contenders = [pool.names[i] for i in result.contenders]
+    advised = None
+    if best is None and len(result.contenders) > 1:
+        lead, second = result.contenders[:2]
+        gap = table[:, lead] - table[:, second]
+        k = len(values)
+        advised = replications_for_power(
+            float(np.std(gap, ddof=1)),
+            abs(float(gap.mean())) + delta,
+            1.0 - 2.0 * (1.0 - confidence) / (k - 1),
+            power,
+        )
+    return Selection(
+        objective,
+        delta,
+        confidence,
+        "MCB",
+        None if best is None else pool.names[best],
+        contenders,
+        pool.counts(),
+        advised,
+        power,
+        {
+            name: (float(lo), float(hi))
+            for name, lo, hi in zip(pool.names, result.low, result.high, strict=True)
+        },
+    )
+
+
+def _by_kn(
+    pool: Pool,
+    objectives: Sequence[Objective],
+    costs: Sequence[float],
+    deltas: dict[str, float],
+    confidence: float,
+    first_stage: int,
+    max_replications: int,
+) -> dict[str, Selection]:
+    """KN for every objective at once: a variant gets replications while any still needs it."""
+    everyone = range(len(pool.names))
+    pool.extend(everyone, first_stage)
+    while True:
+        states = {
+            o: kn(pool.values(o, costs), deltas[o], confidence, first_stage) for o in objectives
+        }
+        open_states = [s for s in states.values() if not s.done]
+        target = max((s.stage + 1 for s in open_states), default=0)
+        if not open_states or target > max_replications:
+            break
+        needed = sorted({i for s in open_states for i in s.survivors})
+        pool.extend(needed, target)
+    selections = {}
+    for o, s in states.items():
+        bound = None
+        if not s.done:
+            values = pool.values(o, costs)
+            bound = kn_bound(values, s.survivors, deltas[o], confidence, first_stage)
+        selections[o] = Selection(
+            o,
+            deltas[o],
+            confidence,
+            "KN",
+            None if s.best is None else pool.names[s.best],
+            [pool.names[i] for i in s.survivors],
+            pool.counts(),
+            bound,
+        )
+    return selections
+
+
+def _as_valued(
+    scenario: Scenario,
+    horizon_days: float | None,
+    discount_rate: float | None,
+    run_off_days: float | None,
+) -> Scenario:
+    """The scenario with any horizon and value options applied (validated like a file)."""
+    if horizon_days is not None:
+        scenario = with_horizon(scenario, horizon_days)
+    changes = {
+        path: value
+        for path, value in (
+            ("value.discount_rate", discount_rate),
+            ("value.run_off_days", run_off_days),
+        )
+        if value is not None
+    }
+    if not changes:
+        return scenario
+    try:
+        return apply_changes(scenario, {p: {"set": float(v)} for p, v in changes.items()})
+    except ScenarioError as error:
+        raise ExperimentError("; ".join(p.message for p in error.problems)) from None
+
+
+def _changes_of(scenario: Scenario, combo: Sequence[str]) -> Changes:
+    """(path, change) of each named improvement, in the order they are applied."""
+    return [p for name in combo for p in scenario.improvements[name].changes.items()]
+
+
+def _apply_in_turn(scenario: Scenario, combo: Sequence[str]) -> Scenario:
+    """The scenario with each named improvement applied, in order."""
+    for name in combo:
+        scenario = apply_changes(scenario, scenario.improvements[name].changes)
+    return scenario
+
+
+def _check(
+    objective: str,
+    confidence: float,
+    first_stage: int,
+    max_replications: int,
+    power: float,
+    replications: int,
+    select: bool,
+) -> None:
+    if objective not in OBJECTIVES:
+        raise ExperimentError(
+            f"unknown objective '{objective}'{suggest(objective, list(OBJECTIVES))}; "
+            f"choose one of {', '.join(OBJECTIVES)}"
+        )
+    if not 0.5 <= confidence < 1:
+        raise ExperimentError(f"confidence must be at least 0.5 and below 1, not {confidence:g}")
+    if first_stage < MIN_FIRST_STAGE:
+        raise ExperimentError(
+            f"the first stage needs at least {MIN_FIRST_STAGE} replications, not {first_stage}"
+        )
+    if max_replications < first_stage:
+        raise ExperimentError(
+            f"max_replications ({max_replications}) must be at least the first stage ({first_stage})"
+        )
+    if not 0 < power < 1:
+        raise ExperimentError(f"power must be between 0 and 1, not {power:g}")
+    if not select and replications < 1:
+        raise ExperimentError(f"replications must be at least 1, not {replications}")
