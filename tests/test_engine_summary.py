@@ -147,11 +147,13 @@ def test_touchpoint_rows_by_definition(run) -> None:
     assert desk["abandonment"] > 0 and desk["failures"] > 0 and desk["p90_wait"] > 0
 
 
-@pytest.fixture(scope="module", params=["summary", "additive", "peak_end", "weakest_link"])
+@pytest.fixture(
+    scope="module", params=["summary", "additive", "recency", "peak_end", "weakest_link"]
+)
 def lost_customers(request, run):
     """The run above, and the memory scenario (fast forgetting, a ceiling that binds, customers'
     own baselines, complaints) under several memory models, where replaying the counterfactual
-    needs all of it. Recency is left out: see the expected failure below."""
+    needs all of it."""
     if request.param == "summary":
         return summary_scenario(), run
     from tests.test_engine_memory import remembering
@@ -277,11 +279,6 @@ def test_cohort_table_by_definition(run, period: float) -> None:
     assert table["share"][0] == 1.0 and table["share"][int(8 / period)] < 0.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the engine treats recency as linear and skips moments of zero impact, but removing "
-    "one from the journey moves every earlier moment a step closer to the end",
-)
 def test_under_recency_a_moment_without_impact_can_still_decide_a_loss() -> None:
     """A great moment, then a mediocre one worth nothing: recency remembers the great one faded
     by one step; without the mediocre moment, in full. A customer whose number lies between the
