@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import shutil
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -217,12 +216,6 @@ def check_out(out: Path | None, resume: bool, force: bool) -> Path | None:
                 "or --force to start over"
             )
     return runs
-
-
-def start_over(runs: Path | None, force: bool) -> None:
-    """With --force, discard the kept replications: called once everything else is checked."""
-    if force and runs is not None and runs.exists():
-        shutil.rmtree(runs)
 
 
 def checkpoint_store(runs: Path | None, force: bool) -> Checkpoints | None:
