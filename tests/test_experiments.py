@@ -72,14 +72,30 @@ def test_replications_are_independent_and_reproducible() -> None:
     assert len(set(values.tolist())) == 3, "each replication has its own streams"
 
 
-def test_precision_target_adds_replications() -> None:
+def test_precision_sizes_the_run_in_two_stages() -> None:
+    """A first stage of at least 10, then Stein's total from the first stage's spread, capped."""
+    import math
+
+    from scipy import stats
+
+    from truthsim.experiments.stats import robust_df, stein_estimate
+
     scenario = shop()
     loose = replicate(scenario, replications=3, seed=1, jobs=1, precision=1e9)
-    assert loose.replications == 3
+    assert loose.replications == 10 and loose.two_stage == ("active_at_horizon", 10)
     tight = replicate(scenario, replications=3, seed=1, jobs=1, precision=1e-9, max_replications=7)
-    assert tight.replications == 7
+    assert tight.replications == 7, "the cap holds, even below the usual first stage"
+    goal = 12.0  # about 17 replications in all
+    sized = replicate(scenario, replications=3, seed=1, jobs=1, precision=goal)
+    first = loose.values("active_at_horizon")
+    t = stats.t.ppf(0.975, robust_df(first))
+    assert sized.replications == max(10, math.ceil((t * np.std(first, ddof=1) / goal) ** 2)) > 10
     # the first replications are the same ones: more replications extend, never reshuffle
-    assert np.array_equal(tight.values("revenue")[:3], loose.values("revenue"))
+    assert np.array_equal(sized.values("revenue")[:10], loose.values("revenue"))
+    assert sized.estimate("active_at_horizon") == stein_estimate(
+        sized.values("active_at_horizon"), 10
+    )
+    assert sized.estimate("revenue") == estimate(sized.values("revenue")), "other metrics: plain t"
 
 
 def test_a_change_that_changes_nothing_has_exactly_zero_difference() -> None:
