@@ -29,8 +29,18 @@ def allowed(rate: float, repetitions: int) -> float:
     return 2 * math.sqrt(rate * (1 - rate) / repetitions)
 
 
-def test_the_run_off_leaves_every_horizon_metric_unchanged() -> None:
-    scenario = shop()
+def _self_service_across_the_horizon():
+    """Long self-service visits, many of them still going when the horizon comes."""
+    return make_scenario(
+        {"kiosk": station(servers=None, mean=240.0), "desk": station(servers=3)},
+        per_day=300,
+        horizon_days=4,
+    )
+
+
+@pytest.mark.parametrize("scenario", [shop, _self_service_across_the_horizon])
+def test_the_run_off_leaves_every_horizon_metric_unchanged(scenario) -> None:
+    scenario = scenario()
     plain, valued = simulate(scenario, 3), simulate(scenario, 3, run_off=True)
     assert repr(plain.headline) == repr(valued.headline)  # repr: NaN equals NaN
     assert repr(plain.touchpoints) == repr(valued.touchpoints)
