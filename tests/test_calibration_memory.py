@@ -10,11 +10,13 @@ import pytest
 from scipy import special
 
 from tests.conftest import make_scenario, station
+from truthsim.behaviour.memory import memory_model
 from truthsim.calibration import calibrate, synthesize, write_synthetic
 from truthsim.calibration.calibrate import apply_fit
 from truthsim.calibration.data import read_data
 from truthsim.calibration.estimates import PROFILE_DROP
 from truthsim.calibration.history import build_histories
+from truthsim.calibration.pattern_memory import PatternMemory
 from truthsim.calibration.return_mle import fit_slots
 from truthsim.calibration.returns import Layout, ReturnModel, shifts_to_estimate
 
@@ -81,3 +83,22 @@ def test_interval_ends_are_where_the_profile_likelihood_falls(tmp_path, memory):
             held = fit_slots(model, held, [j for j in range(len(theta)) if j != k])
             drop = top - model.loglike(held)
             assert drop >= PROFILE_DROP - 0.2, (name, end, drop)
+
+
+@pytest.mark.parametrize("memory", ["additive", "recency", "peak_end", "weakest_link"])
+def test_pattern_memory_remembers_as_the_engine_does(memory):
+    """The array form gives the engine's remembered shift for every pattern: random patterns
+    of up to six moments, with ties of equal and opposite impacts (peak-end takes the worse)."""
+    rng = np.random.default_rng(5)
+    flat = np.round(rng.normal(0.0, 0.5, 12), 1)  # rounded: many equal sizes
+    flat[3], flat[4] = 0.4, -0.4
+    patterns = [
+        (int(rng.integers(2)), tuple(rng.integers(0, 12, rng.integers(0, 7)).tolist()))
+        for _ in range(400)
+    ]
+    patterns += [(0, (3, 4)), (1, (4, 3)), (0, ())]
+    sensitivity = np.array([1.0, 1.3])
+    got = PatternMemory(patterns, memory, 0.6)(flat, sensitivity)
+    remember = memory_model(memory, 0.6)
+    want = [remember([flat[c] * sensitivity[s] for c in codes]) for s, codes in patterns]
+    np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
