@@ -12,9 +12,9 @@ from scipy import special
 from tests.conftest import make_scenario, station
 from truthsim.behaviour.memory import memory_model
 from truthsim.calibration import calibrate, synthesize, write_synthetic
-from truthsim.calibration.calibrate import apply_fit
+from truthsim.calibration.calibrate import apply_fit, without_interval
 from truthsim.calibration.data import read_data
-from truthsim.calibration.estimates import PROFILE_DROP
+from truthsim.calibration.estimates import PROFILE_DROP, Draws, FitResult, Fitted
 from truthsim.calibration.history import build_histories
 from truthsim.calibration.pattern_memory import PatternMemory
 from truthsim.calibration.return_mle import fit_slots
@@ -102,3 +102,27 @@ def test_pattern_memory_remembers_as_the_engine_does(memory):
     remember = memory_model(memory, 0.6)
     want = [remember([flat[c] * sensitivity[s] for c in codes]) for s, codes in patterns]
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_a_value_without_an_interval_is_not_reported_as_an_estimate():
+    """A NaN interval (a curvature that could not be inverted) moves the value to the
+    unidentified, with the reason, and out of the draws; 'never' as an upper end stays."""
+    nan = float("nan")
+    fit = FitResult(
+        fitted=[
+            Fitted("touchpoints.a.shifts.misery", -0.1, nan, nan, nan, "data", "curvature"),
+            Fitted("touchpoints.a.wait.doubling", 5.0, 2.0, float("inf"), 1.0, "data", "logit"),
+        ],
+        draws=[
+            Draws(
+                np.zeros(2),
+                np.eye(2),
+                [("shift", [0], ["touchpoints.a.shifts.misery"]), ("log", [1], ["x.y"])],
+            )
+        ],
+    )
+    without_interval(fit)
+    assert [p.path for p in fit.fitted] == ["touchpoints.a.wait.doubling"]
+    (gone,) = fit.unidentified
+    assert gone.path == "touchpoints.a.shifts.misery" and "could not be computed" in gone.reason
+    assert [t[2] for t in fit.draws[0].targets] == [["x.y"]]

@@ -199,7 +199,8 @@ def without_interval(fit: FitResult) -> None:
     estimate is only ever reported with an interval that means something."""
     kept = []
     for p in fit.fitted:
-        if all(math.isfinite(x) for x in (p.estimate, p.low, p.high)):
+        # an unbounded upper end is an answer ('never', for a wait's doubling); NaN is not
+        if math.isfinite(p.estimate) and math.isfinite(p.low) and not math.isnan(p.high):
             kept.append(p)
             continue
         fit.unidentified.append(
