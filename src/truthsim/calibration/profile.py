@@ -24,8 +24,8 @@ from truthsim.calibration.returns import ReturnModel
 NON_SMOOTH = ("peak_end", "weakest_link")
 #: steps outward from the maximum on each side before giving up on an end
 MAX_STEPS = 10
-#: refinements of an end once it is bracketed (each two fits of the other parameters)
-REFINE = 3
+#: refinements of an end once it is bracketed (each one or two fits of the other parameters)
+REFINE = 2
 #: a point whose log-likelihood beats the maximum by more than this moves the maximum
 BETTER = 1e-3
 #: at most this many times a better maximum restarts the profiles
@@ -79,21 +79,24 @@ def profile_end(
     others = [k for k in range(len(theta)) if k != slot]
     x0 = float(theta[slot])
 
-    def drop_at(x: float, start: np.ndarray) -> tuple[float, np.ndarray]:
-        # the jumps leave local maxima: the others are fitted from the last point inside and
-        # from the maximum, and the better fit kept
-        best, ll = start, -math.inf
-        for origin in (start, theta) if start is not theta else (theta,):
-            point = origin.copy()
-            point[slot] = x
-            point = fit_slots(model, point, others)
-            here = model.loglike(point)
-            if here > ll:
-                best, ll = point, here
-        point = best
+    def fitted_at(x: float, origin: np.ndarray) -> tuple[float, np.ndarray]:
+        point = origin.copy()
+        point[slot] = x
+        point = fit_slots(model, point, others)
+        ll = model.loglike(point)
         if move and ll > top + BETTER:
             raise BetterMaximum(point)
         return top - ll, point
+
+    def drop_at(x: float, start: np.ndarray) -> tuple[float, np.ndarray]:
+        # the jumps leave local maxima: the others are fitted from the last point inside; a
+        # point that seems outside is fitted again from the maximum, and the better fit kept
+        drop, point = fitted_at(x, start)
+        if drop >= PROFILE_DROP and start is not theta:
+            again, there = fitted_at(x, theta)
+            if again < drop:
+                drop, point = again, there
+        return drop, point
 
     inside_x, inside_drop, inside_theta = x0, 0.0, theta
     distance = step
