@@ -94,7 +94,7 @@ def fit_returns(
             "are used up to the first such journey (after it their memory is not known)"
         )
     path = "memory.forgetting_half_life_days"
-    cov = covariance(model, theta)
+    cov = _curvature(model, theta)
     if fit_half_life:
         why = _half_life_unidentified(model, theta, cov)
         if why is not None:
@@ -103,7 +103,7 @@ def fit_returns(
             model.set_half_life(scenario.memory.forgetting_half_life_days)
             theta = fit(model, theta)
             model, theta = drop_empty_spreads(model, theta, out)
-            cov = covariance(model, theta)
+            cov = _curvature(model, theta)
     else:
         out.unidentified.append(
             Unidentified(
@@ -117,6 +117,13 @@ def fit_returns(
     model, theta = _report(model, theta, cov, source, out)
     out.diagnostics["retention"] = _retention(model, theta)
     return out
+
+
+def _curvature(model: ReturnModel, theta: np.ndarray) -> np.ndarray:
+    """The covariance from the Hessian; not computed (NaN) where the likelihood jumps."""
+    if model.scenario.memory.model in NON_SMOOTH:
+        return np.full((len(theta), len(theta)), np.nan)
+    return covariance(model, theta)
 
 
 def _half_life_unidentified(model: ReturnModel, theta: np.ndarray, cov: np.ndarray) -> str | None:
