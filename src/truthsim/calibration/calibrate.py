@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -162,6 +163,7 @@ def calibrate(
             fit.extend(cohort_fit)
     if found.arrivals is not None:
         fit.extend(fit_arrivals(found.arrivals, loaded))
+    without_interval(fit)
     calibrated = apply_fit(loaded, fit)
     return Calibration(loaded, calibrated, fit, found, found.files())
 
@@ -190,6 +192,29 @@ def _patience(found: CalibrationData, scenario: Scenario) -> np.ndarray:
         if s is not None:
             out[i] = values[s]
     return out
+
+
+def without_interval(fit: FitResult) -> None:
+    """Move every value whose estimate or interval is not a number to the unidentified: an
+    estimate is only ever reported with an interval that means something."""
+    kept = []
+    for p in fit.fitted:
+        # an unbounded upper end is an answer ('never', for a wait's doubling); NaN is not
+        if math.isfinite(p.estimate) and math.isfinite(p.low) and not math.isnan(p.high):
+            kept.append(p)
+            continue
+        fit.unidentified.append(
+            Unidentified(
+                p.path,
+                "its 95% interval could not be computed from these data "
+                f"({p.method}); kept as the scenario has it",
+            )
+        )
+    dropped = {p.path for p in fit.fitted} - {p.path for p in kept}
+    fit.fitted = kept
+    for draws in fit.draws:
+        draws.targets = [t for t in draws.targets if not dropped.intersection(t[2])]
+    fit.draws = [d for d in fit.draws if d.targets]
 
 
 def changes_of(scenario: Scenario, fit: FitResult, outcomes_only: bool = False) -> dict[str, Any]:

@@ -4,6 +4,7 @@ and what the data cannot identify."""
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,6 +21,7 @@ from truthsim.calibration.estimates import (
     wald,
 )
 from truthsim.calibration.history import CENSORED, Histories
+from truthsim.calibration.profile import NON_SMOOTH, profile_intervals, se_from_ends
 from truthsim.calibration.return_mle import covariance, fit
 from truthsim.calibration.returns import (
     HALF_LIFE_BOUNDS,
@@ -92,16 +94,16 @@ def fit_returns(
             "are used up to the first such journey (after it their memory is not known)"
         )
     path = "memory.forgetting_half_life_days"
-    cov = covariance(model, theta)
+    cov = _curvature(model, theta)
     if fit_half_life:
-        why = _half_life_unidentified(theta, cov)
+        why = _half_life_unidentified(model, theta, cov)
         if why is not None:
             out.unidentified.append(Unidentified(path, why + "; kept as the scenario has it"))
             model, theta = relayout(model, theta, replace(model.layout, half_life=False))
             model.set_half_life(scenario.memory.forgetting_half_life_days)
             theta = fit(model, theta)
             model, theta = drop_empty_spreads(model, theta, out)
-            cov = covariance(model, theta)
+            cov = _curvature(model, theta)
     else:
         out.unidentified.append(
             Unidentified(
@@ -112,17 +114,31 @@ def fit_returns(
             )
         )
     out.diagnostics["heterogeneity"] = heterogeneity(model, theta, sorted(present), out)
-    _report(model, theta, cov, source, out)
+    model, theta = _report(model, theta, cov, source, out)
     out.diagnostics["retention"] = _retention(model, theta)
     return out
 
 
-def _half_life_unidentified(theta: np.ndarray, cov: np.ndarray) -> str | None:
-    """Why the fitted half-life says nothing (None when it does)."""
+def _curvature(model: ReturnModel, theta: np.ndarray) -> np.ndarray:
+    """The covariance from the Hessian; not computed (NaN) where the likelihood jumps."""
+    if model.scenario.memory.model in NON_SMOOTH:
+        return np.full((len(theta), len(theta)), np.nan)
+    return covariance(model, theta)
+
+
+def _half_life_unidentified(model: ReturnModel, theta: np.ndarray, cov: np.ndarray) -> str | None:
+    """Why the fitted half-life says nothing (None when it does): from its Wald interval, or
+    its profile likelihood under a memory model whose likelihood jumps."""
     if theta[-1] >= HALF_LIFE_BOUNDS[1] - 0.05:
         return "the likelihood is highest when memory never fades"
-    se = math.sqrt(cov[-1, -1]) if np.all(np.isfinite(cov)) else math.inf
-    low, high = math.exp(theta[-1] - Z95 * se), math.exp(min(theta[-1] + Z95 * se, 700.0))
+    if model.scenario.memory.model in NON_SMOOTH:
+        _, ends = profile_intervals(model, theta, [len(theta) - 1])
+        low_end, high_end = ends[len(theta) - 1]
+        low = math.exp(low_end.value) if low_end.value is not None else 0.0
+        high = math.exp(min(high_end.value, 700.0)) if high_end.value is not None else math.inf
+    else:
+        se = math.sqrt(cov[-1, -1]) if np.all(np.isfinite(cov)) else math.inf
+        low, high = math.exp(theta[-1] - Z95 * se), math.exp(min(theta[-1] + Z95 * se, 700.0))
     if low <= WIDE[0] and high >= WIDE[1]:
         return (
             f"its 95% interval ({low:.3g} to {high:.3g} days) holds every half-life from "
@@ -164,55 +180,145 @@ def _start(model: ReturnModel, h: Histories, scenario: Scenario) -> np.ndarray:
     return np.clip(theta, [lo for lo, _ in bounds], [hi for _, hi in bounds])
 
 
-def _report(
-    model: ReturnModel, theta: np.ndarray, cov: np.ndarray, source: str, out: FitResult
-) -> None:
+def _targets(model: ReturnModel) -> list[tuple[str, int, str]]:
+    """Each reported value: (scenario path, slot, scale the slot is fitted on)."""
     layout = model.layout
-    se = np.sqrt(np.diag(cov))
-    targets: list[tuple[str, list[int], list[str]]] = []
+    out: list[tuple[str, int, str]] = []
     present = set(model.h.segment.tolist())
+    parts = {PLAIN: [("", "logit")], MEAN: [(".mean", "logit"), (".polarisation", "logit")]}
+    parts[SBG] = [(".churn_alpha", "log"), (".churn_beta", "log")]
     for s, slots in enumerate(layout.baseline_slots()):
-        name = layout.segments[s]
         if s not in present:
             continue
-        form = layout.spread[s]
-        path = f"segments.{name}.baseline_return"
-        parts = {PLAIN: [("", "logit")], MEAN: [(".mean", "logit"), (".polarisation", "logit")]}
-        parts[SBG] = [(".churn_alpha", "log"), (".churn_beta", "log")]
-        for slot, (part, scale) in zip(slots, parts[form], strict=True):
-            out.fitted.append(wald(path + part, theta[slot], se[slot], source, METHOD, scale))
-            targets.append((scale, [slot], [path + part]))
+        path = f"segments.{layout.segments[s]}.baseline_return"
+        for slot, (part, scale) in zip(slots, parts[layout.spread[s]], strict=True):
+            out.append((path + part, slot, scale))
     start = sum(2 if s else 1 for s in layout.spread)
     for k, (t, o) in enumerate(layout.shifts):
-        path = f"touchpoints.{model.touchpoints[t]}.shifts.{OUTCOMES[o]}"
+        out.append((f"touchpoints.{model.touchpoints[t]}.shifts.{OUTCOMES[o]}", start + k, "shift"))
+    if layout.half_life:
+        out.append(("memory.forgetting_half_life_days", model.layout.size() - 1, "log"))
+    return out
 
-        def shift(x: np.ndarray, slot: int = start + k) -> float:
+
+def _method(path: str) -> str:
+    if path == "memory.forgetting_half_life_days":
+        return METHOD.replace("return model", "return model and its memory fading")
+    return METHOD
+
+
+def _report(
+    model: ReturnModel, theta: np.ndarray, cov: np.ndarray, source: str, out: FitResult
+) -> tuple[ReturnModel, np.ndarray]:
+    """Each value with its interval: Wald on the fitting scale where the likelihood is smooth
+    and its curvature usable, the profile likelihood otherwise. Returns the model and its
+    maximum (a profile may find a higher one, or hold a shift the data do not bound)."""
+    targets = _targets(model)
+    smooth = model.scenario.memory.model not in NON_SMOOTH and bool(np.all(np.isfinite(cov)))
+    if not smooth:
+        return _report_profiles(model, theta, source, out, targets)
+    se = np.sqrt(np.diag(cov))
+    for path, slot, scale in targets:
+        if scale != "shift":
+            out.fitted.append(wald(path, theta[slot], se[slot], source, _method(path), scale))
+            continue
+
+        def shift(x: np.ndarray, slot: int = slot) -> float:
             return shift_from_log_odds(float(x[slot]), model.reference(x))
 
-        value = shift(theta)
+        # the interval's ends are the log-odds interval's, mapped (the change in return
+        # probability is bounded and bends, so a symmetric interval on its scale would not hold
+        # its coverage); the standard error is the delta method's
         grad = optimize.approx_fprime(theta, shift, 1e-6)
-        s_e = (
-            math.sqrt(max(float(grad @ cov @ grad), 0.0)) if np.all(np.isfinite(cov)) else math.nan
-        )
+        ends = [theta.copy(), theta.copy()]
+        ends[0][slot] -= Z95 * se[slot]
+        ends[1][slot] += Z95 * se[slot]
         out.fitted.append(
             Fitted(
                 path,
-                value,
-                value - Z95 * s_e,
-                value + Z95 * s_e,
-                s_e,
+                shift(theta),
+                shift(ends[0]),
+                shift(ends[1]),
+                math.sqrt(max(float(grad @ cov @ grad), 0.0)),
                 source,
-                METHOD + "; delta method",
+                METHOD + "; interval mapped from the log-odds scale, standard error by the "
+                "delta method",
             )
         )
-        targets.append(("shift", [start + k], [path]))
-    if layout.half_life:
-        path = "memory.forgetting_half_life_days"
-        method = METHOD.replace("return model", "return model and its memory fading")
-        out.fitted.append(wald(path, theta[-1], se[-1], source, method, "log"))
-        targets.append(("log", [len(theta) - 1], [path]))
-    if np.all(np.isfinite(cov)):
-        out.draws.append(Draws(theta.copy(), cov, targets))
+    out.draws.append(
+        Draws(theta.copy(), cov, [(scale, [slot], [path]) for path, slot, scale in targets])
+    )
+    return model, theta
+
+
+def _report_profiles(
+    model: ReturnModel,
+    theta: np.ndarray,
+    source: str,
+    out: FitResult,
+    targets: list[tuple[str, int, str]],
+) -> tuple[ReturnModel, np.ndarray]:
+    """Profile-likelihood intervals. A shift whose profile does not fall far enough before its
+    bound is not identified: it is held at the scenario's value and the rest fitted and
+    profiled again. Draws: a normal law per value on its fitting scale, with the standard error
+    its profile interval implies (the correlations are not known here)."""
+    theta, ends = profile_intervals(model, theta, [slot for _, slot, _ in targets])
+    loose = {slot for _, slot, _ in targets if None in (ends[slot][0].value, ends[slot][1].value)}
+    start = sum(2 if s else 1 for s in model.layout.spread)
+    loose_shifts = sorted(k for k in loose if start <= k < start + len(model.layout.shifts))
+    for path, slot, _ in targets:
+        if slot not in loose:
+            continue
+        side = "below" if ends[slot][0].value is None else "above"
+        out.unidentified.append(
+            Unidentified(
+                path,
+                f"its profile likelihood stays within the 95% limit all the way {side} the "
+                "estimate (to the edge of the search), so the data do not bound it; kept as the "
+                "scenario has it"
+                + (" and the other values fitted with it so" if slot in loose_shifts else ""),
+            )
+        )
+    if loose_shifts:
+        kept = [k for k in range(len(model.layout.shifts)) if start + k not in loose_shifts]
+        held = copy.copy(model)
+        held.layout = replace(model.layout, shifts=[model.layout.shifts[k] for k in kept])
+        theta = fit(held, np.delete(theta, loose_shifts))
+        targets = [t for t in _targets(held) if t[0] not in {u.path for u in out.unidentified}]
+        return _report_profiles(held, theta, source, out, targets)
+    variances = np.zeros(len(theta))
+    drawn: list[tuple[str, list[int], list[str]]] = []
+    method = (
+        "profile likelihood of the engine's return model (scipy.optimize): under "
+        f"{model.scenario.memory.model} memory the likelihood jumps where the remembered moment "
+        "changes, so its curvature says nothing"
+    )
+    for path, slot, scale in targets:
+        if slot in loose:
+            continue
+        low, high = ends[slot]
+        assert low.value is not None and high.value is not None
+        value = _back(model, scale, theta, slot, float(theta[slot]))
+        lo = _back(model, scale, low.theta, slot, low.value)
+        hi = _back(model, scale, high.theta, slot, high.value)
+        lo, hi = min(lo, value), max(hi, value)
+        out.fitted.append(Fitted(path, value, lo, hi, se_from_ends(lo, hi), source, method))
+        variances[slot] = se_from_ends(low.value, high.value) ** 2
+        drawn.append((scale, [slot], [path]))
+    if drawn:
+        out.draws.append(Draws(theta.copy(), np.diag(variances), drawn))
+    return model, theta
+
+
+def _back(model: ReturnModel, scale: str, at: np.ndarray | None, slot: int, x: float) -> float:
+    """A slot's value on the scenario's scale (a shift needs the reference return at ``at``)."""
+    if scale == "logit":
+        return float(special.expit(x))
+    if scale == "log":
+        return math.exp(min(x, 709.0))
+    point = np.array(at, dtype=float)
+    point[slot] = x
+    return shift_from_log_odds(x, model.reference(point))
 
 
 def _retention(model: ReturnModel, theta: np.ndarray) -> list[dict[str, float]]:

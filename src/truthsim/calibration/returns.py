@@ -1,9 +1,9 @@
 """The engine's return model as a likelihood: shifts, baselines and their spread from histories.
 
 For a customer of segment s, journey k's moments give impacts importance x shift (log-odds) x
-sensitivity; the scenario's memory model (:func:`truthsim.behaviour.memory_model`, the very
-function the engine calls) turns them into the remembered shift; experience is
-``min(experience x fade + remembered, cap)`` with the fade of
+sensitivity; the scenario's memory model (:func:`truthsim.behaviour.memory_model`, the engine's
+function, in the array form of :mod:`truthsim.calibration.pattern_memory`) turns them into the
+remembered shift; experience is ``min(experience x fade + remembered, cap)`` with the fade of
 :func:`truthsim.behaviour.fade` and the cap of :func:`truthsim.scenario.checks.experience_cap`;
 the customer returns with probability ``sigmoid(logit(baseline) + experience)``. A last journey
 whose return was not seen contributes ``1 - p + p x P(gap > days left)``. Where a segment's
@@ -25,6 +25,7 @@ from scipy import linalg, special
 
 from truthsim.behaviour.memory import fade, memory_model
 from truthsim.calibration.history import CENSORED, KINDS, LEFT, RETURNED, Histories, survival
+from truthsim.calibration.pattern_memory import PatternMemory
 from truthsim.engine.plan import recovered_impacts
 from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.model import Scenario
@@ -135,6 +136,9 @@ class ReturnModel:
         self.layout = layout
         self.touchpoints = scenario.touchpoint_order()
         self.remember = memory_model(scenario.memory.model, scenario.memory.recency_decay)
+        self.pattern_memory = PatternMemory(
+            histories.patterns, scenario.memory.model, scenario.memory.recency_decay
+        )
         self.previous = histories.previous()
         self.by_position = (
             [
@@ -239,13 +243,7 @@ class ReturnModel:
     def experience(self, theta: np.ndarray) -> np.ndarray:
         """Per journey, the experience its return decision is made with."""
         flat = self.impacts(theta).ravel()
-        remembered = np.array(
-            [
-                self.remember([flat[c] * self.sensitivity[s] for c in codes])
-                for s, codes in self.h.patterns
-            ]
-        )
-        journey = remembered[self.h.pattern]
+        journey = self.pattern_memory(flat, self.sensitivity)[self.h.pattern]
         cap = self.cap(theta)
         fades = self.fades_at(theta)
         e = np.zeros(len(self.h))
