@@ -231,7 +231,9 @@ def old(args: argparse.Namespace) -> dict[str, Any]:
         result[name]["rss_growth_bytes"] = statistics.median(
             r[name]["rss_growth"] for r in result["pairs"]
         )
-    result["ratio_of"] = f"CPU (and wall) seconds for the same file, this engine / {args.old_commit}"
+    result["ratio_of"] = (
+        f"CPU (and wall) seconds for the same file, this engine / {args.old_commit}"
+    )
     show_ratio(f"year-long airline, this engine / {args.old_commit}", result)
     p = result["per_journey_cpu_ratio"]
     print(

@@ -89,6 +89,7 @@ def main() -> None:
 
         sys.path.insert(0, str(Path(__file__).parent))
         import bare
+
         from truthsim.engine.plan import Plan
         from truthsim.scenario.patch import with_horizon
 
