@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from truthsim import load_scenario
 from truthsim.cli import main
+from truthsim.experiments import compare, sweep
 
 
 def test_whatif_prints_a_ranked_table(shop_file: Path) -> None:
@@ -69,6 +71,10 @@ def test_whatif_out_and_only(shop_file: Path, tmp_path: Path) -> None:
     assert {r["variant"] for r in rows} == {"baseline", "friendlier_kiosk"} and len(rows) == 4
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 2 and "--force" in again.output and "--resume" in again.output
+    api = compare(load_scenario(str(shop_file)), ["friendlier_kiosk"], replications=2, jobs=1)
+    assert json.loads((out / "whatif.json").read_text()) == json.loads(json.dumps(api.to_dict()))
+    revenue = [float(r["revenue"]) for r in rows]
+    assert revenue == pytest.approx(api.to_records()["revenue"].tolist(), rel=1e-12)
 
 
 @pytest.mark.parametrize(
@@ -109,7 +115,13 @@ def test_sweep_table_and_files(shop_file: Path, tmp_path: Path) -> None:
     assert "touchpoints.desk.servers" in result.output
     rows = list(csv.DictReader((out / "sweep.csv").open()))
     assert [r["touchpoints.desk.servers"] for r in rows] == ["1", "2", "3"]
-    assert "active_at_horizon_low" in rows[0]
+    # the file holds the numbers the Python API computes for the same inputs
+    grid = {"touchpoints.desk.servers": [1, 2, 3]}
+    api = sweep(load_scenario(str(shop_file)), grid, replications=2, jobs=1).summary()
+    for row, expected in zip(rows, api, strict=True):
+        for metric in ("active_at_horizon", "active_at_horizon_low", "revenue", "return_rate"):
+            assert float(row[metric]) == pytest.approx(expected[metric], rel=1e-12), metric
+    assert float(rows[0]["active_at_horizon"]) < float(rows[2]["active_at_horizon"])
 
 
 @pytest.mark.parametrize(

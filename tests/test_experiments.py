@@ -20,6 +20,7 @@ from truthsim.experiments import (
     sensitivity,
     sweep,
 )
+from truthsim.scenario import Scenario, apply_changes
 
 
 def test_estimate_by_hand() -> None:
@@ -31,19 +32,35 @@ def test_estimate_by_hand() -> None:
     assert estimate([2.0]).n == 1 and np.isnan(estimate([2.0]).se)
 
 
-def test_intervals_cover_the_known_answer_about_95_percent() -> None:
-    """Return rate with no shifts is exactly p per decision: 200 intervals of 5 replications."""
-    p = 0.6
+def coverage_bounds(trials: int, confidence: float = 0.95, z: float = 4.0) -> tuple[float, float]:
+    """Counts of covering intervals a correct procedure gives, at ``z`` binomial standard errors.
+
+    Two-sided, and only useful when the upper bound is below ``trials``: otherwise intervals
+    that are too wide (covering every time) could not fail.
+    """
+    sd = math.sqrt(trials * confidence * (1 - confidence))
+    low, high = confidence * trials - z * sd, confidence * trials + z * sd
+    assert high < trials, "too few trials to reject intervals that are too wide"
+    return low, high
+
+
+def test_intervals_cover_the_known_answer_95_percent() -> None:
+    """Magic share with nothing to change it has mean exactly 0.3 in every replication (outcomes
+    are independent of whether a moment happens): 400 intervals of 3 replications. With so few
+    replications the t quantile (4.30) and 1.96 give very different intervals."""
+    p = 0.3
     scenario = make_scenario(
-        {"kiosk": station(servers=None)}, per_day=25.0, horizon_days=8.0, baseline_return=p
+        {"kiosk": station(servers=None)}, per_day=10.0, horizon_days=8.0, baseline_return=0.6
     )
-    trials = 200
-    covered = 0
+    trials = 400
+    low, high = coverage_bounds(trials)
+    covered = normal_covered = 0
     for seed in range(trials):
-        e = replicate(scenario, replications=5, seed=seed, jobs=1).estimate("return_rate")
+        e = replicate(scenario, replications=3, seed=seed, jobs=1).estimate("magic_share")
         covered += e.low <= p <= e.high
-    sd = np.sqrt(trials * 0.95 * 0.05)
-    assert abs(covered - 0.95 * trials) <= 4 * sd, covered
+        normal_covered += abs(e.mean - p) <= 1.96 * e.se
+    assert low <= covered <= high, (covered, low, high)
+    assert not low <= normal_covered <= high, "the test can tell a normal quantile from t"
 
 
 def test_replications_are_independent_and_reproducible() -> None:
@@ -143,6 +160,7 @@ def test_sweep_runs_the_full_grid_on_common_random_numbers() -> None:
 
 def test_sensitivity_ranks_servers_first() -> None:
     chosen = [
+        "touchpoints.desk.importance",  # before servers in name order, far behind in swing
         "touchpoints.desk.servers",
         "touchpoints.desk.service.mean",
         "touchpoints.kiosk.outcomes.magic",
@@ -163,3 +181,98 @@ def test_to_pandas_or_a_clear_message(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "pandas", None)
     with pytest.raises(ImportError, match=r"pip install 'truthsim\[pandas\]'"):
         result.to_pandas()
+
+
+def test_a_combination_makes_every_change_of_its_improvements() -> None:
+    """Three improvements on different parameters; in every pair and in the triple, each change
+    shows in the variant's own touchpoint rows, and the variant's replications are exactly those
+    of the scenario with all its changes applied by hand."""
+    improvements = {
+        "more_staff": {"changes": {"touchpoints.desk.servers": "+3"}, "cost": {"one_off": 10}},
+        "magic_kiosk": {
+            "changes": {"touchpoints.kiosk.outcomes.magic": 0.9},
+            "cost": {"one_off": 20},
+        },
+        "fast_kiosk": {
+            "changes": {"touchpoints.kiosk.service.mean": "x0.5"},
+            "cost": {"one_off": 40},
+        },
+    }
+    scenario = Scenario.model_validate(
+        {**shop().model_dump(mode="json"), "improvements": improvements}
+    )
+    result = compare(scenario, replications=2, seed=6, jobs=1, combinations=3, horizon_days=4)
+    assert len(result.variants) == 7
+    ranked = result.ranking()
+    means = [v.retained.mean for v in ranked]
+    assert means == sorted(means, reverse=True)
+    changes = {name: imp["changes"] for name, imp in improvements.items()}
+    for variant in result.variants:
+        made = set(variant.improvements)
+        assert variant.cost == sum(improvements[n]["cost"]["one_off"] for n in made)
+        # the row's figures by definition, from the paired replications
+        base = result.baseline.runs
+        kept = [a.headline["active_at_horizon"] - b.headline["active_at_horizon"]
+                for a, b in zip(variant.runs, base, strict=True)]  # fmt: skip
+        gained = [a.headline["revenue"] - b.headline["revenue"]
+                  for a, b in zip(variant.runs, base, strict=True)]  # fmt: skip
+        valued = [a.headline["discounted_revenue"] - b.headline["discounted_revenue"]
+                  for a, b in zip(variant.runs, base, strict=True)]  # fmt: skip
+        row = variant.row()
+        assert row["retained"] == pytest.approx(np.mean(kept))
+        assert row["revenue_change"] == pytest.approx(np.mean(gained))
+        # net value: discounted revenue (run-off included) less the cost, over the same days
+        assert row["net_value"] == pytest.approx(np.mean(valued) - variant.cost)
+        joint = variant.confidence  # each interval's share of the table's joint confidence
+        assert variant.confidence == pytest.approx(1 - 0.05 / 7)
+        net = estimate(np.array(valued) - variant.cost, joint)
+        assert row["net_value_low"] == pytest.approx(net.low)
+        if estimate(np.array(kept), joint).low > 0:
+            assert row["cost_per_retained"] == pytest.approx(variant.cost / np.mean(kept))
+        else:
+            assert row["cost_per_retained"] is None, "not measurable without a positive interval"
+        for run in variant.runs:
+            desk, kiosk = (
+                next(r for r in run.touchpoints if r["touchpoint"] == t) for t in ("desk", "kiosk")
+            )
+            assert desk["servers"] == (5 if "more_staff" in made else 2)
+            assert (kiosk["magic"] > 0.8) == ("magic_kiosk" in made), variant.name
+            assert (kiosk["mean_service"] < 0.7) == ("fast_kiosk" in made), variant.name
+        by_hand = scenario
+        for name in variant.improvements:
+            by_hand = apply_changes(by_hand, changes[name])
+        direct = replicate(by_hand, replications=2, seed=6, jobs=1, horizon_days=4)
+        for plain, valued_run in zip(direct.runs, variant.runs, strict=True):
+            # the comparison also values the run-off; every figure up to the horizon is the same
+            assert plain.headline == {k: valued_run.headline[k] for k in plain.headline}
+
+
+def test_size_limits_count_variants_and_simulations() -> None:
+    from truthsim.experiments.limits import (
+        MAX_REPLICATIONS,
+        MAX_SIMULATIONS,
+        MAX_VARIANTS,
+        check_size,
+    )
+
+    check_size(MAX_VARIANTS, MAX_SIMULATIONS // MAX_VARIANTS, False)  # at the limits: allowed
+    with pytest.raises(ExperimentError, match="1,001 variants is more than 1,000"):
+        check_size(MAX_VARIANTS + 1, 1, False)
+    with pytest.raises(ExperimentError, match="simulations, more than"):
+        check_size(MAX_VARIANTS, MAX_SIMULATIONS // MAX_VARIANTS + 1, False)
+    check_size(10 * MAX_VARIANTS, MAX_REPLICATIONS, True)  # opted in
+    with pytest.raises(ExperimentError, match="replications per variant"):
+        check_size(1, MAX_REPLICATIONS + 1, True)  # never, even opted in
+
+
+def test_replicate_refuses_too_many_replications_before_running(monkeypatch) -> None:
+    from truthsim.experiments import replication
+
+    def ran(*args, **kwargs):
+        raise AssertionError("simulated before checking the size")
+
+    monkeypatch.setattr(replication, "run_replications", ran)
+    with pytest.raises(ExperimentError, match="replications per variant"):
+        replicate(make_scenario(), replications=10_001, jobs=1)
+    with pytest.raises(ExperimentError, match="replications per variant"):
+        replicate(make_scenario(), replications=2, precision=1.0, max_replications=10_001, jobs=1)

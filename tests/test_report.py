@@ -51,7 +51,7 @@ def test_report_carries_the_whole_story(reported) -> None:
         text,
     )
     assert text.count("<tr") >= 4 and 'id="ranking"' in text
-    assert text.count('src="data:image/svg+xml;base64,') == 4, "every figure is embedded"
+    assert text.count('src="data:image/svg+xml;base64,') == 5, "every figure is embedded"
     assert "http://" not in text.replace("http://www.w3.org", "") and "https://" not in text, (
         "no network needed"
     )
@@ -132,7 +132,7 @@ def test_report_renders_in_a_browser(reported, tmp_path: Path) -> None:
         env=env,
     )
     assert dom.returncode == 0, dom.stderr[-2000:]
-    assert 'data-figures="4/4"' in dom.stdout, "every figure decoded and laid out"
+    assert 'data-figures="5/5"' in dom.stdout, "every figure decoded and laid out"
     assert '<table id="ranking">' in dom.stdout
     console = [line for line in dom.stderr.splitlines() if "CONSOLE" in line]
     assert not [line for line in console if "Uncaught" in line or "rror" in line], console
@@ -238,3 +238,70 @@ def test_experiment_reports_render_in_a_browser(experiment_report, tmp_path: Pat
     )
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert f'data-figures="{figures}/{figures}"' in dom.stdout
+
+
+@pytest.fixture(scope="module")
+def calibration_folder(tmp_path_factory, shop_file: Path) -> Path:
+    pytest.importorskip("statsmodels")
+    root = tmp_path_factory.mktemp("calibration")
+    made = CliRunner().invoke(main, ["synthesize", str(shop_file), "--out", str(root / "data")])
+    assert made.exit_code == 0, made.output
+    fitted = CliRunner().invoke(
+        main,
+        ["calibrate", str(shop_file), "--data", str(root / "data"), "-o",
+         str(root / "cal" / "calibrated.yaml"), "--no-half-life"],
+    )  # fmt: skip
+    assert fitted.exit_code == 0, fitted.output
+    return root / "cal"
+
+
+def test_a_calibration_has_a_report_that_opens_with_what_the_data_say(
+    calibration_folder: Path, tmp_path: Path
+) -> None:
+    html = tmp_path / "cal.html"
+    made = CliRunner().invoke(main, ["report", "--from", str(calibration_folder), "-o", str(html)])
+    assert made.exit_code == 0, made.output
+    text = html.read_text()
+    answer = text.index('class="answer"')
+    assert "numbers were estimated by maximum likelihood" in text[answer : answer + 800]
+    data = __import__("json").loads((calibration_folder / "calibration.json").read_text())
+    for parameter in data["parameters"]:
+        assert parameter["path"] in text
+    for missing in data["unidentified"]:
+        assert missing["path"] in text
+    assert text.count('src="data:image/svg+xml;base64,') == 1, "the goodness-of-fit figure"
+
+
+def test_a_combined_report_opens_with_every_answer(
+    calibration_folder: Path, experiment_report, tmp_path: Path
+) -> None:
+    kind, single, figures, words, _ = experiment_report
+    html = tmp_path / "all.html"
+    folder = single.parent / "results"
+    made = CliRunner().invoke(
+        main,
+        ["report", "--from", str(calibration_folder), "--from", str(folder), "-o", str(html),
+         "--json"],
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    text = html.read_text()
+    answers = text[text.index("The answers") : text.index("</ol>")]
+    assert "what the data say" in answers and words in answers, "every answer first"
+    assert text.count('src="data:image/svg+xml;base64,') == figures + 1
+    assert text.count('<article id="part-') == 2
+    printed = __import__("json").loads(made.stdout)
+    assert [p["kind"] for p in printed["parts"]] == [
+        "calibration",
+        "sweep" if kind == "sweep" else "sensitivity",
+    ]
+    browser = _browser()
+    if browser is None:
+        return
+    dom = subprocess.run(
+        [browser, "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=10000", "--dump-dom",
+         html.resolve().as_uri()],
+        capture_output=True, text=True, timeout=120, env={**os.environ, "HOME": str(tmp_path)},
+    )  # fmt: skip
+    assert f'data-figures="{figures + 1}/{figures + 1}"' in dom.stdout

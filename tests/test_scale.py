@@ -7,7 +7,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -38,30 +37,57 @@ def whatif(shop_file: Path, out: Path, *extra: str) -> list[str]:
     ]
 
 
+#: the command line, stopped for good right after it saved its N-th replication (argv[1])
+STOP_AFTER_SAVING = """
+import sys, threading
+from truthsim.experiments.checkpoints import Checkpoints
+save = Checkpoints.save
+def save_then_stop(self, task, summary):
+    save(self, task, summary)
+    if self.computed == int(sys.argv[1]):
+        print("saved", self.computed, flush=True)
+        threading.Event().wait()
+Checkpoints.save = save_then_stop
+from truthsim.cli import main
+main(sys.argv[2:], prog_name="truthsim")
+"""
+
+
 def test_an_interrupted_run_resumes_to_the_same_result(shop_file: Path, tmp_path: Path) -> None:
+    """Killed (SIGKILL) once it has saved exactly 3 of 16 replications: no timing involved."""
     whole, broken = tmp_path / "whole", tmp_path / "broken"
     subprocess.run(whatif(shop_file, whole), check=True, capture_output=True, timeout=300)
 
+    command = whatif(shop_file, broken)
     process = subprocess.Popen(
-        whatif(shop_file, broken), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        [sys.executable, "-c", STOP_AFTER_SAVING, "3", *command[3:]],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
-    runs = broken / "runs"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and (not runs.exists() or len(list(runs.glob("*.json"))) < 3):
-        time.sleep(0.05)
+    assert process.stdout is not None
+    line = process.stdout.readline()  # returns once the third replication is on disk
     process.send_signal(signal.SIGKILL)  # no chance to clean up: like a lost machine
     process.wait()
-    kept = len(list(runs.glob("*.json")))
-    assert 3 <= kept < 16, f"killed mid-run with {kept} of 16 replications kept"
+    assert line.strip() == "saved 3"
+    runs = broken / "runs"
+    assert len(list(runs.glob("*.json"))) == 3
     assert not (broken / "whatif.json").exists()
     assert not list(runs.glob("*.tmp")), "only whole files: written to a temp file, then renamed"
 
     refused = subprocess.run(whatif(shop_file, broken), capture_output=True, text=True, timeout=300)
     assert refused.returncode == 2 and "--resume" in refused.stderr
 
-    subprocess.run(
-        whatif(shop_file, broken, "--resume"), check=True, capture_output=True, timeout=300
+    resumed = subprocess.run(
+        whatif(shop_file, broken, "--resume"),
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
+    # the 3 saved are baseline replications 0-2; 'nothing_really' sets the baseline's own value,
+    # so it is the same scenario and its replications 0-2 load from the same files
+    assert f"resumed: 6 replications loaded from {runs}, 10 computed" in resumed.stderr
     for name in ("whatif.json", "whatif.csv", "replications.csv", "figures.json"):
         assert (broken / name).read_bytes() == (whole / name).read_bytes(), name
 

@@ -49,6 +49,7 @@ def test_ranges_in_the_parameters_own_terms() -> None:
         servers=2,
         outcomes={"misery": 0.5, "mediocrity": 0.0, "magic": 0.5},
         shifts={"misery": -0.45, "mediocrity": 0.0, "magic": 0.3},
+        failure={"rate": 0.1, "recovery": 0.9},
     )
     scenario = make_scenario({"desk": tight})  # reference return 0.5
     paths = list(touchpoint_parameters(scenario))
@@ -60,6 +61,8 @@ def test_ranges_in_the_parameters_own_terms() -> None:
     assert misery.high + magic.high <= 1 + 1e-12, "shares keep room to sum to 1"
     shift = by["touchpoints.desk.shifts.misery"]
     assert 0.5 + shift.low == pytest.approx(0.001), "-0.54 would take 0.5 below 0: clipped"
+    recovery = by["touchpoints.desk.failure.recovery"]
+    assert (recovery.low, recovery.high) == (pytest.approx(0.72), 1.0), "1.08 is no probability"
     assert not skipped
     varied = with_values(scenario, {misery.path: misery.low, magic.path: magic.low})
     shares = varied.touchpoints["desk"].outcomes

@@ -148,11 +148,12 @@ def test_a_bad_schedule_is_explained(schedule, fragment: str) -> None:
 
 
 def test_staff_hours_an_improvement_adds_are_costed() -> None:
-    from truthsim.experiments.compare import improvement_cost
+    from truthsim.experiments.value import improvement_cost
 
     scenario = make_scenario(
         {"desk": station(servers=2)},
         horizon_days=10.0,
+        value={"discount_rate": 0.0, "run_off_days": 0.0},  # undiscounted, the horizon alone
         improvements={
             "morning_agent": {
                 "changes": {"touchpoints.desk.servers": "+1 from 7 to 10"},
@@ -160,4 +161,4 @@ def test_staff_hours_an_improvement_adds_are_costed() -> None:
             }
         },
     )
-    assert improvement_cost(scenario, "morning_agent", 10.0) == pytest.approx(100 + 25 * 3 * 10)
+    assert improvement_cost(scenario, "morning_agent") == pytest.approx(100 + 25 * 3 * 10)

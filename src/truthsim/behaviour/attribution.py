@@ -47,9 +47,10 @@ def decisive_moments(
 
     ``baseline`` is the customer's baseline log-odds, ``cap`` the most experience can reach,
     ``u`` the uniform number of the decision (the customer returns when ``u < p``). With a
-    ``linear`` memory model (additive, recency) a moment of zero impact cannot matter and is
-    skipped; under peak-end or weakest-link even a neutral moment can be the peak, the end or
-    the worst, so every moment is replayed.
+    ``linear`` memory model (additive: a sum of impacts) a moment of zero impact cannot matter
+    and is skipped. Under recency, removing a neutral moment moves every earlier moment one
+    step nearer the end; under peak-end or weakest-link it can be the peak, the end or the
+    worst; so for those every moment is replayed.
     """
     last = len(history.impacts) - 1
     found = []

@@ -92,6 +92,12 @@ def fit_services(moments: Moments, scenario: Scenario) -> FitResult:
                 Unidentified(path, f"{len(times)} service times at {name} (needs {MIN_SERVICES})")
             )
             continue
+        if np.ptp(times) <= 1e-9 * float(times.mean()):
+            out.notes.append(
+                f"{path}: every recorded service time at {name} is {times[0]:g} minutes, a "
+                "fixed time; kept as the scenario writes it"
+            )
+            continue
         out.extend(
             _best_family(
                 path, times, counted(len(times), f"service times at {name}", "moments.csv")
@@ -103,11 +109,17 @@ def fit_services(moments: Moments, scenario: Scenario) -> FitResult:
 def _best_family(path: str, x: np.ndarray, source: str) -> FitResult:
     out = FitResult()
     fits = {}
+    families = {"exponential": stats.expon, "gamma": stats.gamma, "lognormal": stats.lognorm}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fits["exponential"] = (stats.expon, stats.expon.fit(x, floc=0))
-        fits["gamma"] = (stats.gamma, stats.gamma.fit(x, floc=0))
-        fits["lognormal"] = (stats.lognorm, stats.lognorm.fit(x, floc=0))
+        for kind, family in families.items():
+            try:
+                fits[kind] = (family, family.fit(x, floc=0))
+            except (ValueError, RuntimeError, FloatingPointError):
+                continue  # this family cannot describe these times; the others may
+    if not fits:
+        out.unidentified.append(Unidentified(path, f"no distribution could be fitted ({source})"))
+        return out
     aic = {}
     for kind, (family, params) in fits.items():
         k = 1 if kind == "exponential" else 2

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import shutil
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,6 +15,7 @@ import click
 from truthsim.cli.errors import RunFailed, UserError
 from truthsim.cli.params import Choice, Finite, allow_large_option
 from truthsim.experiments.backends import BACKENDS, check_scheduler, default_jobs
+from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.progress import Progress, progress_display
@@ -218,7 +218,17 @@ def check_out(out: Path | None, resume: bool, force: bool) -> Path | None:
     return runs
 
 
-def start_over(runs: Path | None, force: bool) -> None:
-    """With --force, discard the kept replications: called once everything else is checked."""
-    if force and runs is not None and runs.exists():
-        shutil.rmtree(runs)
+def checkpoint_store(runs: Path | None, force: bool) -> Checkpoints | None:
+    """The checkpoint folder as a store that counts what it loads and computes; with --force it
+    starts over once the run first uses it."""
+    return Checkpoints(runs, fresh=force) if runs is not None else None
+
+
+def tell_resumed(store: Checkpoints | None, resume: bool) -> None:
+    """After --resume, say on stderr how many replications were reused and how many computed."""
+    if resume and store is not None:
+        click.echo(
+            f"resumed: {store.loaded} replications loaded from {store.folder}, "
+            f"{store.computed} computed",
+            err=True,
+        )

@@ -13,15 +13,16 @@ from truthsim.cli.format import number, table
 from truthsim.cli.options import (
     ExperimentSettings,
     check_out,
+    checkpoint_store,
     experiment_options,
     interruptible,
     progress_bar,
     resume_option,
+    tell_resumed,
 )
 from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.cli.whatif import as_run, intervals_line, scenario_meta
 from truthsim.experiments import Estimate, SweepResult, parse_reference, parse_vary, sweep
-from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.saving import save
 from truthsim.scenario import load_scenario
 
@@ -73,16 +74,18 @@ def sweep_command(
     reference = once_each("--reference", [parse_reference(r) for r in references])
     out = settings.out
     runs = check_out(out, resume, settings.force)
+    store = checkpoint_store(runs, settings.force)
     check_plots(plots, settings.force)
     with progress_bar("sweep", settings.quiet) as progress, interruptible(runs):
         result = sweep(
             loaded,
             vary,
             reference=reference or None,
-            checkpoints=runs and Checkpoints(runs, fresh=settings.force),
+            checkpoints=store,
             parameter_uncertainty=uncertainty,
             **settings.api(progress),
         )
+    tell_resumed(store, resume)
     if out is not None:
         save(
             result,

@@ -16,15 +16,16 @@ from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.options import (
     ExperimentSettings,
     check_out,
+    checkpoint_store,
     experiment_options,
     interruptible,
     progress_bar,
     resume_option,
+    tell_resumed,
 )
 from truthsim.cli.params import Finite
 from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.experiments import Comparison, compare
-from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.value import OBJECTIVES
 from truthsim.report.answer import WORDS, answer_sentences, procedure_words
@@ -186,17 +187,19 @@ def whatif(
     uncertainty = load_option(uncertainty_file, loaded)
     out = settings.out
     runs = check_out(out, resume, settings.force)
+    store = checkpoint_store(runs, settings.force)
     check_plots(plots, settings.force)
     with progress_bar("what if", settings.quiet) as progress, interruptible(runs):
         result = compare(
             loaded,
             list(only) or None,
             combinations=combinations,
-            checkpoints=runs and Checkpoints(runs, fresh=settings.force),
+            checkpoints=store,
             **arguments,
             parameter_uncertainty=uncertainty,
             **settings.api(progress),
         )
+    tell_resumed(store, resume)
     if out is not None:
         save(
             result,

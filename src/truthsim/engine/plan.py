@@ -192,7 +192,7 @@ class Plan:
         memory = scenario.memory
         self.remember: Remember = memory_model(memory.model, memory.recency_decay)
         #: the journey's memory is a weighted sum (a moment of zero impact never matters)
-        self.linear_memory = memory.model in ("additive", "recency")
+        self.linear_memory = memory.model == "additive"
         self.half_life_days = memory.forgetting_half_life_days
         self.cap = experience_cap(scenario)  #: the most experience can add to return log-odds
         self.market = scenario.arrivals.market_size

@@ -2,7 +2,9 @@
 
 Each replication is saved, atomically, under a key made of the exact scenario variant, the root
 seed and the replication index. A resumed run reloads what matches and computes the rest; a
-changed scenario or seed matches nothing and is computed afresh.
+changed scenario or seed matches nothing and is computed afresh. A saved file that cannot be
+read is reported, never quietly computed again, and the store counts what it loaded and what
+was computed, so a resumed run can say what it reused.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from truthsim._version import __version__ as VERSION
+from truthsim.experiments.errors import ExperimentError
 from truthsim.io import to_json, write_text
 
 
@@ -31,6 +34,8 @@ class Checkpoints:
         self.folder = folder
         self.fresh = fresh
         self._fingerprints: dict[int, tuple[Any, str]] = {}
+        self.loaded = 0  #: replications read back from the folder
+        self.computed = 0  #: replications computed and saved here
 
     def _start(self) -> None:
         if self.fresh:
@@ -60,10 +65,18 @@ class Checkpoints:
             return None
         try:
             data = json.loads(path.read_text())
-        except (OSError, json.JSONDecodeError):
-            return None  # a damaged file is simply computed again
-        headline = {k: math.nan if v is None else float(v) for k, v in data["headline"].items()}
-        return RunSummary(headline, data["touchpoints"], np.array(data["active"], dtype=np.int32))
+            headline = {k: math.nan if v is None else float(v) for k, v in data["headline"].items()}
+            summary = RunSummary(
+                headline, list(data["touchpoints"]), np.array(data["active"], dtype=np.int32)
+            )
+        except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
+            raise ExperimentError(
+                f"{path} is not a saved replication that can be read ({type(error).__name__}: "
+                f"{error}); delete that file to compute the replication again, or start over "
+                "with --force"
+            ) from None
+        self.loaded += 1
+        return summary
 
     def save(self, task: Any, summary: Any) -> None:
         self._start()
@@ -73,6 +86,7 @@ class Checkpoints:
             "active": np.asarray(summary.active).tolist(),
         }
         write_text(self.folder / f"{self.key(task)}.json", to_json(data))
+        self.computed += 1
 
     def count(self) -> int:
         return len(list(self.folder.glob("*.json"))) if self.folder.exists() else 0

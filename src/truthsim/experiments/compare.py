@@ -19,9 +19,6 @@ from truthsim.experiments.replication import METRICS, ReplicationResult, RunSumm
 from truthsim.experiments.stats import CONFIDENCE, Estimate, estimate, stein_estimate
 from truthsim.experiments.tables import records_to_pandas
 from truthsim.experiments.value import METRIC, WORDS, Objective
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
-from truthsim.scenario.patch import apply_changes
-from truthsim.scenario.staffing import added_server_hours
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -273,19 +270,6 @@ class Comparison(ComparisonDisplay):
     def to_pandas(self) -> pd.DataFrame:
         """The ranked table as a DataFrame (needs pandas)."""
         return records_to_pandas(self.summary(), categories=("improvement",))
-
-
-def improvement_cost(scenario: Scenario, name: str, days: float) -> float:
-    """What improvement ``name`` costs over ``days`` days, staff hours it adds included
-    (undiscounted; the table uses :func:`~truthsim.experiments.value.discounted_cost`)."""
-    cost = scenario.improvements[name].cost
-    hours = 0.0
-    if cost.per_staffed_hour:
-        changed = apply_changes(scenario, scenario.improvements[name].changes)
-        hours = added_server_hours(
-            scenario.touchpoints, changed.touchpoints, 0.0, days * MINUTES_PER_DAY
-        )
-    return cost.over(days, hours)
 
 
 def _or(value: float) -> float:

@@ -246,8 +246,9 @@ def replicate(
     ``metric`` has a half-width below ``precision`` (or ``max_replications`` is reached).
     ``jobs`` worker processes (None: all cores), or ``backend="dask"`` with an optional
     ``scheduler`` address; the result is identical for any of them. ``checkpoints`` keeps each
-    finished replication in that folder so an interrupted run can resume. ``allow_large`` lifts
-    the size limits (see :mod:`truthsim.experiments.limits`).
+    finished replication in that folder so an interrupted run can resume (pass a
+    :class:`~truthsim.experiments.checkpoints.Checkpoints` to learn how many were loaded).
+    ``allow_large`` lifts the size limits (see :mod:`truthsim.experiments.limits`).
     """
     execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
     check_metric(metric)

@@ -13,6 +13,8 @@ CAPTIONS = {
     "ranking": "Extra customers at the horizon for each improvement, with intervals that hold "
     "jointly at 95% (black: the interval excludes zero). The cost of each customer kept is "
     "written beside it.",
+    "retention_difference": "Extra active customers against the baseline, day by day, for the "
+    "best improvements, with paired 95% bands (the same customers in both runs).",
     "retention": "Active customers day by day: the baseline (black) and the best improvements, "
     "with 95% bands across replications.",
     "moment_map": "How each moment ends in the baseline (misery, mediocrity, magic), in journey order, "
@@ -88,7 +90,13 @@ def table(headers: list[str], rows: list[list[str]]) -> str:
 
 def figure_blocks(
     figures: dict[str, Any],
-    order: tuple[str, ...] = ("ranking", "retention", "moment_map", "churn_causes"),
+    order: tuple[str, ...] = (
+        "ranking",
+        "retention_difference",
+        "retention",
+        "moment_map",
+        "churn_causes",
+    ),
     captions: dict[str, str] | None = None,
 ) -> list[str]:
     """Each figure of ``order`` that the data supports, embedded as SVG with its caption."""

@@ -100,10 +100,6 @@ class Cost(Strict):
         description="cost of each server-hour the improvement adds to the staffing schedules",
     )
 
-    def over(self, days: float, staffed_hours: float = 0.0) -> float:
-        """Total cost over ``days`` days in which the improvement adds ``staffed_hours``."""
-        return self.one_off + self.per_year * days / 365.0 + self.per_staffed_hour * staffed_hours
-
 
 class Improvement(Strict):
     """A what-if: a set of changes a strategist could make, and its price."""
