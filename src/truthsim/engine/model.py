@@ -10,6 +10,7 @@ comes from keyed streams (see ``streams``), one vectorised batch per journey.
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from collections.abc import Generator
 from typing import Any
 
@@ -22,9 +23,9 @@ from truthsim.behaviour.memory import fade
 from truthsim.behaviour.outcome import MAGIC, MISERY
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, Plan, SegmentPlan
-from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Columns
+from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
 from truthsim.engine.station import Station
-from truthsim.engine.streams import Streams, key, tag
+from truthsim.engine.streams import Streams, key, keys, tag
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.probability import logit, sigmoid
@@ -75,12 +76,12 @@ class Simulation:
         self.plan = plan
         self.customer_cap = cap  #: most active customers this replication may hold (None: no limit)
         self.active = 0  #: customers acquired and not lost: they are not prospects any more
-        self.causes = Columns(CAUSE)
+        self.causes = Rows(CAUSE)
         self.env = simpy.Environment()
-        self.streams = Streams(root, plan.slots, plan.transforms)
+        self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
         self.stations = [Station(self.env, tp.servers) for tp in plan.touchpoints]
-        self.moments = Columns(MOMENT)
-        self.journeys = Columns(JOURNEY)
+        self.moments = Rows(MOMENT)
+        self.journeys = Rows(JOURNEY)
         self.customers: list[Customer] = []
         self.deterred = array("d")
         self.returns = array("d")
@@ -109,9 +110,10 @@ class Simulation:
         return self
 
     def customer_records(self) -> np.ndarray:
-        table = Columns(CUSTOMER)
+        table = Rows(CUSTOMER)
+        add = table.add
         for c in self.customers:
-            row = (
+            add(
                 c.id,
                 c.segment.index,
                 c.acquired,
@@ -123,8 +125,6 @@ class Simulation:
                 c.cause,
                 c.revenue,
             )
-            for append, value in zip(table.appenders, row, strict=True):
-                append(value)
         return table.to_numpy()
 
     # -- processes ---------------------------------------------------------------------------
@@ -151,11 +151,11 @@ class Simulation:
                 whole = np.floor(days)
                 times = whole * MINUTES_PER_DAY + plan.profile.minute_of_day(days - whole)
             expected = expected[-1]
-            keys = [key(_PROSPECT, index + 1 + i) for i in range(len(times))]
-            for k, t in zip(keys, times.tolist(), strict=True):
+            prospects = keys(_PROSPECT, np.arange(index + 1, index + 1 + len(times)))
+            for k, t in zip(prospects, times.tolist(), strict=True):
                 if t < plan.horizon:
                     streams.expect(k, 0)
-            for k, t in zip(keys, times.tolist(), strict=True):
+            for k, t in zip(prospects, times.tolist(), strict=True):
                 if t >= plan.horizon:
                     return
                 yield env.timeout(t - env.now)
@@ -181,9 +181,7 @@ class Simulation:
     def _acquire(self, customer_key: int, referred: bool) -> None:
         u = self.streams.draw(customer_key, _SEGMENT)
         segments = self.plan.segments
-        position = next(
-            (i for i, c in enumerate(self.plan.segment_cumulative) if u < c), len(segments) - 1
-        )
+        position = min(bisect_right(self.plan.segment_cumulative, u), len(segments) - 1)
         if self.customer_cap is not None and self.active >= self.customer_cap:
             raise ScenarioError(
                 [
@@ -222,12 +220,9 @@ class Simulation:
         history = customer.history
         assert history is not None
         causes = blame(history, customer.baseline, plan.cap, u, plan.remember, plan.linear_memory)
-        append = self.causes.appenders
+        add = self.causes.add
         for journey, touchpoint, share in causes:
-            for column, value in zip(
-                append, (customer.id, journey, touchpoint, share), strict=True
-            ):
-                column(value)
+            add(customer.id, journey, touchpoint, share)
         if causes:
             shares: dict[int, float] = {}
             for _, touchpoint, share in causes:
@@ -251,12 +246,10 @@ class Simulation:
                 self._blame(customer, u[plan.return_slot])
                 return
             now = env.now
-            start = now + segment.gap_days(u[plan.gap_slot]) * MINUTES_PER_DAY
+            start = now + u[segment.gap_column] * MINUTES_PER_DAY  # drawn with the journey
             if plan.profile is not None:
                 day = start // MINUTES_PER_DAY
-                start = day * MINUTES_PER_DAY + float(
-                    plan.profile.minute_of_day(u[plan.gap_hour_slot])
-                )
+                start = day * MINUTES_PER_DAY + u[plan.gap_minute_column]
                 if start < now:
                     start += MINUTES_PER_DAY
             if start >= plan.end:
@@ -350,7 +343,8 @@ class Simulation:
         revenue = segment.value if completed else 0.0
         customer.journeys += 1
         customer.revenue += revenue
-        row = (
+        journeys = self.journeys
+        journeys.buffer += journeys.pack(
             customer.id,
             number,
             segment.index,
@@ -364,8 +358,6 @@ class Simulation:
             n_magic,
             revenue,
         )
-        for append, value in zip(self.journeys.appenders, row, strict=True):
-            append(value)
 
         if plan.word_of_mouth is not None:  # a recovered failure's magic is not retold
             tone = journey_tone(n_misery, n_magic - n_recovered_magic, plan.magic_needed)
@@ -408,27 +400,20 @@ class Simulation:
                 yield env.timeout(lag)
                 lag = 0.0
             arrival = env.now
-            if station.seize():
-                station.change(arrival, 0, 1)
-            else:
-                station.change(arrival, 1, 0)
+            if not station.arrive(arrival):
                 turn = station.join_queue()
-                if tp.patience is not None:
-                    limit = u[first + PATIENCE] * tolerance
-                    yield turn | env.timeout(limit)
-                    abandoned = not turn.triggered
+                if tp.patience is not None:  # one timeout whose callback takes them out of line
+                    patience = env.timeout(u[first + PATIENCE] * tolerance)
+                    patience.callbacks.append(lambda _: station.lapse(turn))
+                    abandoned = not (yield turn)
                 else:
                     yield turn
-                wait = env.now - arrival
-                if abandoned:
-                    station.leave_queue(turn)
-                    station.change(env.now, -1, 0)
-                else:
-                    station.change(env.now, -1, 1)
+                now = env.now
+                wait = now - arrival
+                station.change(now, -1, 0 if abandoned else 1)
             if not abandoned:
                 yield env.timeout(service)
-                station.change(env.now, 0, -1)
-                station.release()
+                station.depart(env.now)
 
         sensitivity = customer.segment.sensitivity
         if abandoned:
@@ -441,23 +426,19 @@ class Simulation:
             impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
         moment.outcome, moment.impact = outcome, impact
         moment.abandoned, moment.recovered = abandoned, recovered
-        for append, value in zip(
-            self.moments.appenders,
-            (
-                customer.id,
-                number,
-                index,
-                arrival,
-                wait,
-                service,
-                outcome,
-                abandoned,
-                failed,
-                recovered,
-            ),
-            strict=True,
-        ):
-            append(value)
+        moments = self.moments
+        moments.buffer += moments.pack(
+            customer.id,
+            number,
+            index,
+            arrival,
+            wait,
+            service,
+            outcome,
+            abandoned,
+            failed,
+            recovered,
+        )
         return lag
 
 
