@@ -1,10 +1,9 @@
 """One replication of a scenario on SimPy: customers arrive, live their journeys, and come back or not.
 
-Each customer is one SimPy process that runs journey after journey. A journey visits the
-touchpoints in order; at a staffed touchpoint the customer queues first-come-first-served for a
-server (see ``station``) and abandons if patience runs out; self-service takes time but no queue. Every visit is a moment of truth whose outcome
-shifts the customer's return propensity through the scenario's memory model. All randomness
-comes from keyed streams (see ``streams``), one vectorised batch per journey.
+Each customer is one SimPy process that runs journey after journey (see ``journey``) until they
+do not come back. Prospects arrive as a Poisson process, word of mouth brings and deters more,
+and a finite market runs out of prospects. All randomness comes from keyed streams (see
+``streams``), one vectorised batch per journey.
 """
 
 from __future__ import annotations
@@ -18,58 +17,25 @@ import numpy as np
 import simpy
 from scipy import special
 
-from truthsim.behaviour.attribution import History, blame
+from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
-from truthsim.behaviour.outcome import MAGIC, MISERY
-from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
-from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, Plan, SegmentPlan
+from truthsim.engine.customer import Customer
+from truthsim.engine.journey import Journeys
+from truthsim.engine.plan import Plan
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
 from truthsim.engine.station import Station
-from truthsim.engine.streams import Streams, key, keys, tag
+from truthsim.engine.streams import Streams, keys, tag
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.probability import logit, sigmoid
 
-_PROSPECT, _SEGMENT, _ARRIVALS, _REFERRAL, _MARKET, _BASELINE = (
-    tag(n) for n in ("prospect", "segment", "arrivals", "referral", "market", "baseline")
+_PROSPECT, _SEGMENT, _ARRIVALS, _MARKET, _BASELINE = (
+    tag(n) for n in ("prospect", "segment", "arrivals", "market", "baseline")
 )
 _ARRIVAL_BLOCK = 1024
 
 
-class Customer:
-    """A customer's state across journeys."""
-
-    __slots__ = (
-        "acquired",
-        "baseline",
-        "cause",
-        "churn_time",
-        "experience",
-        "history",
-        "id",
-        "journeys",
-        "key",
-        "referred",
-        "revenue",
-        "segment",
-    )
-
-    def __init__(self, id: int, key: int, segment: SegmentPlan, acquired: float, referred: bool):
-        self.id = id
-        self.key = key
-        self.segment = segment
-        self.baseline = segment.baseline  #: this customer's baseline return log-odds
-        self.acquired = acquired
-        self.referred = referred
-        self.experience = 0.0  #: accumulated remembered shift, log-odds
-        self.journeys = 0
-        self.revenue = 0.0
-        self.churn_time = np.nan
-        self.cause = -1  #: the touchpoint most to blame for losing the customer, or -1
-        self.history: History | None = History()  #: dropped once the customer is lost
-
-
-class Simulation:
+class Simulation(Journeys):
     """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
 
     def __init__(self, plan: Plan, root: int, cap: int | None = None) -> None:
@@ -262,190 +228,3 @@ class Simulation:
             yield env.timeout(start - now)
             self.returns.append(env.now)
             number += 1
-
-    def _journey(
-        self, customer: Customer, number: int, u: list[float]
-    ) -> Generator[simpy.Event, Any, bool | None]:
-        """One journey's moments; whether the customer will come back (None: past the horizon)."""
-        plan, env = self.plan, self.env
-        touchpoints = plan.touchpoints
-        u.extend(self.streams.journey(customer.key, number))
-        segment = customer.segment
-        moment = _Moment()
-        impacts: list[float] = []
-        places: list[int] = []
-        n_misery = n_magic = n_recovered_magic = 0
-        completed = True
-        start = env.now
-        keep_going = 1.0  # chance that no misery so far led to a complaint
-
-        lag = 0.0  # time spent since env.now in delays and self-service, not yet yielded
-        for step in plan.steps:
-            if step.delay is not None:  # the way to a step takes its time, visited or not
-                lag += u[step.delay_slot]  # already a time (see Plan.transforms)
-            if step.cumulative is not None:
-                x = u[step.draw_slot]
-                position = 0
-                for edge in step.cumulative:
-                    if x < edge:
-                        break
-                    position += 1
-                position = min(position, len(step.targets) - 1)
-            elif step.probability < 1.0 and u[step.draw_slot] >= step.probability:
-                continue
-            else:
-                position = 0
-            index = step.targets[position]
-            lag = yield from self._visit(
-                customer, number, index, step.first_slots[position], u, lag, moment
-            )
-            if lag < 0.0:
-                return None  # the journey runs past the horizon: censored, not decided
-            impacts.append(moment.impact)
-            places.append(index)
-            if moment.outcome == MISERY:
-                n_misery += 1
-                keep_going *= 1.0 - touchpoints[index].complain
-            elif moment.outcome == MAGIC:
-                n_magic += 1
-                n_recovered_magic += moment.recovered
-            if moment.abandoned:
-                completed = False
-                break
-
-        resolved = False  # a complaint handled without misery (people told become fewer)
-        complaint = plan.complaint
-        if complaint is not None and u[complaint.draw_slot] >= keep_going:  # the judgment day
-            if complaint.delay is not None:
-                lag += u[complaint.delay_slot]
-            index = complaint.targets[0]
-            lag = yield from self._visit(
-                customer, number, index, complaint.first_slots[0], u, lag, moment
-            )
-            if lag < 0.0:
-                return None
-            impacts.append(moment.impact)
-            places.append(index)
-            if moment.outcome == MISERY:
-                n_misery += 1
-            else:
-                resolved = True
-                n_magic += moment.outcome == MAGIC
-
-        if lag > 0.0:
-            yield env.timeout(lag)
-        remembered = plan.remember(impacts)
-        before = customer.experience
-        customer.experience = min(before + remembered, plan.cap)  # memory saturates
-        customer.history.add(tuple(impacts), tuple(places), remembered, before)
-        probability = sigmoid(customer.baseline + customer.experience)
-        returning = u[plan.return_slot] < probability
-        revenue = segment.value if completed else 0.0
-        customer.journeys += 1
-        customer.revenue += revenue
-        journeys = self.journeys
-        journeys.buffer += journeys.pack(
-            customer.id,
-            number,
-            segment.index,
-            start,
-            env.now,
-            completed,
-            returning,
-            remembered,
-            probability,
-            n_misery,
-            n_magic,
-            revenue,
-        )
-
-        if plan.word_of_mouth is not None:  # a recovered failure's magic is not retold
-            tone = journey_tone(n_misery, n_magic - n_recovered_magic, plan.magic_needed)
-            if tone == MISERABLE:
-                told = plan.deter_resolved if resolved else plan.deter_mean
-                self.pending_deterred += poisson_quantile(told, u[plan.deterred_slot])
-            elif tone == MAGICAL:
-                for k in range(poisson_quantile(plan.refer_mean, u[plan.referred_slot])):
-                    referral = key(customer.key, number, _REFERRAL, k)
-                    self._refer(referral, plan.referral_delay(self.streams.draw(referral)))  # type: ignore[misc]
-        return returning
-
-    def _visit(
-        self,
-        customer: Customer,
-        number: int,
-        index: int,
-        first: int,
-        u: list[float],
-        lag: float,
-        moment: _Moment,
-    ) -> Generator[simpy.Event, Any, float]:
-        """One moment of truth at touchpoint ``index``; fills ``moment`` and returns the lag
-        (time not yet yielded), or -1 when a self-service visit runs past the horizon."""
-        env, plan = self.env, self.plan
-        tp = plan.touchpoints[index]
-        station = self.stations[index]
-        tolerance = customer.segment.patience
-        service = u[first]
-        wait = 0.0
-        abandoned = False
-        if station.servers is None:
-            # self-service: no queue, so no event is needed; the time joins the lag
-            arrival = env.now + lag
-            lag += service
-            if arrival + service > plan.end:
-                return -1.0
-        else:
-            if lag > 0.0:
-                yield env.timeout(lag)
-                lag = 0.0
-            arrival = env.now
-            if not station.arrive(arrival):
-                turn = station.join_queue()
-                if tp.patience is not None:  # one timeout whose callback takes them out of line
-                    patience = env.timeout(u[first + PATIENCE] * tolerance)
-                    patience.callbacks.append(lambda _: station.lapse(turn))
-                    abandoned = not (yield turn)
-                else:
-                    yield turn
-                now = env.now
-                wait = now - arrival
-                station.change(now, -1, 0 if abandoned else 1)
-            if not abandoned:
-                yield env.timeout(service)
-                station.depart(env.now)
-
-        sensitivity = customer.segment.sensitivity
-        if abandoned:
-            outcome, failed, recovered, service = MISERY, False, False, 0.0
-            impact = tp.impact[MISERY] * sensitivity
-        else:
-            outcome, failed, recovered = tp.moment.draw(
-                u[first + OUTCOME], u[first + FAILURE], u[first + RECOVERY], wait, tolerance
-            )
-            impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
-        moment.outcome, moment.impact = outcome, impact
-        moment.abandoned, moment.recovered = abandoned, recovered
-        moments = self.moments
-        moments.buffer += moments.pack(
-            customer.id,
-            number,
-            index,
-            arrival,
-            wait,
-            service,
-            outcome,
-            abandoned,
-            failed,
-            recovered,
-        )
-        return lag
-
-
-class _Moment:
-    """How the last visit ended (reused, so a visit allocates nothing)."""
-
-    __slots__ = ("abandoned", "impact", "outcome", "recovered")
-
-    def __init__(self) -> None:
-        self.outcome, self.impact, self.abandoned, self.recovered = 0, 0.0, False, False
