@@ -1,15 +1,15 @@
 """One replication of a scenario on SimPy: customers arrive, live their journeys, and come back or not.
 
-Each customer is one SimPy process that runs journey after journey. A journey visits the
-touchpoints in order; at a staffed touchpoint the customer queues first-come-first-served for a
-server (see ``station``) and abandons if patience runs out; self-service takes time but no queue. Every visit is a moment of truth whose outcome
-shifts the customer's return propensity through the scenario's memory model. All randomness
-comes from keyed streams (see ``streams``), one vectorised batch per journey.
+Each customer is one SimPy process that runs journey after journey (see ``journey``) until they
+do not come back. Prospects arrive as a Poisson process, word of mouth brings and deters more,
+and a finite market runs out of prospects. All randomness comes from keyed streams (see
+``streams``), one vectorised batch per journey.
 """
 
 from __future__ import annotations
 
 from array import array
+from bisect import bisect_right
 from collections.abc import Generator
 from typing import Any
 
@@ -17,70 +17,37 @@ import numpy as np
 import simpy
 from scipy import special
 
-from truthsim.behaviour.attribution import History, blame
+from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
-from truthsim.behaviour.outcome import MAGIC, MISERY
-from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
-from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, Plan, SegmentPlan
-from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Columns
+from truthsim.engine.customer import Customer
+from truthsim.engine.journey import Journeys
+from truthsim.engine.plan import Plan
+from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
 from truthsim.engine.station import Station
-from truthsim.engine.streams import Streams, key, tag
+from truthsim.engine.streams import Streams, keys, tag
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.probability import logit, sigmoid
 
-_PROSPECT, _SEGMENT, _ARRIVALS, _REFERRAL, _MARKET, _BASELINE = (
-    tag(n) for n in ("prospect", "segment", "arrivals", "referral", "market", "baseline")
+_PROSPECT, _SEGMENT, _ARRIVALS, _MARKET, _BASELINE = (
+    tag(n) for n in ("prospect", "segment", "arrivals", "market", "baseline")
 )
 _ARRIVAL_BLOCK = 1024
 
 
-class Customer:
-    """A customer's state across journeys."""
-
-    __slots__ = (
-        "acquired",
-        "baseline",
-        "cause",
-        "churn_time",
-        "experience",
-        "history",
-        "id",
-        "journeys",
-        "key",
-        "referred",
-        "revenue",
-        "segment",
-    )
-
-    def __init__(self, id: int, key: int, segment: SegmentPlan, acquired: float, referred: bool):
-        self.id = id
-        self.key = key
-        self.segment = segment
-        self.baseline = segment.baseline  #: this customer's baseline return log-odds
-        self.acquired = acquired
-        self.referred = referred
-        self.experience = 0.0  #: accumulated remembered shift, log-odds
-        self.journeys = 0
-        self.revenue = 0.0
-        self.churn_time = np.nan
-        self.cause = -1  #: the touchpoint most to blame for losing the customer, or -1
-        self.history: History | None = History()  #: dropped once the customer is lost
-
-
-class Simulation:
+class Simulation(Journeys):
     """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
 
     def __init__(self, plan: Plan, root: int, cap: int | None = None) -> None:
         self.plan = plan
         self.customer_cap = cap  #: most active customers this replication may hold (None: no limit)
         self.active = 0  #: customers acquired and not lost: they are not prospects any more
-        self.causes = Columns(CAUSE)
+        self.causes = Rows(CAUSE)
         self.env = simpy.Environment()
-        self.streams = Streams(root, plan.slots, plan.transforms)
+        self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
         self.stations = [Station(self.env, tp.servers) for tp in plan.touchpoints]
-        self.moments = Columns(MOMENT)
-        self.journeys = Columns(JOURNEY)
+        self.moments = Rows(MOMENT)
+        self.journeys = Rows(JOURNEY)
         self.customers: list[Customer] = []
         self.deterred = array("d")
         self.returns = array("d")
@@ -109,9 +76,10 @@ class Simulation:
         return self
 
     def customer_records(self) -> np.ndarray:
-        table = Columns(CUSTOMER)
+        table = Rows(CUSTOMER)
+        add = table.add
         for c in self.customers:
-            row = (
+            add(
                 c.id,
                 c.segment.index,
                 c.acquired,
@@ -123,8 +91,6 @@ class Simulation:
                 c.cause,
                 c.revenue,
             )
-            for append, value in zip(table.appenders, row, strict=True):
-                append(value)
         return table.to_numpy()
 
     # -- processes ---------------------------------------------------------------------------
@@ -151,11 +117,11 @@ class Simulation:
                 whole = np.floor(days)
                 times = whole * MINUTES_PER_DAY + plan.profile.minute_of_day(days - whole)
             expected = expected[-1]
-            keys = [key(_PROSPECT, index + 1 + i) for i in range(len(times))]
-            for k, t in zip(keys, times.tolist(), strict=True):
+            prospects = keys(_PROSPECT, np.arange(index + 1, index + 1 + len(times)))
+            for k, t in zip(prospects, times.tolist(), strict=True):
                 if t < plan.horizon:
                     streams.expect(k, 0)
-            for k, t in zip(keys, times.tolist(), strict=True):
+            for k, t in zip(prospects, times.tolist(), strict=True):
                 if t >= plan.horizon:
                     return
                 yield env.timeout(t - env.now)
@@ -181,9 +147,7 @@ class Simulation:
     def _acquire(self, customer_key: int, referred: bool) -> None:
         u = self.streams.draw(customer_key, _SEGMENT)
         segments = self.plan.segments
-        position = next(
-            (i for i, c in enumerate(self.plan.segment_cumulative) if u < c), len(segments) - 1
-        )
+        position = min(bisect_right(self.plan.segment_cumulative, u), len(segments) - 1)
         if self.customer_cap is not None and self.active >= self.customer_cap:
             raise ScenarioError(
                 [
@@ -222,12 +186,9 @@ class Simulation:
         history = customer.history
         assert history is not None
         causes = blame(history, customer.baseline, plan.cap, u, plan.remember, plan.linear_memory)
-        append = self.causes.appenders
+        add = self.causes.add
         for journey, touchpoint, share in causes:
-            for column, value in zip(
-                append, (customer.id, journey, touchpoint, share), strict=True
-            ):
-                column(value)
+            add(customer.id, journey, touchpoint, share)
         if causes:
             shares: dict[int, float] = {}
             for _, touchpoint, share in causes:
@@ -251,12 +212,10 @@ class Simulation:
                 self._blame(customer, u[plan.return_slot])
                 return
             now = env.now
-            start = now + segment.gap_days(u[plan.gap_slot]) * MINUTES_PER_DAY
+            start = now + u[segment.gap_column] * MINUTES_PER_DAY  # drawn with the journey
             if plan.profile is not None:
                 day = start // MINUTES_PER_DAY
-                start = day * MINUTES_PER_DAY + float(
-                    plan.profile.minute_of_day(u[plan.gap_hour_slot])
-                )
+                start = day * MINUTES_PER_DAY + u[plan.gap_minute_column]
                 if start < now:
                     start += MINUTES_PER_DAY
             if start >= plan.end:
@@ -269,202 +228,3 @@ class Simulation:
             yield env.timeout(start - now)
             self.returns.append(env.now)
             number += 1
-
-    def _journey(
-        self, customer: Customer, number: int, u: list[float]
-    ) -> Generator[simpy.Event, Any, bool | None]:
-        """One journey's moments; whether the customer will come back (None: past the horizon)."""
-        plan, env = self.plan, self.env
-        touchpoints = plan.touchpoints
-        u.extend(self.streams.journey(customer.key, number))
-        segment = customer.segment
-        moment = _Moment()
-        impacts: list[float] = []
-        places: list[int] = []
-        n_misery = n_magic = n_recovered_magic = 0
-        completed = True
-        start = env.now
-        keep_going = 1.0  # chance that no misery so far led to a complaint
-
-        lag = 0.0  # time spent since env.now in delays and self-service, not yet yielded
-        for step in plan.steps:
-            if step.delay is not None:  # the way to a step takes its time, visited or not
-                lag += u[step.delay_slot]  # already a time (see Plan.transforms)
-            if step.cumulative is not None:
-                x = u[step.draw_slot]
-                position = 0
-                for edge in step.cumulative:
-                    if x < edge:
-                        break
-                    position += 1
-                position = min(position, len(step.targets) - 1)
-            elif step.probability < 1.0 and u[step.draw_slot] >= step.probability:
-                continue
-            else:
-                position = 0
-            index = step.targets[position]
-            lag = yield from self._visit(
-                customer, number, index, step.first_slots[position], u, lag, moment
-            )
-            if lag < 0.0:
-                return None  # the journey runs past the horizon: censored, not decided
-            impacts.append(moment.impact)
-            places.append(index)
-            if moment.outcome == MISERY:
-                n_misery += 1
-                keep_going *= 1.0 - touchpoints[index].complain
-            elif moment.outcome == MAGIC:
-                n_magic += 1
-                n_recovered_magic += moment.recovered
-            if moment.abandoned:
-                completed = False
-                break
-
-        resolved = False  # a complaint handled without misery (people told become fewer)
-        complaint = plan.complaint
-        if complaint is not None and u[complaint.draw_slot] >= keep_going:  # the judgment day
-            if complaint.delay is not None:
-                lag += u[complaint.delay_slot]
-            index = complaint.targets[0]
-            lag = yield from self._visit(
-                customer, number, index, complaint.first_slots[0], u, lag, moment
-            )
-            if lag < 0.0:
-                return None
-            impacts.append(moment.impact)
-            places.append(index)
-            if moment.outcome == MISERY:
-                n_misery += 1
-            else:
-                resolved = True
-                n_magic += moment.outcome == MAGIC
-
-        if lag > 0.0:
-            yield env.timeout(lag)
-        remembered = plan.remember(impacts)
-        before = customer.experience
-        customer.experience = min(before + remembered, plan.cap)  # memory saturates
-        customer.history.add(tuple(impacts), tuple(places), remembered, before)
-        probability = sigmoid(customer.baseline + customer.experience)
-        returning = u[plan.return_slot] < probability
-        revenue = segment.value if completed else 0.0
-        customer.journeys += 1
-        customer.revenue += revenue
-        row = (
-            customer.id,
-            number,
-            segment.index,
-            start,
-            env.now,
-            completed,
-            returning,
-            remembered,
-            probability,
-            n_misery,
-            n_magic,
-            revenue,
-        )
-        for append, value in zip(self.journeys.appenders, row, strict=True):
-            append(value)
-
-        if plan.word_of_mouth is not None:  # a recovered failure's magic is not retold
-            tone = journey_tone(n_misery, n_magic - n_recovered_magic, plan.magic_needed)
-            if tone == MISERABLE:
-                told = plan.deter_resolved if resolved else plan.deter_mean
-                self.pending_deterred += poisson_quantile(told, u[plan.deterred_slot])
-            elif tone == MAGICAL:
-                for k in range(poisson_quantile(plan.refer_mean, u[plan.referred_slot])):
-                    referral = key(customer.key, number, _REFERRAL, k)
-                    self._refer(referral, plan.referral_delay(self.streams.draw(referral)))  # type: ignore[misc]
-        return returning
-
-    def _visit(
-        self,
-        customer: Customer,
-        number: int,
-        index: int,
-        first: int,
-        u: list[float],
-        lag: float,
-        moment: _Moment,
-    ) -> Generator[simpy.Event, Any, float]:
-        """One moment of truth at touchpoint ``index``; fills ``moment`` and returns the lag
-        (time not yet yielded), or -1 when a self-service visit runs past the horizon."""
-        env, plan = self.env, self.plan
-        tp = plan.touchpoints[index]
-        station = self.stations[index]
-        tolerance = customer.segment.patience
-        service = u[first]
-        wait = 0.0
-        abandoned = False
-        if station.servers is None:
-            # self-service: no queue, so no event is needed; the time joins the lag
-            arrival = env.now + lag
-            lag += service
-            if arrival + service > plan.end:
-                return -1.0
-        else:
-            if lag > 0.0:
-                yield env.timeout(lag)
-                lag = 0.0
-            arrival = env.now
-            if station.seize():
-                station.change(arrival, 0, 1)
-            else:
-                station.change(arrival, 1, 0)
-                turn = station.join_queue()
-                if tp.patience is not None:
-                    limit = u[first + PATIENCE] * tolerance
-                    yield turn | env.timeout(limit)
-                    abandoned = not turn.triggered
-                else:
-                    yield turn
-                wait = env.now - arrival
-                if abandoned:
-                    station.leave_queue(turn)
-                    station.change(env.now, -1, 0)
-                else:
-                    station.change(env.now, -1, 1)
-            if not abandoned:
-                yield env.timeout(service)
-                station.change(env.now, 0, -1)
-                station.release()
-
-        sensitivity = customer.segment.sensitivity
-        if abandoned:
-            outcome, failed, recovered, service = MISERY, False, False, 0.0
-            impact = tp.impact[MISERY] * sensitivity
-        else:
-            outcome, failed, recovered = tp.moment.draw(
-                u[first + OUTCOME], u[first + FAILURE], u[first + RECOVERY], wait, tolerance
-            )
-            impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
-        moment.outcome, moment.impact = outcome, impact
-        moment.abandoned, moment.recovered = abandoned, recovered
-        for append, value in zip(
-            self.moments.appenders,
-            (
-                customer.id,
-                number,
-                index,
-                arrival,
-                wait,
-                service,
-                outcome,
-                abandoned,
-                failed,
-                recovered,
-            ),
-            strict=True,
-        ):
-            append(value)
-        return lag
-
-
-class _Moment:
-    """How the last visit ended (reused, so a visit allocates nothing)."""
-
-    __slots__ = ("abandoned", "impact", "outcome", "recovered")
-
-    def __init__(self) -> None:
-        self.outcome, self.impact, self.abandoned, self.recovered = 0, 0.0, False, False

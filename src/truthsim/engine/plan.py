@@ -8,7 +8,7 @@ variant that shares the journey's structure.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import accumulate
 
 import numpy as np
@@ -65,7 +65,7 @@ class SegmentPlan:
     value: float
     baseline: float  #: baseline return propensity, log-odds (of the mean, when it varies)
     spread: tuple[float, float] | None  #: Beta(a, b) of each customer's baseline, if it varies
-    gap_days: Quantile
+    gap_column: int  #: the journey column holding this segment's days to the next journey
     patience: float
     sensitivity: float
 
@@ -116,7 +116,7 @@ class Plan:
                 seg.baseline_return.beta_parameters()
                 if isinstance(seg.baseline_return, ReturnSpread)
                 else None,
-                seg.days_between_journeys.quantile_function(),
+                -1,  # set once the slots are laid out
                 seg.patience,
                 seg.sensitivity,
             )
@@ -188,6 +188,22 @@ class Plan:
                 self.transforms.append((first + SERVICE, tp.service))
                 if tp.patience is not None:
                     self.transforms.append((first + PATIENCE, tp.patience))
+        #: columns computed from a slot's uniform as a batch is drawn, placed after the slots:
+        #: (slot, u -> x); the uniforms stay as they were, so the random layout does not change
+        self.derived: list[tuple[int, Quantiles]] = []
+
+        def derive(source: int, quantiles: Quantiles) -> int:
+            self.derived.append((source, quantiles))
+            return len(slot_keys) + len(self.derived) - 1
+
+        self.segments = [
+            replace(s, gap_column=derive(self.gap_slot, seg.days_between_journeys.quantiles()))
+            for s, seg in zip(self.segments, scenario.segments.values(), strict=True)
+        ]
+        #: the column holding the minute of day a returning journey starts at, with a profile
+        self.gap_minute_column = (
+            derive(self.gap_hour_slot, self.profile.minute_of_day) if self.profile else -1
+        )
 
         memory = scenario.memory
         self.remember: Remember = memory_model(memory.model, memory.recency_decay)

@@ -1,12 +1,13 @@
 """Compact per-moment, per-journey and per-customer records.
 
-Rows are appended to typed ``array.array`` columns during the run (a few bytes per field, no
-Python object per row) and become numpy structured arrays at the end.
+Each row is packed with ``struct`` into one growing byte buffer during the run (one call per
+row, a few bytes per field, no Python object kept per row); at the end the buffer becomes a
+numpy structured array without a copy, the packed layout being exactly the dtype's.
 """
 
 from __future__ import annotations
 
-from array import array
+import struct
 
 import numpy as np
 
@@ -83,35 +84,37 @@ DAILY = np.dtype(
 )
 
 
-class Columns:
-    """Growable typed columns for one record type; ``append`` takes a row's fields in order."""
+class Rows:
+    """Packed rows of one record type: ``rows.buffer += rows.pack(*fields)`` adds one row."""
+
+    __slots__ = ("buffer", "dtype", "pack")
 
     def __init__(self, dtype: np.dtype) -> None:
         self.dtype = dtype
-        self.columns = [array(_typecode(dtype[name])) for name in dtype.names]
-        self.appenders = [column.append for column in self.columns]
+        self.pack = struct.Struct("<" + "".join(_struct_code(dtype[n]) for n in dtype.names)).pack
+        self.buffer = bytearray()
+
+    def add(self, *row: object) -> None:
+        """Append one row (fields in the dtype's order); the hot loops inline this."""
+        self.buffer += self.pack(*row)
 
     def __len__(self) -> int:
-        return len(self.columns[0])
+        return len(self.buffer) // self.dtype.itemsize
 
     def to_numpy(self) -> np.ndarray:
-        """The rows as a structured array; each column is emptied once copied, to keep the peak low."""
-        out = np.empty(len(self), dtype=self.dtype)
-        for i, name in enumerate(self.dtype.names):
-            column = self.columns[i]
-            if len(column):
-                out[name] = np.frombuffer(column, dtype=_numpy_code(column.typecode))
-            self.columns[i] = array(column.typecode)
-        self.appenders = [column.append for column in self.columns]
+        """The rows as a structured array over the buffer itself (no copy); the rows are
+        handed over, and the table starts empty again."""
+        out = (
+            np.frombuffer(self.buffer, dtype=self.dtype) if self.buffer else np.empty(0, self.dtype)
+        )
+        self.buffer = bytearray()
         return out
 
 
-def _typecode(field: np.dtype) -> str:
-    """The ``array`` typecode holding a numpy field (booleans as signed bytes)."""
+def _struct_code(field: np.dtype) -> str:
+    """The ``struct`` code of a numpy field (little-endian, no padding, as numpy packs it)."""
     if field.kind == "f":
         return "d"
+    if field.kind == "b":
+        return "?"
     return {1: "b", 2: "h", 4: "i"}[field.itemsize]
-
-
-def _numpy_code(typecode: str) -> str:
-    return {"b": "i1", "h": "i2", "i": "i4", "d": "f8"}[typecode]

@@ -39,27 +39,37 @@ class Station:
     def unlimited(self) -> bool:
         return self.servers is None
 
-    def seize(self) -> bool:
-        """Take a free server now, if there is one and nobody is ahead in the queue."""
+    def arrive(self, now: float) -> bool:
+        """A customer arrives at ``now``: takes a free server (True; nobody may be ahead in the
+        queue) or is counted as waiting (False) and should :meth:`join_queue`."""
+        self._close(now)
         if self.free > 0 and not self.queue:
             self.free -= 1
+            self.busy += 1
             return True
+        self.waiting += 1
         return False
 
     def join_queue(self) -> simpy.Event:
-        """Wait in line: the event succeeds when a server is handed over."""
+        """Wait in line: the event succeeds with True when a server is handed over, or with
+        False when :meth:`lapse` takes the customer out of the line first."""
         turn = self.env.event()
         self.queue.append(turn)
         return turn
 
-    def leave_queue(self, turn: simpy.Event) -> None:
-        """Give up waiting (patience ran out)."""
-        self.queue.remove(turn)
+    def lapse(self, turn: simpy.Event) -> None:
+        """Patience ran out (a timeout's callback): leave the line, unless served already."""
+        if not turn.triggered:
+            self.queue.remove(turn)
+            turn.succeed(False)
 
-    def release(self) -> None:
-        """Hand the server to the first in line, or free it (or let it go, after a shift ends)."""
+    def depart(self, now: float) -> None:
+        """Service ends at ``now``: the server goes to the first in line, or is freed (or let
+        go, after a shift ends)."""
+        self._close(now)
+        self.busy -= 1
         if self.queue and self.free >= 0:
-            self.queue.popleft().succeed()
+            self.queue.popleft().succeed(True)
         else:
             self.free += 1
 
@@ -70,17 +80,21 @@ class Station:
         self.servers = servers
         while self.free > 0 and self.queue:
             self.free -= 1
-            self.queue.popleft().succeed()
+            self.queue.popleft().succeed(True)
 
     def change(self, now: float, waiting: int, busy: int) -> None:
         """Close the area up to ``now``, then add ``waiting`` and ``busy`` to the counts."""
+        self._close(now)
+        self.waiting += waiting
+        self.busy += busy
+
+    def _close(self, now: float) -> None:
+        """Add the areas under the counts from the last change up to ``now``."""
         dt = now - self.last
         if dt > 0.0:
             self.area_waiting += self.waiting * dt
             self.area_busy += self.busy * dt
             self.last = now
-        self.waiting += waiting
-        self.busy += busy
 
     def restart(self, now: float) -> None:
         """Forget the areas so far (end of warm-up)."""

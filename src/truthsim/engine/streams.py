@@ -55,6 +55,11 @@ def _mix_array(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
+def keys(first: int, seconds: np.ndarray) -> list[int]:
+    """``[key(first, s) for s in seconds]`` in one vectorised step."""
+    return _mix_array(np.uint64(mix(first & MASK)) ^ seconds.astype(np.uint64)).tolist()
+
+
 def units(base: int, slots: np.ndarray) -> np.ndarray:
     """Uniforms for many slots under one base key, in one vectorised step."""
     x = _mix_array(np.uint64(base) ^ slots)
@@ -76,17 +81,21 @@ class Streams:
     with whom it was computed, only on its keys.
     """
 
-    __slots__ = ("_pending", "_ready", "_root_mixed", "root", "slots", "transforms")
+    __slots__ = ("_pending", "_ready", "_root_key", "_root_mixed", "derived", "root", "slots",
+                 "transforms")  # fmt: skip
 
     def __init__(
         self,
         root: int,
         slots: np.ndarray,
         transforms: Sequence[tuple[int, Callable[[np.ndarray], np.ndarray]]] = (),
+        derived: Sequence[tuple[int, Callable[[np.ndarray], np.ndarray]]] = (),
     ) -> None:
         self.root = root
         self.slots = slots
         self.transforms = transforms
+        self.derived = derived  #: (slot, u -> x): extra columns after the slots, from its uniform
+        self._root_key = mix(root & MASK)  #: ``key(root)``, the start of every draw's key
         self._root_mixed = np.uint64(mix(root))
         self._pending: list[tuple[int, int]] = []
         self._ready: dict[tuple[int, int], np.ndarray] = {}
@@ -103,7 +112,7 @@ class Streams:
 
     def journey(self, customer: int, journey: int) -> list[float]:
         """All numbers one journey may need, by slot: ``units(key(root, c, j), slots)``, with the
-        ``transforms`` columns already turned into times."""
+        ``transforms`` columns already turned into times and the ``derived`` columns after them."""
         row = self._ready.pop((customer, journey), None)
         if row is None:
             self._pending.append((customer, journey))
@@ -121,6 +130,10 @@ class Streams:
         table = (x >> _S11).astype(np.float64) * _UNIT + _HALF
         for column, quantiles in self.transforms:  # e.g. service times, by inverse CDF
             table[:, column] = quantiles(table[:, column])
+        if self.derived:
+            table = np.concatenate(
+                [table, np.column_stack([f(table[:, slot]) for slot, f in self.derived])], axis=1
+            )
         if not np.isfinite(table).all():  # validation should make this impossible: never go on
             raise FloatingPointError(
                 "a drawn time is not a finite number; the scenario's "
@@ -131,8 +144,12 @@ class Streams:
         pending.clear()
 
     def draw(self, *parts: int) -> float:
-        """One uniform for a purpose outside a journey (segment, arrivals, referrals)."""
-        return unit(key(self.root, *parts))
+        """One uniform for a purpose outside a journey (segment, arrivals, referrals):
+        ``unit(key(root, *parts))``."""
+        h = self._root_key
+        for part in parts:
+            h = mix(h ^ (part & MASK))
+        return (h >> 11) * _UNIT + _HALF
 
     def block(self, purpose: int, block: int, size: int) -> np.ndarray:
         """``size`` uniforms for the ``block``-th batch of a sequence (e.g. arrival gaps)."""

@@ -1,0 +1,54 @@
+"""Fingerprints of the engine's results, to check that a change to the engine changes nothing.
+
+    python benchmarks/fingerprint.py > before.txt      # ... change the engine ...
+    python benchmarks/fingerprint.py | diff before.txt -
+
+One line per case and record table: a SHA-256 of the records' bytes (every field of every row,
+in order) and of the summary JSON. The cases cover every model feature: staffing schedules,
+self-service, patience, failures and recovery, complaints, word of mouth, a finite market, an
+hour-of-day profile, customers who differ (a Beta baseline), every memory model, forgetting and
+the memory ceiling, and a run-off.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Iterator
+
+import truthsim
+from truthsim.engine import simulate
+from truthsim.scenario import Scenario, apply_changes
+
+
+def cases() -> Iterator[tuple[str, Scenario, bool]]:
+    airline = truthsim.load_scenario("airline")
+    yield "airline", airline, False
+    short = apply_changes(airline, {"horizon_days": 120.0, "value.run_off_days": 300.0})
+    yield "airline-run-off", short, True
+    for model in ("peak_end", "weakest_link", "recency"):
+        yield f"airline-{model}", apply_changes(short, {"memory.model": model}), False
+    data = short.model_dump()
+    data["segments"]["leisure"]["baseline_return"] = {"mean": 0.55, "polarisation": 0.3}
+    yield "airline-spread", Scenario.model_validate(data), True
+    for name in ("hotel", "telecom"):
+        yield name, apply_changes(truthsim.load_scenario(name), {"horizon_days": 120.0}), True
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def main() -> None:
+    for name, scenario, run_off in cases():
+        result = simulate(scenario, seed=11, run_off=run_off)
+        for table, records in result.records().items():
+            print(f"{name:20} {table:10} {len(records):8} {digest(records.tobytes())}")
+        summary = json.dumps([result.to_dict(), result.value], sort_keys=True).encode()
+        print(f"{name:20} {'summary':10} {'':8} {digest(summary)}")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""A customer's state across journeys, and how their last moment of truth ended."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from truthsim.behaviour.attribution import History
+from truthsim.engine.plan import SegmentPlan
+
+
+class Customer:
+    """A customer's state across journeys."""
+
+    __slots__ = (
+        "acquired",
+        "baseline",
+        "cause",
+        "churn_time",
+        "experience",
+        "history",
+        "id",
+        "journeys",
+        "key",
+        "referred",
+        "revenue",
+        "segment",
+    )
+
+    def __init__(self, id: int, key: int, segment: SegmentPlan, acquired: float, referred: bool):
+        self.id = id
+        self.key = key
+        self.segment = segment
+        self.baseline = segment.baseline  #: this customer's baseline return log-odds
+        self.acquired = acquired
+        self.referred = referred
+        self.experience = 0.0  #: accumulated remembered shift, log-odds
+        self.journeys = 0
+        self.revenue = 0.0
+        self.churn_time = np.nan
+        self.cause = -1  #: the touchpoint most to blame for losing the customer, or -1
+        self.history: History | None = History()  #: dropped once the customer is lost
+
+
+class Moment:
+    """How the last visit ended (reused, so a visit allocates nothing)."""
+
+    __slots__ = ("abandoned", "impact", "outcome", "recovered")
+
+    def __init__(self) -> None:
+        self.outcome, self.impact, self.abandoned, self.recovered = 0, 0.0, False, False
