@@ -60,22 +60,23 @@ def magical_journey_probability(scenario: Scenario) -> float:
 def expected_journeys(scenario: Scenario) -> float:
     """Journeys per new customer at the segment baselines, within the horizon (an estimate;
     a baseline that varies between customers is averaged over its Beta distribution)."""
-    import numpy as np  # numbers are needed only now (validate starts fast)
-    from scipy import special
-
     total = 0.0
     for segment in scenario.segments.values():
         gap = max(segment.days_between_journeys.expected(), 1e-9)
         possible = 1 + scenario.horizon_days / gap
         value = segment.baseline_return
         if isinstance(value, ReturnSpread):
+            import numpy as np  # loaded only for a spread (validate starts fast)
+            from scipy import special
+
             a, b = value.beta_parameters()
             p = special.betaincinv(a, b, (np.arange(400) + 0.5) / 400)
+            with np.errstate(divide="ignore"):
+                journeys = float(np.minimum(possible, 1.0 / (1.0 - p)).mean())
         else:
-            p = np.array([float(value)])
-        with np.errstate(divide="ignore"):
-            journeys = np.minimum(possible, 1.0 / (1.0 - p))
-        total += segment.share * float(journeys.mean())
+            p = float(value)
+            journeys = possible if p >= 1.0 else min(possible, 1.0 / (1.0 - p))
+        total += segment.share * journeys
     return total
 
 

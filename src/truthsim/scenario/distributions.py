@@ -74,8 +74,6 @@ class Distribution(Strict):
 
     def expected(self) -> float:
         """The distribution's mean (used by summaries and theory checks)."""
-        from scipy import special  # loaded when numbers are needed, not to read a file
-
         k = self.kind
         if k in ("exponential", "lognormal"):
             return float(self.mean)  # type: ignore[arg-type]
@@ -93,7 +91,8 @@ class Distribution(Strict):
         if s == 0:
             return m
         a = -m / s
-        return m + s * math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / (1 - special.ndtr(a))
+        above = 0.5 * math.erfc(a / math.sqrt(2))  # P(Z > a), the truncated normal's mass
+        return m + s * math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / above
 
     def quantiles(self) -> Callable[[np.ndarray], np.ndarray]:
         """Return ``u -> x``, the inverse CDF over arrays: the engine transforms whole batches."""

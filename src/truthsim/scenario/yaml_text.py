@@ -20,18 +20,28 @@ from truthsim.scenario.errors import Place, Problem, ScenarioError
 from truthsim.scenario.limits import MAX_DEPTH, MAX_FILE_BYTES, MAX_VALUES
 
 
+def _keep_plus(loader: type[yaml.SafeLoader]) -> None:
+    """``+1`` stays the text '+1' so an improvement can mean 'add one'."""
+    loader.yaml_implicit_resolvers = {
+        first: [
+            (tag, regexp)
+            for tag, regexp in resolvers
+            if not (first == "+" and tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"))
+        ]
+        for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+
+
 class _Loader(yaml.SafeLoader):
-    """Safe YAML, except that ``+1`` stays the text '+1' so an improvement can mean 'add one'."""
+    """Safe YAML in Python: its error messages are the ones the hints below understand."""
 
 
-_Loader.yaml_implicit_resolvers = {
-    first: [
-        (tag, regexp)
-        for tag, regexp in resolvers
-        if not (first == "+" and tag in ("tag:yaml.org,2002:int", "tag:yaml.org,2002:float"))
-    ]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+class _FastLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """The same, parsed by libyaml where PyYAML has it (several times faster)."""
+
+
+_keep_plus(_Loader)
+_keep_plus(_FastLoader)
 
 
 def read_text(path: Path) -> str:
@@ -66,21 +76,36 @@ def read_text(path: Path) -> str:
 
 
 def read_yaml(text: str) -> tuple[Any, dict[Place, int], list[Problem]]:
-    """(data, line of each place, problems): problems come from the syntax, size and keys."""
+    """(data, line of each place, problems): problems come from the syntax, size and keys.
+
+    libyaml reads the file when it is available; a file it cannot read is read again in
+    Python, whose error messages carry what the syntax hints need.
+    """
+    try:
+        return _read(text, _FastLoader)
+    except yaml.YAMLError:
+        if _FastLoader is _Loader:
+            raise
+    return _read(text, _Loader)
+
+
+def _read(text: str, kind: type[yaml.SafeLoader]) -> tuple[Any, dict[Place, int], list[Problem]]:
     lines: dict[Place, int] = {}
     try:
-        problems = _structure_problems(text)
+        problems = _structure_problems(text, kind)
         if problems:
             return None, lines, problems
-        loader = _Loader(text)
+        loader = kind(text)
         try:
             node = loader.get_single_node()
             data = loader.construct_document(node) if node is not None else None
         finally:
             loader.dispose()
-    except yaml.MarkedYAMLError as error:
-        return None, lines, [syntax_problem(error, text)]
     except yaml.YAMLError as error:
+        if kind is not _Loader:
+            raise
+        if isinstance(error, yaml.MarkedYAMLError):
+            return None, lines, [syntax_problem(error, text)]
         return None, lines, [Problem((), f"not valid YAML: {error}")]
     problems = []
     if node is not None:
@@ -88,12 +113,12 @@ def read_yaml(text: str) -> tuple[Any, dict[Place, int], list[Problem]]:
     return data, lines, problems
 
 
-def _structure_problems(text: str) -> list[Problem]:
+def _structure_problems(text: str, kind: type[yaml.SafeLoader]) -> list[Problem]:
     """Depth and expanded size, measured on the event stream (no recursion, nothing built)."""
     sizes: dict[str, int] = {}  # expanded size of each anchored node
     stack: list[list[Any]] = []  # [anchor, values so far] per open mapping or sequence
     total = 0
-    for event in yaml.parse(text, Loader=_Loader):
+    for event in yaml.parse(text, Loader=kind):
         if isinstance(event, yaml.CollectionStartEvent):
             stack.append([event.anchor, 1])
             if len(stack) > MAX_DEPTH:
