@@ -247,3 +247,19 @@ def test_random_mutations_never_raise_anything_else(mutations) -> None:
         parse_scenario(text, "mutant.yaml")
     except ScenarioError as error:
         assert str(error).startswith("mutant.yaml")
+
+
+@pytest.mark.parametrize("name", ["airline", "hotel", "telecom"])
+def test_libyaml_and_python_read_a_scenario_alike(name: str) -> None:
+    """Files are read by libyaml where it is installed; the data and each value's line must be
+    what the Python reader (the one behind the syntax hints) gives."""
+    from truthsim.scenario import yaml_text
+
+    text = bundled_path(name).read_text()
+    fast = yaml_text._read(text, yaml_text._FastLoader)
+    slow = yaml_text._read(text, yaml_text._Loader)
+    assert fast == slow and len(fast[1]) > 50
+    changes = [c for i in fast[0]["improvements"].values() for c in i["changes"].values()]
+    assert all(not isinstance(c, int | float) or c == 0 or "+" not in str(c) for c in changes)
+    if name == "airline":
+        assert "+1" in changes, "'+1' is read as text, so it can mean 'add one'"
