@@ -260,6 +260,5 @@ def test_libyaml_and_python_read_a_scenario_alike(name: str) -> None:
     slow = yaml_text._read(text, yaml_text._Loader)
     assert fast == slow and len(fast[1]) > 50
     changes = [c for i in fast[0]["improvements"].values() for c in i["changes"].values()]
-    assert all(not isinstance(c, int | float) or c == 0 or "+" not in str(c) for c in changes)
     if name == "airline":
         assert "+1" in changes, "'+1' is read as text, so it can mean 'add one'"
