@@ -96,6 +96,12 @@ def test_precision_sizes_the_run_in_two_stages() -> None:
         sized.values("active_at_horizon"), 10
     )
     assert sized.estimate("revenue") == estimate(sized.values("revenue")), "other metrics: plain t"
+    with pytest.raises(ExperimentError, match="max_replications must be at least 2"):
+        replicate(scenario, replications=1, seed=1, jobs=1, precision=1.0, max_replications=1)
+    quiet = make_scenario({"desk": station(servers=1)}, per_day=0.05, horizon_days=2)
+    with pytest.raises(ExperimentError, match="journeys_per_customer is undefined in 8 of 10"):
+        replicate(quiet, replications=3, seed=1, jobs=1, precision=0.5,
+                  metric="journeys_per_customer")  # fmt: skip
 
 
 def test_a_change_that_changes_nothing_has_exactly_zero_difference() -> None:

@@ -11,15 +11,12 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from truthsim.behaviour.memory import memory_model
-
 
 class PatternMemory:
     """Remembered shift of each pattern, for per-code impacts and per-pattern sensitivity."""
 
     def __init__(self, patterns: Sequence[tuple[int, tuple[int, ...]]], model: str, decay: float):
         self.model = model
-        self.remember = memory_model(model, decay)
         self.length = np.array([len(codes) for _, codes in patterns], dtype=np.int64)
         width = max(int(self.length.max()) if len(patterns) else 0, 1)
         self.segment = np.array([s for s, _ in patterns], dtype=np.int64)
@@ -33,7 +30,6 @@ class PatternMemory:
             self.mask, float(decay) ** np.maximum(self.length[:, None] - 1 - position, 0), 0.0
         )
         self.last = np.maximum(self.length - 1, 0)
-        self.patterns = patterns
 
     def __call__(self, flat_impacts: np.ndarray, sensitivity: np.ndarray) -> np.ndarray:
         """Per pattern, the remembered shift (0 for a journey without moments)."""
@@ -53,9 +49,4 @@ class PatternMemory:
             peak = np.where(self.mask & (size == top), m, np.inf).min(axis=1)
             last = m[np.arange(len(m)), self.last]
             return np.where(empty, 0.0, (peak + last) / 2.0)
-        return np.array(  # a model without an array form: the engine's function per pattern
-            [
-                self.remember([flat_impacts[c] * sensitivity[s] for c in codes])
-                for s, codes in self.patterns
-            ]
-        )
+        raise ValueError(f"no array form for memory model {self.model!r}")

@@ -274,9 +274,13 @@ def _report_profiles(
             Unidentified(
                 path,
                 f"its profile likelihood stays within the 95% limit all the way {side} the "
-                "estimate (to the edge of the search), so the data do not bound it; kept as the "
-                "scenario has it"
-                + (" and the other values fitted with it so" if slot in loose_shifts else ""),
+                "estimate (to the edge of the search), so the data do not bound it; "
+                + (
+                    "kept as the scenario has it and the other values fitted with it so"
+                    if slot in loose_shifts
+                    else "left as the scenario has it (the other values were fitted with it at "
+                    "its most likely value)"
+                ),
             )
         )
     if loose_shifts:

@@ -23,7 +23,7 @@ from types import SimpleNamespace
 import numpy as np
 from scipy import linalg, special
 
-from truthsim.behaviour.memory import fade, memory_model
+from truthsim.behaviour.memory import fade
 from truthsim.calibration.history import CENSORED, KINDS, LEFT, RETURNED, Histories, survival
 from truthsim.calibration.pattern_memory import PatternMemory
 from truthsim.engine.plan import recovered_impacts
@@ -135,7 +135,6 @@ class ReturnModel:
         self.scenario = scenario
         self.layout = layout
         self.touchpoints = scenario.touchpoint_order()
-        self.remember = memory_model(scenario.memory.model, scenario.memory.recency_decay)
         self.pattern_memory = PatternMemory(
             histories.patterns, scenario.memory.model, scenario.memory.recency_decay
         )

@@ -43,11 +43,6 @@ def tag(name: str) -> int:
     return int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest(), "little")
 
 
-def unit(x: int) -> float:
-    """A 64-bit key as a uniform number strictly inside (0, 1)."""
-    return (x >> 11) * _UNIT + _HALF
-
-
 def _mix_array(x: np.ndarray) -> np.ndarray:
     x = x + _G
     x = (x ^ (x >> _S30)) * _U1
@@ -145,7 +140,7 @@ class Streams:
 
     def draw(self, *parts: int) -> float:
         """One uniform for a purpose outside a journey (segment, arrivals, referrals):
-        ``unit(key(root, *parts))``."""
+        the key of ``(root, *parts)`` as a number strictly inside (0, 1)."""
         h = self._root_key
         for part in parts:
             h = mix(h ^ (part & MASK))

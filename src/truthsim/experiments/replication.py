@@ -277,9 +277,23 @@ def replicate(
     if precision is None:
         return ReplicationResult(scenario.name, root, runs)
     values = ReplicationResult(scenario.name, root, runs).values(metric)
+    _check_defined(metric, values)
     needed = min(stein_replications(values, precision, CONFIDENCE), max_replications)
     runs += run_replications([scenario], root, range(first, needed), execution, horizon_days)[0]
-    return ReplicationResult(scenario.name, root, runs, (metric, first))
+    result = ReplicationResult(scenario.name, root, runs, (metric, first))
+    _check_defined(metric, result.values(metric))
+    return result
+
+
+def _check_defined(metric: str, values: np.ndarray) -> None:
+    """A run sized for a metric needs it in every replication (a ratio without customers is not)."""
+    undefined = int(np.count_nonzero(~np.isfinite(values)))
+    if undefined:
+        raise ExperimentError(
+            f"{metric} is undefined in {undefined} of {len(values)} replications (e.g. a share "
+            "of no customers), so no precision can be reached for it; size the run for "
+            "another metric, or give a longer horizon"
+        )
 
 
 def check_metric(metric: str) -> None:
@@ -298,5 +312,5 @@ def check_plan(replications: int, precision: float | None, max_replications: int
     check_number("precision", precision, 0.0)
     if precision <= 0:
         raise ExperimentError(f"precision must be above 0, not {precision:g}")
-    check_number("max_replications", max_replications, replications)
+    check_number("max_replications", max_replications, max(replications, 2))  # a spread needs 2
     return max_replications
