@@ -227,6 +227,15 @@ def test_with_only_magic_a_cohort_keeps_leaving() -> None:
     assert len(made) > 0.9 * len(first)
 
 
+def test_the_ceiling_is_the_most_the_average_customer_can_reach() -> None:
+    """With the average customer at 0.7 and a ceiling of 0.9, a customer at the average who has
+    known nothing but magic returns with probability 0.9 at most, and reaches it."""
+    data = only_magic(forgetting_half_life_days=None, ceiling=0.9)
+    data["baseline_return"], data["memory"]["reference_return"] = 0.7, 0.7
+    result = simulate(make_scenario(**data), seed=4)
+    assert result.journeys["return_probability"].max() == pytest.approx(0.9, abs=1e-12)
+
+
 def test_unbounded_memory_still_exists_but_validate_warns(tmp_path) -> None:
     import yaml
 
