@@ -57,6 +57,20 @@ def test_hourly_utilisation_follows_the_staffing(shifts) -> None:
     assert 0 <= table["peak_hour"] < 12
 
 
+def test_servers_coming_on_shift_take_the_queue_at_once() -> None:
+    """One server until 8:00 for twice the calls it can take, so a queue stands at 8:00; the
+    four servers arriving then each start on a waiting customer at 8:00 exactly."""
+    desk = station(servers={"schedule": [[0, 1], [8, 5]]}, mean=1.0)
+    scenario = make_scenario({"desk": desk}, per_day=2.0 * DAY, horizon_days=3.0)
+    m = simulate(scenario, seed=5).moments
+    for day in range(3):
+        shift = day * DAY + 8 * 60.0
+        waiting = m[(m["arrival"] < shift) & (m["arrival"] + m["wait"] >= shift)]
+        started = np.isclose(waiting["arrival"] + waiting["wait"], shift, rtol=0, atol=1e-9)
+        assert len(waiting) > 10, "a queue stands when the shift begins"
+        assert np.count_nonzero(started) == 4, (day, np.count_nonzero(started))
+
+
 def test_a_server_whose_shift_ends_finishes_the_customer_first() -> None:
     """Two servers until 1:00, then one: services running at 1:00 complete; no new service
     starts until only one is busy."""
