@@ -90,6 +90,16 @@ def test_a_server_whose_shift_ends_finishes_the_customer_first() -> None:
     assert first_after == pytest.approx(end[spanning].max()), "the next waits for both to finish"
 
 
+def test_before_a_days_first_shift_the_night_before_goes_on() -> None:
+    """A schedule starting at 6:00 leaves the hours before it to the previous evening's shift,
+    the previous weekday's when that day has its own schedule."""
+    night = Schedule(schedule=[[6, 2], [22, 1]], days={"tue": [[6, 3]]})
+    assert night.at(3 * 60) == 1 and night.at(7 * 60) == 2 and night.at(23 * 60) == 1
+    assert night.at(DAY + 3 * 60) == 1, "Tuesday before 6:00: Monday's last shift"
+    assert night.at(2 * DAY + 3 * 60) == 3, "Wednesday before 6:00: Tuesday's only shift"
+    assert list(night.changes(DAY)) == [(0.0, 1), (360.0, 2), (1320.0, 1)]
+
+
 def test_weekday_schedules_and_staffed_time_integrate_exactly() -> None:
     schedule = Schedule(
         schedule=[(0, 1), (9, 3), (17.5, 1)], days={"sat": [(0, 1)], "sun": [(0, 0), (10, 1)]}
