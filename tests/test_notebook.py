@@ -108,6 +108,21 @@ def test_record_csv_files_carry_names_and_npz_keeps_codes(run, tmp_path: Path) -
         assert list(saved["outcome_names"]) == ["misery", "mediocrity", "magic"]
 
 
+def test_saving_into_a_folder_of_results_needs_force(run, tmp_path: Path) -> None:
+    """A script's save() refuses a folder that holds results, as the command line does, and
+    leaves them as they were; force replaces them."""
+    from truthsim.io import OutputExistsError
+
+    save(run, tmp_path)
+    before = (tmp_path / "moments.csv").read_bytes()
+    with pytest.raises(OutputExistsError, match="already there"):
+        save(run, tmp_path, records="npz")
+    assert (tmp_path / "moments.csv").read_bytes() == before
+    assert not (tmp_path / "records.npz").exists()
+    save(run, tmp_path, records="npz", force=True)
+    assert (tmp_path / "records.npz").exists() and not (tmp_path / "moments.csv").exists()
+
+
 def test_cli_run_out_writes_names(shop_file: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["run", str(shop_file), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
