@@ -39,6 +39,10 @@ def test_a_resumed_run_loads_every_saved_replication(tmp_path: Path) -> None:
     more = Checkpoints(tmp_path)
     compare(shop(), ONE, replications=5, seed=4, jobs=1, checkpoints=more)
     assert (more.loaded, more.computed) == (6, 4)
+    # and those were saved under their own keys: a third run computes nothing
+    last = Checkpoints(tmp_path)
+    compare(shop(), ONE, replications=5, seed=4, jobs=1, checkpoints=last)
+    assert (last.loaded, last.computed) == (10, 0)
 
 
 def test_a_missing_replication_is_computed_and_only_that_one(tmp_path: Path) -> None:
