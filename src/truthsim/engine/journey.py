@@ -9,7 +9,7 @@ journey ends with the return decision and, for a magical or miserable one, word 
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any
 
 import simpy
@@ -32,7 +32,11 @@ _REFERRAL = tag("referral")
 
 
 class Journeys:
-    """The journey and visit processes of a :class:`~truthsim.engine.model.Simulation`."""
+    """The journey and visit processes of a :class:`~truthsim.engine.model.Simulation`.
+
+    A mixin: the attributes below, and ``_refer`` (schedule a referred prospect), are the
+    simulation's own.
+    """
 
     plan: Plan
     env: simpy.Environment
@@ -41,9 +45,7 @@ class Journeys:
     moments: Rows
     journeys: Rows
     pending_deterred: int
-
-    def _refer(self, customer_key: int, delay_days: float) -> None:
-        raise NotImplementedError
+    _refer: Callable[[int, float], None]
 
     def _journey(
         self, customer: Customer, number: int, u: list[float]
