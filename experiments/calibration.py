@@ -116,9 +116,10 @@ def main() -> None:
     best_drawn = uncertain_whatif.ranking()[0].name
     same = "the same" if best_true == best_fit == best_drawn else "a different"
     print(
-        f"\nConclusion: the calibrated what-if picks {same} best improvement as the truth "
+        f"\nConclusion: the calibrated what-if ranks {same} improvement first by its estimate "
         f"(truth: {best_true}; calibrated: {best_fit}; with parameter uncertainty: "
-        f"{best_drawn})."
+        f"{best_drawn}). First by estimate is not a decided best: where the leaders' intervals "
+        "overlap, the data and these replications cannot tell them apart."
     )
 
 
