@@ -16,7 +16,8 @@ from truthsim.experiments import (
     sweep,
     touchpoint_parameters,
 )
-from truthsim.experiments.parameters import parameter_ranges, with_values
+from truthsim.experiments.global_sensitivity import GlobalSensitivityResult
+from truthsim.experiments.parameters import Parameter, parameter_ranges, with_values
 
 FAST = {"replications": 2, "seed": 3, "jobs": 1, "horizon_days": 6}
 THREE = [
@@ -109,6 +110,43 @@ def test_sobol_indices_with_intervals_on_whole_numbers() -> None:
         assert row["ST_conf"] >= 0
     with pytest.raises(ExperimentError, match="power of 2"):
         global_sensitivity(shop(), "sobol", parameters=THREE, samples=10, **FAST)
+
+
+@pytest.mark.parametrize(
+    ("method", "indices", "expected"),
+    [
+        # mu* ranks b, c, a; sigma alone would rank a first
+        (
+            "morris",
+            {
+                "mu_star": [1.0, 3.0, 2.0],
+                "mu_star_conf": [0.1] * 3,
+                "mu": [0.0] * 3,
+                "sigma": [9.0, 1.0, 2.0],
+            },
+            ["b", "c", "a"],
+        ),
+        # the total index ranks c, a, b; the first-order index or its interval would not
+        (
+            "sobol",
+            {
+                "S1": [0.5, 0.6, 0.1],
+                "S1_conf": [0.3, 0.9, 0.1],
+                "ST": [0.4, 0.2, 0.7],
+                "ST_conf": [0.1] * 3,
+            },
+            ["c", "a", "b"],
+        ),
+    ],
+)
+def test_global_ranking_follows_mu_star_or_the_total_index(method, indices, expected) -> None:
+    parameters = [Parameter(n, n, 1.0, 0.5, 1.5) for n in "abc"]
+    result = GlobalSensitivityResult(
+        "shop", 1, method, "retained", 0.2, parameters,
+        {k: np.array(v) for k, v in indices.items()}, np.zeros((0, 3)), np.zeros((0, 1)),
+    )  # fmt: skip
+    assert [row["parameter"] for row in result.summary()] == expected
+    assert result.answer().startswith(expected[0])
 
 
 def test_global_without_salib_says_how_to_get_it(monkeypatch) -> None:
