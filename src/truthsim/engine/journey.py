@@ -1,72 +1,102 @@
-"""One journey on SimPy: the moments of truth a customer lives, one touchpoint after another.
+"""One journey on SimPy's scheduler: the moments of truth a customer lives, one touchpoint after
+another.
 
 A journey visits the touchpoints in order; at a staffed touchpoint the customer queues
 first-come-first-served for a server (see ``station``) and abandons if patience runs out;
 self-service takes time but no queue, and no event. Every visit is a moment of truth whose
 outcome shifts the customer's return propensity through the scenario's memory model; the
 journey ends with the return decision and, for a magical or miserable one, word of mouth.
+
+Why a state machine and not a generator process. A SimPy process resumes its generator through
+several layers for every event; a journey here is an object that SimPy's scheduler calls back
+when its time comes (the object itself is the scheduled event: SimPy needs only its
+``callbacks`` and ``_ok``). Only what must happen in time order is scheduled: arriving at a
+staffed touchpoint after time spent on the way, the end of a service, patience running out,
+the end of the journey after trailing self-service, the next journey. A customer handed a
+server by the one leaving starts at once, in the leaving customer's callback.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-import simpy
+from simpy.events import NORMAL
 
-from truthsim.behaviour.outcome import MAGIC, MISERY
-from truthsim.behaviour.word_of_mouth import (
-    MAGICAL,
-    MISERABLE,
-    journey_tone,
-    poisson_quantile,
-)
-from truthsim.engine.customer import Customer, Moment
-from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, Plan
-from truthsim.engine.records import Rows
-from truthsim.engine.station import Station
-from truthsim.engine.streams import Streams, key, tag
+from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
+from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
+from truthsim.engine.customer import Customer
+from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY
+from truthsim.engine.streams import key, tag
 from truthsim.scenario.probability import sigmoid
 
+if TYPE_CHECKING:
+    from truthsim.engine.model import Simulation
+
 _REFERRAL = tag("referral")
+#: where a journey is: visiting its steps, deciding on a complaint, at the complaints desk
+_STEPS, _COMPLAINT, _COMPLAINING = 0, 1, 2
 
 
-class Journeys:
-    """The journey and visit processes of a :class:`~truthsim.engine.model.Simulation`.
+class Wake:
+    """A callback at a set time: the least SimPy's scheduler can process (``env.schedule``
+    needs an object with ``callbacks`` and ``_ok``), lighter than a ``Timeout``."""
 
-    A mixin: the attributes below, and ``_refer`` (schedule a referred prospect), are the
-    simulation's own.
-    """
+    __slots__ = ("_ok", "callbacks")
 
-    plan: Plan
-    env: simpy.Environment
-    streams: Streams
-    stations: list[Station]
-    moments: Rows
-    journeys: Rows
-    pending_deterred: int
-    _refer: Callable[[int, float], None]
+    def __init__(self, callback: Callable[[Wake], None]) -> None:
+        self._ok = True
+        self.callbacks = [callback]
 
-    def _journey(
-        self, customer: Customer, number: int, u: list[float]
-    ) -> Generator[simpy.Event, Any, bool | None]:
-        """One journey's moments; whether the customer will come back (None: past the horizon)."""
-        plan, env = self.plan, self.env
-        touchpoints = plan.touchpoints
-        u.extend(self.streams.journey(customer.key, number))
-        segment = customer.segment
-        moment = Moment()
-        impacts: list[float] = []
-        places: list[int] = []
-        n_misery = n_magic = n_recovered_magic = 0
-        completed = True
-        start = env.now
-        keep_going = 1.0  # chance that no misery so far led to a complaint
 
-        lag = 0.0  # time spent since env.now in delays and self-service, not yet yielded
-        for step in plan.steps:
+class Journey:
+    """One customer's journey in progress; SimPy calls it back when its next moment is due."""
+
+    __slots__ = ("_ok", "arrival", "callbacks", "completed", "customer", "first", "impacts",
+                 "index", "keep_going", "lag", "n_magic", "n_misery", "n_recovered_magic",
+                 "number", "patience", "phase", "places", "position", "resolved", "sim", "start",
+                 "u", "wait")  # fmt: skip
+
+    def __init__(self, sim: Simulation, customer: Customer, number: int) -> None:
+        self._ok = True  # read by SimPy's scheduler when this journey is a scheduled event
+        self.callbacks: list | None = None
+        self.sim = sim
+        self.customer = customer
+        self.number = number
+
+    # -- the journey -------------------------------------------------------------------------
+
+    def begin(self) -> None:
+        """Start now: draw the journey's numbers and go to its first step."""
+        sim = self.sim
+        self.u = sim.streams.journey(self.customer.key, self.number)
+        self.start = sim.env.now
+        self.impacts: list[float] = []
+        self.places: list[int] = []
+        self.n_misery = self.n_magic = self.n_recovered_magic = 0
+        self.completed = True
+        self.resolved = False  # a complaint handled without misery (people told become fewer)
+        self.keep_going = 1.0  # chance that no misery so far led to a complaint
+        self.lag = 0.0  # time spent since now in delays and self-service, not yet scheduled
+        self.position = 0
+        self.phase = _STEPS
+        self.patience: Wake | None = None
+        self.go()
+
+    def come_back(self, _: object) -> None:
+        """The next journey's time has come (a scheduled callback)."""
+        self.sim.returns.append(self.sim.env.now)
+        self.begin()
+
+    def go(self) -> None:
+        """Take the steps from the current one until a visit must wait for time to pass."""
+        plan, u = self.sim.plan, self.u
+        steps = plan.steps
+        while self.phase == _STEPS and self.position < len(steps):
+            step = steps[self.position]
+            self.position += 1
             if step.delay is not None:  # the way to a step takes its time, visited or not
-                lag += u[step.delay_slot]  # already a time (see Plan.transforms)
+                self.lag += u[step.delay_slot]  # already a time (see Plan.transforms)
             if step.cumulative is not None:
                 x = u[step.draw_slot]
                 position = 0
@@ -79,143 +109,112 @@ class Journeys:
                 continue
             else:
                 position = 0
-            index = step.targets[position]
-            lag = yield from self._visit(
-                customer, number, index, step.first_slots[position], u, lag, moment
-            )
-            if lag < 0.0:
-                return None  # the journey runs past the horizon: censored, not decided
-            impacts.append(moment.impact)
-            places.append(index)
-            if moment.outcome == MISERY:
-                n_misery += 1
-                keep_going *= 1.0 - touchpoints[index].complain
-            elif moment.outcome == MAGIC:
-                n_magic += 1
-                n_recovered_magic += moment.recovered
-            if moment.abandoned:
-                completed = False
-                break
+            if not self.visit(step.targets[position], step.first_slots[position]):
+                return  # called back when the visit ends (or never: censored)
+        if self.phase != _COMPLAINING:
+            complaint = plan.complaint
+            if complaint is not None and u[complaint.draw_slot] >= self.keep_going:  # judgment day
+                self.phase = _COMPLAINING
+                if complaint.delay is not None:
+                    self.lag += u[complaint.delay_slot]
+                if not self.visit(complaint.targets[0], complaint.first_slots[0]):
+                    return
+        if self.lag > 0.0:
+            self.callbacks = [self.decide]
+            self.sim.env.schedule(self, NORMAL, self.lag)  # type: ignore[arg-type]
+        else:
+            self.decide(None)
 
-        resolved = False  # a complaint handled without misery (people told become fewer)
-        complaint = plan.complaint
-        if complaint is not None and u[complaint.draw_slot] >= keep_going:  # the judgment day
-            if complaint.delay is not None:
-                lag += u[complaint.delay_slot]
-            index = complaint.targets[0]
-            lag = yield from self._visit(
-                customer, number, index, complaint.first_slots[0], u, lag, moment
-            )
-            if lag < 0.0:
-                return None
-            impacts.append(moment.impact)
-            places.append(index)
-            if moment.outcome == MISERY:
-                n_misery += 1
-            else:
-                resolved = True
-                n_magic += moment.outcome == MAGIC
+    # -- one moment of truth -----------------------------------------------------------------
 
-        if lag > 0.0:
-            yield env.timeout(lag)
-        remembered = plan.remember(impacts)
-        before = customer.experience
-        customer.experience = min(before + remembered, plan.cap)  # memory saturates
-        customer.history.add(tuple(impacts), tuple(places), remembered, before)
-        probability = sigmoid(customer.baseline + customer.experience)
-        returning = u[plan.return_slot] < probability
-        revenue = segment.value if completed else 0.0
-        customer.journeys += 1
-        customer.revenue += revenue
-        journeys = self.journeys
-        journeys.buffer += journeys.pack(
-            customer.id,
-            number,
-            segment.index,
-            start,
-            env.now,
-            completed,
-            returning,
-            remembered,
-            probability,
-            n_misery,
-            n_magic,
-            revenue,
-        )
-
-        if plan.word_of_mouth is not None:  # a recovered failure's magic is not retold
-            tone = journey_tone(n_misery, n_magic - n_recovered_magic, plan.magic_needed)
-            if tone == MISERABLE:
-                told = plan.deter_resolved if resolved else plan.deter_mean
-                self.pending_deterred += poisson_quantile(told, u[plan.deterred_slot])
-            elif tone == MAGICAL:
-                for k in range(poisson_quantile(plan.refer_mean, u[plan.referred_slot])):
-                    referral = key(customer.key, number, _REFERRAL, k)
-                    self._refer(referral, plan.referral_delay(self.streams.draw(referral)))  # type: ignore[misc]
-        return returning
-
-    def _visit(
-        self,
-        customer: Customer,
-        number: int,
-        index: int,
-        first: int,
-        u: list[float],
-        lag: float,
-        moment: Moment,
-    ) -> Generator[simpy.Event, Any, float]:
-        """One moment of truth at touchpoint ``index``; fills ``moment`` and returns the lag
-        (time not yet yielded), or -1 when a self-service visit runs past the horizon."""
-        env, plan = self.env, self.plan
-        tp = plan.touchpoints[index]
-        station = self.stations[index]
-        tolerance = customer.segment.patience
-        service = u[first]
-        wait = 0.0
-        abandoned = False
+    def visit(self, index: int, first: int) -> bool:
+        """Begin the moment of truth at touchpoint ``index`` (``first``: its service slot).
+        True when it is over already (self-service), False when a callback will end it, or
+        never will (a self-service visit running past the end of the run)."""
+        sim = self.sim
+        self.index, self.first = index, first
+        station = sim.stations[index]
         if station.servers is None:
             # self-service: no queue, so no event is needed; the time joins the lag
-            arrival = env.now + lag
-            lag += service
-            if arrival + service > plan.end:
-                return -1.0
+            service = self.u[first]
+            arrival = sim.env.now + self.lag
+            self.lag += service
+            if arrival + service > sim.plan.end:
+                return False  # the journey runs past the end: censored, not decided
+            self.arrival = arrival
+            self.moment(0.0, service, False)
+            return True
+        if self.lag > 0.0:
+            self.callbacks = [self.arrive]
+            sim.env.schedule(self, NORMAL, self.lag)  # type: ignore[arg-type]
+            self.lag = 0.0
         else:
-            if lag > 0.0:
-                yield env.timeout(lag)
-                lag = 0.0
-            arrival = env.now
-            if not station.arrive(arrival):
-                turn = station.join_queue()
-                if tp.patience is not None:  # one timeout whose callback takes them out of line
-                    patience = env.timeout(u[first + PATIENCE] * tolerance)
-                    patience.callbacks.append(lambda _: station.lapse(turn))
-                    abandoned = not (yield turn)
-                else:
-                    yield turn
-                now = env.now
-                wait = now - arrival
-                station.change(now, -1, 0 if abandoned else 1)
-            if not abandoned:
-                yield env.timeout(service)
-                station.depart(env.now)
+            self.arrive(None)
+        return False
 
-        sensitivity = customer.segment.sensitivity
+    def arrive(self, _: object) -> None:
+        """At a staffed touchpoint: take a free server, or join the line."""
+        sim = self.sim
+        now = self.arrival = sim.env.now
+        station = sim.stations[self.index]
+        if station.arrive(now, self):
+            self.wait = 0.0
+            self.callbacks = [self.served]
+            sim.env.schedule(self, NORMAL, self.u[self.first])  # type: ignore[arg-type]
+        elif sim.plan.touchpoints[self.index].patience is not None:
+            # one scheduled callback takes them out of line, unless served by then
+            tolerance = self.customer.segment.patience
+            self.patience = Wake(self.lapse)  # the journey may be served and wait elsewhere
+            sim.env.schedule(self.patience, NORMAL, self.u[self.first + PATIENCE] * tolerance)  # type: ignore[arg-type]
+
+    def take_server(self, now: float) -> None:
+        """A server is handed over (by the customer leaving it, or a shift arriving)."""
+        self.patience = None
+        self.wait = now - self.arrival
+        self.sim.stations[self.index].change(now, -1, 1)
+        self.callbacks = [self.served]
+        self.sim.env.schedule(self, NORMAL, self.u[self.first])  # type: ignore[arg-type]
+
+    def lapse(self, patience: Wake) -> None:
+        """Patience ran out: leave the line, unless served already (or waiting elsewhere now)."""
+        if patience is not self.patience:
+            return
+        self.patience = None
+        now = self.sim.env.now
+        station = self.sim.stations[self.index]
+        station.leave(self)
+        self.wait = now - self.arrival
+        station.change(now, -1, 0)
+        self.moment(self.wait, 0.0, True)
+        self.go()
+
+    def served(self, _: object) -> None:
+        """The service ends: free the server and live the moment."""
+        sim = self.sim
+        sim.stations[self.index].depart(sim.env.now)
+        self.moment(self.wait, self.u[self.first], False)
+        self.go()
+
+    def moment(self, wait: float, service: float, abandoned: bool) -> None:
+        """The visit's outcome: recorded, remembered, counted."""
+        sim, index, first, u = self.sim, self.index, self.first, self.u
+        tp = sim.plan.touchpoints[index]
+        segment = self.customer.segment
+        sensitivity = segment.sensitivity
         if abandoned:
-            outcome, failed, recovered, service = MISERY, False, False, 0.0
+            outcome, failed, recovered = MISERY, False, False
             impact = tp.impact[MISERY] * sensitivity
         else:
             outcome, failed, recovered = tp.moment.draw(
-                u[first + OUTCOME], u[first + FAILURE], u[first + RECOVERY], wait, tolerance
+                u[first + OUTCOME], u[first + FAILURE], u[first + RECOVERY], wait, segment.patience
             )
             impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
-        moment.outcome, moment.impact = outcome, impact
-        moment.abandoned, moment.recovered = abandoned, recovered
-        moments = self.moments
+        moments = sim.moments
         moments.buffer += moments.pack(
-            customer.id,
-            number,
+            self.customer.id,
+            self.number,
             index,
-            arrival,
+            self.arrival,
             wait,
             service,
             outcome,
@@ -223,4 +222,71 @@ class Journeys:
             failed,
             recovered,
         )
-        return lag
+        self.impacts.append(impact)
+        self.places.append(index)
+        if self.phase == _COMPLAINING:
+            if outcome == MISERY:
+                self.n_misery += 1
+            else:
+                self.resolved = True
+                self.n_magic += outcome == MAGIC
+        elif outcome == MISERY:
+            self.n_misery += 1
+            self.keep_going *= 1.0 - tp.complain
+            if abandoned:
+                self.completed = False
+                self.phase = _COMPLAINT  # the journey ends here
+        elif outcome != MEDIOCRITY:
+            self.n_magic += 1
+            self.n_recovered_magic += recovered
+
+    # -- the end of the journey --------------------------------------------------------------
+
+    def decide(self, _: object) -> None:
+        """The journey is over: remember it, record it, tell people, come back or not."""
+        sim, customer = self.sim, self.customer
+        plan, u, number = sim.plan, self.u, self.number
+        now = sim.env.now
+        segment = customer.segment
+        impacts = self.impacts
+        remembered = plan.remember(impacts)
+        before = customer.experience
+        customer.experience = min(before + remembered, plan.cap)  # memory saturates
+        customer.history.add(tuple(impacts), tuple(self.places), remembered, before)
+        probability = sigmoid(customer.baseline + customer.experience)
+        returning = u[plan.return_slot] < probability
+        completed = self.completed
+        revenue = segment.value if completed else 0.0
+        customer.journeys += 1
+        customer.revenue += revenue
+        journeys = sim.journeys
+        journeys.buffer += journeys.pack(
+            customer.id,
+            number,
+            segment.index,
+            self.start,
+            now,
+            completed,
+            returning,
+            remembered,
+            probability,
+            self.n_misery,
+            self.n_magic,
+            revenue,
+        )
+
+        if plan.word_of_mouth is not None:  # a recovered failure's magic is not retold
+            tone = journey_tone(
+                self.n_misery, self.n_magic - self.n_recovered_magic, plan.magic_needed
+            )
+            if tone == MISERABLE:
+                told = plan.deter_resolved if self.resolved else plan.deter_mean
+                sim.pending_deterred += poisson_quantile(told, u[plan.deterred_slot])
+            elif tone == MAGICAL:
+                for k in range(poisson_quantile(plan.refer_mean, u[plan.referred_slot])):
+                    referral = key(customer.key, number, _REFERRAL, k)
+                    sim.refer(referral, plan.referral_delay(sim.streams.draw(referral)))  # type: ignore[misc]
+        if returning:
+            sim.come_back(customer, number, u)
+        else:
+            sim.lose(customer, u[plan.return_slot])

@@ -1,7 +1,7 @@
 """One replication of a scenario on SimPy: customers arrive, live their journeys, and come back or not.
 
-Each customer is one SimPy process that runs journey after journey (see ``journey``) until they
-do not come back. Prospects arrive as a Poisson process, word of mouth brings and deters more,
+A customer lives journey after journey (see ``journey``) until they do not come back; arrivals,
+journeys and returns are callbacks on SimPy's scheduler rather than generator processes. Prospects arrive as a Poisson process, word of mouth brings and deters more,
 and a finite market runs out of prospects. All randomness comes from keyed streams (see
 ``streams``), one vectorised batch per journey.
 """
@@ -10,17 +10,17 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_right
-from collections.abc import Generator
-from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 import simpy
 from scipy import special
+from simpy.events import NORMAL
 
 from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
 from truthsim.engine.customer import Customer
-from truthsim.engine.journey import Journeys
+from truthsim.engine.journey import Journey, Wake
 from truthsim.engine.plan import Plan
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
 from truthsim.engine.station import Station
@@ -35,7 +35,7 @@ _PROSPECT, _SEGMENT, _ARRIVALS, _MARKET, _BASELINE = (
 _ARRIVAL_BLOCK = 1024
 
 
-class Simulation(Journeys):
+class Simulation:
     """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
 
     def __init__(self, plan: Plan, root: int, cap: int | None = None) -> None:
@@ -51,19 +51,21 @@ class Simulation(Journeys):
         self.customers: list[Customer] = []
         self.deterred = array("d")
         self.returns = array("d")
-        self.pending_deterred = 0
+        self.pending_deterred = 0  #: people told of a miserable journey, not yet deterred
+        self._arrivals = self._prospects()
+        self._prospect = (0.0, 0)  #: (time, key) of the prospect whose arrival is scheduled
 
     def run(self) -> Simulation:
         plan, env = self.plan, self.env
-        env.process(self._arrivals())
-        if plan.warmup > 0:
-            env.process(self._end_warmup())
         for tp, station in zip(plan.touchpoints, self.stations, strict=True):
             if tp.schedule is not None:  # shift changes, scheduled ahead as plain callbacks
                 for at, servers in tp.schedule.changes(plan.end):  # through any run-off
                     if at > 0:
                         change = env.timeout(at)
                         change.callbacks.append(lambda _, s=station, n=servers: s.staff(n))
+        self._next_prospect(None)
+        if plan.warmup > 0:
+            env.schedule(Wake(self._end_warmup), NORMAL, plan.warmup)  # type: ignore[arg-type]
         env.run(until=plan.horizon)
         for station in self.stations:
             station.change(plan.horizon, 0, 0)
@@ -93,16 +95,16 @@ class Simulation(Journeys):
             )
         return table.to_numpy()
 
-    # -- processes ---------------------------------------------------------------------------
+    # -- arrivals and lifetimes, as scheduled callbacks ---------------------------------------
 
-    def _end_warmup(self) -> Generator[simpy.Event, Any, None]:
-        yield self.env.timeout(self.plan.warmup)
+    def _end_warmup(self, _: object) -> None:
         for station in self.stations:
             station.restart(self.env.now)
 
-    def _arrivals(self) -> Generator[simpy.Event, Any, None]:
-        """New prospects as a (possibly hour-of-day shaped) Poisson process, by time change."""
-        plan, env, streams = self.plan, self.env, self.streams
+    def _prospects(self) -> Iterator[tuple[float, int]]:
+        """New prospects (arrival time, key) as a (possibly hour-of-day shaped) Poisson process,
+        by time change, up to the horizon; each batch's journeys are announced to the streams."""
+        plan, streams = self.plan, self.streams
         expected = 0.0  # cumulative expected arrivals: a unit-rate Poisson process
         index = 0
         per_day = plan.per_minute * MINUTES_PER_DAY
@@ -118,23 +120,34 @@ class Simulation(Journeys):
                 times = whole * MINUTES_PER_DAY + plan.profile.minute_of_day(days - whole)
             expected = expected[-1]
             prospects = keys(_PROSPECT, np.arange(index + 1, index + 1 + len(times)))
-            for k, t in zip(prospects, times.tolist(), strict=True):
+            index += len(times)
+            arrivals = list(zip(times.tolist(), prospects, strict=True))
+            for t, k in arrivals:
                 if t < plan.horizon:
                     streams.expect(k, 0)
-            for k, t in zip(prospects, times.tolist(), strict=True):
+            for t, k in arrivals:
                 if t >= plan.horizon:
                     return
-                yield env.timeout(t - env.now)
-                index += 1
-                if not self._reachable(k):
-                    streams.forget(k, 0)  # already a customer: the market has fewer prospects
-                    continue
-                if self.pending_deterred > 0:
-                    self.pending_deterred -= 1
-                    self.deterred.append(t)
-                    streams.forget(k, 0)
-                    continue
+                yield t, k
+
+    def _next_prospect(self, wake: Wake | None) -> None:
+        """A prospect arrives (``wake``: the scheduled arrival; None at the start); the next
+        arrival is scheduled after it."""
+        if wake is not None:
+            t, k = self._prospect
+            streams = self.streams
+            if not self._reachable(k):
+                streams.forget(k, 0)  # already a customer: the market has fewer prospects
+            elif self.pending_deterred > 0:
+                self.pending_deterred -= 1
+                self.deterred.append(t)
+                streams.forget(k, 0)
+            else:
                 self._acquire(k, referred=False)
+        arrival = next(self._arrivals, None)
+        if arrival is not None:
+            self._prospect = arrival
+            self.env.schedule(Wake(self._next_prospect), NORMAL, arrival[0] - self.env.now)  # type: ignore[arg-type]
 
     def _reachable(self, customer_key: int) -> bool:
         """Whether a would-be customer is still a prospect: in a market of M people with A of
@@ -168,9 +181,9 @@ class Simulation(Journeys):
             customer.baseline = logit(p)
         self.customers.append(customer)
         self.active += 1
-        self.env.process(self._lifetime(customer))
+        Journey(self, customer, 0).begin()
 
-    def _refer(self, customer_key: int, delay_days: float) -> None:
+    def refer(self, customer_key: int, delay_days: float) -> None:
         start = self.env.now + delay_days * MINUTES_PER_DAY
         if start < self.plan.horizon:
             later = self.env.timeout(delay_days * MINUTES_PER_DAY)
@@ -196,35 +209,29 @@ class Simulation(Journeys):
             customer.cause = max(shares, key=lambda t: (shares[t], -t))
         customer.history = None  # a lost customer's memory is no longer needed
 
-    def _lifetime(self, customer: Customer) -> Generator[simpy.Event, Any, None]:
-        """Journey after journey until the customer does not come back (or time runs out)."""
+    def lose(self, customer: Customer, u: float) -> None:
+        """The customer decided not to come back (``u``: the decision's uniform)."""
+        customer.churn_time = self.env.now
+        self.active -= 1
+        self._blame(customer, u)
+
+    def come_back(self, customer: Customer, number: int, u: list[float]) -> None:
+        """The customer will come back after journey ``number`` (``u``: its numbers): schedule
+        the next journey, unless it would start after the end of the run."""
         plan, env = self.plan, self.env
-        segment = customer.segment
-        number = 0
-        while True:
-            u: list[float] = []
-            returning = yield from self._journey(customer, number, u)
-            if returning is None:
-                return  # still a customer at the horizon, mid-journey
-            if not returning:
-                customer.churn_time = env.now
-                self.active -= 1
-                self._blame(customer, u[plan.return_slot])
-                return
-            now = env.now
-            start = now + u[segment.gap_column] * MINUTES_PER_DAY  # drawn with the journey
-            if plan.profile is not None:
-                day = start // MINUTES_PER_DAY
-                start = day * MINUTES_PER_DAY + u[plan.gap_minute_column]
-                if start < now:
-                    start += MINUTES_PER_DAY
-            if start >= plan.end:
-                return  # still a customer at the horizon (or at the end of the run-off)
-            faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)
-            customer.experience *= faded
-            customer.history.fades.append(faded)
-            self.streams.expect(customer.key, number + 1)
-            u.clear()  # a waiting customer holds no random numbers
-            yield env.timeout(start - now)
-            self.returns.append(env.now)
-            number += 1
+        now = env.now
+        start = now + u[customer.segment.gap_column] * MINUTES_PER_DAY  # drawn with the journey
+        if plan.profile is not None:
+            day = start // MINUTES_PER_DAY
+            start = day * MINUTES_PER_DAY + u[plan.gap_minute_column]
+            if start < now:
+                start += MINUTES_PER_DAY
+        if start >= plan.end:
+            return  # still a customer at the horizon (or at the end of the run-off)
+        faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)
+        customer.experience *= faded
+        customer.history.fades.append(faded)  # type: ignore[union-attr]
+        self.streams.expect(customer.key, number + 1)
+        later = Journey(self, customer, number + 1)  # holds no random numbers while it waits
+        later.callbacks = [later.come_back]
+        env.schedule(later, NORMAL, start - now)  # type: ignore[arg-type]

@@ -1,10 +1,10 @@
 """A touchpoint's servers and queue in the simulation, with time-integrals of their state.
 
-The servers are a first-come-first-served pool built on SimPy events: a customer who finds a
-server free takes it at once (no event at all), one who must wait gets an event that the next
-release succeeds, handing the server over directly. That keeps the semantics of a SimPy
-``Resource`` while sparing the scheduled request and release events of every uncontended visit,
-the largest cost of the engine (see benchmarks/).
+The servers are a first-come-first-served pool: a customer who finds a server free takes it at
+once, one who must wait joins the line, and a release hands the server straight to the first in
+line (the journey is told, and its service begins then). That keeps the semantics of a SimPy
+``Resource`` while sparing the request and release events of every visit, the largest cost of
+an idiomatic SimPy model (see benchmarks/).
 
 The integrals (customers waiting, customers in service) give the time-average queue length and
 utilisation independently of the per-moment records, which is what lets the tests check
@@ -14,8 +14,15 @@ Little's law instead of assuming it.
 from __future__ import annotations
 
 from collections import deque
+from typing import Protocol
 
 import simpy
+
+
+class Waiting(Protocol):
+    """A customer in line, told when a server is theirs."""
+
+    def take_server(self, now: float) -> None: ...
 
 
 class Station:
@@ -28,7 +35,7 @@ class Station:
         self.env = env
         self.servers = servers  #: servers now (None: unlimited); a schedule changes it
         self.free = servers or 0  #: servers not busy; below 0 while a shift ends mid-service
-        self.queue: deque[simpy.Event] = deque()
+        self.queue: deque[Waiting] = deque()
         self.waiting = 0
         self.busy = 0
         self.last = 0.0
@@ -39,29 +46,22 @@ class Station:
     def unlimited(self) -> bool:
         return self.servers is None
 
-    def arrive(self, now: float) -> bool:
+    def arrive(self, now: float, customer: Waiting) -> bool:
         """A customer arrives at ``now``: takes a free server (True; nobody may be ahead in the
-        queue) or is counted as waiting (False) and should :meth:`join_queue`."""
+        queue) or joins the line (False) until :meth:`depart` or :meth:`staff` hands them a
+        server or :meth:`leave` takes them out."""
         self._close(now)
         if self.free > 0 and not self.queue:
             self.free -= 1
             self.busy += 1
             return True
         self.waiting += 1
+        self.queue.append(customer)
         return False
 
-    def join_queue(self) -> simpy.Event:
-        """Wait in line: the event succeeds with True when a server is handed over, or with
-        False when :meth:`lapse` takes the customer out of the line first."""
-        turn = self.env.event()
-        self.queue.append(turn)
-        return turn
-
-    def lapse(self, turn: simpy.Event) -> None:
-        """Patience ran out (a timeout's callback): leave the line, unless served already."""
-        if not turn.triggered:
-            self.queue.remove(turn)
-            turn.succeed(False)
+    def leave(self, customer: Waiting) -> None:
+        """Patience ran out: out of the line (the caller counts the change)."""
+        self.queue.remove(customer)
 
     def depart(self, now: float) -> None:
         """Service ends at ``now``: the server goes to the first in line, or is freed (or let
@@ -69,7 +69,7 @@ class Station:
         self._close(now)
         self.busy -= 1
         if self.queue and self.free >= 0:
-            self.queue.popleft().succeed(True)
+            self.queue.popleft().take_server(now)
         else:
             self.free += 1
 
@@ -80,7 +80,7 @@ class Station:
         self.servers = servers
         while self.free > 0 and self.queue:
             self.free -= 1
-            self.queue.popleft().succeed(True)
+            self.queue.popleft().take_server(self.env.now)
 
     def change(self, now: float, waiting: int, busy: int) -> None:
         """Close the area up to ``now``, then add ``waiting`` and ``busy`` to the counts."""
