@@ -10,21 +10,21 @@ moments together tipped it), the loss has no moment to blame.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from truthsim.behaviour.memory import Remember
 from truthsim.scenario.probability import sigmoid
 
 
-@dataclass(slots=True)
 class History:
     """What one customer's memory is made of, journey by journey, for replaying it."""
 
-    impacts: list[tuple[float, ...]] = field(default_factory=list)  #: each moment, per journey
-    places: list[tuple[int, ...]] = field(default_factory=list)  #: each moment's touchpoint
-    remembered: list[float] = field(default_factory=list)  #: the journey as remembered
-    before: list[float] = field(default_factory=list)  #: experience as each journey began
-    fades: list[float] = field(default_factory=list)  #: factor on the experience after it
+    __slots__ = ("before", "fades", "impacts", "places", "remembered")
+
+    def __init__(self) -> None:  # one per customer: plain lists, no dataclass factories
+        self.impacts: list[tuple[float, ...]] = []  #: each moment, per journey
+        self.places: list[tuple[int, ...]] = []  #: each moment's touchpoint
+        self.remembered: list[float] = []  #: the journey as remembered
+        self.before: list[float] = []  #: experience as each journey began
+        self.fades: list[float] = []  #: factor on the experience after it
 
     def add(
         self, impacts: tuple[float, ...], places: tuple[int, ...], remembered: float, before: float

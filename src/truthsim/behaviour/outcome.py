@@ -10,7 +10,7 @@ it; a recovered failure draws from its own outcome probabilities, the service re
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from truthsim.scenario.probability import logit, sigmoid
 
@@ -25,6 +25,10 @@ class OutcomeModel:
     high: float  #: P(misery or mediocrity) for no wait
     tolerance: float  #: minutes of waiting that do no harm
     per_minute: float  #: log-odds shift toward misery per minute beyond tolerance
+    cuts: tuple[float, float] = field(init=False)  #: (low, high) as log-odds, for waits
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "cuts", (logit(self.low), logit(self.high)))
 
     @classmethod
     def build(
@@ -53,7 +57,8 @@ class OutcomeModel:
         if excess <= 0.0 or self.per_minute == 0.0:
             return self.low, self.high
         push = self.per_minute * excess
-        return sigmoid(logit(self.low) + push), sigmoid(logit(self.high) + push)
+        low, high = self.cuts
+        return sigmoid(low + push), sigmoid(high + push)
 
 
 @dataclass(frozen=True, slots=True)

@@ -70,6 +70,11 @@ def hourly_table(
     """One row per touchpoint and hour of day (see :data:`HOURLY`)."""
     m = moments[moments["arrival"] >= warmup]
     hours = ((m["arrival"] % MINUTES_PER_DAY) // 60).astype(np.int64)
+    # visits grouped by (touchpoint, hour), each group in record order: one slice per row
+    group = m["touchpoint"].astype(np.int64) * 24 + hours
+    order = np.argsort(group, kind="stable")
+    grouped = m[order]
+    bounds = np.searchsorted(group[order], np.arange(24 * len(capacities) + 1))
     out = np.zeros(24 * len(capacities), dtype=HOURLY)
     out["touchpoint"] = np.repeat(np.arange(len(capacities)), 24)
     out["hour"] = np.tile(np.arange(24), len(capacities))
@@ -80,7 +85,7 @@ def hourly_table(
         busy = busy_by_hour(served["arrival"] + served["wait"], served["service"], warmup, horizon)
         for h in range(24):
             k = 24 * i + h
-            visits = m[here & (hours == h)]
+            visits = grouped[bounds[k] : bounds[k + 1]]
             n = len(visits)
             out["arrivals"][k] = n
             out["mean_wait"][k] = float(visits["wait"].mean()) if n else math.nan

@@ -8,9 +8,11 @@ and a finite market runs out of prospects. All randomness comes from keyed strea
 
 from __future__ import annotations
 
+import gc
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import simpy
@@ -33,6 +35,23 @@ _PROSPECT, _SEGMENT, _ARRIVALS, _MARKET, _BASELINE = (
     tag(n) for n in ("prospect", "segment", "arrivals", "market", "baseline")
 )
 _ARRIVAL_BLOCK = 1024
+
+
+@contextmanager
+def rare_collections() -> Iterator[None]:
+    """Let Python's cycle collector run rarely during a run.
+
+    A run makes millions of short-lived objects while its long-lived ones (customers and their
+    histories) grow; at the default thresholds the collector rescans those again and again,
+    about a tenth of a run's time (see benchmarks/). The engine makes few reference cycles, and
+    each is broken when its event is processed, so memory does not pile up meanwhile.
+    """
+    old = gc.get_threshold()
+    gc.set_threshold(max(old[0], 100_000), max(old[1], 50), max(old[2], 100))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*old)
 
 
 class Simulation:
@@ -66,7 +85,8 @@ class Simulation:
         self._next_prospect(None)
         if plan.warmup > 0:
             env.schedule(Wake(self._end_warmup), NORMAL, plan.warmup)  # type: ignore[arg-type]
-        env.run(until=plan.horizon)
+        with rare_collections():
+            env.run(until=plan.horizon)
         for station in self.stations:
             station.change(plan.horizon, 0, 0)
         return self
@@ -74,7 +94,8 @@ class Simulation:
     def run_off(self) -> Simulation:
         """Continue past the horizon until the plan's end: only customers already acquired."""
         if self.plan.end > self.plan.horizon:
-            self.env.run(until=self.plan.end)
+            with rare_collections():
+                self.env.run(until=self.plan.end)
         return self
 
     def customer_records(self) -> np.ndarray:
@@ -124,7 +145,7 @@ class Simulation:
             arrivals = list(zip(times.tolist(), prospects, strict=True))
             for t, k in arrivals:
                 if t < plan.horizon:
-                    streams.expect(k, 0)
+                    streams.expect(k, 0, t)
             for t, k in arrivals:
                 if t >= plan.horizon:
                     return
@@ -158,9 +179,11 @@ class Simulation:
         return self.streams.draw(customer_key, _MARKET) * market >= self.active
 
     def _acquire(self, customer_key: int, referred: bool) -> None:
-        u = self.streams.draw(customer_key, _SEGMENT)
         segments = self.plan.segments
-        position = min(bisect_right(self.plan.segment_cumulative, u), len(segments) - 1)
+        position = 0
+        if len(segments) > 1:  # one segment needs no draw
+            u = self.streams.draw(customer_key, _SEGMENT)
+            position = min(bisect_right(self.plan.segment_cumulative, u), len(segments) - 1)
         if self.customer_cap is not None and self.active >= self.customer_cap:
             raise ScenarioError(
                 [
@@ -184,14 +207,18 @@ class Simulation:
         Journey(self, customer, 0).begin()
 
     def refer(self, customer_key: int, delay_days: float) -> None:
+        """Someone told of a magical journey comes ``delay_days`` later, if before the horizon."""
         start = self.env.now + delay_days * MINUTES_PER_DAY
         if start < self.plan.horizon:
+            self.streams.expect(customer_key, 0, start)
             later = self.env.timeout(delay_days * MINUTES_PER_DAY)
             later.callbacks.append(lambda _: self._referred(customer_key))
 
     def _referred(self, customer_key: int) -> None:
         if self._reachable(customer_key):
             self._acquire(customer_key, referred=True)
+        else:
+            self.streams.forget(customer_key, 0)
 
     def _blame(self, customer: Customer, u: float) -> None:
         """Record the moments without which the customer would have come back (see attribution)."""
@@ -231,7 +258,7 @@ class Simulation:
         faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)
         customer.experience *= faded
         customer.history.fades.append(faded)  # type: ignore[union-attr]
-        self.streams.expect(customer.key, number + 1)
+        self.streams.expect(customer.key, number + 1, start)
         later = Journey(self, customer, number + 1)  # holds no random numbers while it waits
         later.callbacks = [later.come_back]
         env.schedule(later, NORMAL, start - now)  # type: ignore[arg-type]

@@ -8,9 +8,9 @@ SplitMix64's finaliser; a whole journey's uniforms come from one vectorised nump
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 from collections.abc import Callable, Sequence
+from heapq import heappop, heappush
 
 import numpy as np
 
@@ -19,6 +19,8 @@ _GOLDEN = 0x9E3779B97F4A7C15
 _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
 _UNIT = 2.0**-53
+#: journeys whose numbers are drawn in one vectorised step
+BATCH = 256
 _HALF = 2.0**-54
 
 
@@ -70,14 +72,16 @@ def root_from_seed(seed: int | np.random.SeedSequence) -> int:
 class Streams:
     """The keyed random numbers of one replication.
 
-    Journeys announce themselves ahead (:meth:`expect`: a prospect in the arrival batch, a
-    customer who decided to come back); the first journey whose numbers are missing fills the
-    whole backlog in one vectorised step. What a journey receives never depends on when or
-    with whom it was computed, only on its keys.
+    Journeys announce themselves ahead with their start time (:meth:`expect`: a prospect in
+    the arrival batch, a customer who decided to come back, a referral); the first journey
+    whose numbers are missing fills the numbers of the soonest announced journeys, about
+    :data:`BATCH` of them, in one vectorised step. Customers who will come back only in weeks
+    therefore hold no numbers meanwhile. What a journey receives never depends on when or with
+    whom it was computed, only on its keys.
     """
 
-    __slots__ = ("_pending", "_ready", "_root_key", "_root_mixed", "derived", "root", "slots",
-                 "transforms")  # fmt: skip
+    __slots__ = ("_forgotten", "_pending", "_ready", "_root_key", "_root_mixed", "derived",
+                 "root", "slots", "transforms")  # fmt: skip
 
     def __init__(
         self,
@@ -92,34 +96,47 @@ class Streams:
         self.derived = derived  #: (slot, u -> x): extra columns after the slots, from its uniform
         self._root_key = mix(root & MASK)  #: ``key(root)``, the start of every draw's key
         self._root_mixed = np.uint64(mix(root))
-        self._pending: list[tuple[int, int]] = []
-        self._ready: dict[tuple[int, int], np.ndarray] = {}
+        self._pending: list[tuple[float, int, int]] = []  #: a heap of (start, customer, journey)
+        self._forgotten: set[tuple[int, int]] = set()  #: announced, then called off
+        self._ready: dict[tuple[int, int], list[float]] = {}
 
-    def expect(self, customer: int, journey: int) -> None:
-        """Announce a journey that will probably start, so its numbers come in the next batch."""
-        self._pending.append((customer, journey))
+    def expect(self, customer: int, journey: int, start: float) -> None:
+        """Announce a journey that will probably start at ``start``."""
+        heappush(self._pending, (start, customer, journey))
 
     def forget(self, customer: int, journey: int) -> None:
-        """Drop an announced journey that will not happen (a prospect deterred by word of mouth)."""
+        """Call off an announced journey that will not happen (e.g. a prospect deterred)."""
         if self._ready.pop((customer, journey), None) is None:
-            with contextlib.suppress(ValueError):
-                self._pending.remove((customer, journey))
+            self._forgotten.add((customer, journey))
 
     def journey(self, customer: int, journey: int) -> list[float]:
-        """All numbers one journey may need, by slot: ``units(key(root, c, j), slots)``, with the
-        ``transforms`` columns already turned into times and the ``derived`` columns after them."""
+        """All numbers an announced journey may need, by slot: ``units(key(root, c, j), slots)``,
+        with the ``transforms`` columns already turned into times and the ``derived`` columns
+        after them."""
         row = self._ready.pop((customer, journey), None)
         if row is None:
-            self._pending.append((customer, journey))
-            self._fill()
+            self._fill((customer, journey))
             row = self._ready.pop((customer, journey))
-        return row.tolist()
+        return row
 
-    def _fill(self) -> None:
-        pending = self._pending
-        n = len(pending)
-        customers = np.fromiter((c for c, _ in pending), dtype=np.uint64, count=n)
-        journeys = np.fromiter((j for _, j in pending), dtype=np.uint64, count=n)
+    def _fill(self, needed: tuple[int, int]) -> None:
+        """Draw the numbers of the soonest announced journeys, ``needed`` among them."""
+        pending, forgotten = self._pending, self._forgotten
+        batch: list[tuple[int, int]] = []
+        found = False
+        while pending and (len(batch) < BATCH or not found):
+            _, customer, journey = heappop(pending)
+            entry = (customer, journey)
+            if entry in forgotten:
+                forgotten.discard(entry)
+                continue
+            found = found or entry == needed
+            batch.append(entry)
+        if not found:
+            raise KeyError(f"journey {needed} was not announced")  # a bug, not bad input
+        n = len(batch)
+        customers = np.fromiter((c for c, _ in batch), dtype=np.uint64, count=n)
+        journeys = np.fromiter((j for _, j in batch), dtype=np.uint64, count=n)
         bases = _mix_array(_mix_array(self._root_mixed ^ customers) ^ journeys)
         x = _mix_array(bases[:, None] ^ self.slots[None, :])
         table = (x >> _S11).astype(np.float64) * _UNIT + _HALF
@@ -134,9 +151,7 @@ class Streams:
                 "a drawn time is not a finite number; the scenario's "
                 "distribution parameters are beyond what can be simulated"
             )
-        # each row its own small array: a kept row must not keep its whole batch alive
-        self._ready.update(zip(pending, (row.copy() for row in table), strict=True))
-        pending.clear()
+        self._ready.update(zip(batch, table.tolist(), strict=True))
 
     def draw(self, *parts: int) -> float:
         """One uniform for a purpose outside a journey (segment, arrivals, referrals):
