@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from truthsim.engine.hourly import capacity_by_hour, hourly_table
-from truthsim.engine.model import Simulation
+from truthsim.engine.model import Simulation, rare_collections
 from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.streams import root_from_seed
@@ -46,8 +46,23 @@ def simulate(
         raise ScenarioError(problems, file=scenario.name)
     if seed is None:
         seed = scenario.seed
-    plan = Plan(scenario, run_off=run_off)
-    sim = Simulation(plan, root_from_seed(seed), customer_cap(scenario, allow_large)).run()
+    with rare_collections():
+        sim = Simulation(
+            Plan(scenario, run_off=run_off),
+            root_from_seed(seed),
+            customer_cap(scenario, allow_large),
+        )
+        try:
+            return _result(sim.run(), scenario, seed, run_off)
+        finally:
+            sim.release()
+
+
+def _result(
+    sim: Simulation, scenario: Scenario, seed: int | np.random.SeedSequence, run_off: bool
+) -> SimulationResult:
+    """The records and summaries of a replication run to its horizon (and run off after it)."""
+    plan = sim.plan
     customers = sim.customer_records()  # as they stand at the horizon
     queues = np.array([(s.area_waiting, s.area_busy) for s in sim.stations], dtype=QUEUE)
     counted = len(sim.moments), len(sim.journeys), len(sim.returns), len(sim.causes)

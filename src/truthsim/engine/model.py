@@ -43,8 +43,8 @@ def rare_collections() -> Iterator[None]:
 
     A run makes millions of short-lived objects while its long-lived ones (customers and their
     histories) grow; at the default thresholds the collector rescans those again and again,
-    about a tenth of a run's time (see benchmarks/). The engine makes few reference cycles, and
-    each is broken when its event is processed, so memory does not pile up meanwhile.
+    about a tenth of a run's time (see benchmarks/). The engine makes few reference cycles:
+    each is broken when its event is processed, and the rest by :meth:`Simulation.release`.
     """
     old = gc.get_threshold()
     gc.set_threshold(max(old[0], 100_000), max(old[1], 50), max(old[2], 100))
@@ -85,8 +85,7 @@ class Simulation:
         self._next_prospect(None)
         if plan.warmup > 0:
             env.schedule(Wake(self._end_warmup), NORMAL, plan.warmup)  # type: ignore[arg-type]
-        with rare_collections():
-            env.run(until=plan.horizon)
+        env.run(until=plan.horizon)
         for station in self.stations:
             station.change(plan.horizon, 0, 0)
         return self
@@ -94,9 +93,20 @@ class Simulation:
     def run_off(self) -> Simulation:
         """Continue past the horizon until the plan's end: only customers already acquired."""
         if self.plan.end > self.plan.horizon:
-            with rare_collections():
-                self.env.run(until=self.plan.end)
+            self.env.run(until=self.plan.end)
         return self
+
+    def release(self) -> None:
+        """Drop what is still scheduled or waiting when the run is over. Those refer back to
+        this simulation, so without this everything the run made would wait for the cycle
+        collector to be freed."""
+        queue = self.env._queue  # SimPy's schedule of pending events
+        for *_, event in queue:
+            event.callbacks = None
+        queue.clear()
+        for station in self.stations:
+            station.queue.clear()
+        self._arrivals.close()
 
     def customer_records(self) -> np.ndarray:
         table = Rows(CUSTOMER)
