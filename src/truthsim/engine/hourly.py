@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from truthsim.engine.records import since
 from truthsim.scenario.model import MINUTES_PER_DAY
 
 HOURLY = np.dtype(
@@ -68,29 +69,30 @@ def hourly_table(
     horizon: float,
 ) -> np.ndarray:
     """One row per touchpoint and hour of day (see :data:`HOURLY`)."""
-    m = moments[moments["arrival"] >= warmup]
-    hours = ((m["arrival"] % MINUTES_PER_DAY) // 60).astype(np.int64)
+    m = since(moments, "arrival", warmup)
+    arrival, wait, abandoned = m["arrival"], m["wait"], m["abandoned"]
+    touchpoint = m["touchpoint"].astype(np.int64)
     # visits grouped by (touchpoint, hour), each group in record order: one slice per row
-    group = m["touchpoint"].astype(np.int64) * 24 + hours
+    group = touchpoint * 24 + ((arrival % MINUTES_PER_DAY) // 60).astype(np.int64)
     order = np.argsort(group, kind="stable")
-    grouped = m[order]
-    bounds = np.searchsorted(group[order], np.arange(24 * len(capacities) + 1))
+    waits, quits = wait[order], abandoned[order]
+    bounds = np.searchsorted(group[order], np.arange(24 * len(capacities) + 1)).tolist()
+    starts = arrival + wait
     out = np.zeros(24 * len(capacities), dtype=HOURLY)
     out["touchpoint"] = np.repeat(np.arange(len(capacities)), 24)
     out["hour"] = np.tile(np.arange(24), len(capacities))
     window = capacity_by_hour([(0.0, 1)], warmup, horizon)  # minutes of each hour observed
     for i, capacity in enumerate(capacities):
-        here = m["touchpoint"] == i
-        served = m[here & ~m["abandoned"]]
-        busy = busy_by_hour(served["arrival"] + served["wait"], served["service"], warmup, horizon)
+        served = (touchpoint == i) & ~abandoned
+        busy = busy_by_hour(starts[served], m["service"][served], warmup, horizon)
         for h in range(24):
             k = 24 * i + h
-            visits = grouped[bounds[k] : bounds[k + 1]]
-            n = len(visits)
+            lo, hi = bounds[k], bounds[k + 1]
+            n = hi - lo
             out["arrivals"][k] = n
-            out["mean_wait"][k] = float(visits["wait"].mean()) if n else math.nan
-            out["p90_wait"][k] = float(np.percentile(visits["wait"], 90)) if n else math.nan
-            out["abandonment"][k] = float(visits["abandoned"].mean()) if n else math.nan
+            out["mean_wait"][k] = float(waits[lo:hi].mean()) if n else math.nan
+            out["p90_wait"][k] = float(np.percentile(waits[lo:hi], 90)) if n else math.nan
+            out["abandonment"][k] = float(quits[lo:hi].mean()) if n else math.nan
             if capacity is None or not window[h]:
                 out["servers"][k] = out["utilisation"][k] = math.nan
             else:

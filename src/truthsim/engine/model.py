@@ -9,6 +9,7 @@ and a finite market runs out of prospects. All randomness comes from keyed strea
 from __future__ import annotations
 
 import gc
+import math
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -109,17 +110,22 @@ class Simulation:
         self._arrivals.close()
 
     def customer_records(self) -> np.ndarray:
+        """One row per customer acquired, as they stand now."""
         table = Rows(CUSTOMER)
-        add = table.add
+        pack = table.pack
+        returns: dict[float, float] = {}  # per baseline: one per segment unless customers differ
         for c in self.customers:
-            add(
+            p = returns.get(c.baseline)
+            if p is None:
+                p = returns[c.baseline] = sigmoid(c.baseline)
+            table.buffer += pack(
                 c.id,
                 c.segment.index,
                 c.acquired,
-                sigmoid(c.baseline),
+                p,
                 c.referred,
                 c.journeys,
-                not np.isnan(c.churn_time),
+                not math.isnan(c.churn_time),
                 c.churn_time,
                 c.cause,
                 c.revenue,

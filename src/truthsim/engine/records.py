@@ -118,3 +118,10 @@ def _struct_code(field: np.dtype) -> str:
     if field.kind == "b":
         return "?"
     return {1: "b", 2: "h", 4: "i"}[field.itemsize]
+
+
+def since(records: np.ndarray, field: str, start: float) -> np.ndarray:
+    """The records whose ``field`` is at or after ``start`` (the array itself, not a copy, when
+    that is all of them, as it is without a warm-up)."""
+    keep = records[field] >= start
+    return records if keep.all() else records[keep]

@@ -13,7 +13,7 @@ import numpy as np
 
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 from truthsim.engine.hourly import peak
-from truthsim.engine.records import COHORT, DAILY
+from truthsim.engine.records import COHORT, DAILY, since
 from truthsim.scenario.model import MINUTES_PER_DAY
 
 #: headline metrics in the order tables show them, with a plain-words label
@@ -44,9 +44,9 @@ def headline(
     deterred: np.ndarray,
     warmup: float,
 ) -> dict[str, float]:
-    m = moments[moments["arrival"] >= warmup]
-    j = journeys[journeys["start"] >= warmup]
-    c = customers[customers["acquired"] >= warmup]
+    m = since(moments, "arrival", warmup)
+    j = since(journeys, "start", warmup)
+    c = since(customers, "acquired", warmup)
     n = len(m)
     misery = _share(m["outcome"] == MISERY, n)
     magic = _share(m["outcome"] == MAGIC, n)
@@ -92,7 +92,7 @@ def touchpoint_table(
     :mod:`truthsim.behaviour.attribution`), a loss shared between moments in equal parts; with
     the headline's customers lost without a moment to blame, the column adds up to all lost.
     """
-    m = moments[moments["arrival"] >= warmup]
+    m = since(moments, "arrival", warmup)
     counted = causes[lost_after(customers, warmup)[causes["customer"]]]
     observed = horizon - warmup
     rows = []
