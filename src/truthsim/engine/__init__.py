@@ -53,9 +53,11 @@ def simulate(
             customer_cap(scenario, allow_large),
         )
         try:
-            return _result(sim.run(), scenario, seed, run_off)
+            result = _result(sim.run(), scenario, seed, run_off)
         finally:
             sim.release()
+            del sim  # freed here, while collections are still rare
+    return result
 
 
 def _result(
