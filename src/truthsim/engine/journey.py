@@ -26,7 +26,7 @@ from simpy.events import NORMAL
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.customer import Customer
-from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY
+from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, SERVICE
 from truthsim.engine.streams import key, tag
 from truthsim.scenario.probability import sigmoid
 
@@ -52,7 +52,7 @@ class Wake:
 class Journey:
     """One customer's journey in progress; SimPy calls it back when its next moment is due."""
 
-    __slots__ = ("_ok", "arrival", "callbacks", "completed", "customer", "first", "impacts",
+    __slots__ = ("_ok", "arrival", "callbacks", "columns", "completed", "customer", "impacts",
                  "index", "keep_going", "lag", "n_magic", "n_misery", "n_recovered_magic",
                  "number", "patience", "phase", "places", "position", "resolved", "sim", "start",
                  "u", "wait")  # fmt: skip
@@ -109,7 +109,7 @@ class Journey:
                 continue
             else:
                 position = 0
-            if not self.visit(step.targets[position], step.first_slots[position]):
+            if not self.visit(step.targets[position], step.visits[position]):
                 return  # called back when the visit ends (or never: censored)
         if self.phase != _COMPLAINING:
             complaint = plan.complaint
@@ -117,7 +117,7 @@ class Journey:
                 self.phase = _COMPLAINING
                 if complaint.delay is not None:
                     self.lag += u[complaint.delay_slot]
-                if not self.visit(complaint.targets[0], complaint.first_slots[0]):
+                if not self.visit(complaint.targets[0], complaint.visits[0]):
                     return
         if self.lag > 0.0:
             self.callbacks = [self.decide]
@@ -127,16 +127,16 @@ class Journey:
 
     # -- one moment of truth -----------------------------------------------------------------
 
-    def visit(self, index: int, first: int) -> bool:
-        """Begin the moment of truth at touchpoint ``index`` (``first``: its service slot).
+    def visit(self, index: int, columns: tuple[int, ...]) -> bool:
+        """Begin the moment of truth at touchpoint ``index`` (``columns``: its draws by purpose).
         True when it is over already (self-service), False when a callback will end it, or
         never will (a self-service visit running past the end of the run)."""
         sim = self.sim
-        self.index, self.first = index, first
+        self.index, self.columns = index, columns
         station = sim.stations[index]
         if station.servers is None:
             # self-service: no queue, so no event is needed; the time joins the lag
-            service = self.u[first]
+            service = self.u[columns[SERVICE]]
             arrival = sim.env.now + self.lag
             self.lag += service
             if arrival + service > sim.plan.end:
@@ -160,12 +160,12 @@ class Journey:
         if station.arrive(now, self):
             self.wait = 0.0
             self.callbacks = [self.served]
-            sim.env.schedule(self, NORMAL, self.u[self.first])  # type: ignore[arg-type]
+            sim.env.schedule(self, NORMAL, self.u[self.columns[SERVICE]])  # type: ignore[arg-type]
         elif sim.plan.touchpoints[self.index].patience is not None:
             # one scheduled callback takes them out of line, unless served by then
             tolerance = self.customer.segment.patience
             self.patience = Wake(self.lapse)  # the journey may be served and wait elsewhere
-            sim.env.schedule(self.patience, NORMAL, self.u[self.first + PATIENCE] * tolerance)  # type: ignore[arg-type]
+            sim.env.schedule(self.patience, NORMAL, self.u[self.columns[PATIENCE]] * tolerance)  # type: ignore[arg-type]
 
     def take_server(self, now: float) -> None:
         """A server is handed over (by the customer leaving it, or a shift arriving)."""
@@ -173,7 +173,7 @@ class Journey:
         self.wait = now - self.arrival
         self.sim.stations[self.index].change(now, -1, 1)
         self.callbacks = [self.served]
-        self.sim.env.schedule(self, NORMAL, self.u[self.first])  # type: ignore[arg-type]
+        self.sim.env.schedule(self, NORMAL, self.u[self.columns[SERVICE]])  # type: ignore[arg-type]
 
     def lapse(self, patience: Wake) -> None:
         """Patience ran out: leave the line, unless served already (or waiting elsewhere now)."""
@@ -192,12 +192,12 @@ class Journey:
         """The service ends: free the server and live the moment."""
         sim = self.sim
         sim.stations[self.index].depart(sim.env.now)
-        self.moment(self.wait, self.u[self.first], False)
+        self.moment(self.wait, self.u[self.columns[SERVICE]], False)
         self.go()
 
     def moment(self, wait: float, service: float, abandoned: bool) -> None:
         """The visit's outcome: recorded, remembered, counted."""
-        sim, index, first, u = self.sim, self.index, self.first, self.u
+        sim, index, columns, u = self.sim, self.index, self.columns, self.u
         tp = sim.plan.touchpoints[index]
         segment = self.customer.segment
         sensitivity = segment.sensitivity
@@ -206,7 +206,11 @@ class Journey:
             impact = tp.impact[MISERY] * sensitivity
         else:
             outcome, failed, recovered = tp.moment.draw(
-                u[first + OUTCOME], u[first + FAILURE], u[first + RECOVERY], wait, segment.patience
+                u[columns[OUTCOME]],
+                u[columns[FAILURE]],
+                u[columns[RECOVERY]],
+                wait,
+                segment.patience,
             )
             impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
         moments = sim.moments

@@ -26,7 +26,7 @@ from truthsim.scenario.touchpoint import OUTCOMES
 Quantile = Callable[[float], float]
 Quantiles = Callable[[np.ndarray], np.ndarray]
 
-#: offsets of a touchpoint visit's draws from its first slot
+#: a touchpoint visit's draws, by purpose: positions in a step's ``visits`` columns
 SERVICE, PATIENCE, OUTCOME, FAILURE, RECOVERY = range(5)
 _PURPOSES = ("service", "patience", "outcome", "failure", "recovery")
 _JOURNEY_PURPOSES = ("return", "gap", "gap_hour", "deterred", "referred")
@@ -55,7 +55,7 @@ class StepPlan:
     draw_slot: int  #: uniform deciding whether (and where) the step happens
     delay: Quantiles | None
     delay_slot: int
-    first_slots: tuple[int, ...]  #: per target, the slot of its SERVICE draw
+    visits: tuple[tuple[int, ...], ...]  #: per target, its columns by purpose (SERVICE, ...)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,24 +124,37 @@ class Plan:
         ]
         self.segment_cumulative = list(accumulate(s.share for s in scenario.segments.values()))
 
+        # Each (step, touchpoint, purpose) has a key of its own; a journey's batch draws only
+        # the columns the scenario reads (a patience only where there is patience, a failure
+        # only where things fail ...). A draw's value depends on its key alone, so leaving one
+        # out changes no other. A purpose never read shares the return decision's column.
         slot_keys: list[int] = []
 
-        def slot(*parts: str | int) -> int:
+        def slot(*parts: str | int, needed: bool = True) -> int:
+            if not needed:
+                return -1  # resolved to the return column below
             slot_keys.append(key(*(tag(p) if isinstance(p, str) else p for p in parts)))
             return len(slot_keys) - 1
 
-        self.steps = []
+        def visit(where: str | int, name: str) -> tuple[int, ...]:
+            tp = scenario.touchpoints[name]
+            fails = tp.failure.rate > 0.0
+            needed = (True, tp.patience is not None, True, fails, fails and tp.failure.recovery > 0)
+            return tuple(
+                slot("visit", where, name, p, needed=n)
+                for p, n in zip(_PURPOSES, needed, strict=True)
+            )
+
+        steps = []
         for i, step in enumerate(scenario.journey):
-            draw_slot, delay_slot = slot("step", i, "draw"), slot("step", i, "delay")
-            firsts = []
-            for target in step.targets():
-                firsts.append(slot("visit", i, target, _PURPOSES[0]))
-                for purpose in _PURPOSES[1:]:
-                    slot("visit", i, target, purpose)
+            chosen = step.choice is not None or step.probability < 1.0
+            draw_slot = slot("step", i, "draw", needed=chosen)
+            delay_slot = slot("step", i, "delay", needed=step.delay is not None)
+            visits = tuple(visit(i, target) for target in step.targets())
             cumulative = None
             if step.choice is not None:
                 cumulative = tuple(accumulate(step.choice.values()))
-            self.steps.append(
+            steps.append(
                 StepPlan(
                     tuple(by_name[t] for t in step.targets()),
                     cumulative,
@@ -149,45 +162,62 @@ class Plan:
                     draw_slot,
                     step.delay.quantiles() if step.delay else None,
                     delay_slot,
-                    tuple(firsts),
+                    visits,
                 )
             )
-        #: complaints after a misery: a step of their own, after the journey (or None)
-        self.complaint: StepPlan | None = None
         complaints = scenario.complaints
         if complaints is not None:
             desk = complaints.touchpoint
-            draw_slot, delay_slot = slot("complaint", "draw"), slot("complaint", "delay")
-            first = slot("visit", "complaint", desk, _PURPOSES[0])
-            for purpose in _PURPOSES[1:]:
-                slot("visit", "complaint", desk, purpose)
-            self.complaint = StepPlan(
+            draw_slot = slot("complaint", "draw")
+            delay_slot = slot("complaint", "delay", needed=complaints.delay is not None)
+            complaint = StepPlan(
                 (by_name[desk],),
                 None,
                 1.0,
                 draw_slot,
                 complaints.delay.quantiles() if complaints.delay else None,
                 delay_slot,
-                (first,),
+                (visit("complaint", desk),),
             )
+        wom = scenario.word_of_mouth is not None
+        needed = (True, True, self.profile is not None, wom, wom)
         (
             self.return_slot,
             self.gap_slot,
             self.gap_hour_slot,
             self.deterred_slot,
             self.referred_slot,
-        ) = (slot("journey", p) for p in _JOURNEY_PURPOSES)
+        ) = (slot("journey", p, needed=n) for p, n in zip(_JOURNEY_PURPOSES, needed, strict=True))
         self.slots = np.array(slot_keys, dtype=np.uint64)
+
+        def column(slot: int) -> int:
+            return self.return_slot if slot < 0 else slot
+
+        def resolved(step: StepPlan) -> StepPlan:
+            return replace(
+                step,
+                draw_slot=column(step.draw_slot),
+                delay_slot=column(step.delay_slot),
+                visits=tuple(tuple(column(c) for c in v) for v in step.visits),
+            )
+
+        self.steps = [resolved(step) for step in steps]
+        #: complaints after a misery: a step of their own, after the journey (or None)
+        self.complaint = resolved(complaint) if complaints is not None else None
+        self.deterred_slot, self.referred_slot = (
+            column(self.deterred_slot),
+            column(self.referred_slot),
+        )
         #: slots whose uniforms become times as soon as a batch is drawn (one numpy call per column)
         self.transforms: list[tuple[int, Quantiles]] = []
         for step in [*self.steps, *([self.complaint] if self.complaint else [])]:
             if step.delay is not None:
                 self.transforms.append((step.delay_slot, step.delay))
-            for target, first in zip(step.targets, step.first_slots, strict=True):
+            for target, columns in zip(step.targets, step.visits, strict=True):
                 tp = self.touchpoints[target]
-                self.transforms.append((first + SERVICE, tp.service))
+                self.transforms.append((columns[SERVICE], tp.service))
                 if tp.patience is not None:
-                    self.transforms.append((first + PATIENCE, tp.patience))
+                    self.transforms.append((columns[PATIENCE], tp.patience))
         #: columns computed from a slot's uniform as a batch is drawn, placed after the slots:
         #: (slot, u -> x); the uniforms stay as they were, so the random layout does not change
         self.derived: list[tuple[int, Quantiles]] = []
