@@ -89,6 +89,7 @@ def _result(
         if len(sim.returns)
         else np.zeros(0)
     )
+    sim.release()  # the records are out: free the run's objects before the summaries
     for i, station in enumerate(sim.stations):
         if station.unlimited:  # self-service is not tracked live: integrate the records
             queues["area_busy"][i] = busy_area(

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from truthsim.engine.records import since
 from truthsim.scenario.model import MINUTES_PER_DAY
 
 HOURLY = np.dtype(
@@ -69,22 +68,28 @@ def hourly_table(
     horizon: float,
 ) -> np.ndarray:
     """One row per touchpoint and hour of day (see :data:`HOURLY`)."""
-    m = since(moments, "arrival", warmup)
-    arrival, wait, abandoned = m["arrival"], m["wait"], m["abandoned"]
-    touchpoint = m["touchpoint"].astype(np.int64)
+    observed = moments["arrival"] >= warmup
+    every = bool(observed.all())  # without a warm-up: the fields themselves, no copies
+
+    def field(name: str) -> np.ndarray:
+        return moments[name] if every else moments[name][observed]
+
+    arrival, wait, service, abandoned, touchpoint = (
+        field(n) for n in ("arrival", "wait", "service", "abandoned", "touchpoint")
+    )
     # visits grouped by (touchpoint, hour), each group in record order: one slice per row
-    group = touchpoint * 24 + ((arrival % MINUTES_PER_DAY) // 60).astype(np.int64)
+    group = touchpoint.astype(np.int32) * 24 + ((arrival % MINUTES_PER_DAY) // 60).astype(np.int32)
     order = np.argsort(group, kind="stable")
     waits, quits = wait[order], abandoned[order]
     bounds = np.searchsorted(group[order], np.arange(24 * len(capacities) + 1)).tolist()
-    starts = arrival + wait
+    del group, order
     out = np.zeros(24 * len(capacities), dtype=HOURLY)
     out["touchpoint"] = np.repeat(np.arange(len(capacities)), 24)
     out["hour"] = np.tile(np.arange(24), len(capacities))
     window = capacity_by_hour([(0.0, 1)], warmup, horizon)  # minutes of each hour observed
     for i, capacity in enumerate(capacities):
         served = (touchpoint == i) & ~abandoned
-        busy = busy_by_hour(starts[served], m["service"][served], warmup, horizon)
+        busy = busy_by_hour(arrival[served] + wait[served], service[served], warmup, horizon)
         for h in range(24):
             k = 24 * i + h
             lo, hi = bounds[k], bounds[k + 1]

@@ -98,9 +98,9 @@ class Simulation:
         return self
 
     def release(self) -> None:
-        """Drop what is still scheduled or waiting when the run is over. Those refer back to
-        this simulation, so without this everything the run made would wait for the cycle
-        collector to be freed."""
+        """Drop the customers and what is still scheduled or waiting, once the records are
+        out. Events and queues refer back to this simulation, so without this everything the
+        run made would wait for the cycle collector to be freed."""
         queue = self.env._queue  # SimPy's schedule of pending events
         for *_, event in queue:
             event.callbacks = None
@@ -108,6 +108,7 @@ class Simulation:
         for station in self.stations:
             station.queue.clear()
         self._arrivals.close()
+        self.customers = []
 
     def customer_records(self) -> np.ndarray:
         """One row per customer acquired, as they stand now."""
