@@ -47,8 +47,9 @@ def decisive_moments(
 
     ``baseline`` is the customer's baseline log-odds, ``cap`` the most experience can reach,
     ``u`` the uniform number of the decision (the customer returns when ``u < p``). With a
-    ``linear`` memory model (additive: a sum of impacts) a moment of zero impact cannot matter
-    and is skipped. Under recency, removing a neutral moment moves every earlier moment one
+    ``linear`` memory model (additive: a sum of impacts) only a moment of negative impact can
+    matter: removing any other can only lower the experience (every later step, fading and the
+    ceiling included, is monotone in it), so those are skipped. Under recency, removing a neutral moment moves every earlier moment one
     step nearer the end; under peak-end or weakest-link it can be the peak, the end or the
     worst; so for those every moment is replayed.
     """
@@ -56,8 +57,8 @@ def decisive_moments(
     found = []
     for j, impacts in enumerate(history.impacts):
         for m, impact in enumerate(impacts):
-            if linear and impact == 0.0:
-                continue  # removing it changes nothing
+            if linear and impact >= 0.0:
+                continue  # removing it cannot bring the customer back
             without = remember(impacts[:m] + impacts[m + 1 :])
             experience = min(history.before[j] + without, cap)
             for k in range(j + 1, last + 1):
