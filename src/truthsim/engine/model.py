@@ -73,7 +73,8 @@ class Simulation:
         self.returns = array("d")
         self.pending_deterred = 0  #: people told of a miserable journey, not yet deterred
         self._arrivals = self._prospects()
-        self._prospect = (0.0, 0)  #: (time, key) of the prospect whose arrival is scheduled
+        #: (time, key, market draw, segment draw) of the prospect whose arrival is scheduled
+        self._prospect: tuple[float, int, float | None, float | None] = (0.0, 0, None, None)
 
     def run(self) -> Simulation:
         plan, env = self.plan, self.env
@@ -159,47 +160,55 @@ class Simulation:
             expected = expected[-1]
             prospects = keys(_PROSPECT, np.arange(index + 1, index + 1 + len(times)))
             index += len(times)
-            arrivals = list(zip(times.tolist(), prospects, strict=True))
-            for t, k in arrivals:
+            # each prospect's market and segment draws too, a block at a time
+            n = len(times)
+            markets = streams.draws(prospects, _MARKET) if plan.market is not None else [None] * n
+            shares = streams.draws(prospects, _SEGMENT) if len(plan.segments) > 1 else [None] * n
+            arrivals = list(zip(times.tolist(), prospects.tolist(), markets, shares, strict=True))
+            for t, k, *_ in arrivals:
                 if t < plan.horizon:
                     streams.expect(k, 0, t)
-            for t, k in arrivals:
-                if t >= plan.horizon:
+            for arrival in arrivals:
+                if arrival[0] >= plan.horizon:
                     return
-                yield t, k
+                yield arrival
 
     def _next_prospect(self, wake: Wake | None) -> None:
         """A prospect arrives (``wake``: the scheduled arrival; None at the start); the next
         arrival is scheduled after it."""
         if wake is not None:
-            t, k = self._prospect
+            t, k, market, share = self._prospect
             streams = self.streams
-            if not self._reachable(k):
+            if not self._reachable(k, market):
                 streams.forget(k, 0)  # already a customer: the market has fewer prospects
             elif self.pending_deterred > 0:
                 self.pending_deterred -= 1
                 self.deterred.append(t)
                 streams.forget(k, 0)
             else:
-                self._acquire(k, referred=False)
+                self._acquire(k, referred=False, share=share)
         arrival = next(self._arrivals, None)
         if arrival is not None:
             self._prospect = arrival
             self.env.schedule(Wake(self._next_prospect), NORMAL, arrival[0] - self.env.now)  # type: ignore[arg-type]
 
-    def _reachable(self, customer_key: int) -> bool:
+    def _reachable(self, customer_key: int, u: float | None = None) -> bool:
         """Whether a would-be customer is still a prospect: in a market of M people with A of
-        them active customers, a draw from the market finds a prospect with chance (M - A) / M."""
+        them active customers, a draw from the market finds a prospect with chance (M - A) / M.
+        ``u``: the customer's market draw, if drawn already."""
         market = self.plan.market
         if market is None:
             return True
-        return self.streams.draw(customer_key, _MARKET) * market >= self.active
+        if u is None:
+            u = self.streams.draw(customer_key, _MARKET)
+        return u * market >= self.active
 
-    def _acquire(self, customer_key: int, referred: bool) -> None:
+    def _acquire(self, customer_key: int, referred: bool, share: float | None = None) -> None:
+        """A new customer (``share``: their segment draw, if drawn already) starts a journey."""
         segments = self.plan.segments
         position = 0
         if len(segments) > 1:  # one segment needs no draw
-            u = self.streams.draw(customer_key, _SEGMENT)
+            u = self.streams.draw(customer_key, _SEGMENT) if share is None else share
             position = min(bisect_right(self.plan.segment_cumulative, u), len(segments) - 1)
         if self.customer_cap is not None and self.active >= self.customer_cap:
             raise ScenarioError(

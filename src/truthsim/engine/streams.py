@@ -52,9 +52,9 @@ def _mix_array(x: np.ndarray) -> np.ndarray:
     return x ^ (x >> _S31)
 
 
-def keys(first: int, seconds: np.ndarray) -> list[int]:
-    """``[key(first, s) for s in seconds]`` in one vectorised step."""
-    return _mix_array(np.uint64(mix(first & MASK)) ^ seconds.astype(np.uint64)).tolist()
+def keys(first: int, seconds: np.ndarray) -> np.ndarray:
+    """``[key(first, s) for s in seconds]`` in one vectorised step (as uint64)."""
+    return _mix_array(np.uint64(mix(first & MASK)) ^ seconds.astype(np.uint64))
 
 
 def units(base: int, slots: np.ndarray) -> np.ndarray:
@@ -160,6 +160,13 @@ class Streams:
         for part in parts:
             h = mix(h ^ (part & MASK))
         return (h >> 11) * _UNIT + _HALF
+
+    def draws(self, customers: np.ndarray, purpose: int) -> list[float]:
+        """``[draw(c, purpose) for c in customers]`` in one vectorised step."""
+        h = _mix_array(
+            _mix_array(np.uint64(self._root_key) ^ customers) ^ np.uint64(purpose & MASK)
+        )
+        return ((h >> _S11).astype(np.float64) * _UNIT + _HALF).tolist()
 
     def block(self, purpose: int, block: int, size: int) -> np.ndarray:
         """``size`` uniforms for the ``block``-th batch of a sequence (e.g. arrival gaps)."""
