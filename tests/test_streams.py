@@ -11,6 +11,8 @@ import truthsim
 from truthsim.engine.plan import Plan
 from truthsim.engine.streams import Streams, keys, tag
 
+TANDEM = str(Path(__file__).parents[1] / "benchmarks" / "tandem.yaml")
+
 
 def streams(name: str = "airline") -> Streams:
     plan = Plan(truthsim.load_scenario(name))
@@ -24,18 +26,20 @@ def test_vectorised_draws_are_the_scalar_draws() -> None:
     assert s.draws(customers, purpose) == [s.draw(c, purpose) for c in customers.tolist()]
 
 
-def test_a_journeys_numbers_do_not_depend_on_its_batch() -> None:
+@pytest.mark.parametrize("name", ["airline", TANDEM])  # rows as views, rows as lists
+def test_a_journeys_numbers_do_not_depend_on_its_batch(name: str) -> None:
     """Announced in different orders, at different times, filled in different batches: the same
     numbers for every journey."""
-    alone, crowded = streams(), streams()
+    alone, crowded = streams(name), streams(name)
+    assert alone.views == (name == "airline")
     alone.expect(7, 3, 10.0)
-    single = alone.journey(7, 3)
+    single = list(alone.journey(7, 3))
     for c in range(600):  # hundreds of sooner journeys: (7, 3) lands in a later batch
         crowded.expect(c + 100, 0, float(c))
     crowded.expect(7, 3, 1e6)
     for c in range(600):
         crowded.journey(c + 100, 0)
-    assert crowded.journey(7, 3) == single
+    assert list(crowded.journey(7, 3)) == single
 
 
 def test_only_the_soonest_journeys_hold_numbers() -> None:
@@ -61,7 +65,6 @@ def test_a_forgotten_journey_is_never_drawn_and_its_key_not_kept() -> None:
 def test_a_batch_draws_only_what_the_scenario_reads() -> None:
     """The tandem reads a service time and an outcome per station, the return decision and the
     gap to the next journey: nothing for patience, failures or choices it does not have."""
-    tandem = Path(__file__).parents[1] / "benchmarks" / "tandem.yaml"
-    plan = Plan(truthsim.load_scenario(str(tandem)))
+    plan = Plan(truthsim.load_scenario(TANDEM))
     assert len(plan.slots) == 6 * 2 + 2
     assert len({c for step in plan.steps for c in step.visits[0]}) == 6 * 2 + 1

@@ -9,7 +9,7 @@ SplitMix64's finaliser; a whole journey's uniforms come from one vectorised nump
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from heapq import heappop, heappush
 
 import numpy as np
@@ -21,6 +21,8 @@ _M2 = 0x94D049BB133111EB
 _UNIT = 2.0**-53
 #: journeys whose numbers are drawn in one vectorised step
 BATCH = 256
+#: columns from which a journey's row is a view rather than a list (see ``Streams.views``)
+WIDE = 32
 _HALF = 2.0**-54
 
 
@@ -81,7 +83,7 @@ class Streams:
     """
 
     __slots__ = ("_forgotten", "_pending", "_ready", "_root_key", "_root_mixed", "derived",
-                 "root", "slots", "transforms")  # fmt: skip
+                 "root", "slots", "transforms", "views")  # fmt: skip
 
     def __init__(
         self,
@@ -91,6 +93,11 @@ class Streams:
         derived: Sequence[tuple[int, Callable[[np.ndarray], np.ndarray]]] = (),
     ) -> None:
         self.root = root
+        #: wide rows are handed out as views of their batch (a number becomes a Python float
+        #: when it is read), narrow ones as lists: making every float of a wide batch at once
+        #: costs more than the slower reads (airline, 43 columns: 7% faster as views; the
+        #: tandem, 15: 4% slower; paired runs, benchmarks/)
+        self.views = len(slots) + len(derived) >= WIDE
         self.slots = slots
         self.transforms = transforms
         self.derived = derived  #: (slot, u -> x): extra columns after the slots, from its uniform
@@ -98,7 +105,7 @@ class Streams:
         self._root_mixed = np.uint64(mix(root))
         self._pending: list[tuple[float, int, int]] = []  #: a heap of (start, customer, journey)
         self._forgotten: set[tuple[int, int]] = set()  #: announced, then called off
-        self._ready: dict[tuple[int, int], list[float]] = {}
+        self._ready: dict[tuple[int, int], Sequence[float]] = {}
 
     def expect(self, customer: int, journey: int, start: float) -> None:
         """Announce a journey that will probably start at ``start``."""
@@ -109,7 +116,7 @@ class Streams:
         if self._ready.pop((customer, journey), None) is None:
             self._forgotten.add((customer, journey))
 
-    def journey(self, customer: int, journey: int) -> list[float]:
+    def journey(self, customer: int, journey: int) -> Sequence[float]:
         """All numbers an announced journey may need, by slot: ``units(key(root, c, j), slots)``,
         with the ``transforms`` columns already turned into times and the ``derived`` columns
         after them."""
@@ -151,7 +158,13 @@ class Streams:
                 "a drawn time is not a finite number; the scenario's "
                 "distribution parameters are beyond what can be simulated"
             )
-        self._ready.update(zip(batch, table.tolist(), strict=True))
+        if self.views:
+            k = table.shape[1]
+            flat = memoryview(np.ascontiguousarray(table)).cast("B").cast("d")
+            rows: Iterable[Sequence[float]] = (flat[i * k : (i + 1) * k] for i in range(n))
+        else:
+            rows = table.tolist()
+        self._ready.update(zip(batch, rows, strict=True))
 
     def draw(self, *parts: int) -> float:
         """One uniform for a purpose outside a journey (segment, arrivals, referrals):
