@@ -1,9 +1,10 @@
 """One replication of a scenario on SimPy: customers arrive, live their journeys, and come back or not.
 
 A customer lives journey after journey (see ``journey``) until they do not come back; arrivals,
-journeys and returns are callbacks on SimPy's scheduler rather than generator processes. Prospects arrive as a Poisson process, word of mouth brings and deters more,
-and a finite market runs out of prospects. All randomness comes from keyed streams (see
-``streams``), one vectorised batch per journey.
+journeys and returns are callbacks on SimPy's scheduler rather than generator processes.
+Prospects arrive as a Poisson process, word of mouth brings and deters more, and a finite
+market runs out of prospects. All randomness comes from keyed streams (see ``streams``), drawn
+for many journeys in one vectorised step.
 """
 
 from __future__ import annotations
