@@ -141,9 +141,10 @@ class Simulation:
         for station in self.stations:
             station.restart(self.env.now)
 
-    def _prospects(self) -> Iterator[tuple[float, int]]:
-        """New prospects (arrival time, key) as a (possibly hour-of-day shaped) Poisson process,
-        by time change, up to the horizon; each batch's journeys are announced to the streams."""
+    def _prospects(self) -> Iterator[tuple[float, int, float | None, float | None]]:
+        """New prospects (arrival time, key, market draw, segment draw; a draw is None when not
+        needed) as a (possibly hour-of-day shaped) Poisson process, by time change, up to the
+        horizon; each block's journeys are announced to the streams."""
         plan, streams = self.plan, self.streams
         expected = 0.0  # cumulative expected arrivals: a unit-rate Poisson process
         index = 0
@@ -159,10 +160,10 @@ class Simulation:
                 whole = np.floor(days)
                 times = whole * MINUTES_PER_DAY + plan.profile.minute_of_day(days - whole)
             expected = expected[-1]
-            prospects = keys(_PROSPECT, np.arange(index + 1, index + 1 + len(times)))
-            index += len(times)
-            # each prospect's market and segment draws too, a block at a time
             n = len(times)
+            prospects = keys(_PROSPECT, np.arange(index + 1, index + 1 + n))
+            index += n
+            # each prospect's market and segment draws too, a block at a time
             markets = streams.draws(prospects, _MARKET) if plan.market is not None else [None] * n
             shares = streams.draws(prospects, _SEGMENT) if len(plan.segments) > 1 else [None] * n
             arrivals = list(zip(times.tolist(), prospects.tolist(), markets, shares, strict=True))
