@@ -25,7 +25,8 @@ class OutcomeModel:
     high: float  #: P(misery or mediocrity) for no wait
     tolerance: float  #: minutes of waiting that do no harm
     per_minute: float  #: log-odds shift toward misery per minute beyond tolerance
-    cuts: tuple[float, float] = field(init=False)  #: (low, high) as log-odds, for waits
+    #: (low, high) as log-odds, derived once for the wait penalty
+    cuts: tuple[float, float] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "cuts", (logit(self.low), logit(self.high)))

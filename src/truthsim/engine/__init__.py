@@ -53,10 +53,11 @@ def simulate(
             customer_cap(scenario, allow_large),
         )
         try:
-            result = _result(sim.run(), scenario, seed, run_off)
-        finally:
-            sim.release()
-            del sim  # freed here, while collections are still rare
+            result = _result(sim.run(), scenario, seed, run_off)  # releases the run itself
+        except BaseException:
+            sim.release()  # a run stopped early frees its objects too
+            raise
+        del sim  # freed here, while collections are still rare
     return result
 
 

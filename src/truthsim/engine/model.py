@@ -45,7 +45,8 @@ def rare_collections() -> Iterator[None]:
 
     A run makes millions of short-lived objects while its long-lived ones (customers and their
     histories) grow; at the default thresholds the collector rescans those again and again,
-    about a tenth of a run's time (see benchmarks/). The engine makes few reference cycles:
+    about a tenth of a tandem run's time (measured in one process, three runs each way). The
+    engine makes few reference cycles:
     each is broken when its event is processed, and the rest by :meth:`Simulation.release`.
     """
     old = gc.get_threshold()
@@ -116,11 +117,12 @@ class Simulation:
         """One row per customer acquired, as they stand now."""
         table = Rows(CUSTOMER)
         pack = table.pack
-        returns: dict[float, float] = {}  # per baseline: one per segment unless customers differ
+        # the baseline as a probability, once per baseline: per segment unless customers differ
+        baseline_return: dict[float, float] = {}
         for c in self.customers:
-            p = returns.get(c.baseline)
+            p = baseline_return.get(c.baseline)
             if p is None:
-                p = returns[c.baseline] = sigmoid(c.baseline)
+                p = baseline_return[c.baseline] = sigmoid(c.baseline)
             table.buffer += pack(
                 c.id,
                 c.segment.index,

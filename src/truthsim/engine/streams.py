@@ -95,8 +95,8 @@ class Streams:
         self.root = root
         #: wide rows are handed out as views of their batch (a number becomes a Python float
         #: when it is read), narrow ones as lists: making every float of a wide batch at once
-        #: costs more than the slower reads (airline, 43 columns: 7% faster as views; the
-        #: tandem, 15: 4% slower; paired runs, benchmarks/)
+        #: costs more than the slower reads (airline, 43 columns: 7% less CPU as views; the
+        #: tandem, 15 columns: 4% more; medians of paired runs of fresh processes)
         self.views = len(slots) + len(derived) >= WIDE
         self.slots = slots
         self.transforms = transforms
