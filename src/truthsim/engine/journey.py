@@ -55,7 +55,7 @@ class Journey:
     __slots__ = ("_ok", "arrival", "callbacks", "columns", "completed", "customer", "impacts",
                  "index", "keep_going", "lag", "n_magic", "n_misery", "n_recovered_magic",
                  "number", "patience", "phase", "places", "position", "resolved", "sim", "start",
-                 "u", "wait")  # fmt: skip
+                 "station", "u", "wait")  # fmt: skip
 
     def __init__(self, sim: Simulation, customer: Customer, number: int) -> None:
         self._ok = True  # read by SimPy's scheduler when this journey is a scheduled event
@@ -83,7 +83,7 @@ class Journey:
         self.patience: Wake | None = None
         self.go()
 
-    def come_back(self, _: object) -> None:
+    def come_back(self) -> None:
         """The next journey's time has come (a scheduled callback)."""
         self.sim.returns.append(self.sim.env.now)
         self.begin()
@@ -120,10 +120,10 @@ class Journey:
                 if not self.visit(complaint.targets[0], complaint.visits[0]):
                     return
         if self.lag > 0.0:
-            self.callbacks = [self.decide]
+            self.callbacks = DECIDE
             self.sim.env.schedule(self, NORMAL, self.lag)  # type: ignore[arg-type]
         else:
-            self.decide(None)
+            self.decide()
 
     # -- one moment of truth -----------------------------------------------------------------
 
@@ -133,7 +133,7 @@ class Journey:
         never will (a self-service visit running past the end of the run)."""
         sim = self.sim
         self.index, self.columns = index, columns
-        station = sim.stations[index]
+        station = self.station = sim.stations[index]
         if station.servers is None:
             # self-service: no queue, so no event is needed; the time joins the lag
             service = self.u[columns[SERVICE]]
@@ -145,21 +145,20 @@ class Journey:
             self.moment(0.0, service, False)
             return True
         if self.lag > 0.0:
-            self.callbacks = [self.arrive]
+            self.callbacks = ARRIVE
             sim.env.schedule(self, NORMAL, self.lag)  # type: ignore[arg-type]
             self.lag = 0.0
         else:
-            self.arrive(None)
+            self.arrive()
         return False
 
-    def arrive(self, _: object) -> None:
+    def arrive(self) -> None:
         """At a staffed touchpoint: take a free server, or join the line."""
         sim = self.sim
         now = self.arrival = sim.env.now
-        station = sim.stations[self.index]
-        if station.arrive(now, self):
+        if self.station.arrive(now, self):
             self.wait = 0.0
-            self.callbacks = [self.served]
+            self.callbacks = SERVED
             sim.env.schedule(self, NORMAL, self.u[self.columns[SERVICE]])  # type: ignore[arg-type]
         elif sim.plan.touchpoints[self.index].patience is not None:
             # one scheduled callback takes them out of line, unless served by then
@@ -171,8 +170,7 @@ class Journey:
         """A server is handed over (by the customer leaving it, or a shift arriving)."""
         self.patience = None
         self.wait = now - self.arrival
-        self.sim.stations[self.index].change(now, -1, 1)
-        self.callbacks = [self.served]
+        self.callbacks = SERVED
         self.sim.env.schedule(self, NORMAL, self.u[self.columns[SERVICE]])  # type: ignore[arg-type]
 
     def lapse(self, patience: Wake) -> None:
@@ -181,17 +179,14 @@ class Journey:
             return
         self.patience = None
         now = self.sim.env.now
-        station = self.sim.stations[self.index]
-        station.leave(self)
+        self.station.leave(now, self)
         self.wait = now - self.arrival
-        station.change(now, -1, 0)
         self.moment(self.wait, 0.0, True)
         self.go()
 
-    def served(self, _: object) -> None:
+    def served(self) -> None:
         """The service ends: free the server and live the moment."""
-        sim = self.sim
-        sim.stations[self.index].depart(sim.env.now)
+        self.station.depart(self.sim.env.now)
         self.moment(self.wait, self.u[self.columns[SERVICE]], False)
         self.go()
 
@@ -246,7 +241,7 @@ class Journey:
 
     # -- the end of the journey --------------------------------------------------------------
 
-    def decide(self, _: object) -> None:
+    def decide(self) -> None:
         """The journey is over: remember it, record it, tell people, come back or not."""
         sim, customer = self.sim, self.customer
         plan, u, number = sim.plan, self.u, self.number
@@ -294,3 +289,11 @@ class Journey:
             sim.come_back(customer, number, u)
         else:
             sim.lose(customer, u[plan.return_slot])
+
+
+#: What SimPy calls back when a journey (the scheduled event itself) comes due: each a plain
+#: function called with the journey, shared by all journeys (SimPy reads a list of callbacks
+#: and never changes it), so that scheduling makes neither a bound method nor a list.
+ARRIVE, SERVED, DECIDE, COME_BACK = (
+    [f] for f in (Journey.arrive, Journey.served, Journey.decide, Journey.come_back)
+)

@@ -24,7 +24,7 @@ from simpy.events import NORMAL
 from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
 from truthsim.engine.customer import Customer
-from truthsim.engine.journey import Journey, Wake
+from truthsim.engine.journey import COME_BACK, Journey, Wake
 from truthsim.engine.plan import Plan
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
 from truthsim.engine.station import Station
@@ -91,7 +91,7 @@ class Simulation:
             env.schedule(Wake(self._end_warmup), NORMAL, plan.warmup)  # type: ignore[arg-type]
         env.run(until=plan.horizon)
         for station in self.stations:
-            station.change(plan.horizon, 0, 0)
+            station.close(plan.horizon)
         return self
 
     def run_off(self) -> Simulation:
@@ -290,5 +290,5 @@ class Simulation:
         customer.history.fades.append(faded)  # type: ignore[union-attr]
         self.streams.expect(customer.key, number + 1, start)
         later = Journey(self, customer, number + 1)  # holds no random numbers while it waits
-        later.callbacks = [later.come_back]
+        later.callbacks = COME_BACK
         env.schedule(later, NORMAL, start - now)  # type: ignore[arg-type]

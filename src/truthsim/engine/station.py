@@ -50,7 +50,7 @@ class Station:
         """A customer arrives at ``now``: takes a free server (True; nobody may be ahead in the
         queue) or joins the line (False) until :meth:`depart` or :meth:`staff` hands them a
         server or :meth:`leave` takes them out."""
-        self._close(now)
+        self.close(now)
         if self.free > 0 and not self.queue:
             self.free -= 1
             self.busy += 1
@@ -59,36 +59,37 @@ class Station:
         self.queue.append(customer)
         return False
 
-    def leave(self, customer: Waiting) -> None:
-        """Patience ran out: out of the line (the caller counts the change)."""
+    def leave(self, now: float, customer: Waiting) -> None:
+        """Patience ran out at ``now``: out of the line."""
+        self.close(now)
+        self.waiting -= 1
         self.queue.remove(customer)
 
     def depart(self, now: float) -> None:
         """Service ends at ``now``: the server goes to the first in line, or is freed (or let
         go, after a shift ends)."""
-        self._close(now)
-        self.busy -= 1
+        self.close(now)
         if self.queue and self.free >= 0:
+            self.waiting -= 1  # handed over: as many busy as before
             self.queue.popleft().take_server(now)
         else:
+            self.busy -= 1
             self.free += 1
 
     def staff(self, servers: int) -> None:
         """A shift change: ``servers`` serve from now on. Servers arriving take the first in line;
         servers leaving finish the customer they are serving first."""
+        now = self.env.now
+        self.close(now)
         self.free += servers - self.servers  # type: ignore[operator]
         self.servers = servers
         while self.free > 0 and self.queue:
             self.free -= 1
-            self.queue.popleft().take_server(self.env.now)
+            self.waiting -= 1
+            self.busy += 1
+            self.queue.popleft().take_server(now)
 
-    def change(self, now: float, waiting: int, busy: int) -> None:
-        """Close the area up to ``now``, then add ``waiting`` and ``busy`` to the counts."""
-        self._close(now)
-        self.waiting += waiting
-        self.busy += busy
-
-    def _close(self, now: float) -> None:
+    def close(self, now: float) -> None:
         """Add the areas under the counts from the last change up to ``now``."""
         dt = now - self.last
         if dt > 0.0:
@@ -98,5 +99,5 @@ class Station:
 
     def restart(self, now: float) -> None:
         """Forget the areas so far (end of warm-up)."""
-        self.change(now, 0, 0)
+        self.close(now)
         self.area_waiting = self.area_busy = 0.0
