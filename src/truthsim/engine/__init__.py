@@ -153,14 +153,15 @@ def _shown(servers: int | Schedule | None) -> int | str:
 
 
 def _within_horizon(moments: np.ndarray, plan: Plan) -> np.ndarray:
-    """Drop self-service moments recorded before the horizon that end after it.
+    """Drop moments recorded before the horizon that end after it.
 
-    Self-service takes no event, so such a moment is written when its journey reaches it; without
-    a run-off the journey would have stopped there instead.
+    Self-service and fixed servers (see ``desks``) take no event at the end of a visit, so such
+    a moment is written when its journey arrives; without a run-off the journey would have
+    stopped there instead. (A staffing schedule's moments are written as they end.)
     """
-    unlimited = np.array([tp.servers is None for tp in plan.touchpoints], dtype=bool)
-    late = moments["arrival"] + moments["service"] > plan.horizon
-    return moments[~(unlimited[moments["touchpoint"]] & late)]
+    on_arrival = np.array([tp.schedule is None for tp in plan.touchpoints], dtype=bool)
+    late = moments["arrival"] + moments["wait"] + moments["service"] > plan.horizon
+    return moments[~(on_arrival[moments["touchpoint"]] & late)]
 
 
 __all__ = ["MINUTES_PER_DAY", "SimulationResult", "simulate"]

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from truthsim.engine.model import Simulation
 
 _REFERRAL = tag("referral")
+_FOREVER = float("inf")  #: the patience of a customer who never gives up
 #: where a journey is: visiting its steps, deciding on a complaint, at the complaints desk
 _STEPS, _COMPLAINT, _COMPLAINING = 0, 1, 2
 
@@ -148,15 +149,48 @@ class Journey:
             self.callbacks = ARRIVE
             sim.env.schedule(self, NORMAL, self.lag)  # type: ignore[arg-type]
             self.lag = 0.0
-        else:
-            self.arrive()
+            return False
+        if station.waits_on_arrival:
+            return self.at_desks()
+        self.arrive()
         return False
 
+    def at_desks(self) -> bool:
+        """At fixed servers (see ``desks``), now: the wait is known on arrival, so the moment is
+        lived at once and its time joins the lag. True when over, False when it ends past the
+        end of the run (censored, as a service still going on then would be)."""
+        sim, u, columns = self.sim, self.u, self.columns
+        now = self.arrival = sim.env.now
+        service = u[columns[SERVICE]]
+        if self.station.patient:  # type: ignore[union-attr]
+            patience = _FOREVER
+        else:
+            patience = u[columns[PATIENCE]] * self.customer.segment.patience
+        start = self.station.arrive(now, service, patience)  # type: ignore[call-arg]
+        if start is None:  # gave up waiting
+            leaves = now + patience
+            if leaves >= sim.plan.end:
+                return False
+            self.lag = leaves - now
+            self.moment(self.lag, 0.0, True)
+            return True
+        ends = start + service
+        if ends >= sim.plan.end:
+            return False
+        self.lag = ends - now
+        self.moment(start - now, service, False)
+        return True
+
     def arrive(self) -> None:
-        """At a staffed touchpoint: take a free server, or join the line."""
+        """At a staffed touchpoint (now, or called back after time on the way): take a free
+        server, or join the line."""
+        if self.station.waits_on_arrival:
+            if self.at_desks():
+                self.go()
+            return
         sim = self.sim
         now = self.arrival = sim.env.now
-        if self.station.arrive(now, self):
+        if self.station.arrive(now, self):  # type: ignore[arg-type]
             self.wait = 0.0
             self.callbacks = SERVED
             sim.env.schedule(self, NORMAL, self.u[self.columns[SERVICE]])  # type: ignore[arg-type]

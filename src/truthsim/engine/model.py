@@ -24,6 +24,7 @@ from simpy.events import NORMAL
 from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
 from truthsim.engine.customer import Customer
+from truthsim.engine.desks import Desks
 from truthsim.engine.journey import COME_BACK, Journey, Wake
 from truthsim.engine.plan import Plan
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
@@ -67,7 +68,12 @@ class Simulation:
         self.causes = Rows(CAUSE)
         self.env = simpy.Environment()
         self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
-        self.stations = [Station(self.env, tp.servers) for tp in plan.touchpoints]
+        self.stations: list[Station | Desks] = [
+            Station(self.env, tp.servers)
+            if tp.servers is None or tp.schedule is not None
+            else Desks(tp.servers, plan.warmup, plan.horizon, patient=tp.patience is None)
+            for tp in plan.touchpoints
+        ]
         self.moments = Rows(MOMENT)
         self.journeys = Rows(JOURNEY)
         self.customers: list[Customer] = []
@@ -109,7 +115,7 @@ class Simulation:
             event.callbacks = None
         queue.clear()
         for station in self.stations:
-            station.queue.clear()
+            station.clear()
         self._arrivals.close()
         self.customers = []
 

@@ -42,6 +42,9 @@ class Station:
         self.area_waiting = 0.0
         self.area_busy = 0.0
 
+    #: waits are known only as the queue moves (see ``desks`` for servers that never change)
+    waits_on_arrival = False
+
     @property
     def unlimited(self) -> bool:
         return self.servers is None
@@ -96,6 +99,10 @@ class Station:
             self.area_waiting += self.waiting * dt
             self.area_busy += self.busy * dt
             self.last = now
+
+    def clear(self) -> None:
+        """Let go of everyone in line (the run is over)."""
+        self.queue.clear()
 
     def restart(self, now: float) -> None:
         """Forget the areas so far (end of warm-up)."""
