@@ -67,7 +67,10 @@ def _result(
     """The records and summaries of a replication run to its horizon (and run off after it)."""
     plan = sim.plan
     customers = sim.customer_records()  # as they stand at the horizon
-    queues = np.array([(s.area_waiting, s.area_busy) for s in sim.stations], dtype=QUEUE)
+    queues = np.array(
+        [(0.0, 0.0) if d is None else (d.area_waiting, d.area_busy) for d in sim.desks],
+        dtype=QUEUE,
+    )
     counted = len(sim.moments), len(sim.journeys), len(sim.returns), len(sim.causes)
     sim.run_off()
     moments = sim.moments.to_numpy()[: counted[0]]
@@ -91,8 +94,8 @@ def _result(
         else np.zeros(0)
     )
     sim.release()  # the records are out: free the run's objects before the summaries
-    for i, station in enumerate(sim.stations):
-        if station.unlimited:  # self-service is not tracked live: integrate the records
+    for i, desks in enumerate(sim.desks):
+        if desks is None:  # self-service is not tracked live: integrate the records
             queues["area_busy"][i] = busy_area(
                 moments[moments["touchpoint"] == i], plan.warmup, plan.horizon
             )
@@ -155,13 +158,11 @@ def _shown(servers: int | Schedule | None) -> int | str:
 def _within_horizon(moments: np.ndarray, plan: Plan) -> np.ndarray:
     """Drop moments recorded before the horizon that end after it.
 
-    Self-service and fixed servers (see ``desks``) take no event at the end of a visit, so such
-    a moment is written when its journey arrives; without a run-off the journey would have
-    stopped there instead. (A staffing schedule's moments are written as they end.)
+    A visit takes no event at its end (see ``desks``), so its moment is written when the journey
+    arrives; without a run-off the journey would have stopped there instead.
     """
-    on_arrival = np.array([tp.schedule is None for tp in plan.touchpoints], dtype=bool)
     late = moments["arrival"] + moments["wait"] + moments["service"] > plan.horizon
-    return moments[~(on_arrival[moments["touchpoint"]] & late)]
+    return moments[~late]
 
 
 __all__ = ["MINUTES_PER_DAY", "SimulationResult", "simulate"]

@@ -1,74 +1,119 @@
-"""A touchpoint whose servers never change: waits known the moment a customer arrives.
+"""A staffed touchpoint: servers, a first-come-first-served line, and waits known on arrival.
 
-Served first come, first served by a fixed number of servers, a customer's wait depends only on
-the customers who arrived before them: how long each is served and whether each gave up. Every
-one of those is known when they arrive (service and patience are drawn with the journey), so
-the wait follows from the servers' next free times, the Kiefer-Wolfowitz recursion (Lindley's
-for one server): take the server free soonest; wait until then; give up instead if patience
-runs out first, leaving the server to the next in line. That is exactly what the queue of
-``station`` would do, without the events: the journey arrives (an event, so arrivals are taken
-in time order) and goes on at once, its wait and service joining its time on the way, as
-self-service does. A staffing schedule breaks the premise (a server arriving mid-wait serves
-someone sooner), so a touchpoint with one is a ``Station``.
+A customer's wait depends only on the customers who arrived before them (how long each is
+served, whether each gave up) and on the staffing, and all of that is known when they arrive:
+service and patience are drawn with the journey, a staffing schedule is fixed in advance. So
+the wait is computed on arrival by following the servers forward in time, the Kiefer-Wolfowitz
+recursion (Lindley's for one server) with shift changes: the customer takes the first server
+to come free, or gives up when patience runs out first, leaving the servers to the next in
+line. The journey arrives (an event, so that arrivals are taken in time order) and goes on at
+once, its wait and service joining its time on the way, as self-service does: no event for the
+end of a service, none for patience, none for a shift change.
 
-The time-integrals of the queue (customers waiting, customers in service) are added customer
-by customer, each one's time in line and in service clipped to the observed window.
+The semantics are those of a line that moves event by event (a SimPy ``Resource`` with a
+number of servers that a schedule changes): servers coming on shift take the first in line at
+once; a server whose shift ends finishes the customer being served first (the first to finish
+leaves), and goes on serving if the schedule brings servers back before then. A shift change
+at the very moment a service ends is taken first.
+
+The time-integrals of the line (customers waiting, customers in service) are added customer by
+customer, each one's time in line and in service clipped to the observed window.
 """
 
 from __future__ import annotations
 
-from heapq import heapreplace
+from collections.abc import Iterable
+from heapq import heappop, heappush
+
+NEVER = float("inf")
 
 
 class Desks:
-    """``servers`` servers, fixed, with a FIFO queue; the areas under the counts over the
-    observed window ``[start, end)`` (the warm-up's end to the horizon)."""
+    """Servers as ``staffing`` says, ``(time, servers)`` from time 0 in time order, serving a
+    FIFO line; the areas under the counts over the observed window ``[start, end)`` (the end of
+    the warm-up to the horizon). ``patient``: nobody gives up (no patience is set)."""
 
-    __slots__ = ("area_busy", "area_waiting", "end", "free_at", "patient", "servers", "start")
+    __slots__ = ("_changes", "area_busy", "area_waiting", "change_at", "change_to", "clock",
+                 "end", "finishing", "idle", "owed", "patient", "servers", "start")  # fmt: skip
 
-    unlimited = False
-    waits_on_arrival = True
-
-    def __init__(self, servers: int, start: float, end: float, patient: bool = True) -> None:
-        self.servers = servers
-        self.patient = patient  #: customers never give up waiting (the touchpoint sets no patience)
-        self.free_at = [0.0] * servers  #: a heap: when each server is next free
+    def __init__(
+        self, staffing: Iterable[tuple[float, int]], start: float, end: float, patient: bool
+    ) -> None:
+        self._changes = iter(staffing)
+        _, self.servers = next(self._changes)  #: servers on shift as of ``clock``
+        self.idle = self.servers  #: servers on shift and free as of ``clock``
+        self.owed = 0  #: servers whose shift has ended, still finishing a customer
+        self.finishing: list[float] = []  #: a heap: when each busy server's customer is done
+        self.clock = 0.0  #: everything up to here has happened
+        self.change_at, self.change_to = next(self._changes, (NEVER, 0))  #: the next shift change
         self.start, self.end = start, end
+        self.patient = patient
         self.area_waiting = 0.0
         self.area_busy = 0.0
 
     def arrive(self, now: float, service: float, patience: float) -> float | None:
-        """A customer arrives at ``now``: the time their service starts, or None when their
-        ``patience`` runs out first (they leave at ``now + patience``; no server is theirs)."""
-        free_at = self.free_at
-        start = free_at[0]
-        if start <= now:
-            start = now
-        elif start > now + patience:
-            self.area_waiting += self.overlap(now, now + patience)
+        """A customer arrives at ``now``, after everyone arrived so far: the time their service
+        starts, or None when their ``patience`` runs out first (they leave at
+        ``now + patience`` and no server is theirs)."""
+        if self.clock < now:
+            self._until(now)
+        gives_up = now + patience
+        while not self.idle:  # follow the servers until one comes free
+            then = self._next()
+            if then > gives_up or then == NEVER:  # (never: no server will ever come)
+                self.area_waiting += self.overlap(now, gives_up)
+                return None
+            self._step()
+        start = self.clock if self.clock > now else now  # later when those ahead waited
+        if start > gives_up:
+            self.area_waiting += self.overlap(now, gives_up)
             return None
+        self.idle -= 1
         ends = start + service
-        heapreplace(free_at, ends)
+        heappush(self.finishing, ends)
         if now >= self.start and ends <= self.end:  # all of it observed: the common case
             self.area_waiting += start - now
-            self.area_busy += ends - start
+            self.area_busy += service
         else:
             self.area_waiting += self.overlap(now, start)
             self.area_busy += self.overlap(start, ends)
         return start
 
+    def _next(self) -> float:
+        """When the next service ends or shift changes."""
+        done = self.finishing[0] if self.finishing else NEVER
+        return done if done < self.change_at else self.change_at
+
+    def _until(self, now: float) -> None:
+        """Let everything due by ``now`` happen."""
+        finishing = self.finishing
+        while (finishing and finishing[0] <= now) or self.change_at <= now:
+            self._step()
+        self.clock = now
+
+    def _step(self) -> None:
+        """The next service end or shift change (a shift change first at the same moment)."""
+        if self.finishing and self.finishing[0] < self.change_at:
+            self.clock = heappop(self.finishing)
+            if self.owed:
+                self.owed -= 1  # the server's shift was over: it leaves
+            else:
+                self.idle += 1
+            return
+        self.clock = self.change_at
+        more = self.change_to - self.servers
+        self.servers = self.change_to
+        if more > 0:  # servers arriving keep those due to leave first
+            kept = min(self.owed, more)
+            self.owed -= kept
+            self.idle += more - kept
+        else:  # servers leaving: free ones first, then the next to finish
+            gone = min(self.idle, -more)
+            self.idle -= gone
+            self.owed += -more - gone
+        self.change_at, self.change_to = next(self._changes, (NEVER, 0))
+
     def overlap(self, a: float, b: float) -> float:
         """How much of ``[a, b)`` falls in the observed window."""
-        if a >= self.start and b <= self.end:
-            return b - a
         a, b = max(a, self.start), min(b, self.end)
         return b - a if b > a else 0.0
-
-    def close(self, now: float) -> None:
-        """Nothing to close: each customer's time was added as they arrived."""
-
-    def restart(self, now: float) -> None:
-        """Nothing to forget: times before the warm-up's end were never added."""
-
-    def clear(self) -> None:
-        """Nobody is held in line."""

@@ -2,23 +2,22 @@
 another.
 
 A journey visits the touchpoints in order; at a staffed touchpoint the customer queues
-first-come-first-served for a server (see ``station``) and abandons if patience runs out;
-self-service takes time but no queue, and no event. Every visit is a moment of truth whose
-outcome shifts the customer's return propensity through the scenario's memory model; the
-journey ends with the return decision and, for a magical or miserable one, word of mouth.
+first-come-first-served for a server and abandons if patience runs out (see ``desks``);
+self-service takes time but no queue. Every visit is a moment of truth whose outcome shifts
+the customer's return propensity through the scenario's memory model; the journey ends with
+the return decision and, for a magical or miserable one, word of mouth.
 
 Why a state machine and not a generator process. A SimPy process resumes its generator through
 several layers for every event; a journey here is an object that SimPy's scheduler calls back
 when its time comes (the object itself is the scheduled event: SimPy needs only its
 ``callbacks`` and ``_ok``). Only what must happen in time order is scheduled: arriving at a
-staffed touchpoint after time spent on the way, the end of a service, patience running out,
-the end of the journey after trailing self-service, the next journey. A customer handed a
-server by the one leaving starts at once, in the leaving customer's callback.
+staffed touchpoint after time on the way (arrivals at a line must be taken in time order), the
+end of the journey, the next journey. A wait is known on arrival, so a visit's wait and service,
+like self-service and the time on the way, join the journey's lag and take no event.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from simpy.events import NORMAL
@@ -39,24 +38,12 @@ _FOREVER = float("inf")  #: the patience of a customer who never gives up
 _STEPS, _COMPLAINT, _COMPLAINING = 0, 1, 2
 
 
-class Wake:
-    """A callback at a set time: the least SimPy's scheduler can process (``env.schedule``
-    needs an object with ``callbacks`` and ``_ok``), lighter than a ``Timeout``."""
-
-    __slots__ = ("_ok", "callbacks")
-
-    def __init__(self, callback: Callable[[Wake], None]) -> None:
-        self._ok = True
-        self.callbacks = [callback]
-
-
 class Journey:
     """One customer's journey in progress; SimPy calls it back when its next moment is due."""
 
     __slots__ = ("_ok", "arrival", "callbacks", "columns", "completed", "customer", "impacts",
                  "index", "keep_going", "lag", "n_magic", "n_misery", "n_recovered_magic",
-                 "number", "patience", "phase", "places", "position", "resolved", "sim", "start",
-                 "station", "u", "wait")  # fmt: skip
+                 "number", "phase", "places", "position", "resolved", "sim", "start", "u")  # fmt: skip
 
     def __init__(self, sim: Simulation, customer: Customer, number: int) -> None:
         self._ok = True  # read by SimPy's scheduler when this journey is a scheduled event
@@ -81,7 +68,6 @@ class Journey:
         self.lag = 0.0  # time spent since now in delays and self-service, not yet scheduled
         self.position = 0
         self.phase = _STEPS
-        self.patience: Wake | None = None
         self.go()
 
     def come_back(self) -> None:
@@ -129,44 +115,34 @@ class Journey:
     # -- one moment of truth -----------------------------------------------------------------
 
     def visit(self, index: int, columns: tuple[int, ...]) -> bool:
-        """Begin the moment of truth at touchpoint ``index`` (``columns``: its draws by purpose).
-        True when it is over already (self-service), False when a callback will end it, or
-        never will (a self-service visit running past the end of the run)."""
+        """The moment of truth at touchpoint ``index`` (``columns``: its draws by purpose), its
+        time joining the lag. True when it is over, False when the journey must first get there
+        (called back on arrival) or runs past the end of the run (censored, not decided)."""
         sim = self.sim
         self.index, self.columns = index, columns
-        station = self.station = sim.stations[index]
-        if station.servers is None:
-            # self-service: no queue, so no event is needed; the time joins the lag
+        desks = sim.desks[index]
+        if desks is None:  # self-service: no line, so no event
             service = self.u[columns[SERVICE]]
             arrival = sim.env.now + self.lag
             self.lag += service
             if arrival + service > sim.plan.end:
-                return False  # the journey runs past the end: censored, not decided
+                return False
             self.arrival = arrival
             self.moment(0.0, service, False)
             return True
-        if self.lag > 0.0:
+        if self.lag > 0.0:  # arrivals at a line are taken in time order: an event
             self.callbacks = ARRIVE
             sim.env.schedule(self, NORMAL, self.lag)  # type: ignore[arg-type]
             self.lag = 0.0
             return False
-        if station.waits_on_arrival:
-            return self.at_desks()
-        self.arrive()
-        return False
-
-    def at_desks(self) -> bool:
-        """At fixed servers (see ``desks``), now: the wait is known on arrival, so the moment is
-        lived at once and its time joins the lag. True when over, False when it ends past the
-        end of the run (censored, as a service still going on then would be)."""
-        sim, u, columns = self.sim, self.u, self.columns
+        u = self.u
         now = self.arrival = sim.env.now
         service = u[columns[SERVICE]]
-        if self.station.patient:  # type: ignore[union-attr]
+        if desks.patient:
             patience = _FOREVER
         else:
             patience = u[columns[PATIENCE]] * self.customer.segment.patience
-        start = self.station.arrive(now, service, patience)  # type: ignore[call-arg]
+        start = desks.arrive(now, service, patience)  # the wait is known now (see desks)
         if start is None:  # gave up waiting
             leaves = now + patience
             if leaves >= sim.plan.end:
@@ -182,47 +158,9 @@ class Journey:
         return True
 
     def arrive(self) -> None:
-        """At a staffed touchpoint (now, or called back after time on the way): take a free
-        server, or join the line."""
-        if self.station.waits_on_arrival:
-            if self.at_desks():
-                self.go()
-            return
-        sim = self.sim
-        now = self.arrival = sim.env.now
-        if self.station.arrive(now, self):  # type: ignore[arg-type]
-            self.wait = 0.0
-            self.callbacks = SERVED
-            sim.env.schedule(self, NORMAL, self.u[self.columns[SERVICE]])  # type: ignore[arg-type]
-        elif sim.plan.touchpoints[self.index].patience is not None:
-            # one scheduled callback takes them out of line, unless served by then
-            tolerance = self.customer.segment.patience
-            self.patience = Wake(self.lapse)  # the journey may be served and wait elsewhere
-            sim.env.schedule(self.patience, NORMAL, self.u[self.columns[PATIENCE]] * tolerance)  # type: ignore[arg-type]
-
-    def take_server(self, now: float) -> None:
-        """A server is handed over (by the customer leaving it, or a shift arriving)."""
-        self.patience = None
-        self.wait = now - self.arrival
-        self.callbacks = SERVED
-        self.sim.env.schedule(self, NORMAL, self.u[self.columns[SERVICE]])  # type: ignore[arg-type]
-
-    def lapse(self, patience: Wake) -> None:
-        """Patience ran out: leave the line, unless served already (or waiting elsewhere now)."""
-        if patience is not self.patience:
-            return
-        self.patience = None
-        now = self.sim.env.now
-        self.station.leave(now, self)
-        self.wait = now - self.arrival
-        self.moment(self.wait, 0.0, True)
-        self.go()
-
-    def served(self) -> None:
-        """The service ends: free the server and live the moment."""
-        self.station.depart(self.sim.env.now)
-        self.moment(self.wait, self.u[self.columns[SERVICE]], False)
-        self.go()
+        """At a staffed touchpoint after time on the way (a scheduled callback)."""
+        if self.visit(self.index, self.columns):
+            self.go()
 
     def moment(self, wait: float, service: float, abandoned: bool) -> None:
         """The visit's outcome: recorded, remembered, counted."""
@@ -328,6 +266,4 @@ class Journey:
 #: What SimPy calls back when a journey (the scheduled event itself) comes due: each a plain
 #: function called with the journey, shared by all journeys (SimPy reads a list of callbacks
 #: and never changes it), so that scheduling makes neither a bound method nor a list.
-ARRIVE, SERVED, DECIDE, COME_BACK = (
-    [f] for f in (Journey.arrive, Journey.served, Journey.decide, Journey.come_back)
-)
+ARRIVE, DECIDE, COME_BACK = ([f] for f in (Journey.arrive, Journey.decide, Journey.come_back))

@@ -13,7 +13,7 @@ import gc
 import math
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
@@ -25,10 +25,9 @@ from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import Desks
-from truthsim.engine.journey import COME_BACK, Journey, Wake
+from truthsim.engine.journey import COME_BACK, Journey
 from truthsim.engine.plan import Plan
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
-from truthsim.engine.station import Station
 from truthsim.engine.streams import Streams, keys, tag
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
@@ -58,6 +57,17 @@ def rare_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
+class Wake:
+    """A callback at a set time: the least SimPy's scheduler can process (``env.schedule``
+    needs an object with ``callbacks`` and ``_ok``), lighter than a ``Timeout``."""
+
+    __slots__ = ("_ok", "callbacks")
+
+    def __init__(self, callback: Callable[[Wake], None]) -> None:
+        self._ok = True
+        self.callbacks = [callback]
+
+
 class Simulation:
     """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
 
@@ -68,10 +78,16 @@ class Simulation:
         self.causes = Rows(CAUSE)
         self.env = simpy.Environment()
         self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
-        self.stations: list[Station | Desks] = [
-            Station(self.env, tp.servers)
-            if tp.servers is None or tp.schedule is not None
-            else Desks(tp.servers, plan.warmup, plan.horizon, patient=tp.patience is None)
+        #: each staffed touchpoint's servers and line (None: self-service)
+        self.desks: list[Desks | None] = [
+            None
+            if tp.servers is None
+            else Desks(
+                tp.schedule.changes(plan.end) if tp.schedule else [(0.0, tp.servers)],
+                plan.warmup,
+                plan.horizon,
+                patient=tp.patience is None,
+            )
             for tp in plan.touchpoints
         ]
         self.moments = Rows(MOMENT)
@@ -85,19 +101,8 @@ class Simulation:
         self._prospect: tuple[float, int, float | None, float | None] = (0.0, 0, None, None)
 
     def run(self) -> Simulation:
-        plan, env = self.plan, self.env
-        for tp, station in zip(plan.touchpoints, self.stations, strict=True):
-            if tp.schedule is not None:  # shift changes, scheduled ahead as plain callbacks
-                for at, servers in tp.schedule.changes(plan.end):  # through any run-off
-                    if at > 0:
-                        change = env.timeout(at)
-                        change.callbacks.append(lambda _, s=station, n=servers: s.staff(n))
         self._next_prospect(None)
-        if plan.warmup > 0:
-            env.schedule(Wake(self._end_warmup), NORMAL, plan.warmup)  # type: ignore[arg-type]
-        env.run(until=plan.horizon)
-        for station in self.stations:
-            station.close(plan.horizon)
+        self.env.run(until=self.plan.horizon)
         return self
 
     def run_off(self) -> Simulation:
@@ -107,15 +112,13 @@ class Simulation:
         return self
 
     def release(self) -> None:
-        """Drop the customers and what is still scheduled or waiting, once the records are
-        out. Events and queues refer back to this simulation, so without this everything the
-        run made would wait for the cycle collector to be freed."""
+        """Drop the customers and what is still scheduled, once the records are out. Pending
+        events refer back to this simulation, so without this everything the run made would
+        wait for the cycle collector to be freed."""
         queue = self.env._queue  # SimPy's schedule of pending events
         for *_, event in queue:
             event.callbacks = None
         queue.clear()
-        for station in self.stations:
-            station.clear()
         self._arrivals.close()
         self.customers = []
 
@@ -144,10 +147,6 @@ class Simulation:
         return table.to_numpy()
 
     # -- arrivals and lifetimes, as scheduled callbacks ---------------------------------------
-
-    def _end_warmup(self, _: object) -> None:
-        for station in self.stations:
-            station.restart(self.env.now)
 
     def _prospects(self) -> Iterator[tuple[float, int, float | None, float | None]]:
         """New prospects (arrival time, key, market draw, segment draw; a draw is None when not
