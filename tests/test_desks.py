@@ -139,6 +139,15 @@ def test_a_server_due_to_leave_stays_when_the_schedule_brings_one_back() -> None
     assert desks.arrive(11.0, 1.0, FOREVER) == 15.0
 
 
+def test_of_the_servers_due_to_leave_the_last_to_finish_stays() -> None:
+    desks = Desks([(0.0, 2), (10.0, 0), (20.0, 1)], start=0.0, end=100.0, patient=True)
+    assert desks.arrive(0.0, 50.0, FOREVER) == 0.0  # until 50
+    assert desks.arrive(1.0, 59.0, FOREVER) == 1.0  # until 60
+    # both off shift at 10; one back at 20: the first to finish (50) still leaves, so the
+    # next customer is served when the other is done
+    assert desks.arrive(21.0, 1.0, FOREVER) == 60.0
+
+
 def test_nobody_is_served_by_servers_that_never_come() -> None:
     desks = Desks([(0.0, 0)], start=0.0, end=100.0, patient=True)
     assert desks.arrive(1.0, 1.0, FOREVER) is None

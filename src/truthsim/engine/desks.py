@@ -23,7 +23,7 @@ customer, each one's time in line and in service clipped to the observed window.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from heapq import heappop, heappush
+from heapq import heappop, heappush, heapreplace
 
 NEVER = float("inf")
 
@@ -33,19 +33,17 @@ class Desks:
     FIFO line; the areas under the counts over the observed window ``[start, end)`` (the end of
     the warm-up to the horizon). ``patient``: nobody gives up (no patience is set)."""
 
-    __slots__ = ("_changes", "area_busy", "area_waiting", "change_at", "change_to", "clock",
-                 "end", "finishing", "idle", "owed", "patient", "servers", "start")  # fmt: skip
+    __slots__ = ("_changes", "area_busy", "area_waiting", "change_at", "change_to", "end",
+                 "free_at", "owed", "patient", "servers", "start")  # fmt: skip
 
     def __init__(
         self, staffing: Iterable[tuple[float, int]], start: float, end: float, patient: bool
     ) -> None:
         self._changes = iter(staffing)
-        _, self.servers = next(self._changes)  #: servers on shift as of ``clock``
-        self.idle = self.servers  #: servers on shift and free as of ``clock``
-        self.owed = 0  #: servers whose shift has ended, still finishing a customer
-        self.finishing: list[float] = []  #: a heap: when each busy server's customer is done
-        self.clock = 0.0  #: everything up to here has happened
-        self.change_at, self.change_to = next(self._changes, (NEVER, 0))  #: the next shift change
+        _, self.servers = next(self._changes)  #: servers on shift
+        self.free_at = [0.0] * self.servers  #: a heap: when each server on shift is next free
+        self.owed: list[float] = []  #: when each server whose shift has ended finishes
+        self.change_at, self.change_to = next(self._changes, (NEVER, 0))  #: the next change
         self.start, self.end = start, end
         self.patient = patient
         self.area_waiting = 0.0
@@ -55,22 +53,20 @@ class Desks:
         """A customer arrives at ``now``, after everyone arrived so far: the time their service
         starts, or None when their ``patience`` runs out first (they leave at
         ``now + patience`` and no server is theirs)."""
-        if self.clock < now:
-            self._until(now)
+        free_at = self.free_at
+        while True:
+            start = free_at[0] if free_at else NEVER
+            if start < now:
+                start = now
+            if self.change_at > start or self.change_at == NEVER:
+                break
+            self._change()  # a shift changes before this customer is served: it counts
         gives_up = now + patience
-        while not self.idle:  # follow the servers until one comes free
-            then = self._next()
-            if then > gives_up or then == NEVER:  # (never: no server will ever come)
-                self.area_waiting += self.overlap(now, gives_up)
-                return None
-            self._step()
-        start = self.clock if self.clock > now else now  # later when those ahead waited
-        if start > gives_up:
+        if start > gives_up or start == NEVER:  # (never: no server will ever come)
             self.area_waiting += self.overlap(now, gives_up)
             return None
-        self.idle -= 1
         ends = start + service
-        heappush(self.finishing, ends)
+        heapreplace(free_at, ends)
         if now >= self.start and ends <= self.end:  # all of it observed: the common case
             self.area_waiting += start - now
             self.area_busy += service
@@ -79,38 +75,21 @@ class Desks:
             self.area_busy += self.overlap(start, ends)
         return start
 
-    def _next(self) -> float:
-        """When the next service ends or shift changes."""
-        done = self.finishing[0] if self.finishing else NEVER
-        return done if done < self.change_at else self.change_at
-
-    def _until(self, now: float) -> None:
-        """Let everything due by ``now`` happen."""
-        finishing = self.finishing
-        while (finishing and finishing[0] <= now) or self.change_at <= now:
-            self._step()
-        self.clock = now
-
-    def _step(self) -> None:
-        """The next service end or shift change (a shift change first at the same moment)."""
-        if self.finishing and self.finishing[0] < self.change_at:
-            self.clock = heappop(self.finishing)
-            if self.owed:
-                self.owed -= 1  # the server's shift was over: it leaves
-            else:
-                self.idle += 1
-            return
-        self.clock = self.change_at
+    def _change(self) -> None:
+        """The next shift change."""
+        at, free_at = self.change_at, self.free_at
         more = self.change_to - self.servers
         self.servers = self.change_to
-        if more > 0:  # servers arriving keep those due to leave first
-            kept = min(self.owed, more)
-            self.owed -= kept
-            self.idle += more - kept
-        else:  # servers leaving: free ones first, then the next to finish
-            gone = min(self.idle, -more)
-            self.idle -= gone
-            self.owed += -more - gone
+        if more > 0:  # servers due to leave stay on (the last to finish), then new ones come
+            owed = sorted(f for f in self.owed if f > at)  # the others have left already
+            stay = owed[max(0, len(owed) - more) :]
+            self.owed = owed[: len(owed) - len(stay)]
+            for f in stay + [at] * (more - len(stay)):
+                heappush(free_at, f)
+        for _ in range(-more):  # servers leaving: free ones now, then the next to finish
+            f = heappop(free_at)
+            if f > at:
+                self.owed.append(f)
         self.change_at, self.change_to = next(self._changes, (NEVER, 0))
 
     def overlap(self, a: float, b: float) -> float:
