@@ -65,8 +65,8 @@ MUTANTS: list[Mutant] = [
       "checkpoint loading loads nothing"),
     # -- engine/model.py --------------------------------------------------------------------------
     M("abandon_limit_unscaled", "engine/journey.py",
-      "patience = u[columns[PATIENCE]] * self.customer.segment.patience",
-      "patience = u[columns[PATIENCE]]",
+      "else u[columns[PATIENCE]] * self.customer.segment.patience",
+      "else u[columns[PATIENCE]]",
       "abandonment ignores the segment's patience"),
     M("abandonment_not_misery", "engine/journey.py",
       "            outcome, failed, recovered = MISERY, False, False\n",

@@ -25,6 +25,7 @@ from simpy.events import NORMAL
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.customer import Customer
+from truthsim.engine.desks import NEVER
 from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, SERVICE
 from truthsim.engine.streams import key, tag
 from truthsim.scenario.probability import sigmoid
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
     from truthsim.engine.model import Simulation
 
 _REFERRAL = tag("referral")
-_FOREVER = float("inf")  #: the patience of a customer who never gives up
 #: where a journey is: visiting its steps, deciding on a complaint, at the complaints desk
 _STEPS, _COMPLAINT, _COMPLAINING = 0, 1, 2
 
@@ -65,7 +65,7 @@ class Journey:
         self.completed = True
         self.resolved = False  # a complaint handled without misery (people told become fewer)
         self.keep_going = 1.0  # chance that no misery so far led to a complaint
-        self.lag = 0.0  # time spent since now in delays and self-service, not yet scheduled
+        self.lag = 0.0  # time since now on the way and in visits, not yet scheduled
         self.position = 0
         self.phase = _STEPS
         self.go()
@@ -138,10 +138,7 @@ class Journey:
         u = self.u
         now = self.arrival = sim.env.now
         service = u[columns[SERVICE]]
-        if desks.patient:
-            patience = _FOREVER
-        else:
-            patience = u[columns[PATIENCE]] * self.customer.segment.patience
+        patience = NEVER if desks.patient else u[columns[PATIENCE]] * self.customer.segment.patience
         start = desks.arrive(now, service, patience)  # the wait is known now (see desks)
         if start is None:  # gave up waiting
             leaves = now + patience
