@@ -20,8 +20,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from simpy.events import NORMAL
-
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.customer import Customer
@@ -108,7 +106,7 @@ class Journey:
                     return
         if self.lag > 0.0:
             self.callbacks = DECIDE
-            self.sim.env.schedule(self, NORMAL, self.lag)  # type: ignore[arg-type]
+            self.sim.later(self, self.lag)  # type: ignore[arg-type]
         else:
             self.decide()
 
@@ -132,7 +130,7 @@ class Journey:
             return True
         if self.lag > 0.0:  # arrivals at a line are taken in time order: an event
             self.callbacks = ARRIVE
-            sim.env.schedule(self, NORMAL, self.lag)  # type: ignore[arg-type]
+            sim.later(self, self.lag)  # type: ignore[arg-type]
             self.lag = 0.0
             return False
         u = self.u

@@ -13,13 +13,14 @@ import gc
 import math
 from array import array
 from bisect import bisect_right
+from heapq import heappush
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy as np
 import simpy
 from scipy import special
-from simpy.events import NORMAL
+from simpy.events import NORMAL, URGENT, Event
 
 from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
@@ -96,12 +97,16 @@ class Simulation:
         self.deterred = array("d")
         self.returns = array("d")
         self.pending_deterred = 0  #: people told of a miserable journey, not yet deterred
+        #: events due on a later day, by day, with their times: SimPy's schedule holds today's
+        self._calendar: dict[int, list[tuple[float, Event]]] = {}
+        self._tomorrow = MINUTES_PER_DAY  #: when the next day begins
         self._arrivals = self._prospects()
         #: (time, key, market draw, segment draw) of the prospect whose arrival is scheduled
         self._prospect: tuple[float, int, float | None, float | None] = (0.0, 0, None, None)
 
     def run(self) -> Simulation:
         self._next_prospect(None)
+        self._next_day(None)
         self.env.run(until=self.plan.horizon)
         return self
 
@@ -119,6 +124,7 @@ class Simulation:
         for *_, event in queue:
             event.callbacks = None
         queue.clear()
+        self._calendar.clear()
         self._arrivals.close()
         self.customers = []
 
@@ -246,8 +252,7 @@ class Simulation:
         start = self.env.now + delay_days * MINUTES_PER_DAY
         if start < self.plan.horizon:
             self.streams.expect(customer_key, 0, start)
-            later = self.env.timeout(delay_days * MINUTES_PER_DAY)
-            later.callbacks.append(lambda _: self._referred(customer_key))
+            self.later(Wake(lambda _: self._referred(customer_key)), delay_days * MINUTES_PER_DAY)  # type: ignore[arg-type]
 
     def _referred(self, customer_key: int) -> None:
         if self._reachable(customer_key):
@@ -296,4 +301,33 @@ class Simulation:
         self.streams.expect(customer.key, number + 1, start)
         later = Journey(self, customer, number + 1)  # holds no random numbers while it waits
         later.callbacks = COME_BACK
-        env.schedule(later, NORMAL, start - now)  # type: ignore[arg-type]
+        self.later(later, start - now)
+
+    def later(self, event: Event, delay: float) -> None:
+        """Schedule ``event`` ``delay`` minutes from now, as ``env.schedule`` would.
+
+        Why a calendar. Customers wait days or weeks between journeys and between steps (a
+        flight booked weeks ahead); kept on SimPy's schedule, thousands of them would make every
+        push and pop there climb a deeper heap (a year-long airline: about 4,700 pending events,
+        of which a few hundred are due within the day). Events due on a later day wait in the
+        calendar and join SimPy's schedule as their day begins, at the time SimPy would have
+        given them to the last bit; the order of events is the same."""
+        now = self.env.now
+        time = now + delay
+        if time < self._tomorrow:
+            self.env.schedule(event, NORMAL, delay)
+        else:
+            self._calendar.setdefault(int(time // MINUTES_PER_DAY), []).append((time, event))
+
+    def _next_day(self, wake: Wake | None) -> None:
+        """A day begins (``wake``: the scheduled day; None at the start): the events due on it
+        go on SimPy's schedule before anything else happens at its first minute, and the next
+        day is scheduled."""
+        env = self.env
+        now = env.now  # a whole number of days: days are scheduled from days, from time 0
+        queue, eid = env._queue, env._eid  # SimPy's schedule: a heap of (time, priority, id, event)
+        for time, event in self._calendar.pop(int(now // MINUTES_PER_DAY), ()):
+            heappush(queue, (time, NORMAL, next(eid), event))  # at its time, not a delay
+        self._tomorrow = now + MINUTES_PER_DAY
+        if self._tomorrow < self.plan.end:
+            env.schedule(Wake(self._next_day), URGENT, MINUTES_PER_DAY)  # type: ignore[arg-type]
