@@ -39,16 +39,20 @@ _STEPS, _COMPLAINT, _COMPLAINING = 0, 1, 2
 class Journey:
     """One customer's journey in progress; SimPy calls it back when its next moment is due."""
 
-    __slots__ = ("_ok", "arrival", "callbacks", "columns", "completed", "customer", "impacts",
-                 "index", "keep_going", "lag", "n_magic", "n_misery", "n_recovered_magic",
-                 "number", "phase", "places", "position", "resolved", "sim", "start", "u")  # fmt: skip
+    __slots__ = ("_ok", "arrival", "at", "callbacks", "columns", "completed", "customer",
+                 "impacts", "index", "keep_going", "lag", "n_magic", "n_misery",
+                 "n_recovered_magic", "number", "phase", "places", "position", "resolved", "sim",
+                 "start", "u")  # fmt: skip
 
-    def __init__(self, sim: Simulation, customer: Customer, number: int) -> None:
+    def __init__(self, sim: Simulation, customer: Customer, number: int, at: float) -> None:
         self._ok = True  # read by SimPy's scheduler when this journey is a scheduled event
         self.callbacks: list | None = None
         self.sim = sim
         self.customer = customer
         self.number = number
+        #: the simulation's time when SimPy calls this journey back: the journey schedules
+        #: itself, so it knows (and need not ask the environment)
+        self.at = at
 
     # -- the journey -------------------------------------------------------------------------
 
@@ -56,7 +60,7 @@ class Journey:
         """Start now: draw the journey's numbers and go to its first step."""
         sim = self.sim
         self.u = sim.streams.journey(self.customer.key, self.number)
-        self.start = sim.env.now
+        self.start = self.at
         self.impacts: list[float] = []
         self.places: list[int] = []
         self.n_misery = self.n_magic = self.n_recovered_magic = 0
@@ -70,14 +74,15 @@ class Journey:
 
     def come_back(self) -> None:
         """The next journey's time has come (a scheduled callback)."""
-        self.sim.returns.append(self.sim.env.now)
+        self.sim.returns.append(self.at)
         self.begin()
 
     def go(self) -> None:
         """Take the steps from the current one until a visit must wait for time to pass."""
         plan, u = self.sim.plan, self.u
         steps = plan.steps
-        while self.phase == _STEPS and self.position < len(steps):
+        count = len(steps)
+        while self.phase == _STEPS and self.position < count:
             step = steps[self.position]
             self.position += 1
             if step.delay is not None:  # the way to a step takes its time, visited or not
@@ -106,7 +111,8 @@ class Journey:
                     return
         if self.lag > 0.0:
             self.callbacks = DECIDE
-            self.sim.later(self, self.lag)  # type: ignore[arg-type]
+            self.at += self.lag
+            self.sim.later(self, self.at)  # type: ignore[arg-type]
         else:
             self.decide()
 
@@ -121,7 +127,7 @@ class Journey:
         desks = sim.desks[index]
         if desks is None:  # self-service: no line, so no event
             service = self.u[columns[SERVICE]]
-            arrival = sim.env.now + self.lag
+            arrival = self.at + self.lag
             self.lag += service
             if arrival + service > sim.plan.end:
                 return False
@@ -130,11 +136,12 @@ class Journey:
             return True
         if self.lag > 0.0:  # arrivals at a line are taken in time order: an event
             self.callbacks = ARRIVE
-            sim.later(self, self.lag)  # type: ignore[arg-type]
+            self.at += self.lag
+            sim.later(self, self.at)  # type: ignore[arg-type]
             self.lag = 0.0
             return False
         u = self.u
-        now = self.arrival = sim.env.now
+        now = self.arrival = self.at
         service = u[columns[SERVICE]]
         patience = NEVER if desks.patient else u[columns[PATIENCE]] * self.customer.segment.patience
         start = desks.arrive(now, service, patience)  # the wait is known now (see desks)
@@ -212,7 +219,7 @@ class Journey:
         """The journey is over: remember it, record it, tell people, come back or not."""
         sim, customer = self.sim, self.customer
         plan, u, number = sim.plan, self.u, self.number
-        now = sim.env.now
+        now = self.at
         segment = customer.segment
         impacts = self.impacts
         remembered = plan.remember(impacts)
@@ -251,11 +258,12 @@ class Journey:
             elif tone == MAGICAL:
                 for k in range(poisson_quantile(plan.refer_mean, u[plan.referred_slot])):
                     referral = key(customer.key, number, _REFERRAL, k)
-                    sim.refer(referral, plan.referral_delay(sim.streams.draw(referral)))  # type: ignore[misc]
+                    delay = plan.referral_delay(sim.streams.draw(referral))  # type: ignore[misc]
+                    sim.refer(referral, delay, now)
         if returning:
-            sim.come_back(customer, number, u)
+            sim.come_back(customer, number, u, now)
         else:
-            sim.lose(customer, u[plan.return_slot])
+            sim.lose(customer, u[plan.return_slot], now)
 
 
 #: What SimPy calls back when a journey (the scheduled event itself) comes due: each a plain

@@ -13,9 +13,9 @@ import gc
 import math
 from array import array
 from bisect import bisect_right
-from heapq import heappush
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from heapq import heappush
 
 import numpy as np
 import simpy
@@ -78,6 +78,9 @@ class Simulation:
         self.active = 0  #: customers acquired and not lost: they are not prospects any more
         self.causes = Rows(CAUSE)
         self.env = simpy.Environment()
+        #: SimPy's schedule, a heap of (time, priority, id, event), and its counter of ids:
+        #: events are put there at a given time (see :meth:`later`)
+        self._queue, self._eid = self.env._queue, self.env._eid
         self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
         #: each staffed touchpoint's servers and line (None: self-service)
         self.desks: list[Desks | None] = [
@@ -103,6 +106,8 @@ class Simulation:
         self._arrivals = self._prospects()
         #: (time, key, market draw, segment draw) of the prospect whose arrival is scheduled
         self._prospect: tuple[float, int, float | None, float | None] = (0.0, 0, None, None)
+        self._prospect_wake = Wake(self._next_prospect)
+        self._prospect_callbacks = self._prospect_wake.callbacks
 
     def run(self) -> Simulation:
         self._next_prospect(None)
@@ -125,6 +130,7 @@ class Simulation:
             event.callbacks = None
         queue.clear()
         self._calendar.clear()
+        self._prospect_callbacks.clear()
         self._arrivals.close()
         self.customers = []
 
@@ -205,7 +211,9 @@ class Simulation:
         arrival = next(self._arrivals, None)
         if arrival is not None:
             self._prospect = arrival
-            self.env.schedule(Wake(self._next_prospect), NORMAL, arrival[0] - self.env.now)  # type: ignore[arg-type]
+            wake = self._prospect_wake  # one prospect is scheduled at a time: one Wake will do
+            wake.callbacks = self._prospect_callbacks
+            self.env.schedule(wake, NORMAL, arrival[0] - self.env.now)  # type: ignore[arg-type]
 
     def _reachable(self, customer_key: int, u: float | None = None) -> bool:
         """Whether a would-be customer is still a prospect: in a market of M people with A of
@@ -238,21 +246,23 @@ class Simulation:
                 ]
             )
         segment = segments[position]
-        customer = Customer(len(self.customers), customer_key, segment, self.env.now, referred)
+        now = self.env.now
+        customer = Customer(len(self.customers), customer_key, segment, now, referred)
         if segment.spread is not None:  # customers differ: each draws a baseline once (sBG)
             a, b = segment.spread
             p = float(special.betaincinv(a, b, self.streams.draw(customer_key, _BASELINE)))
             customer.baseline = logit(p)
         self.customers.append(customer)
         self.active += 1
-        Journey(self, customer, 0).begin()
+        Journey(self, customer, 0, now).begin()
 
-    def refer(self, customer_key: int, delay_days: float) -> None:
-        """Someone told of a magical journey comes ``delay_days`` later, if before the horizon."""
-        start = self.env.now + delay_days * MINUTES_PER_DAY
+    def refer(self, customer_key: int, delay_days: float, now: float) -> None:
+        """Someone told at ``now`` of a magical journey comes ``delay_days`` later, if before
+        the horizon."""
+        start = now + delay_days * MINUTES_PER_DAY
         if start < self.plan.horizon:
             self.streams.expect(customer_key, 0, start)
-            self.later(Wake(lambda _: self._referred(customer_key)), delay_days * MINUTES_PER_DAY)  # type: ignore[arg-type]
+            self.later(Wake(lambda _: self._referred(customer_key)), start)  # type: ignore[arg-type]
 
     def _referred(self, customer_key: int) -> None:
         if self._reachable(customer_key):
@@ -276,17 +286,16 @@ class Simulation:
             customer.cause = max(shares, key=lambda t: (shares[t], -t))
         customer.history = None  # a lost customer's memory is no longer needed
 
-    def lose(self, customer: Customer, u: float) -> None:
-        """The customer decided not to come back (``u``: the decision's uniform)."""
-        customer.churn_time = self.env.now
+    def lose(self, customer: Customer, u: float, now: float) -> None:
+        """The customer decided at ``now`` not to come back (``u``: the decision's uniform)."""
+        customer.churn_time = now
         self.active -= 1
         self._blame(customer, u)
 
-    def come_back(self, customer: Customer, number: int, u: list[float]) -> None:
-        """The customer will come back after journey ``number`` (``u``: its numbers): schedule
-        the next journey, unless it would start after the end of the run."""
-        plan, env = self.plan, self.env
-        now = env.now
+    def come_back(self, customer: Customer, number: int, u: list[float], now: float) -> None:
+        """The customer will come back after journey ``number``, ended ``now`` (``u``: its
+        numbers): schedule the next journey, unless it would start after the end of the run."""
+        plan = self.plan
         start = now + u[customer.segment.gap_column] * MINUTES_PER_DAY  # drawn with the journey
         if plan.profile is not None:
             day = start // MINUTES_PER_DAY
@@ -299,23 +308,22 @@ class Simulation:
         customer.experience *= faded
         customer.history.fades.append(faded)  # type: ignore[union-attr]
         self.streams.expect(customer.key, number + 1, start)
-        later = Journey(self, customer, number + 1)  # holds no random numbers while it waits
+        at = now + (start - now)  # as SimPy would have it, to the last bit
+        later = Journey(self, customer, number + 1, at)  # holds no numbers while it waits
         later.callbacks = COME_BACK
-        self.later(later, start - now)
+        self.later(later, at)
 
-    def later(self, event: Event, delay: float) -> None:
-        """Schedule ``event`` ``delay`` minutes from now, as ``env.schedule`` would.
+    def later(self, event: Event, time: float) -> None:
+        """Schedule ``event`` at ``time`` (now or later).
 
         Why a calendar. Customers wait days or weeks between journeys and between steps (a
         flight booked weeks ahead); kept on SimPy's schedule, thousands of them would make every
         push and pop there climb a deeper heap (a year-long airline: about 4,700 pending events,
-        of which a few hundred are due within the day). Events due on a later day wait in the
-        calendar and join SimPy's schedule as their day begins, at the time SimPy would have
-        given them to the last bit; the order of events is the same."""
-        now = self.env.now
-        time = now + delay
+        of which about 120 are due within the day). Events due on a later day wait in the
+        calendar and join SimPy's schedule as their day begins; the order of events is the same.
+        """
         if time < self._tomorrow:
-            self.env.schedule(event, NORMAL, delay)
+            heappush(self._queue, (time, NORMAL, next(self._eid), event))
         else:
             self._calendar.setdefault(int(time // MINUTES_PER_DAY), []).append((time, event))
 
@@ -325,9 +333,9 @@ class Simulation:
         day is scheduled."""
         env = self.env
         now = env.now  # a whole number of days: days are scheduled from days, from time 0
-        queue, eid = env._queue, env._eid  # SimPy's schedule: a heap of (time, priority, id, event)
+        queue, eid = self._queue, self._eid
         for time, event in self._calendar.pop(int(now // MINUTES_PER_DAY), ()):
-            heappush(queue, (time, NORMAL, next(eid), event))  # at its time, not a delay
+            heappush(queue, (time, NORMAL, next(eid), event))
         self._tomorrow = now + MINUTES_PER_DAY
         if self._tomorrow < self.plan.end:
             env.schedule(Wake(self._next_day), URGENT, MINUTES_PER_DAY)  # type: ignore[arg-type]
