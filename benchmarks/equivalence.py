@@ -6,9 +6,8 @@ on this tree and on an earlier commit, compared record by record.
 ``fingerprint.py`` shows with one diff that a change keeps every bit. A change that adds the
 same times in another order, or writes the same rows in another order, moves the last bits of
 some floats and changes the fingerprint while every customer lives exactly the same journeys.
-This compares each table with its rows in a fixed order (moments by customer, journey,
-touchpoint and arrival): discrete fields (outcomes, decisions, counts) must be equal, floats
-equal to a relative 1e-9 (an absolute 1e-9 near zero), and so must every number of the
+This compares each table with its rows in a fixed order (by customer, journey, and so on):
+discrete fields (outcomes, decisions, counts) must be equal, floats equal to a relative 1e-9 (an absolute 1e-9 near zero), and so must every number of the
 summaries. It prints the largest difference per table and exits non-zero on any other.
 """
 
@@ -53,10 +52,12 @@ def results(src: Path, path: Path) -> dict[str, Any]:
 
 
 def ordered(table: str, records: np.ndarray) -> np.ndarray:
-    if table != "moments":
-        return records
-    keys = ("arrival", "touchpoint", "journey", "customer")  # lexsort: last key first
-    return records[np.lexsort(tuple(records[k] for k in keys))]
+    """Rows by their fields in the table's order (customer, journey, ...): the same rows
+    written in another order compare equal."""
+    names = records.dtype.names
+    if not names or "customer" not in names:
+        return records  # a table by hour or by day: its order is its meaning
+    return records[np.lexsort(tuple(records[k] for k in reversed(names)))]
 
 
 def numbers(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:

@@ -50,8 +50,8 @@ class Journey:
         self.sim = sim
         self.customer = customer
         self.number = number
-        #: the simulation's time when SimPy calls this journey back: the journey schedules
-        #: itself, so it knows (and need not ask the environment)
+        #: the time of the journey's current moment: when SimPy calls it back (the journey
+        #: schedules itself, so it knows and need not ask), or its end when it is decided
         self.at = at
 
     # -- the journey -------------------------------------------------------------------------
@@ -109,12 +109,15 @@ class Journey:
                     self.lag += u[complaint.delay_slot]
                 if not self.visit(complaint.targets[0], complaint.visits[0]):
                     return
-        if self.lag > 0.0:
+        end = self.at + self.lag
+        plan = self.sim.plan
+        if end < plan.horizon or end == self.at:
+            self.at = end
+            self.decide()  # at once, ahead of its time (see decide)
+        elif end < plan.end:  # the run-off, after the horizon: when its time comes
             self.callbacks = DECIDE
-            self.at += self.lag
-            self.sim.later(self, self.at)  # type: ignore[arg-type]
-        else:
-            self.decide()
+            self.at = end
+            self.sim.later(self, end)  # type: ignore[arg-type]
 
     # -- one moment of truth -----------------------------------------------------------------
 
@@ -216,7 +219,16 @@ class Journey:
     # -- the end of the journey --------------------------------------------------------------
 
     def decide(self) -> None:
-        """The journey is over: remember it, record it, tell people, come back or not."""
+        """The journey is over at ``at``: remember it, record it, tell people, come back or not.
+
+        Why as soon as the last moment is known, not when the journey ends. What the decision
+        changes is the customer's own (memory, history, counts), or takes effect at a time it
+        names: the next journey, referrals, and the two effects others see, a customer lost to
+        the market and prospects deterred, which count from the journey's end (see
+        ``Simulation.lose`` and ``Simulation.deter``). So deciding early changes nothing but
+        the order of the records, and a journey takes one event fewer. In the run-off, after the
+        horizon, a journey is decided when it ends, so that what stands at the horizon is
+        measured as it stood then."""
         sim, customer = self.sim, self.customer
         plan, u, number = sim.plan, self.u, self.number
         now = self.at
@@ -254,7 +266,7 @@ class Journey:
             )
             if tone == MISERABLE:
                 told = plan.deter_resolved if self.resolved else plan.deter_mean
-                sim.pending_deterred += poisson_quantile(told, u[plan.deterred_slot])
+                sim.deter(poisson_quantile(told, u[plan.deterred_slot]), now)
             elif tone == MAGICAL:
                 for k in range(poisson_quantile(plan.refer_mean, u[plan.referred_slot])):
                     referral = key(customer.key, number, _REFERRAL, k)

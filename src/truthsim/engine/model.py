@@ -15,7 +15,7 @@ from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from heapq import heappush
+from heapq import heappop, heappush
 
 import numpy as np
 import simpy
@@ -100,6 +100,10 @@ class Simulation:
         self.deterred = array("d")
         self.returns = array("d")
         self.pending_deterred = 0  #: people told of a miserable journey, not yet deterred
+        #: customers lost and people deterred by journeys decided before they ended: heaps of
+        #: (the journey's end, how many), counted once the simulation reaches that time
+        self._losses: list[float] = []
+        self._deterrals: list[tuple[float, int]] = []
         #: events due on a later day, by day, with their times: SimPy's schedule holds today's
         self._calendar: dict[int, list[tuple[float, Event]]] = {}
         self._tomorrow = MINUTES_PER_DAY  #: when the next day begins
@@ -199,6 +203,7 @@ class Simulation:
         arrival is scheduled after it."""
         if wake is not None:
             t, k, market, share = self._prospect
+            self._catch_up()
             streams = self.streams
             if not self._reachable(k, market):
                 streams.forget(k, 0)  # already a customer: the market has fewer prospects
@@ -265,6 +270,7 @@ class Simulation:
             self.later(Wake(lambda _: self._referred(customer_key)), start)  # type: ignore[arg-type]
 
     def _referred(self, customer_key: int) -> None:
+        self._catch_up()
         if self._reachable(customer_key):
             self._acquire(customer_key, referred=True)
         else:
@@ -287,10 +293,27 @@ class Simulation:
         customer.history = None  # a lost customer's memory is no longer needed
 
     def lose(self, customer: Customer, u: float, now: float) -> None:
-        """The customer decided at ``now`` not to come back (``u``: the decision's uniform)."""
+        """The customer decided not to come back at the end of a journey ending ``now`` (``u``:
+        the decision's uniform); they stop counting as active from then on."""
         customer.churn_time = now
-        self.active -= 1
+        heappush(self._losses, now)
         self._blame(customer, u)
+
+    def deter(self, told: int, now: float) -> None:
+        """``told`` people hear of a miserable journey that ended ``now``: from then on, that
+        many prospects to come are deterred."""
+        if told:
+            heappush(self._deterrals, (now, told))
+
+    def _catch_up(self) -> None:
+        """Count the losses and deterrals of journeys decided ahead that have ended by now."""
+        now = self.env.now
+        losses, deterrals = self._losses, self._deterrals
+        while losses and losses[0] <= now:
+            heappop(losses)
+            self.active -= 1
+        while deterrals and deterrals[0][0] <= now:
+            self.pending_deterred += heappop(deterrals)[1]
 
     def come_back(self, customer: Customer, number: int, u: list[float], now: float) -> None:
         """The customer will come back after journey ``number``, ended ``now`` (``u``: its
