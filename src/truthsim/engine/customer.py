@@ -1,4 +1,4 @@
-"""A customer's state across journeys, and how their last moment of truth ended."""
+"""A customer's state across journeys."""
 
 from __future__ import annotations
 
@@ -40,11 +40,3 @@ class Customer:
         self.cause = -1  #: the touchpoint most to blame for losing the customer, or -1
         self.history: History | None = History()  #: dropped once the customer is lost
 
-
-class Moment:
-    """How the last visit ended (reused, so a visit allocates nothing)."""
-
-    __slots__ = ("abandoned", "impact", "outcome", "recovered")
-
-    def __init__(self) -> None:
-        self.outcome, self.impact, self.abandoned, self.recovered = 0, 0.0, False, False

@@ -1,0 +1,77 @@
+"""What the engine puts on SimPy's schedule, and when.
+
+Events due on a later day wait in a calendar until their day begins; a journey is decided as
+soon as its last moment is known, and the two effects other customers see (a customer lost to
+the market, prospects deterred) count from the journey's end, not from the decision.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.conftest import make_scenario, station
+from truthsim.engine.customer import Customer
+from truthsim.engine.model import Simulation, Wake
+from truthsim.engine.plan import Plan
+from truthsim.engine.streams import root_from_seed
+from truthsim.scenario.model import MINUTES_PER_DAY
+
+
+def quiet_simulation() -> Simulation:
+    """A simulation whose days run but whose prospects never come: only what a test schedules."""
+    sim = Simulation(Plan(make_scenario({"desk": station()}, horizon_days=30)), root_from_seed(1))
+    sim._next_day(None)
+    return sim
+
+
+def test_events_come_at_their_own_times_in_time_order_whatever_day_they_fall_on() -> None:
+    sim = quiet_simulation()
+    seen: list[tuple[float, float]] = []
+
+    def at(time: float) -> None:
+        def called(_: Wake) -> None:
+            seen.append((time, sim.env.now))
+            if len(seen) < 200:  # events scheduled from events: the same day and days ahead
+                at(sim.env.now + 0.25)
+                at(sim.env.now + 3.5 * MINUTES_PER_DAY)
+
+        sim.later(Wake(called), time)  # type: ignore[arg-type]
+
+    rng = np.random.default_rng(7)
+    times = [*rng.uniform(0.0, 20 * MINUTES_PER_DAY, 300), MINUTES_PER_DAY, 5 * MINUTES_PER_DAY]
+    for time in times:
+        at(float(time))
+    sim.env.run(until=30 * MINUTES_PER_DAY)
+
+    assert len(seen) == len(times) + 2 * 199
+    assert all(time == now for time, now in seen)  # each at its time, to the last bit
+    assert [now for _, now in seen] == sorted(now for _, now in seen)
+
+
+def test_a_customer_lost_ahead_of_the_journeys_end_stays_active_until_then() -> None:
+    sim = quiet_simulation()
+    customer = Customer(0, 1, sim.plan.segments[0], 0.0, referred=False)
+    sim.active = 1
+    sim.lose(customer, 0.5, now=100.0)  # decided at time 0, the journey ends at 100
+    assert customer.churn_time == 100.0
+    sim.env.run(until=99.0)
+    sim._catch_up()
+    assert sim.active == 1
+    sim.env.run(until=101.0)
+    sim._catch_up()
+    assert sim.active == 0
+
+
+def test_people_told_of_a_miserable_journey_are_deterred_from_its_end() -> None:
+    sim = quiet_simulation()
+    sim.deter(3, now=100.0)
+    sim.deter(2, now=50.0)
+    sim.env.run(until=49.0)
+    sim._catch_up()
+    assert sim.pending_deterred == 0
+    sim.env.run(until=60.0)
+    sim._catch_up()
+    assert sim.pending_deterred == 2
+    sim.env.run(until=100.5)
+    sim._catch_up()
+    assert sim.pending_deterred == 5
