@@ -7,6 +7,8 @@ the market, prospects deterred) count from the journey's end, not from the decis
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from tests.conftest import make_scenario, station
@@ -17,9 +19,10 @@ from truthsim.engine.streams import root_from_seed
 from truthsim.scenario.model import MINUTES_PER_DAY
 
 
-def quiet_simulation() -> Simulation:
+def quiet_simulation(**extra: Any) -> Simulation:
     """A simulation whose days run but whose prospects never come: only what a test schedules."""
-    sim = Simulation(Plan(make_scenario({"desk": station()}, horizon_days=30)), root_from_seed(1))
+    scenario = make_scenario({"desk": station()}, horizon_days=30, **extra)
+    sim = Simulation(Plan(scenario), root_from_seed(1))
     sim._next_day(None)
     return sim
 
@@ -60,6 +63,18 @@ def test_a_customer_lost_ahead_of_the_journeys_end_stays_active_until_then() -> 
     sim.env.run(until=101.0)
     sim._catch_up()
     assert sim.active == 0
+
+
+def test_a_referral_finds_the_place_of_a_customer_lost_before_it_came() -> None:
+    sim = quiet_simulation(arrivals={"per_day": 1.0, "market_size": 1})
+    lost = Customer(0, 1, sim.plan.segments[0], 0.0, referred=False)
+    sim.customers.append(lost)
+    sim.active = 1  # the whole market
+    sim.lose(lost, 0.5, now=100.0)  # decided ahead, at time 0
+    sim.refer(12345, delay_days=0.1, now=0.0)  # comes at minute 144, after the loss
+    sim.env.run(until=150.0)
+    assert len(sim.customers) == 2 and sim.customers[1].referred
+    assert sim.active == 1
 
 
 def test_people_told_of_a_miserable_journey_are_deterred_from_its_end() -> None:

@@ -13,6 +13,7 @@ import gc
 import math
 from array import array
 from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from heapq import heappop, heappush
@@ -105,7 +106,7 @@ class Simulation:
         self._losses: list[float] = []
         self._deterrals: list[tuple[float, int]] = []
         #: events due on a later day, by day, with their times: SimPy's schedule holds today's
-        self._calendar: dict[int, list[tuple[float, Event]]] = {}
+        self._calendar: defaultdict[int, list[tuple[float, Event]]] = defaultdict(list)
         self._tomorrow = MINUTES_PER_DAY  #: when the next day begins
         self._arrivals = self._prospects()
         #: (time, key, market draw, segment draw) of the prospect whose arrival is scheduled
@@ -348,7 +349,7 @@ class Simulation:
         if time < self._tomorrow:
             heappush(self._queue, (time, NORMAL, next(self._eid), event))
         else:
-            self._calendar.setdefault(int(time // MINUTES_PER_DAY), []).append((time, event))
+            self._calendar[int(time // MINUTES_PER_DAY)].append((time, event))
 
     def _next_day(self, wake: Wake | None) -> None:
         """A day begins (``wake``: the scheduled day; None at the start): the events due on it
