@@ -39,4 +39,3 @@ class Customer:
         self.churn_time = np.nan
         self.cause = -1  #: the touchpoint most to blame for losing the customer, or -1
         self.history: History | None = History()  #: dropped once the customer is lost
-

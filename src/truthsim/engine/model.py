@@ -110,7 +110,7 @@ class Simulation:
         self._tomorrow = MINUTES_PER_DAY  #: when the next day begins
         self._arrivals = self._prospects()
         #: (time, key, market draw, segment draw) of the prospect whose arrival is scheduled
-        self._prospect: tuple[float, int, float | None, float | None] = (0.0, 0, None, None)
+        self._prospect: tuple[float, int, float | None, int] = (0.0, 0, None, 0)
         self._prospect_wake = Wake(self._next_prospect)
         self._prospect_callbacks = self._prospect_wake.callbacks
 
@@ -165,10 +165,10 @@ class Simulation:
 
     # -- arrivals and lifetimes, as scheduled callbacks ---------------------------------------
 
-    def _prospects(self) -> Iterator[tuple[float, int, float | None, float | None]]:
-        """New prospects (arrival time, key, market draw, segment draw; a draw is None when not
-        needed) as a (possibly hour-of-day shaped) Poisson process, by time change, up to the
-        horizon; each block's journeys are announced to the streams."""
+    def _prospects(self) -> Iterator[tuple[float, int, float | None, int]]:
+        """New prospects (arrival time, key, market draw or None when not needed, segment) as a
+        (possibly hour-of-day shaped) Poisson process, by time change, up to the horizon; each
+        block's journeys are announced to the streams."""
         plan, streams = self.plan, self.streams
         expected = 0.0  # cumulative expected arrivals: a unit-rate Poisson process
         index = 0
@@ -189,11 +189,13 @@ class Simulation:
             index += n
             # each prospect's market and segment draws too, a block at a time
             markets = streams.draws(prospects, _MARKET) if plan.market is not None else [None] * n
+            customer_keys = prospects.tolist()
             shares = streams.draws(prospects, _SEGMENT) if len(plan.segments) > 1 else [None] * n
-            arrivals = list(zip(times.tolist(), prospects.tolist(), markets, shares, strict=True))
-            for t, k, *_ in arrivals:
+            segments = [self._segment(k, u) for k, u in zip(customer_keys, shares, strict=True)]
+            arrivals = list(zip(times.tolist(), customer_keys, markets, segments, strict=True))
+            for t, k, _, segment in arrivals:
                 if t < plan.horizon:
-                    streams.expect(k, 0, t)
+                    streams.expect(k, 0, t, segment)
             for arrival in arrivals:
                 if arrival[0] >= plan.horizon:
                     return
@@ -203,7 +205,7 @@ class Simulation:
         """A prospect arrives (``wake``: the scheduled arrival; None at the start); the next
         arrival is scheduled after it."""
         if wake is not None:
-            t, k, market, share = self._prospect
+            t, k, market, segment = self._prospect
             self._catch_up()
             streams = self.streams
             if not self._reachable(k, market):
@@ -213,7 +215,7 @@ class Simulation:
                 self.deterred.append(t)
                 streams.forget(k, 0)
             else:
-                self._acquire(k, referred=False, share=share)
+                self._acquire(k, False, segment)
         arrival = next(self._arrivals, None)
         if arrival is not None:
             self._prospect = arrival
@@ -232,13 +234,17 @@ class Simulation:
             u = self.streams.draw(customer_key, _MARKET)
         return u * market >= self.active
 
-    def _acquire(self, customer_key: int, referred: bool, share: float | None = None) -> None:
-        """A new customer (``share``: their segment draw, if drawn already) starts a journey."""
+    def _segment(self, customer_key: int, u: float | None = None) -> int:
+        """The segment a new customer belongs to, from their own draw (``u``, if drawn already)."""
         segments = self.plan.segments
-        position = 0
-        if len(segments) > 1:  # one segment needs no draw
-            u = self.streams.draw(customer_key, _SEGMENT) if share is None else share
-            position = min(bisect_right(self.plan.segment_cumulative, u), len(segments) - 1)
+        if len(segments) == 1:  # one segment needs no draw
+            return 0
+        if u is None:
+            u = self.streams.draw(customer_key, _SEGMENT)
+        return min(bisect_right(self.plan.segment_cumulative, u), len(segments) - 1)
+
+    def _acquire(self, customer_key: int, referred: bool, position: int) -> None:
+        """A new customer of segment ``position`` starts a journey."""
         if self.customer_cap is not None and self.active >= self.customer_cap:
             raise ScenarioError(
                 [
@@ -251,7 +257,7 @@ class Simulation:
                     )
                 ]
             )
-        segment = segments[position]
+        segment = self.plan.segments[position]
         now = self.env.now
         customer = Customer(len(self.customers), customer_key, segment, now, referred)
         if segment.spread is not None:  # customers differ: each draws a baseline once (sBG)
@@ -267,13 +273,14 @@ class Simulation:
         the horizon."""
         start = now + delay_days * MINUTES_PER_DAY
         if start < self.plan.horizon:
-            self.streams.expect(customer_key, 0, start)
-            self.later(Wake(lambda _: self._referred(customer_key)), start)  # type: ignore[arg-type]
+            segment = self._segment(customer_key)
+            self.streams.expect(customer_key, 0, start, segment)
+            self.later(Wake(lambda _: self._referred(customer_key, segment)), start)  # type: ignore[arg-type]
 
-    def _referred(self, customer_key: int) -> None:
+    def _referred(self, customer_key: int, segment: int) -> None:
         self._catch_up()
         if self._reachable(customer_key):
-            self._acquire(customer_key, referred=True)
+            self._acquire(customer_key, True, segment)
         else:
             self.streams.forget(customer_key, 0)
 
@@ -320,7 +327,7 @@ class Simulation:
         """The customer will come back after journey ``number``, ended ``now`` (``u``: its
         numbers): schedule the next journey, unless it would start after the end of the run."""
         plan = self.plan
-        start = now + u[customer.segment.gap_column] * MINUTES_PER_DAY  # drawn with the journey
+        start = now + u[plan.gap_column] * MINUTES_PER_DAY  # drawn with the journey
         if plan.profile is not None:
             day = start // MINUTES_PER_DAY
             start = day * MINUTES_PER_DAY + u[plan.gap_minute_column]
@@ -331,7 +338,7 @@ class Simulation:
         faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)
         customer.experience *= faded
         customer.history.fades.append(faded)  # type: ignore[union-attr]
-        self.streams.expect(customer.key, number + 1, start)
+        self.streams.expect(customer.key, number + 1, start, customer.segment.index)
         at = now + (start - now)  # as SimPy would have it, to the last bit
         later = Journey(self, customer, number + 1, at)  # holds no numbers while it waits
         later.callbacks = COME_BACK

@@ -65,7 +65,6 @@ class SegmentPlan:
     value: float
     baseline: float  #: baseline return propensity, log-odds (of the mean, when it varies)
     spread: tuple[float, float] | None  #: Beta(a, b) of each customer's baseline, if it varies
-    gap_column: int  #: the journey column holding this segment's days to the next journey
     patience: float
     sensitivity: float
 
@@ -116,7 +115,6 @@ class Plan:
                 seg.baseline_return.beta_parameters()
                 if isinstance(seg.baseline_return, ReturnSpread)
                 else None,
-                -1,  # set once the slots are laid out
                 seg.patience,
                 seg.sensitivity,
             )
@@ -220,16 +218,18 @@ class Plan:
                     self.transforms.append((columns[PATIENCE], tp.patience))
         #: columns computed from a slot's uniform as a batch is drawn, placed after the slots:
         #: (slot, u -> x); the uniforms stay as they were, so the random layout does not change
-        self.derived: list[tuple[int, Quantiles]] = []
+        #: with one function per segment, each journey's by its customer's segment
+        self.derived: list[tuple[int, tuple[Quantiles, ...]]] = []
 
-        def derive(source: int, quantiles: Quantiles) -> int:
+        def derive(source: int, *quantiles: Quantiles) -> int:
             self.derived.append((source, quantiles))
             return len(slot_keys) + len(self.derived) - 1
 
-        self.segments = [
-            replace(s, gap_column=derive(self.gap_slot, seg.days_between_journeys.quantiles()))
-            for s, seg in zip(self.segments, scenario.segments.values(), strict=True)
-        ]
+        #: the column holding the days to the next journey, from the customer's segment
+        self.gap_column = derive(
+            self.gap_slot,
+            *(seg.days_between_journeys.quantiles() for seg in scenario.segments.values()),
+        )
         #: the column holding the minute of day a returning journey starts at, with a profile
         self.gap_minute_column = (
             derive(self.gap_hour_slot, self.profile.minute_of_day) if self.profile else -1

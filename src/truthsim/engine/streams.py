@@ -90,7 +90,7 @@ class Streams:
         root: int,
         slots: np.ndarray,
         transforms: Sequence[tuple[int, Callable[[np.ndarray], np.ndarray]]] = (),
-        derived: Sequence[tuple[int, Callable[[np.ndarray], np.ndarray]]] = (),
+        derived: Sequence[tuple[int, Sequence[Callable[[np.ndarray], np.ndarray]]]] = (),
     ) -> None:
         self.root = root
         #: wide rows are handed out as views of their batch (a number becomes a Python float
@@ -100,16 +100,19 @@ class Streams:
         self.views = len(slots) + len(derived) >= WIDE
         self.slots = slots
         self.transforms = transforms
-        self.derived = derived  #: (slot, u -> x): extra columns after the slots, from its uniform
+        #: (slot, u -> x per group): extra columns after the slots, from the slot's uniform by
+        #: the function of the journey's group (one function: the same for every journey)
+        self.derived = derived
         self._root_key = mix(root & MASK)  #: ``key(root)``, the start of every draw's key
         self._root_mixed = np.uint64(mix(root))
-        self._pending: list[tuple[float, int, int]] = []  #: a heap of (start, customer, journey)
+        self._pending: list[tuple[float, int, int, int]] = []  #: (start, customer, journey, group)
         self._forgotten: set[tuple[int, int]] = set()  #: announced, then called off
         self._ready: dict[tuple[int, int], Sequence[float]] = {}
 
-    def expect(self, customer: int, journey: int, start: float) -> None:
-        """Announce a journey that will probably start at ``start``."""
-        heappush(self._pending, (start, customer, journey))
+    def expect(self, customer: int, journey: int, start: float, group: int = 0) -> None:
+        """Announce a journey that will probably start at ``start`` (``group``: which of each
+        derived column's functions its numbers go through, e.g. the customer's segment)."""
+        heappush(self._pending, (start, customer, journey, group))
 
     def forget(self, customer: int, journey: int) -> None:
         """Call off an announced journey that will not happen (e.g. a prospect deterred)."""
@@ -130,15 +133,17 @@ class Streams:
         """Draw the numbers of the soonest announced journeys, ``needed`` among them."""
         pending, forgotten = self._pending, self._forgotten
         batch: list[tuple[int, int]] = []
+        groups: list[int] = []
         found = False
         while pending and (len(batch) < BATCH or not found):
-            _, customer, journey = heappop(pending)
+            _, customer, journey, group = heappop(pending)
             entry = (customer, journey)
             if entry in forgotten:
                 forgotten.discard(entry)
                 continue
             found = found or entry == needed
             batch.append(entry)
+            groups.append(group)
         if not found:
             raise KeyError(f"journey {needed} was not announced")  # a bug, not bad input
         n = len(batch)
@@ -151,7 +156,13 @@ class Streams:
             table[:, column] = quantiles(table[:, column])
         if self.derived:
             table = np.concatenate(
-                [table, np.column_stack([f(table[:, slot]) for slot, f in self.derived])], axis=1
+                [
+                    table,
+                    np.column_stack(
+                        [_by_group(table[:, slot], fs, groups) for slot, fs in self.derived]
+                    ),
+                ],
+                axis=1,
             )
         if not np.isfinite(table).all():  # validation should make this impossible: never go on
             raise FloatingPointError(
@@ -184,6 +195,22 @@ class Streams:
     def block(self, purpose: int, block: int, size: int) -> np.ndarray:
         """``size`` uniforms for the ``block``-th batch of a sequence (e.g. arrival gaps)."""
         return units(key(self.root, purpose, block), np.arange(size, dtype=np.uint64) * _U1)
+
+
+def _by_group(
+    u: np.ndarray, functions: Sequence[Callable[[np.ndarray], np.ndarray]], groups: list[int]
+) -> np.ndarray:
+    """``functions[g](u)`` for each element of group ``g``: each group's own, and only its
+    own, computed (e.g. days to the next journey by the customer's segment)."""
+    if len(functions) == 1:
+        return functions[0](u)
+    of = np.array(groups)
+    x = np.empty_like(u)
+    for group, f in enumerate(functions):
+        rows = of == group
+        if rows.any():
+            x[rows] = f(u[rows])
+    return x
 
 
 _G, _U1, _U2 = np.uint64(_GOLDEN), np.uint64(_M1), np.uint64(_M2)
