@@ -106,7 +106,7 @@ class Simulation:
         self._losses: list[float] = []
         self._deterrals: list[tuple[float, int]] = []
         #: events due on a later day, by day, with their times: SimPy's schedule holds today's
-        self._calendar: defaultdict[int, list[tuple[float, Event]]] = defaultdict(list)
+        self._calendar: defaultdict[float, list[tuple[float, Event]]] = defaultdict(list)
         self._tomorrow = MINUTES_PER_DAY  #: when the next day begins
         self._arrivals = self._prospects()
         #: (time, key, market draw, segment draw) of the prospect whose arrival is scheduled
@@ -356,7 +356,7 @@ class Simulation:
         if time < self._tomorrow:
             heappush(self._queue, (time, NORMAL, next(self._eid), event))
         else:
-            self._calendar[int(time // MINUTES_PER_DAY)].append((time, event))
+            self._calendar[time // MINUTES_PER_DAY].append((time, event))
 
     def _next_day(self, wake: Wake | None) -> None:
         """A day begins (``wake``: the scheduled day; None at the start): the events due on it
@@ -365,7 +365,7 @@ class Simulation:
         env = self.env
         now = env.now  # a whole number of days: days are scheduled from days, from time 0
         queue, eid = self._queue, self._eid
-        for time, event in self._calendar.pop(int(now // MINUTES_PER_DAY), ()):
+        for time, event in self._calendar.pop(now // MINUTES_PER_DAY, ()):
             heappush(queue, (time, NORMAL, next(eid), event))
         self._tomorrow = now + MINUTES_PER_DAY
         if self._tomorrow < self.plan.end:

@@ -19,8 +19,10 @@ _GOLDEN = 0x9E3779B97F4A7C15
 _M1 = 0xBF58476D1CE4E5B9
 _M2 = 0x94D049BB133111EB
 _UNIT = 2.0**-53
-#: journeys whose numbers are drawn in one vectorised step
+#: journeys whose numbers are drawn in one vectorised step, at least
 BATCH = 256
+#: announced journeys are kept by the span of time they start in (in minutes: a day)
+SPAN = 1440.0
 #: columns from which a journey's row is a view rather than a list (see ``Streams.views``)
 WIDE = 32
 _HALF = 2.0**-54
@@ -75,15 +77,15 @@ class Streams:
     """The keyed random numbers of one replication.
 
     Journeys announce themselves ahead with their start time (:meth:`expect`: a prospect in
-    the arrival batch, a customer who decided to come back, a referral); the first journey
-    whose numbers are missing fills the numbers of the soonest announced journeys, about
-    :data:`BATCH` of them, in one vectorised step. Customers who will come back only in weeks
-    therefore hold no numbers meanwhile. What a journey receives never depends on when or with
+    the arrival batch, a customer who decided to come back, a referral), grouped by the
+    :data:`SPAN` they start in; the first journey whose numbers are missing fills the numbers
+    of the journeys of the soonest spans, at least :data:`BATCH` of them, in one vectorised
+    step. Customers who will come back only in weeks therefore hold no numbers meanwhile. What a journey receives never depends on when or with
     whom it was computed, only on its keys.
     """
 
-    __slots__ = ("_forgotten", "_pending", "_ready", "_root_key", "_root_mixed", "derived",
-                 "root", "slots", "transforms", "views")  # fmt: skip
+    __slots__ = ("_forgotten", "_ready", "_root_key", "_root_mixed", "_soonest", "_spans",
+                 "derived", "root", "slots", "transforms", "views")  # fmt: skip
 
     def __init__(
         self,
@@ -105,14 +107,22 @@ class Streams:
         self.derived = derived
         self._root_key = mix(root & MASK)  #: ``key(root)``, the start of every draw's key
         self._root_mixed = np.uint64(mix(root))
-        self._pending: list[tuple[float, int, int, int]] = []  #: (start, customer, journey, group)
+        #: announced journeys (customer, journey, group) by the span they start in, and a heap
+        #: of those spans: a heap of every journey would cost more and order them needlessly
+        self._spans: dict[float, list[tuple[int, int, int]]] = {}
+        self._soonest: list[float] = []
         self._forgotten: set[tuple[int, int]] = set()  #: announced, then called off
         self._ready: dict[tuple[int, int], Sequence[float]] = {}
 
     def expect(self, customer: int, journey: int, start: float, group: int = 0) -> None:
         """Announce a journey that will probably start at ``start`` (``group``: which of each
         derived column's functions its numbers go through, e.g. the customer's segment)."""
-        heappush(self._pending, (start, customer, journey, group))
+        span = start // SPAN
+        announced = self._spans.get(span)
+        if announced is None:
+            announced = self._spans[span] = []
+            heappush(self._soonest, span)
+        announced.append((customer, journey, group))
 
     def forget(self, customer: int, journey: int) -> None:
         """Call off an announced journey that will not happen (e.g. a prospect deterred)."""
@@ -130,20 +140,20 @@ class Streams:
         return row
 
     def _fill(self, needed: tuple[int, int]) -> None:
-        """Draw the numbers of the soonest announced journeys, ``needed`` among them."""
-        pending, forgotten = self._pending, self._forgotten
+        """Draw the numbers of the journeys of the soonest spans, ``needed`` among them."""
+        soonest, forgotten = self._soonest, self._forgotten
         batch: list[tuple[int, int]] = []
         groups: list[int] = []
         found = False
-        while pending and (len(batch) < BATCH or not found):
-            _, customer, journey, group = heappop(pending)
-            entry = (customer, journey)
-            if entry in forgotten:
-                forgotten.discard(entry)
-                continue
-            found = found or entry == needed
-            batch.append(entry)
-            groups.append(group)
+        while soonest and (len(batch) < BATCH or not found):
+            for customer, journey, group in self._spans.pop(heappop(soonest)):
+                entry = (customer, journey)
+                if entry in forgotten:
+                    forgotten.discard(entry)
+                    continue
+                found = found or entry == needed
+                batch.append(entry)
+                groups.append(group)
         if not found:
             raise KeyError(f"journey {needed} was not announced")  # a bug, not bad input
         n = len(batch)
