@@ -39,7 +39,7 @@ _STEPS, _COMPLAINT, _COMPLAINING = 0, 1, 2
 class Journey:
     """One customer's journey in progress; SimPy calls it back when its next moment is due."""
 
-    __slots__ = ("_ok", "arrival", "at", "callbacks", "columns", "completed", "customer",
+    __slots__ = ("_ok", "at", "callbacks", "columns", "completed", "customer",
                  "impacts", "index", "keep_going", "lag", "n_magic", "n_misery",
                  "n_recovered_magic", "number", "phase", "places", "position", "resolved", "sim",
                  "start", "u")  # fmt: skip
@@ -82,25 +82,28 @@ class Journey:
         plan, u = self.sim.plan, self.u
         steps = plan.steps
         count = len(steps)
-        while self.phase == _STEPS and self.position < count:
-            step = steps[self.position]
-            self.position += 1
+        taken = self.position  # steps taken so far
+        while self.phase == _STEPS and taken < count:
+            step = steps[taken]
+            taken += 1
             if step.delay is not None:  # the way to a step takes its time, visited or not
                 self.lag += u[step.delay_slot]  # already a time (see Plan.transforms)
             if step.cumulative is not None:
                 x = u[step.draw_slot]
-                position = 0
+                target = 0
                 for edge in step.cumulative:
                     if x < edge:
                         break
-                    position += 1
-                position = min(position, len(step.targets) - 1)
+                    target += 1
+                target = min(target, len(step.targets) - 1)
             elif step.probability < 1.0 and u[step.draw_slot] >= step.probability:
                 continue
             else:
-                position = 0
-            if not self.visit(step.targets[position], step.visits[position]):
+                target = 0
+            if not self.visit(step.targets[target], step.visits[target]):
+                self.position = taken
                 return  # called back when the visit ends (or never: censored)
+        self.position = taken
         if self.phase != _COMPLAINING:
             complaint = plan.complaint
             if complaint is not None and u[complaint.draw_slot] >= self.keep_going:  # judgment day
@@ -125,51 +128,43 @@ class Journey:
         """The moment of truth at touchpoint ``index`` (``columns``: its draws by purpose), its
         time joining the lag. True when it is over, False when the journey must first get there
         (called back on arrival) or runs past the end of the run (censored, not decided)."""
-        sim = self.sim
-        self.index, self.columns = index, columns
+        sim, u = self.sim, self.u
         desks = sim.desks[index]
+        service = u[columns[SERVICE]]
+        abandoned = False
         if desks is None:  # self-service: no line, so no event
-            service = self.u[columns[SERVICE]]
             arrival = self.at + self.lag
             self.lag += service
             if arrival + service > sim.plan.end:
                 return False
-            self.arrival = arrival
-            self.moment(0.0, service, False)
-            return True
-        if self.lag > 0.0:  # arrivals at a line are taken in time order: an event
+            wait = 0.0
+        elif self.lag > 0.0:  # arrivals at a line are taken in time order: an event
+            self.index, self.columns = index, columns
             self.callbacks = ARRIVE
             self.at += self.lag
             sim.later(self, self.at)  # type: ignore[arg-type]
             self.lag = 0.0
             return False
-        u = self.u
-        now = self.arrival = self.at
-        service = u[columns[SERVICE]]
-        patience = NEVER if desks.patient else u[columns[PATIENCE]] * self.customer.segment.patience
-        start = desks.arrive(now, service, patience)  # the wait is known now (see desks)
-        if start is None:  # gave up waiting
-            leaves = now + patience
-            if leaves >= sim.plan.end:
-                return False
-            self.lag = leaves - now
-            self.moment(self.lag, 0.0, True)
-            return True
-        ends = start + service
-        if ends >= sim.plan.end:
-            return False
-        self.lag = ends - now
-        self.moment(start - now, service, False)
-        return True
+        else:
+            arrival = self.at
+            patience = (
+                NEVER if desks.patient else u[columns[PATIENCE]] * self.customer.segment.patience
+            )
+            start = desks.arrive(arrival, service, patience)  # the wait is known now (see desks)
+            if start is None:  # gave up waiting
+                leaves = arrival + patience
+                if leaves >= sim.plan.end:
+                    return False
+                wait = self.lag = leaves - arrival
+                service, abandoned = 0.0, True
+            else:
+                ends = start + service
+                if ends >= sim.plan.end:
+                    return False
+                self.lag = ends - arrival
+                wait = start - arrival
 
-    def arrive(self) -> None:
-        """At a staffed touchpoint after time on the way (a scheduled callback)."""
-        if self.visit(self.index, self.columns):
-            self.go()
-
-    def moment(self, wait: float, service: float, abandoned: bool) -> None:
-        """The visit's outcome: recorded, remembered, counted."""
-        sim, index, columns, u = self.sim, self.index, self.columns, self.u
+        # the moment's outcome: recorded, remembered, counted
         tp = sim.plan.touchpoints[index]
         segment = self.customer.segment
         sensitivity = segment.sensitivity
@@ -190,7 +185,7 @@ class Journey:
             self.customer.id,
             self.number,
             index,
-            self.arrival,
+            arrival,
             wait,
             service,
             outcome,
@@ -215,6 +210,12 @@ class Journey:
         elif outcome != MEDIOCRITY:
             self.n_magic += 1
             self.n_recovered_magic += recovered
+        return True
+
+    def arrive(self) -> None:
+        """At a staffed touchpoint after time on the way (a scheduled callback)."""
+        if self.visit(self.index, self.columns):
+            self.go()
 
     # -- the end of the journey --------------------------------------------------------------
 
