@@ -78,7 +78,9 @@ def hourly_table(
         field(n) for n in ("arrival", "wait", "service", "abandoned", "touchpoint")
     )
     # visits grouped by (touchpoint, hour), each group in record order: one slice per row
-    group = touchpoint.astype(np.int32) * 24 + ((arrival % MINUTES_PER_DAY) // 60).astype(np.int32)
+    # as 16-bit integers when they fit, which numpy sorts stably by radix: several times faster
+    kind = np.int16 if 24 * len(capacities) <= np.iinfo(np.int16).max else np.int32
+    group = touchpoint.astype(kind) * 24 + ((arrival % MINUTES_PER_DAY) // 60).astype(kind)
     order = np.argsort(group, kind="stable")
     waits, quits = wait[order], abandoned[order]
     bounds = np.searchsorted(group[order], np.arange(24 * len(capacities) + 1)).tolist()

@@ -92,14 +92,23 @@ def touchpoint_table(
     :mod:`truthsim.behaviour.attribution`), a loss shared between moments in equal parts; with
     the headline's customers lost without a moment to blame, the column adds up to all lost.
     """
-    m = since(moments, "arrival", warmup)
+    # each touchpoint's visits after the warm-up, in record order: one slice of each field
+    visits = np.flatnonzero(moments["arrival"] >= warmup)
+    visits = visits[np.argsort(moments["touchpoint"][visits], kind="stable")]
+    touchpoint, waits, service, abandoned, outcome, failed, recovered = (
+        moments[name][visits]
+        for name in ("touchpoint", "wait", "service", "abandoned", "outcome", "failed", "recovered")
+    )
+    bounds = np.searchsorted(touchpoint, np.arange(len(names) + 1)).tolist()
     counted = causes[lost_after(customers, warmup)[causes["customer"]]]
     observed = horizon - warmup
     rows = []
     for i, name in enumerate(names):
-        here = m[m["touchpoint"] == i]
-        n = len(here)
-        waits = here["wait"]
+        here = slice(bounds[i], bounds[i + 1])
+        n = here.stop - here.start
+        wait = waits[here]
+        p50, p90 = np.percentile(wait, [50, 90]).tolist() if n else (math.nan, math.nan)
+        served = ~abandoned[here]
         staffed = None if capacities[i] is None else float(capacities[i].sum())  # type: ignore[union-attr]
         rows.append(
             {
@@ -108,22 +117,20 @@ def touchpoint_table(
                 "servers": servers[i],
                 "visits": n,
                 "arrivals_per_hour": n / observed * 60.0,
-                "mean_wait": float(waits.mean()) if n else math.nan,
-                "p50_wait": float(np.percentile(waits, 50)) if n else math.nan,
-                "p90_wait": float(np.percentile(waits, 90)) if n else math.nan,
-                "mean_service": float(here["service"][~here["abandoned"]].mean())
-                if np.any(~here["abandoned"])
-                else math.nan,
+                "mean_wait": float(wait.mean()) if n else math.nan,
+                "p50_wait": p50,
+                "p90_wait": p90,
+                "mean_service": float(service[here][served].mean()) if np.any(served) else math.nan,
                 "mean_queue": float(queues["area_waiting"][i] / observed),
                 "mean_in_service": float(queues["area_busy"][i] / observed),
                 "utilisation": float(queues["area_busy"][i] / staffed) if staffed else math.nan,
                 **peak(hourly, i),
-                "abandonment": _share(here["abandoned"], n),
-                "misery": _share(here["outcome"] == MISERY, n),
-                "mediocrity": _share(here["outcome"] == MEDIOCRITY, n),
-                "magic": _share(here["outcome"] == MAGIC, n),
-                "failures": int(np.count_nonzero(here["failed"])),
-                "recovered": int(np.count_nonzero(here["recovered"])),
+                "abandonment": _share(abandoned[here], n),
+                "misery": _share(outcome[here] == MISERY, n),
+                "mediocrity": _share(outcome[here] == MEDIOCRITY, n),
+                "magic": _share(outcome[here] == MAGIC, n),
+                "failures": int(np.count_nonzero(failed[here])),
+                "recovered": int(np.count_nonzero(recovered[here])),
                 "churn_caused": float(counted["share"][counted["touchpoint"] == i].sum()),
             }
         )
