@@ -89,9 +89,14 @@ def hourly_table(
     out["touchpoint"] = np.repeat(np.arange(len(capacities)), 24)
     out["hour"] = np.tile(np.arange(24), len(capacities))
     window = capacity_by_hour([(0.0, 1)], warmup, horizon)  # minutes of each hour observed
+    # the served visits by touchpoint, each in record order: one slice per touchpoint
+    served = np.flatnonzero(~abandoned)
+    served = served[np.argsort(touchpoint[served], kind="stable")]
+    begins, lengths = (arrival + wait)[served], service[served]
+    ends = np.searchsorted(touchpoint[served], np.arange(len(capacities) + 1)).tolist()
     for i, capacity in enumerate(capacities):
-        served = (touchpoint == i) & ~abandoned
-        busy = busy_by_hour(arrival[served] + wait[served], service[served], warmup, horizon)
+        mine = slice(ends[i], ends[i + 1])
+        busy = busy_by_hour(begins[mine], lengths[mine], warmup, horizon)
         for h in range(24):
             k = 24 * i + h
             lo, hi = bounds[k], bounds[k + 1]

@@ -120,8 +120,10 @@ def _struct_code(field: np.dtype) -> str:
     return {1: "b", 2: "h", 4: "i"}[field.itemsize]
 
 
-def since(records: np.ndarray, field: str, start: float) -> np.ndarray:
-    """The records whose ``field`` is at or after ``start`` (the array itself, not a copy, when
-    that is all of them, as it is without a warm-up)."""
+def since(records: np.ndarray, field: str, start: float, *names: str) -> list[np.ndarray]:
+    """Fields ``names`` of the records whose ``field`` is at or after ``start`` (the fields
+    themselves, not copies, when that is all of them, as it is without a warm-up)."""
     keep = records[field] >= start
-    return records if keep.all() else records[keep]
+    if keep.all():
+        return [records[name] for name in names]
+    return [records[name][keep] for name in names]

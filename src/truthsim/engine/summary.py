@@ -44,29 +44,30 @@ def headline(
     deterred: np.ndarray,
     warmup: float,
 ) -> dict[str, float]:
-    m = since(moments, "arrival", warmup)
-    j = since(journeys, "start", warmup)
-    c = since(customers, "acquired", warmup)
-    n = len(m)
-    misery = _share(m["outcome"] == MISERY, n)
-    magic = _share(m["outcome"] == MAGIC, n)
+    # the fields read, after the warm-up (plain fields: no copies of whole records)
+    outcome, abandoned = since(moments, "arrival", warmup, "outcome", "abandoned")
+    (returned,) = since(journeys, "start", warmup, "returned")
+    made, referred = since(customers, "acquired", warmup, "journeys", "referred")
+    n = len(outcome)
+    misery = _share(outcome == MISERY, n)
+    magic = _share(outcome == MAGIC, n)
     return {
-        "return_rate": _share(j["returned"], len(j)),
-        "journeys_per_customer": float(c["journeys"].mean()) if len(c) else math.nan,
+        "return_rate": _share(returned, len(returned)),
+        "journeys_per_customer": float(made.mean()) if len(made) else math.nan,
         "active_at_horizon": float(np.count_nonzero(~customers["churned"])),
         "revenue": float(journeys["revenue"][journeys["end"] >= warmup].sum()),
         "net_moment_score": magic - misery,
-        "new_customers": float(len(c)),
-        "journeys": float(len(j)),
+        "new_customers": float(len(made)),
+        "journeys": float(len(returned)),
         "churned": float(np.count_nonzero(lost_after(customers, warmup))),
         "churned_unblamed": float(
             np.count_nonzero(lost_after(customers, warmup) & ~blamed(customers, causes))
         ),
         "misery_share": misery,
         "magic_share": magic,
-        "abandonment_rate": _share(m["abandoned"], n),
+        "abandonment_rate": _share(abandoned, n),
         "deterred_prospects": float(np.count_nonzero(deterred >= warmup)),
-        "referred_customers": float(np.count_nonzero(c["referred"])),
+        "referred_customers": float(np.count_nonzero(referred)),
     }
 
 
