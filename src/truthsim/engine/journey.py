@@ -130,6 +130,13 @@ class Journey:
         (called back on arrival) or runs past the end of the run (censored, not decided)."""
         sim, u = self.sim, self.u
         desks = sim.desks[index]
+        if desks is not None and self.lag > 0.0:  # arrivals at a line are taken in time order
+            self.index, self.columns = index, columns
+            self.callbacks = ARRIVE
+            self.at += self.lag
+            sim.later(self, self.at)  # type: ignore[arg-type]
+            self.lag = 0.0
+            return False
         service = u[columns[SERVICE]]
         abandoned = False
         if desks is None:  # self-service: no line, so no event
@@ -138,13 +145,6 @@ class Journey:
             if arrival + service > sim.plan.end:
                 return False
             wait = 0.0
-        elif self.lag > 0.0:  # arrivals at a line are taken in time order: an event
-            self.index, self.columns = index, columns
-            self.callbacks = ARRIVE
-            self.at += self.lag
-            sim.later(self, self.at)  # type: ignore[arg-type]
-            self.lag = 0.0
-            return False
         else:
             arrival = self.at
             patience = (
