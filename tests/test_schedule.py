@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+from simpy.events import NORMAL
 
 from tests.conftest import make_scenario, station
+from truthsim.engine.calendar import Wake
 from truthsim.engine.customer import Customer
-from truthsim.engine.model import Simulation, Wake
+from truthsim.engine.model import Simulation
 from truthsim.engine.plan import Plan
 from truthsim.engine.streams import root_from_seed
 from truthsim.scenario.model import MINUTES_PER_DAY
@@ -23,7 +25,7 @@ def quiet_simulation(**extra: Any) -> Simulation:
     """A simulation whose days run but whose prospects never come: only what a test schedules."""
     scenario = make_scenario({"desk": station()}, horizon_days=30, **extra)
     sim = Simulation(Plan(scenario), root_from_seed(1))
-    sim._next_day(None)
+    sim.calendar.start()
     return sim
 
 
@@ -38,15 +40,19 @@ def test_events_come_at_their_own_times_in_time_order_whatever_day_they_fall_on(
                 at(sim.env.now + 0.25)
                 at(sim.env.now + 3.5 * MINUTES_PER_DAY)
 
-        sim.later(Wake(called), time)  # type: ignore[arg-type]
+        sim.calendar.at(Wake(called), time)  # type: ignore[arg-type]
 
     rng = np.random.default_rng(7)
     times = [*rng.uniform(0.0, 20 * MINUTES_PER_DAY, 300), MINUTES_PER_DAY, 5 * MINUTES_PER_DAY]
     for time in times:
         at(float(time))
+    direct = rng.uniform(0.0, 20 * MINUTES_PER_DAY, 100)  # beside events SimPy schedules itself
+    for delay in direct.tolist():
+        wake = Wake(lambda _, t=delay: seen.append((t, sim.env.now)))
+        sim.env.schedule(wake, NORMAL, delay)  # type: ignore[arg-type]
     sim.env.run(until=30 * MINUTES_PER_DAY)
 
-    assert len(seen) == len(times) + 2 * 199
+    assert len(seen) == len(times) + 2 * 199 + len(direct)
     assert all(time == now for time, now in seen)  # each at its time, to the last bit
     assert [now for _, now in seen] == sorted(now for _, now in seen)
 

@@ -120,7 +120,7 @@ class Journey:
         elif end < plan.end:  # the run-off, after the horizon: when its time comes
             self.callbacks = DECIDE
             self.at = end
-            self.sim.later(self, end)  # type: ignore[arg-type]
+            self.sim.calendar.at(self, end)  # type: ignore[arg-type]
 
     # -- one moment of truth -----------------------------------------------------------------
 
@@ -134,7 +134,7 @@ class Journey:
             self.index, self.columns = index, columns
             self.callbacks = ARRIVE
             self.at += self.lag
-            sim.later(self, self.at)  # type: ignore[arg-type]
+            sim.calendar.at(self, self.at)  # type: ignore[arg-type]
             self.lag = 0.0
             return False
         service = u[columns[SERVICE]]

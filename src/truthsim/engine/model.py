@@ -13,18 +13,18 @@ import gc
 import math
 from array import array
 from bisect import bisect_right
-from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from heapq import heappop, heappush
 
 import numpy as np
 import simpy
 from scipy import special
-from simpy.events import NORMAL, URGENT, Event
+from simpy.events import NORMAL
 
 from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
+from truthsim.engine.calendar import Calendar, Wake
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import Desks
 from truthsim.engine.journey import COME_BACK, Journey
@@ -59,17 +59,6 @@ def rare_collections() -> Iterator[None]:
         gc.set_threshold(*old)
 
 
-class Wake:
-    """A callback at a set time: the least SimPy's scheduler can process (``env.schedule``
-    needs an object with ``callbacks`` and ``_ok``), lighter than a ``Timeout``."""
-
-    __slots__ = ("_ok", "callbacks")
-
-    def __init__(self, callback: Callable[[Wake], None]) -> None:
-        self._ok = True
-        self.callbacks = [callback]
-
-
 class Simulation:
     """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
 
@@ -79,9 +68,8 @@ class Simulation:
         self.active = 0  #: customers acquired and not lost: they are not prospects any more
         self.causes = Rows(CAUSE)
         self.env = simpy.Environment()
-        #: SimPy's schedule, a heap of (time, priority, id, event), and its counter of ids:
-        #: events are put there at a given time (see :meth:`later`)
-        self._queue, self._eid = self.env._queue, self.env._eid
+        #: what is due later: on SimPy's schedule if today, else in the calendar
+        self.calendar = Calendar(self.env, plan.end)
         self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
         #: each staffed touchpoint's servers and line (None: self-service)
         self.desks: list[Desks | None] = [
@@ -105,18 +93,15 @@ class Simulation:
         #: (the journey's end, how many), counted once the simulation reaches that time
         self._losses: list[float] = []
         self._deterrals: list[tuple[float, int]] = []
-        #: events due on a later day, by day, with their times: SimPy's schedule holds today's
-        self._calendar: defaultdict[float, list[tuple[float, Event]]] = defaultdict(list)
-        self._tomorrow = MINUTES_PER_DAY  #: when the next day begins
         self._arrivals = self._prospects()
-        #: (time, key, market draw, segment draw) of the prospect whose arrival is scheduled
+        #: (time, key, market draw, segment) of the prospect whose arrival is scheduled
         self._prospect: tuple[float, int, float | None, int] = (0.0, 0, None, 0)
         self._prospect_wake = Wake(self._next_prospect)
         self._prospect_callbacks = self._prospect_wake.callbacks
 
     def run(self) -> Simulation:
+        self.calendar.start()
         self._next_prospect(None)
-        self._next_day(None)
         self.env.run(until=self.plan.horizon)
         return self
 
@@ -134,7 +119,7 @@ class Simulation:
         for *_, event in queue:
             event.callbacks = None
         queue.clear()
-        self._calendar.clear()
+        self.calendar.clear()
         self._prospect_callbacks.clear()
         self._arrivals.close()
         self.customers = []
@@ -275,7 +260,7 @@ class Simulation:
         if start < self.plan.horizon:
             segment = self._segment(customer_key)
             self.streams.expect(customer_key, 0, start, segment)
-            self.later(Wake(lambda _: self._referred(customer_key, segment)), start)  # type: ignore[arg-type]
+            self.calendar.at(Wake(lambda _: self._referred(customer_key, segment)), start)  # type: ignore[arg-type]
 
     def _referred(self, customer_key: int, segment: int) -> None:
         self._catch_up()
@@ -342,31 +327,4 @@ class Simulation:
         at = now + (start - now)  # as SimPy would have it, to the last bit
         later = Journey(self, customer, number + 1, at)  # holds no numbers while it waits
         later.callbacks = COME_BACK
-        self.later(later, at)
-
-    def later(self, event: Event, time: float) -> None:
-        """Schedule ``event`` at ``time`` (now or later).
-
-        Why a calendar. Customers wait days or weeks between journeys and between steps (a
-        flight booked weeks ahead); kept on SimPy's schedule, thousands of them would make every
-        push and pop there climb a deeper heap (a year-long airline: about 4,700 pending events,
-        of which about 120 are due within the day). Events due on a later day wait in the
-        calendar and join SimPy's schedule as their day begins; the order of events is the same.
-        """
-        if time < self._tomorrow:
-            heappush(self._queue, (time, NORMAL, next(self._eid), event))
-        else:
-            self._calendar[time // MINUTES_PER_DAY].append((time, event))
-
-    def _next_day(self, wake: Wake | None) -> None:
-        """A day begins (``wake``: the scheduled day; None at the start): the events due on it
-        go on SimPy's schedule before anything else happens at its first minute, and the next
-        day is scheduled."""
-        env = self.env
-        now = env.now  # a whole number of days: days are scheduled from days, from time 0
-        queue, eid = self._queue, self._eid
-        for time, event in self._calendar.pop(now // MINUTES_PER_DAY, ()):
-            heappush(queue, (time, NORMAL, next(eid), event))
-        self._tomorrow = now + MINUTES_PER_DAY
-        if self._tomorrow < self.plan.end:
-            env.schedule(Wake(self._next_day), URGENT, MINUTES_PER_DAY)  # type: ignore[arg-type]
+        self.calendar.at(later, at)
