@@ -69,4 +69,5 @@ class Calendar:
             heappush(queue, (time, NORMAL, next(eid), event))
         self._tomorrow = now + MINUTES_PER_DAY
         if self._tomorrow < self.end:
-            self.env.schedule(Wake(self._next_day), URGENT, MINUTES_PER_DAY)  # type: ignore[arg-type]
+            wake = Wake(self._next_day)
+            self.env.schedule(wake, URGENT, MINUTES_PER_DAY)  # type: ignore[arg-type]

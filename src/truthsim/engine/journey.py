@@ -11,9 +11,10 @@ Why a state machine and not a generator process. A SimPy process resumes its gen
 several layers for every event; a journey here is an object that SimPy's scheduler calls back
 when its time comes (the object itself is the scheduled event: SimPy needs only its
 ``callbacks`` and ``_ok``). Only what must happen in time order is scheduled: arriving at a
-staffed touchpoint after time on the way (arrivals at a line must be taken in time order), the
-end of the journey, the next journey. A wait is known on arrival, so a visit's wait and service,
-like self-service and the time on the way, join the journey's lag and take no event.
+staffed touchpoint after time on the way (arrivals at a line must be taken in time order) and
+the next journey. A wait is known on arrival, so a visit's wait and service, like self-service
+and the time on the way, join the journey's lag and take no event; the journey is decided as
+soon as its last moment is known (see ``Journey.decide``).
 """
 
 from __future__ import annotations
@@ -39,10 +40,9 @@ _STEPS, _COMPLAINT, _COMPLAINING = 0, 1, 2
 class Journey:
     """One customer's journey in progress; SimPy calls it back when its next moment is due."""
 
-    __slots__ = ("_ok", "at", "callbacks", "columns", "completed", "customer",
-                 "impacts", "index", "keep_going", "lag", "n_magic", "n_misery",
-                 "n_recovered_magic", "number", "phase", "places", "position", "resolved", "sim",
-                 "start", "u")  # fmt: skip
+    __slots__ = ("_ok", "at", "callbacks", "columns", "completed", "customer", "impacts",
+                 "index", "keep_going", "lag", "n_magic", "n_misery", "n_recovered_magic",
+                 "number", "phase", "places", "position", "resolved", "sim", "start", "u")  # fmt: skip
 
     def __init__(self, sim: Simulation, customer: Customer, number: int, at: float) -> None:
         self._ok = True  # read by SimPy's scheduler when this journey is a scheduled event
@@ -113,7 +113,6 @@ class Journey:
                 if not self.visit(complaint.targets[0], complaint.visits[0]):
                     return
         end = self.at + self.lag
-        plan = self.sim.plan
         if end < plan.horizon or end == self.at:
             self.at = end
             self.decide()  # at once, ahead of its time (see decide)

@@ -260,7 +260,8 @@ class Simulation:
         if start < self.plan.horizon:
             segment = self._segment(customer_key)
             self.streams.expect(customer_key, 0, start, segment)
-            self.calendar.at(Wake(lambda _: self._referred(customer_key, segment)), start)  # type: ignore[arg-type]
+            arrives = Wake(lambda _: self._referred(customer_key, segment))
+            self.calendar.at(arrives, start)  # type: ignore[arg-type]
 
     def _referred(self, customer_key: int, segment: int) -> None:
         self._catch_up()

@@ -80,8 +80,8 @@ class Streams:
     the arrival batch, a customer who decided to come back, a referral), grouped by the
     :data:`SPAN` they start in; the first journey whose numbers are missing fills the numbers
     of the journeys of the soonest spans, at least :data:`BATCH` of them, in one vectorised
-    step. Customers who will come back only in weeks therefore hold no numbers meanwhile. What a journey receives never depends on when or with
-    whom it was computed, only on its keys.
+    step. Customers who will come back only in weeks therefore hold no numbers meanwhile. What
+    a journey receives never depends on when or with whom it was computed, only on its keys.
     """
 
     __slots__ = ("_forgotten", "_ready", "_root_key", "_root_mixed", "_soonest", "_spans",
