@@ -23,7 +23,14 @@ def test_a_finished_replication_leaves_nothing_to_the_cycle_collector() -> None:
     assert left < 100, f"{left} objects left for the cycle collector"
 
 
-def test_collections_are_as_they_were_after_a_replication() -> None:
+def test_the_collector_is_as_it_was_after_a_replication() -> None:
+    """Off during a run, the cycle collector is on again after it, or still off if it was."""
     before = gc.get_threshold()
     simulate(truthsim.load_scenario("airline"), horizon_days=40)
-    assert gc.get_threshold() == before
+    assert gc.isenabled() and gc.get_threshold() == before
+    gc.disable()
+    try:
+        simulate(truthsim.load_scenario("airline"), horizon_days=35)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

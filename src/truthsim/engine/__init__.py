@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from truthsim.engine.hourly import capacity_by_hour, hourly_table
-from truthsim.engine.model import Simulation, rare_collections
+from truthsim.engine.model import Simulation, no_collections
 from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.streams import root_from_seed
@@ -46,7 +46,7 @@ def simulate(
         raise ScenarioError(problems, file=scenario.name)
     if seed is None:
         seed = scenario.seed
-    with rare_collections():
+    with no_collections():
         sim = Simulation(
             Plan(scenario, run_off=run_off),
             root_from_seed(seed),
@@ -57,7 +57,7 @@ def simulate(
         except BaseException:
             sim.release()  # a run stopped early frees its objects too
             raise
-        del sim  # freed here, while collections are still rare
+        del sim  # freed here, while the collector is still off
     return result
 
 
