@@ -32,35 +32,37 @@ def test_a_journeys_numbers_do_not_depend_on_its_batch(name: str) -> None:
     numbers for every journey."""
     alone, crowded = streams(name), streams(name)
     assert alone.views == (name == "airline")
-    alone.expect(7, 3, 10.0)
-    single = list(alone.journey(7, 3))
-    for c in range(600):  # hundreds of sooner journeys: (7, 3) lands in a later batch
-        crowded.expect(c + 100, 0, float(c))
-    crowded.expect(7, 3, 1e6)
-    for c in range(600):
-        crowded.journey(c + 100, 0)
-    assert list(crowded.journey(7, 3)) == single
+    single = list(alone.numbers(alone.expect(7, 3, 10.0)))
+    sooner = [crowded.expect(c + 100, 0, float(c)) for c in range(600)]
+    late = crowded.expect(7, 3, 1e6)  # hundreds of sooner journeys: (7, 3) lands in a later batch
+    for ticket in sooner:
+        crowded.numbers(ticket)
+    assert late.row is None
+    assert list(crowded.numbers(late)) == single
 
 
 def test_only_the_soonest_journeys_hold_numbers() -> None:
     """Customers coming back in weeks hold no numbers while they wait: a batch takes the
     journeys of the soonest days, as many days as make a batch."""
     s = streams()
-    for c in range(5000):  # 24 journeys a day for 208 days
-        s.expect(c, 1, c * 60.0)
-    s.journey(0, 1)
-    assert BATCH <= len(s._ready) + 1 < BATCH + 24
+    tickets = [s.expect(c, 1, c * 60.0) for c in range(5000)]  # 24 journeys a day for 208 days
+    s.numbers(tickets[0])
+    holding = [t.row is not None for t in tickets]
+    assert BATCH <= sum(holding) < BATCH + 24
+    assert all(holding[: sum(holding)])  # the soonest ones
 
 
-def test_a_forgotten_journey_is_never_drawn_and_its_key_not_kept() -> None:
+def test_a_forgotten_journey_is_never_drawn() -> None:
     s = streams()
-    for c in range(10):
-        s.expect(c, 0, float(c))
-    s.forget(3, 0)
-    s.journey(0, 0)
-    assert (3, 0) not in s._ready and not s._forgotten
+    tickets = [s.expect(c, 0, float(c)) for c in range(10)]
+    s.forget(tickets[3])
+    s.numbers(tickets[0])
+    assert tickets[3].row is None and all(t.row is not None for t in tickets[4:])
     with pytest.raises(KeyError):
-        s.journey(3, 0)  # never announced (any more): a bug in the caller, said loudly
+        s.numbers(tickets[3])  # called off: a bug in the caller, said loudly
+    drawn = s.numbers(tickets[5])
+    s.forget(tickets[5])  # called off after it was drawn: its numbers are let go
+    assert drawn is not None and tickets[5].row is None
 
 
 def test_a_batch_draws_only_what_the_scenario_reads() -> None:

@@ -26,7 +26,7 @@ from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, p
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import NEVER
 from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, SERVICE
-from truthsim.engine.streams import key, tag
+from truthsim.engine.streams import Ticket, key, tag
 from truthsim.scenario.probability import sigmoid
 
 if TYPE_CHECKING:
@@ -42,14 +42,17 @@ class Journey:
 
     __slots__ = ("_ok", "at", "callbacks", "columns", "completed", "customer", "impacts",
                  "index", "keep_going", "lag", "n_magic", "n_misery", "n_recovered_magic",
-                 "number", "phase", "places", "position", "resolved", "sim", "start", "u")  # fmt: skip
+                 "number", "phase", "places", "position", "resolved", "sim", "start", "ticket", "u")  # fmt: skip
 
-    def __init__(self, sim: Simulation, customer: Customer, number: int, at: float) -> None:
+    def __init__(
+        self, sim: Simulation, customer: Customer, number: int, at: float, ticket: Ticket
+    ) -> None:
         self._ok = True  # read by SimPy's scheduler when this journey is a scheduled event
         self.callbacks: list | None = None
         self.sim = sim
         self.customer = customer
         self.number = number
+        self.ticket: Ticket | None = ticket  #: where its numbers will be (see streams)
         #: the time of the journey's current moment: when SimPy calls it back (the journey
         #: schedules itself, so it knows and need not ask), or its end when it is decided
         self.at = at
@@ -59,7 +62,8 @@ class Journey:
     def begin(self) -> None:
         """Start now: draw the journey's numbers and go to its first step."""
         sim = self.sim
-        self.u = sim.streams.journey(self.customer.key, self.number)
+        self.u = sim.streams.numbers(self.ticket)  # type: ignore[arg-type]
+        self.ticket = None
         self.start = self.at
         self.impacts: list[float] = []
         self.places: list[int] = []

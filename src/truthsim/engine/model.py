@@ -30,7 +30,7 @@ from truthsim.engine.desks import Desks
 from truthsim.engine.journey import COME_BACK, Journey
 from truthsim.engine.plan import Plan
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
-from truthsim.engine.streams import Streams, keys, tag
+from truthsim.engine.streams import Streams, Ticket, keys, tag
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.probability import logit, sigmoid
@@ -96,8 +96,8 @@ class Simulation:
         self._losses: list[float] = []
         self._deterrals: list[tuple[float, int]] = []
         self._arrivals = self._prospects()
-        #: (time, key, market draw, segment) of the prospect whose arrival is scheduled
-        self._prospect: tuple[float, int, float | None, int] = (0.0, 0, None, 0)
+        #: (time, key, market draw, segment, ticket) of the prospect whose arrival is scheduled
+        self._prospect: tuple[float, int, float | None, int, Ticket]
         self._prospect_wake = Wake(self._next_prospect)
         self._prospect_callbacks = self._prospect_wake.callbacks
 
@@ -152,10 +152,10 @@ class Simulation:
 
     # -- arrivals and lifetimes, as scheduled callbacks ---------------------------------------
 
-    def _prospects(self) -> Iterator[tuple[float, int, float | None, int]]:
-        """New prospects (arrival time, key, market draw or None when not needed, segment) as a
-        (possibly hour-of-day shaped) Poisson process, by time change, up to the horizon; each
-        block's journeys are announced to the streams."""
+    def _prospects(self) -> Iterator[tuple[float, int, float | None, int, Ticket]]:
+        """New prospects (arrival time, key, market draw or None when not needed, segment, the
+        ticket of their first journey) as a (possibly hour-of-day shaped) Poisson process, by
+        time change, up to the horizon; each block's journeys are announced to the streams."""
         plan, streams = self.plan, self.streams
         expected = 0.0  # cumulative expected arrivals: a unit-rate Poisson process
         index = 0
@@ -179,30 +179,32 @@ class Simulation:
             customer_keys = prospects.tolist()
             shares = streams.draws(prospects, _SEGMENT) if len(plan.segments) > 1 else [None] * n
             segments = [self._segment(k, u) for k, u in zip(customer_keys, shares, strict=True)]
-            arrivals = list(zip(times.tolist(), customer_keys, markets, segments, strict=True))
-            for t, k, _, segment in arrivals:
-                if t < plan.horizon:
-                    streams.expect(k, 0, t, segment)
-            for arrival in arrivals:
-                if arrival[0] >= plan.horizon:
-                    return
-                yield arrival
+            # the whole block is announced at once, so that its journeys are drawn together
+            arrivals = [
+                (t, k, market, segment, streams.expect(k, 0, t, segment))
+                for t, k, market, segment in zip(
+                    times.tolist(), customer_keys, markets, segments, strict=True
+                )
+                if t < plan.horizon
+            ]
+            yield from arrivals
+            if len(arrivals) < n:
+                return
 
     def _next_prospect(self, wake: Wake | None) -> None:
         """A prospect arrives (``wake``: the scheduled arrival; None at the start); the next
         arrival is scheduled after it."""
         if wake is not None:
-            t, k, market, segment = self._prospect
+            t, k, market, segment, ticket = self._prospect
             self._catch_up()
-            streams = self.streams
             if not self._reachable(k, market):
-                streams.forget(k, 0)  # already a customer: the market has fewer prospects
+                Streams.forget(ticket)  # already a customer: the market has fewer prospects
             elif self.pending_deterred > 0:
                 self.pending_deterred -= 1
                 self.deterred.append(t)
-                streams.forget(k, 0)
+                Streams.forget(ticket)
             else:
-                self._acquire(k, False, segment)
+                self._acquire(k, False, segment, ticket)
         arrival = next(self._arrivals, None)
         if arrival is not None:
             self._prospect = arrival
@@ -230,8 +232,8 @@ class Simulation:
             u = self.streams.draw(customer_key, _SEGMENT)
         return min(bisect_right(self.plan.segment_cumulative, u), len(segments) - 1)
 
-    def _acquire(self, customer_key: int, referred: bool, position: int) -> None:
-        """A new customer of segment ``position`` starts a journey."""
+    def _acquire(self, customer_key: int, referred: bool, position: int, ticket: Ticket) -> None:
+        """A new customer of segment ``position`` starts a journey (``ticket``: its numbers)."""
         if self.customer_cap is not None and self.active >= self.customer_cap:
             raise ScenarioError(
                 [
@@ -253,7 +255,7 @@ class Simulation:
             customer.baseline = logit(p)
         self.customers.append(customer)
         self.active += 1
-        Journey(self, customer, 0, now).begin()
+        Journey(self, customer, 0, now, ticket).begin()
 
     def refer(self, customer_key: int, delay_days: float, now: float) -> None:
         """Someone told at ``now`` of a magical journey comes ``delay_days`` later, if before
@@ -261,16 +263,16 @@ class Simulation:
         start = now + delay_days * MINUTES_PER_DAY
         if start < self.plan.horizon:
             segment = self._segment(customer_key)
-            self.streams.expect(customer_key, 0, start, segment)
-            arrives = Wake(lambda _: self._referred(customer_key, segment))
+            ticket = self.streams.expect(customer_key, 0, start, segment)
+            arrives = Wake(lambda _: self._referred(customer_key, segment, ticket))
             self.calendar.at(arrives, start)  # type: ignore[arg-type]
 
-    def _referred(self, customer_key: int, segment: int) -> None:
+    def _referred(self, customer_key: int, segment: int, ticket: Ticket) -> None:
         self._catch_up()
         if self._reachable(customer_key):
-            self._acquire(customer_key, True, segment)
+            self._acquire(customer_key, True, segment, ticket)
         else:
-            self.streams.forget(customer_key, 0)
+            Streams.forget(ticket)
 
     def _blame(self, customer: Customer, u: float) -> None:
         """Record the moments without which the customer would have come back (see attribution)."""
@@ -326,8 +328,8 @@ class Simulation:
         faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)
         customer.experience *= faded
         customer.history.fades.append(faded)  # type: ignore[union-attr]
-        self.streams.expect(customer.key, number + 1, start, customer.segment.index)
+        ticket = self.streams.expect(customer.key, number + 1, start, customer.segment.index)
         at = now + (start - now)  # as SimPy would have it, to the last bit
-        later = Journey(self, customer, number + 1, at)  # holds no numbers while it waits
+        later = Journey(self, customer, number + 1, at, ticket)  # no numbers while it waits
         later.callbacks = COME_BACK
         self.calendar.at(later, at)

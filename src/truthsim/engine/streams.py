@@ -9,7 +9,7 @@ SplitMix64's finaliser; a whole journey's uniforms come from one vectorised nump
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from heapq import heappop, heappush
 
 import numpy as np
@@ -73,19 +73,34 @@ def root_from_seed(seed: int | np.random.SeedSequence) -> int:
     return int(sequence.generate_state(1, dtype=np.uint64)[0])
 
 
+class Ticket:
+    """An announced journey: whose it is, which group its numbers go through, and its numbers
+    once drawn. The journey keeps its ticket, so finding its numbers takes no lookup."""
+
+    __slots__ = ("called_off", "customer", "group", "journey", "row")
+
+    def __init__(self, customer: int, journey: int, group: int) -> None:
+        self.customer = customer
+        self.journey = journey
+        self.group = group
+        self.row: Sequence[float] | None = None
+        self.called_off = False
+
+
 class Streams:
     """The keyed random numbers of one replication.
 
     Journeys announce themselves ahead with their start time (:meth:`expect`: a prospect in
-    the arrival batch, a customer who decided to come back, a referral), grouped by the
-    :data:`SPAN` they start in; the first journey whose numbers are missing fills the numbers
-    of the journeys of the soonest spans, at least :data:`BATCH` of them, in one vectorised
-    step. Customers who will come back only in weeks therefore hold no numbers meanwhile. What
-    a journey receives never depends on when or with whom it was computed, only on its keys.
+    the arrival batch, a customer who decided to come back, a referral) and keep the
+    :class:`Ticket` they get, grouped by the :data:`SPAN` they start in; the first journey
+    whose numbers are missing fills the numbers of the journeys of the soonest spans, at least
+    :data:`BATCH` of them, in one vectorised step. Customers who will come back only in weeks
+    therefore hold no numbers meanwhile. What a journey receives never depends on when or with
+    whom it was computed, only on its keys.
     """
 
-    __slots__ = ("_forgotten", "_ready", "_root_key", "_root_mixed", "_soonest", "_spans",
-                 "derived", "root", "slots", "transforms", "views")  # fmt: skip
+    __slots__ = ("_root_key", "_root_mixed", "_soonest", "_spans", "derived", "root", "slots",
+                 "transforms", "views")  # fmt: skip
 
     def __init__(
         self,
@@ -107,14 +122,12 @@ class Streams:
         self.derived = derived
         self._root_key = mix(root & MASK)  #: ``key(root)``, the start of every draw's key
         self._root_mixed = np.uint64(mix(root))
-        #: announced journeys (customer, journey, group) by the span they start in, and a heap
-        #: of those spans: a heap of every journey would cost more and order them needlessly
-        self._spans: dict[float, list[tuple[int, int, int]]] = {}
+        #: announced journeys by the span they start in, and a heap of those spans: a heap of
+        #: every journey would cost more and order them needlessly
+        self._spans: dict[float, list[Ticket]] = {}
         self._soonest: list[float] = []
-        self._forgotten: set[tuple[int, int]] = set()  #: announced, then called off
-        self._ready: dict[tuple[int, int], Sequence[float]] = {}
 
-    def expect(self, customer: int, journey: int, start: float, group: int = 0) -> None:
+    def expect(self, customer: int, journey: int, start: float, group: int = 0) -> Ticket:
         """Announce a journey that will probably start at ``start`` (``group``: which of each
         derived column's functions its numbers go through, e.g. the customer's segment)."""
         span = start // SPAN
@@ -122,49 +135,53 @@ class Streams:
         if announced is None:
             announced = self._spans[span] = []
             heappush(self._soonest, span)
-        announced.append((customer, journey, group))
+        ticket = Ticket(customer, journey, group)
+        announced.append(ticket)
+        return ticket
 
-    def forget(self, customer: int, journey: int) -> None:
+    @staticmethod
+    def forget(ticket: Ticket) -> None:
         """Call off an announced journey that will not happen (e.g. a prospect deterred)."""
-        if self._ready.pop((customer, journey), None) is None:
-            self._forgotten.add((customer, journey))
+        ticket.called_off = True
+        ticket.row = None
 
-    def journey(self, customer: int, journey: int) -> Sequence[float]:
+    def numbers(self, ticket: Ticket) -> Sequence[float]:
         """All numbers an announced journey may need, by slot: ``units(key(root, c, j), slots)``,
         with the ``transforms`` columns already turned into times and the ``derived`` columns
         after them."""
-        row = self._ready.pop((customer, journey), None)
+        row = ticket.row
         if row is None:
-            self._fill((customer, journey))
-            row = self._ready.pop((customer, journey))
+            self._fill(ticket)
+            row = ticket.row
+            if row is None:
+                raise KeyError(  # a bug, not bad input
+                    f"journey {(ticket.customer, ticket.journey)} was not announced or was called off"
+                )
         return row
 
-    def _fill(self, needed: tuple[int, int]) -> None:
+    def _fill(self, needed: Ticket) -> None:
         """Draw the numbers of the journeys of the soonest spans, ``needed`` among them."""
-        soonest, forgotten = self._soonest, self._forgotten
-        batch: list[tuple[int, int]] = []
-        groups: list[int] = []
+        soonest, spans = self._soonest, self._spans
+        batch: list[Ticket] = []
         found = False
         while soonest and (len(batch) < BATCH or not found):
-            for customer, journey, group in self._spans.pop(heappop(soonest)):
-                entry = (customer, journey)
-                if entry in forgotten:
-                    forgotten.discard(entry)
+            for ticket in spans.pop(heappop(soonest)):
+                if ticket.called_off:
                     continue
-                found = found or entry == needed
-                batch.append(entry)
-                groups.append(group)
+                found = found or ticket is needed
+                batch.append(ticket)
         if not found:
-            raise KeyError(f"journey {needed} was not announced")  # a bug, not bad input
+            return
         n = len(batch)
-        customers = np.fromiter((c for c, _ in batch), dtype=np.uint64, count=n)
-        journeys = np.fromiter((j for _, j in batch), dtype=np.uint64, count=n)
+        customers = np.array([t.customer for t in batch], dtype=np.uint64)
+        journeys = np.array([t.journey for t in batch], dtype=np.uint64)
         bases = _mix_array(_mix_array(self._root_mixed ^ customers) ^ journeys)
         x = _mix_array(bases[:, None] ^ self.slots[None, :])
         table = (x >> _S11).astype(np.float64) * _UNIT + _HALF
         for column, quantiles in self.transforms:  # e.g. service times, by inverse CDF
             table[:, column] = quantiles(table[:, column])
         if self.derived:
+            groups = [t.group for t in batch]
             table = np.concatenate(
                 [
                     table,
@@ -182,10 +199,11 @@ class Streams:
         if self.views:
             k = table.shape[1]
             flat = memoryview(np.ascontiguousarray(table)).cast("B").cast("d")
-            rows: Iterable[Sequence[float]] = (flat[i * k : (i + 1) * k] for i in range(n))
+            for ticket, i in zip(batch, range(0, n * k, k), strict=True):
+                ticket.row = flat[i : i + k]
         else:
-            rows = table.tolist()
-        self._ready.update(zip(batch, rows, strict=True))
+            for ticket, row in zip(batch, table.tolist(), strict=True):
+                ticket.row = row
 
     def draw(self, *parts: int) -> float:
         """One uniform for a purpose outside a journey (segment, arrivals, referrals):
