@@ -8,14 +8,26 @@ in order) and of the summary JSON. The cases cover every model feature: staffing
 self-service, patience, failures and recovery, complaints, word of mouth, a finite market, an
 hour-of-day profile, customers who differ (a Beta baseline), every memory model, forgetting and
 the memory ceiling, and a run-off.
+
+The first line names what the numbers are computed with: Python, numpy, scipy and SimPy
+versions and the SIMD extensions numpy found. Results are bit-identical on one machine and
+installation whatever the backend or worker count; numpy's vectorised float64 functions (exp,
+log) have code paths per CPU extension (AVX-512 among them) that may round the last bit
+differently, so a reference made on another kind of machine can differ while every journey,
+outcome and decision is the same (``equivalence.py`` compares to rounding).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import platform
 import sys
 from collections.abc import Iterator
+
+import numpy as np
+import scipy
+import simpy
 
 import truthsim
 from truthsim.engine import simulate
@@ -40,7 +52,26 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def simd() -> list[str]:
+    """The SIMD extensions numpy dispatches to on this CPU (numpy's own, private, table)."""
+    try:
+        from numpy._core._multiarray_umath import __cpu_dispatch__, __cpu_features__
+    except ImportError:  # numpy 1.x or a future layout: say nothing rather than guess
+        return ["unknown"]
+    return [name for name in __cpu_dispatch__ if __cpu_features__.get(name)]
+
+
+def environment() -> str:
+    """What the numbers are computed with (see the module's docstring)."""
+    found = simd()
+    return (
+        f"# python {platform.python_version()} numpy {np.__version__} scipy {scipy.__version__} "
+        f"simpy {simpy.__version__} simd {','.join(found) or 'baseline'}"
+    )
+
+
 def main() -> None:
+    print(environment())
     for name, scenario, run_off in cases():
         result = simulate(scenario, seed=11, run_off=run_off)
         for table, records in result.records().items():

@@ -4,7 +4,7 @@ to an answer, the process pool, Dask and start-up. Figures go to benchmarks/resu
     python benchmarks/run.py                        # every benchmark (about 30 minutes on 2 cores)
     python benchmarks/run.py tandem queues old      # some of them
     python benchmarks/run.py tandem --pairs 9       # more pairs
-    python benchmarks/run.py whatif --whatif-commit 5dd0a1a   # the what-if as of a commit
+    python benchmarks/run.py whatif --whatif-commit 5dd0a1a   # the what-if against a commit's
 
 How ratios are taken. The machine is shared and its speed drifts, so a ratio of two best times
 measured apart means little. Every ratio here comes from *pairs*: the two sides run one after
@@ -27,7 +27,10 @@ Benchmarks:
   read; CPU seconds for the same file and per journey, and peak memory per journey
   (tracemalloc, one traced run each, not timed).
 - whatif: wall time of ``truthsim whatif airline`` (the sequential selection, no -r) to its
-  stated confidence on 2 local worker processes, with the replications it used.
+  stated confidence on 2 local worker processes, with the replications it used and the CPU
+  time of all its processes, against the same command on the engine of WHATIF_BEFORE (or
+  ``--whatif-commit``) from a git worktree, in ``--whatif-pairs`` ABBA pairs (each run takes
+  minutes).
 - pool: the local process pool's parallel efficiency; dask: a local Dask cluster's overhead
   against the pool; startup: benchmarks/startup.py (command start-up times).
 """
@@ -55,6 +58,7 @@ RESULTS = HERE / "results"
 TIMED = HERE / "timed.py"
 TANDEM = HERE / "tandem.yaml"
 OLD_ENGINE = "75af50c"
+WHATIF_BEFORE = "3997280"  #: the engine before issue 14's work began
 SECTIONS = ("tandem", "queues", "old", "whatif", "pool", "dask", "startup")
 
 Side = tuple[str, list[str], Path]  #: (name, arguments of timed.py, package source folder)
@@ -108,15 +112,21 @@ def spread(values: list[float]) -> dict[str, float]:
 
 
 def paired(
-    a: Side, b: Side, pairs: int, per: Callable[[dict[str, Any]], float] | None = None
+    a: Side,
+    b: Side,
+    pairs: int,
+    per: Callable[[dict[str, Any]], float] | None = None,
+    measure: Callable[[list[str], Path], dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """``pairs`` ABBA pairs of fresh processes; ratios A / B of CPU and wall time (each divided
-    by ``per(measurement)`` first, e.g. journeys, when given)."""
+    by ``per(measurement)`` first, e.g. journeys, when given). ``measure`` runs one side and
+    returns its ``cpu`` and ``wall`` (default: :func:`timed`)."""
+    measure = measure or timed
     rows = []
     for i in range(pairs):
         before = load()
         order = (a, b) if i % 2 == 0 else (b, a)
-        got = {name: timed(args, src) for name, args, src in order}
+        got = {name: measure(args, src) for name, args, src in order}
         row: dict[str, Any] = {"pair": i, "order": [s[0] for s in order], "load_average": before}
         for name, m in got.items():
             row[name] = m
@@ -245,43 +255,55 @@ def old(args: argparse.Namespace) -> dict[str, Any]:
     return result
 
 
-def whatif(args: argparse.Namespace) -> dict[str, Any]:
-    """Wall time to the selection's answer on 2 local worker processes."""
-    command = ["-m", "truthsim", "whatif", "airline", "--json", "-q", "--jobs", "2"]
-
-    def run(src: Path) -> dict[str, Any]:
-        env = {**os.environ, "PYTHONPATH": str(src)}
-        before, children = load(), os.times()
-        start = time.perf_counter()
-        done = subprocess.run(
-            [sys.executable, *command], env=env, check=True, capture_output=True, text=True
-        )
-        wall = time.perf_counter() - start
-        after = os.times()
-        cpu = (after.children_user - children.children_user) + (
-            after.children_system - children.children_system
-        )
-        selection = json.loads(done.stdout)["selection"]
-        return {
-            "wall_seconds": wall,
-            "cpu_seconds_all_processes": cpu,
-            "load_average": before,
-            "replications_used": selection["replications_used"],
-            "best": selection["best"],
-            "contenders": selection.get("contenders"),
-        }
-
-    if args.whatif_commit:
-        with worktree(args.whatif_commit) as tree:
-            result = {"commit": args.whatif_commit, **run(tree / "src")}
-    else:
-        result = {"commit": "this tree", **run(ROOT / "src")}
-    result["command"] = "truthsim " + " ".join(command[2:])
-    print(
-        f"whatif airline ({result['commit']}): {result['wall_seconds']:.0f} s wall, "
-        f"{result['cpu_seconds_all_processes']:.0f} s CPU, {result['replications_used']} "
-        f"replications, best: {result['best']}"
+def answer(command: list[str], src: Path) -> dict[str, Any]:
+    """One what-if to its answer in a fresh process with the package from ``src``: wall time,
+    CPU time of all its processes (the workers included), and what the selection used."""
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    children = os.times()
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, *command], env=env, check=True, capture_output=True, text=True
     )
+    wall = time.perf_counter() - start
+    after = os.times()
+    cpu = (after.children_user - children.children_user) + (
+        after.children_system - children.children_system
+    )
+    selection = json.loads(done.stdout)["selection"]
+    return {
+        "cpu": cpu,
+        "wall": wall,
+        "replications_used": selection["replications_used"],
+        "best": selection["best"],
+        "contenders": selection.get("contenders"),
+    }
+
+
+def whatif(args: argparse.Namespace) -> dict[str, Any]:
+    """Time to the selection's answer on 2 local worker processes, this tree against the
+    engine of ``--whatif-commit``, in ABBA pairs of the whole command."""
+    command = ["-m", "truthsim", "whatif", "airline", "--json", "-q", "--jobs", "2"]
+    with worktree(args.whatif_commit) as tree:
+        now: Side = ("now", command, ROOT / "src")
+        before: Side = (args.whatif_commit, command, tree / "src")
+        result = paired(now, before, args.whatif_pairs, measure=answer)
+    result["command"] = "truthsim " + " ".join(command[2:])
+    result["ratio_of"] = f"wall (and CPU) seconds to the answer, this tree / {args.whatif_commit}"
+    for name in ("now", args.whatif_commit):
+        runs = [r[name] for r in result["pairs"]]
+        result[name] = {
+            "wall_seconds": statistics.median(m["wall"] for m in runs),
+            "cpu_seconds_all_processes": statistics.median(m["cpu"] for m in runs),
+            "replications_used": sorted({m["replications_used"] for m in runs}),
+            "best": sorted({m["best"] for m in runs}),
+        }
+        m = result[name]
+        print(
+            f"whatif airline ({name}): median {m['wall_seconds']:.0f} s wall, "
+            f"{m['cpu_seconds_all_processes']:.0f} s CPU, replications {m['replications_used']}, "
+            f"best {m['best']}"
+        )
+    show_ratio(f"time to the answer, this tree / {args.whatif_commit}", result)
     return result
 
 
@@ -361,7 +383,12 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=7, help="ABBA pairs per ratio (default 7)")
     parser.add_argument("--horizon-days", type=float, default=365.0, help="for queues")
     parser.add_argument("--old-commit", default=OLD_ENGINE)
-    parser.add_argument("--whatif-commit", help="time the what-if as of this commit instead")
+    parser.add_argument(
+        "--whatif-commit", default=WHATIF_BEFORE, help="the what-if's other side (a commit)"
+    )
+    parser.add_argument(
+        "--whatif-pairs", type=int, default=2, help="ABBA pairs for whatif (default 2)"
+    )
     args = parser.parse_args()
     unknown = [s for s in args.sections if s not in SECTIONS]
     if unknown:
@@ -374,8 +401,7 @@ def main() -> None:
         if name == "startup":
             continue  # startup.py writes its own file
         info["load_average_at_end"] = list(os.getloadavg())
-        suffix = f"-{args.whatif_commit}" if name == "whatif" and args.whatif_commit else ""
-        path = RESULTS / f"{name}{suffix}.json"
+        path = RESULTS / f"{name}.json"
         path.write_text(json.dumps({"meta": info, **result}, indent=2) + "\n")
         print(f"wrote {path.relative_to(ROOT)}")
 
