@@ -720,5 +720,18 @@ MUTANTS: list[Mutant] = [
       "needed = (True, tp.patience is not None, True, fails, fails and tp.failure.recovery > 0)",
       "needed = (True, False, True, fails, fails and tp.failure.recovery > 0)",
       "patience shares another purpose's number"),
+    # -- the same bits on every machine -----------------------------------------------------------
+    M("arrivals_through_numpy_log", "engine/model.py",
+      "-exact.log(streams.block(_ARRIVALS, block, _ARRIVAL_BLOCK))",
+      "-np.log(streams.block(_ARRIVALS, block, _ARRIVAL_BLOCK))",
+      "arrival gaps go through numpy's log, whose last bit depends on the processor"),
+    M("lognormal_through_numpy_exp", "scenario/distributions.py",
+      "return lambda u: exact.exp(mu + sigma * special.ndtri(u))",
+      "return lambda u: np.exp(mu + sigma * special.ndtri(u))",
+      "lognormal times go through numpy's exp, whose last bit depends on the processor"),
+    M("discount_through_numpy_power", "engine/value.py",
+      "return exact.power(1.0 + rate,",
+      "return np.power(1.0 + rate,",
+      "discount factors go through numpy's power, whose last bit depends on the processor"),
 ]
 # fmt: on

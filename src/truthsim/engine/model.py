@@ -22,6 +22,7 @@ import simpy
 from scipy import special
 from simpy.events import NORMAL
 
+from truthsim import exact
 from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
 from truthsim.engine.calendar import Calendar, Wake
@@ -162,7 +163,7 @@ class Simulation:
         per_day = plan.per_minute * MINUTES_PER_DAY
         for block in range(1 << 62):
             expected = expected + np.cumsum(
-                -np.log(streams.block(_ARRIVALS, block, _ARRIVAL_BLOCK))
+                -exact.log(streams.block(_ARRIVALS, block, _ARRIVAL_BLOCK))
             )
             if plan.profile is None:
                 times = expected / plan.per_minute

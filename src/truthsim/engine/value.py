@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from truthsim import exact
 from truthsim.scenario.model import MINUTES_PER_DAY
 
 MINUTES_PER_YEAR = 365.0 * MINUTES_PER_DAY
@@ -23,7 +24,7 @@ VALUE = {
 
 def discount(minutes: np.ndarray | float, rate: float) -> np.ndarray | float:
     """Discount factor (1 + rate) ** -years for times in minutes after the counted days start."""
-    return np.power(1.0 + rate, -np.asarray(minutes, dtype=float) / MINUTES_PER_YEAR)
+    return exact.power(1.0 + rate, -np.asarray(minutes, dtype=float) / MINUTES_PER_YEAR)
 
 
 def value_metrics(

@@ -99,15 +99,17 @@ class Distribution(Strict):
         import numpy as np
         from scipy import special  # (see expected)
 
+        from truthsim import exact  # the same bits on every machine (see exact)
+
         k = self.kind
         if k == "exponential":
             mean = float(self.mean)  # type: ignore[arg-type]
-            return lambda u: -mean * np.log1p(-u)
+            return lambda u: -mean * exact.log1p(-u)
         if k == "lognormal":
             m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
             sigma = math.sqrt(math.log1p((s / m) ** 2))
             mu = math.log(m) - sigma * sigma / 2
-            return lambda u: np.exp(mu + sigma * special.ndtri(u))
+            return lambda u: exact.exp(mu + sigma * special.ndtri(u))
         if k == "gamma":
             shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
             return lambda u: scale * special.gammaincinv(shape, u)
