@@ -1,4 +1,4 @@
-"""Elementwise exp, log and power through the C library: numpy's results, shapes and edge cases."""
+"""Elementwise exp, log, log1p and power whose bits do not depend on the processor: the C library's values, shapes, overflow."""
 
 from __future__ import annotations
 
