@@ -733,5 +733,9 @@ MUTANTS: list[Mutant] = [
       "return exact.power(1.0 + rate,",
       "return np.power(1.0 + rate,",
       "discount factors go through numpy's power, whose last bit depends on the processor"),
+    M("parameter_draw_through_blas", "experiments/uncertainty.py",
+      "latent = group.center + (group.factor * z).sum(axis=1)",
+      "latent = group.center + group.factor @ z",
+      "calibrated parameters are drawn through a BLAS product, whose order depends on the processor"),
 ]
 # fmt: on

@@ -4,6 +4,7 @@ round trips, and parameter uncertainty drawn per replication."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 
@@ -20,7 +21,7 @@ from truthsim.cli import main
 from truthsim.errors import DataError
 from truthsim.experiments import compare
 from truthsim.experiments.replication import replication_scenario
-from truthsim.experiments.uncertainty import uncertainty_from_dict
+from truthsim.experiments.uncertainty import PARAMETER_STREAM, uncertainty_from_dict
 from truthsim.scenario import Scenario
 from truthsim.scenario.patch import apply_improvement
 
@@ -472,6 +473,27 @@ def test_each_replication_draws_once_for_every_variant():
         assert replication_scenario(scenario, 11, i, drawn) == base
         seen.add(b)
     assert len(seen) == 3
+
+
+def test_parameter_draws_take_no_matrix_product():
+    """BLAS adds up a matrix product in an order chosen for the processor, so a draw through
+    it could differ between Dask workers; the draw sums each row itself."""
+
+    class NoProduct(np.ndarray):
+        def __matmul__(self, other):
+            raise AssertionError("a BLAS matrix product in a parameter draw")
+
+    drawn = uncertainty_from_dict(kiosk_draws(), scenario=shop())
+    group = drawn.groups[0]
+    guarded = dataclasses.replace(
+        drawn, groups=(dataclasses.replace(group, factor=group.factor.view(NoProduct)),)
+    )
+    latent = [v for _, values, _ in guarded.draw(11, 2) for v in values]
+    z = np.random.default_rng(
+        np.random.SeedSequence(entropy=11, spawn_key=(2, PARAMETER_STREAM))
+    ).standard_normal(3)
+    expected = group.center + np.asarray(group.factor) @ z
+    assert latent == pytest.approx([expected[0], expected[1], expected[2]], rel=1e-12)
 
 
 def test_parameter_uncertainty_is_the_same_for_any_number_of_workers():

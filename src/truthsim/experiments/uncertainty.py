@@ -41,7 +41,7 @@ class Group:
     """Parameters drawn together: latent ~ Normal(center, covariance), mapped to paths."""
 
     center: np.ndarray
-    factor: np.ndarray  #: a square root of the covariance (center + factor @ z)
+    factor: np.ndarray  #: a square root of the covariance (center + factor z)
     targets: tuple[tuple[str, tuple[int, ...], tuple[str, ...]], ...]
 
 
@@ -66,7 +66,10 @@ class ParameterUncertainty:
         )
         out = []
         for group in self.groups:
-            latent = group.center + group.factor @ rng.standard_normal(len(group.center))
+            z = rng.standard_normal(len(group.center))
+            # row by row through numpy's own sum, not BLAS's matrix product, whose order of
+            # addition depends on the processor: a Dask worker anywhere draws the same bits
+            latent = group.center + (group.factor * z).sum(axis=1)
             for transform, slots, paths in group.targets:
                 out.append((transform, [float(latent[s]) for s in slots], list(paths)))
         return out
