@@ -10,11 +10,11 @@ hour-of-day profile, customers who differ (a Beta baseline), every memory model,
 the memory ceiling, and a run-off.
 
 The first line names what the numbers are computed with: Python, numpy, scipy and SimPy
-versions and the SIMD extensions numpy found. Results are bit-identical on one machine and
-installation whatever the backend or worker count; numpy's vectorised float64 functions (exp,
-log) have code paths per CPU extension (AVX-512 among them) that may round the last bit
-differently, so a reference made on another kind of machine can differ while every journey,
-outcome and decision is the same (``equivalence.py`` compares to rounding).
+versions and the SIMD extensions numpy found. Results are bit-identical on one installation
+whatever the backend or worker count, and the engine avoids numpy's float64 exp, log and power,
+whose AVX-512 code may round the last bit otherwise (see ``truthsim.exact``); a reference made
+with other versions of these libraries can still differ while every journey, outcome and
+decision is the same (``equivalence.py`` compares to rounding).
 """
 
 from __future__ import annotations

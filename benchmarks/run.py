@@ -22,8 +22,8 @@ Benchmarks:
   in idiomatic bare SimPy (benchmarks/bare.py); ratio of CPU time per journey started.
 - queues: the airline scenario against a bare SimPy model of its queues fed the engine's own
   journey starts (same touchpoints, servers, service and patience, no complaints).
-- old: this engine against the one at commit OLD_ENGINE (before the model changes of issue 14's
-  era), run from a git worktree of that commit on that commit's own airline.yaml, which both
+- old: this engine against the one at commit OLD_ENGINE (before the model gained churn
+  causes, complaints, staffing schedules and a run-off), run from a git worktree of that commit on that commit's own airline.yaml, which both
   read; CPU seconds for the same file and per journey, and peak memory per journey
   (tracemalloc, one traced run each, not timed).
 - whatif: wall time of ``truthsim whatif airline`` (the sequential selection, no -r) to its
@@ -58,7 +58,7 @@ RESULTS = HERE / "results"
 TIMED = HERE / "timed.py"
 TANDEM = HERE / "tandem.yaml"
 OLD_ENGINE = "75af50c"
-WHATIF_BEFORE = "3997280"  #: the engine before issue 14's work began
+WHATIF_BEFORE = "3997280"  #: the engine before the work on its speed began
 SECTIONS = ("tandem", "queues", "old", "whatif", "pool", "dask", "startup")
 
 Side = tuple[str, list[str], Path]  #: (name, arguments of timed.py, package source folder)
