@@ -23,9 +23,9 @@ Benchmarks:
 - queues: the airline scenario against a bare SimPy model of its queues fed the engine's own
   journey starts (same touchpoints, servers, service and patience, no complaints).
 - old: this engine against the one at commit OLD_ENGINE (before the model gained churn
-  causes, complaints, staffing schedules and a run-off), run from a git worktree of that commit on that commit's own airline.yaml, which both
-  read; CPU seconds for the same file and per journey, and peak memory per journey
-  (tracemalloc, one traced run each, not timed).
+  causes, complaints, staffing schedules and a run-off), run from a git worktree of that
+  commit on that commit's own airline.yaml, which both read; CPU seconds for the same file
+  and per journey, and peak memory per journey (tracemalloc, one traced run each, not timed).
 - whatif: wall time of ``truthsim whatif airline`` (the sequential selection, no -r) to its
   stated confidence on 2 local worker processes, with the replications it used and the CPU
   time of all its processes, against the same command on the engine of WHATIF_BEFORE (or
