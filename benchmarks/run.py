@@ -1,10 +1,10 @@
 """The benchmarks: the engine against idiomatic bare SimPy and against an older engine, the time
 to an answer, the process pool, Dask and start-up. Figures go to benchmarks/results/NAME.json.
 
-    python benchmarks/run.py                        # every benchmark (about 30 minutes on 2 cores)
+    python benchmarks/run.py                        # every benchmark (about half an hour on 2 cores)
     python benchmarks/run.py tandem queues old      # some of them
     python benchmarks/run.py tandem --pairs 9       # more pairs
-    python benchmarks/run.py whatif --whatif-commit 5dd0a1a   # the what-if against a commit's
+    python benchmarks/run.py whatif --whatif-commit 5dd0a1a   # the what-if against 5dd0a1a's
 
 How ratios are taken. The machine is shared and its speed drifts, so a ratio of two best times
 measured apart means little. Every ratio here comes from *pairs*: the two sides run one after

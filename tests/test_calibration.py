@@ -479,8 +479,21 @@ def test_parameter_draws_take_no_matrix_product():
     """BLAS adds up a matrix product in an order chosen for the processor, so a draw through
     it could differ between Dask workers; the draw sums each row itself."""
 
+    products = {np.dot, np.inner, np.einsum, np.tensordot, np.vdot}
+
     class NoProduct(np.ndarray):
-        def __matmul__(self, other):
+        def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+            if ufunc is np.matmul:
+                raise AssertionError("a BLAS matrix product in a parameter draw")
+            plain = [np.asarray(x) if isinstance(x, NoProduct) else x for x in inputs]
+            return getattr(ufunc, method)(*plain, **kwargs)
+
+        def __array_function__(self, func, types, args, kwargs):
+            if func in products:
+                raise AssertionError(f"{func.__name__} in a parameter draw")
+            return super().__array_function__(func, types, args, kwargs)
+
+        def dot(self, *args, **kwargs):
             raise AssertionError("a BLAS matrix product in a parameter draw")
 
     drawn = uncertainty_from_dict(kiosk_draws(), scenario=shop())

@@ -20,8 +20,13 @@ def test_each_element_is_maths_own() -> None:
 
 def test_exp_overflows_to_infinity_as_numpys_does() -> None:
     x = np.array([0.0, 709.0, 710.0, 1e308, -1e308, np.nan])
-    with np.errstate(over="ignore"):
-        expected = np.exp(x)
+
+    def expected(v: float) -> float:
+        try:
+            return math.exp(v)
+        except OverflowError:
+            return math.inf
+
     got = exact.exp(x)
-    assert np.array_equal(got, expected, equal_nan=True)
+    assert np.array_equal(got, [expected(v) for v in x], equal_nan=True)
     assert got[2] == math.inf and got[4] == 0.0

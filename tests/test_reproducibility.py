@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 
 from tests.conftest import make_scenario, station
@@ -77,3 +80,18 @@ def test_results_do_not_depend_on_numpys_vectorised_exp_and_log(airline, monkeyp
     for name, records in before.records().items():
         assert records.tobytes() == after.records()[name].tobytes(), name
     assert before.to_dict() == after.to_dict() and before.value == after.value
+
+
+def test_no_numpy_transcendental_function_is_named_in_the_simulations_code() -> None:
+    """The test above catches the four functions the engine once used, as attributes of
+    numpy; this one catches the rest of numpy's per-processor family being named anywhere the
+    simulation's numbers are made (engine, behaviour, the scenario's distributions)."""
+    package = Path(__file__).parents[1] / "src" / "truthsim"
+    files = [*(package / "engine").glob("*.py"), *(package / "behaviour").glob("*.py")]
+    files.append(package / "scenario" / "distributions.py")
+    pattern = re.compile(
+        r"\bnp\.(exp|exp2|expm1|log|log2|log10|log1p|power|float_power|sin|cos|tan|arc\w+|"
+        r"sinh|cosh|tanh|cbrt)\(|from numpy import"
+    )
+    named = [f"{f.name}: {m.group(0)}" for f in files for m in pattern.finditer(f.read_text())]
+    assert len(files) > 10 and not named, named

@@ -1,4 +1,4 @@
-"""Elementwise exp, log, log1p and power whose bits do not depend on the processor's extensions.
+"""Elementwise exp, log, log1p and power that do not go through numpy's per-processor code.
 
 numpy sends float64 ``exp``, ``log``, ``log1p`` and ``power`` to its own AVX-512 code (Intel's
 SVML) on processors that have it and to the C library elsewhere, and the two may differ in the
@@ -7,7 +7,9 @@ another, and a Dask cluster of mixed machines would not reproduce the local pool
 through compiled scalar code that numpy does not dispatch: scipy's Box-Cox functions with
 lambda 0 (which are log1p and exp) and ``xlogy(1, x)`` (which is log) call the C library's
 functions, as fast as numpy's; ``power`` applies Python's ``math.pow`` to each element (it is
-used once per replication, on the journeys' end times).
+used once per replication, on the journeys' end times). The C library itself has variants of
+exp, log and pow for processors with FMA (every x86-64 processor of the last decade), so only
+a processor without it might still differ in a last bit.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ def exp(x: np.ndarray) -> np.ndarray:
 
 
 def power(base: float, x: np.ndarray) -> np.ndarray:
-    """``np.power(base, x)`` for a positive ``base`` and exponents where it stays finite."""
+    """``np.power(base, x)`` as a float64 array (0-d for a scalar) for a positive ``base`` and
+    exponents where it stays finite; raises ``OverflowError`` where numpy would give inf."""
     x = np.asarray(x, dtype=float)
     flat = x.ravel()
     out = np.empty(flat.size)
