@@ -63,10 +63,9 @@ def simd() -> list[str]:
 
 def environment() -> str:
     """What the numbers are computed with (see the module's docstring)."""
-    found = simd()
     return (
         f"# python {platform.python_version()} numpy {np.__version__} scipy {scipy.__version__} "
-        f"simpy {simpy.__version__} simd {','.join(found) or 'baseline'}"
+        f"simpy {simpy.__version__} simd {','.join(simd()) or 'baseline'}"
     )
 
 

@@ -506,7 +506,7 @@ def test_parameter_draws_take_no_matrix_product():
         np.random.SeedSequence(entropy=11, spawn_key=(2, PARAMETER_STREAM))
     ).standard_normal(3)
     expected = group.center + np.asarray(group.factor) @ z
-    assert latent == pytest.approx([expected[0], expected[1], expected[2]], rel=1e-12)
+    assert latent == pytest.approx(list(expected), rel=1e-12)
 
 
 def test_parameter_uncertainty_is_the_same_for_any_number_of_workers():

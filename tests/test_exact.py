@@ -1,4 +1,8 @@
-"""Elementwise exp, log, log1p and power whose bits do not depend on the processor: the C library's values, shapes, overflow."""
+"""Elementwise exp, log, log1p and power through the C library: its values, shapes, overflow.
+
+On a processor without AVX-512 numpy's functions give these values too, so these tests check
+that each function is the right one; that the engine avoids numpy's own is checked in
+tests/test_reproducibility.py."""
 
 from __future__ import annotations
 
