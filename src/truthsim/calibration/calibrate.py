@@ -19,7 +19,7 @@ from truthsim.calibration.outcomes import fit_outcomes
 from truthsim.calibration.return_fit import fit_returns
 from truthsim.calibration.returns import MEAN, PLAIN, SBG
 from truthsim.scenario.customers import ReturnSpread
-from truthsim.scenario.errors import ScenarioError
+from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.explain import explain
 from truthsim.scenario.loader import load_scenario
 from truthsim.scenario.model import Scenario
@@ -164,7 +164,7 @@ def calibrate(
     if found.arrivals is not None:
         fit.extend(fit_arrivals(found.arrivals, loaded))
     without_interval(fit)
-    calibrated = apply_fit(loaded, fit)
+    calibrated = fitted_scenario(loaded, fit)
     return Calibration(loaded, calibrated, fit, found, found.files())
 
 
@@ -197,19 +197,30 @@ def _patience(found: CalibrationData, scenario: Scenario) -> np.ndarray:
 def without_interval(fit: FitResult) -> None:
     """Move every value whose estimate or interval is not a number to the unidentified: an
     estimate is only ever reported with an interval that means something."""
+    unfit(
+        fit,
+        {
+            p.path: "its 95% interval could not be computed from these data "
+            f"({p.method}); kept as the scenario has it"
+            for p in fit.fitted
+            # an unbounded upper end is an answer ('never', for a wait's doubling); NaN is not
+            if not (math.isfinite(p.estimate) and math.isfinite(p.low) and not math.isnan(p.high))
+        },
+    )
+
+
+def unfit(fit: FitResult, reasons: dict[str, str]) -> None:
+    """Move the fitted values at these paths to the unidentified, with their reasons, and out
+    of the draws. A value written as a group (an outcome mix, a distribution, a baseline's
+    spread) goes with its whole group: the scenario keeps the group as it has it."""
+    groups = {_group(path): why for path, why in reasons.items()}
     kept = []
     for p in fit.fitted:
-        # an unbounded upper end is an answer ('never', for a wait's doubling); NaN is not
-        if math.isfinite(p.estimate) and math.isfinite(p.low) and not math.isnan(p.high):
+        why = groups.get(_group(p.path))
+        if why is None:
             kept.append(p)
-            continue
-        fit.unidentified.append(
-            Unidentified(
-                p.path,
-                "its 95% interval could not be computed from these data "
-                f"({p.method}); kept as the scenario has it",
-            )
-        )
+        else:
+            fit.unidentified.append(Unidentified(p.path, why))
     dropped = {p.path for p in fit.fitted} - {p.path for p in kept}
     fit.fitted = kept
     for draws in fit.draws:
@@ -217,10 +228,64 @@ def without_interval(fit: FitResult) -> None:
     fit.draws = [d for d in fit.draws if d.targets]
 
 
+def _group(path: str) -> str:
+    """The path a value is written under as part of a whole (its group), or itself."""
+    parts = path.split(".")
+    if len(parts) > 2 and parts[-2] in ("outcomes", "service", "baseline_return"):
+        return ".".join(parts[:-1])
+    return path
+
+
+def fitted_scenario(scenario: Scenario, fit: FitResult) -> Scenario:
+    """The scenario with the fitted values. A value whose most likely value the scenario cannot
+    hold (beyond a limit of the schema, or making another value invalid) is a fit problem, not
+    a problem of the scenario: it is kept as the scenario has it, with the reason."""
+    while True:
+        try:
+            return apply_fit(scenario, fit)
+        except ScenarioError as error:
+            reasons = _behind(error.problems, fit)
+            if not reasons:
+                from truthsim.errors import DataError
+
+                raise DataError(
+                    "the values fitted from these data do not make a valid scenario:\n"
+                    + "\n".join(p.render() for p in error.problems)
+                ) from None
+            fit.notes.append(
+                "some most likely values lie where the scenario cannot go; they are kept as "
+                "the scenario has them (see 'not identified')"
+            )
+            unfit(fit, reasons)
+
+
+def _behind(problems: list[Problem], fit: FitResult) -> dict[str, str]:
+    """Which fitted values each problem of the fitted scenario comes from, with the reason: the
+    values at (or under) its place, or the baselines where it is the average customer's return
+    probability that left its range."""
+    reasons: dict[str, str] = {}
+    for problem in problems:
+        place = problem.dotted()
+        found = [
+            p
+            for p in fit.fitted
+            if p.path == place or p.path.startswith(place + ".") or place.startswith(p.path + ".")
+        ]
+        if not found and "average customer's return probability" in problem.message:
+            found = [p for p in fit.fitted if ".baseline_return" in p.path]
+        for p in found:
+            reasons[p.path] = (
+                f"its most likely value ({p.estimate:.4g}) would not make a valid scenario "
+                f"({place}: {problem.message}); kept as the scenario has it"
+            )
+    return reasons
+
+
 def changes_of(scenario: Scenario, fit: FitResult, outcomes_only: bool = False) -> dict[str, Any]:
     """The fitted values as changes by dotted path (outcome shares and distributions whole)."""
     changes: dict[str, Any] = {}
     by_path = {p.path: float(p.estimate) for p in fit.fitted}
+    unfitted = {_group(u.path) for u in fit.unidentified}
     if outcomes_only:
         return {
             path: value
@@ -250,7 +315,7 @@ def changes_of(scenario: Scenario, fit: FitResult, outcomes_only: bool = False) 
                 "magic": magic,
             }
         kind = fit.diagnostics.get(f"touchpoints.{name}.service.kind")
-        if kind:
+        if kind and f"touchpoints.{name}.service" not in unfitted:
             params = {
                 "exponential": ("mean",),
                 "gamma": ("shape", "scale"),

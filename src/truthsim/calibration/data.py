@@ -17,6 +17,8 @@ writes, with touchpoint, segment and outcome as names, so a simulated run is val
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import numpy as np
@@ -49,7 +51,16 @@ def read_data(folder: str | Path, scenario: Scenario) -> CalibrationData:
     folder = Path(folder)
     if not folder.is_dir():
         raise data_error([Flaw(str(folder), "is not a folder; give the folder of the CSV files")])
-    present = {name: folder / name for name in FILES if (folder / name).is_file()}
+    flaws: list[Flaw] = []
+    present = {}
+    for name in FILES:
+        path = folder / name
+        if path.is_file():
+            present[name] = path
+        elif path.is_symlink() or path.exists():  # never skipped in silence, never opened
+            flaws.append(Flaw(name, f"is {_kind_of(path)}, not a file; put the CSV file there"))
+    if flaws:
+        raise data_error(flaws)
     if not present:
         raise data_error(
             [
@@ -60,7 +71,6 @@ def read_data(folder: str | Path, scenario: Scenario) -> CalibrationData:
                 )
             ]
         )
-    flaws: list[Flaw] = []
     touchpoints = scenario.touchpoint_order()
     segments = list(scenario.segments)
     tables = {
@@ -119,6 +129,22 @@ def read_data(folder: str | Path, scenario: Scenario) -> CalibrationData:
     return data
 
 
+def _kind_of(path: Path) -> str:
+    """What stands at ``path`` instead of a regular file, in words."""
+    if path.is_symlink() and not path.exists():
+        return f"a link to {os.readlink(path)}, which does not exist"
+    if path.is_dir():
+        return "a folder"
+    mode = path.stat().st_mode
+    if stat.S_ISFIFO(mode):
+        return "a pipe"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
+
+
 def _align_clock(data: CalibrationData, stamped: bool) -> None:
     """Times as minutes from the earliest timestamp (minutes stay as written); the end of the
     data is the latest time it shows."""
@@ -140,7 +166,8 @@ def _align_clock(data: CalibrationData, stamped: bool) -> None:
 
 
 def _check_sequences(journeys: Journeys, table: Table, ids: list[str], flaws: list[Flaw]) -> None:
-    """Each customer's journeys once each, in time order; no 'did not return' before another."""
+    """Each customer's journeys once each, without gaps, in time order; no 'did not return'
+    before another."""
     order = np.lexsort((journeys.journey, journeys.customer))
     c, j = journeys.customer[order], journeys.journey[order]
     same = c[1:] == c[:-1]
@@ -151,6 +178,21 @@ def _check_sequences(journeys: Journeys, table: Table, ids: list[str], flaws: li
                 table.name,
                 f"customer {ids[c[k]]} has journey {j[k]} twice; number "
                 "each customer's journeys 0, 1, 2, ... once each",
+                table.row(int(i)),
+                "journey",
+            )
+        )
+    for k in np.flatnonzero(same & (j[1:] > j[:-1] + 1))[:20]:
+        i = order[k + 1]
+        missing = (
+            f"journey {j[k] + 1}" if j[k + 1] == j[k] + 2 else f"journeys {j[k] + 1}-{j[k + 1] - 1}"
+        )
+        flaws.append(
+            Flaw(
+                table.name,
+                f"customer {ids[c[k]]} has journeys {j[k]} and {j[k + 1]} but not {missing}; "
+                "a missing journey would leave its moments out of the customer's memory: add "
+                "it, or number each customer's journeys 0, 1, 2, ... without gaps",
                 table.row(int(i)),
                 "journey",
             )

@@ -6,6 +6,7 @@ import numpy as np
 
 from truthsim.calibration.datasets import Arrivals, Cohort, Journeys, Moments
 from truthsim.calibration.tables import Flaw, Table
+from truthsim.scenario.limits import MAX_PER_DAY, MAX_TIME
 from truthsim.scenario.touchpoint import OUTCOMES
 
 
@@ -28,15 +29,11 @@ def moments_of(
     stamped: list[bool],
 ) -> Moments:
     n = len(table)
-    wait = (
-        table.numbers("wait", flaws, blank=True, low=0.0)
-        if table.has("wait")
+    wait, service = (
+        table.numbers(name, flaws, blank=True, low=0.0, high=MAX_TIME)
+        if table.has(name)
         else np.full(n, np.nan)
-    )
-    service = (
-        table.numbers("service", flaws, blank=True, low=0.0)
-        if table.has("service")
-        else np.full(n, np.nan)
+        for name in ("wait", "service")
     )
     flags = {
         name: (table.booleans(name, flaws) == 1) if table.has(name) else np.zeros(n, dtype=bool)
@@ -205,5 +202,19 @@ def arrivals_of(table: Table, flaws: list[Flaw]) -> Arrivals:
                 "hour",
             )
         )
-    count = table.numbers("arrivals", flaws, low=0.0)
+    count = table.numbers("arrivals", flaws, low=0.0, high=MAX_PER_DAY)
+    if not flaws:
+        pairs = day * 24 + hour
+        order = np.argsort(pairs, kind="stable")
+        for k in np.flatnonzero(np.diff(pairs[order]) == 0)[:20]:
+            first, again = table.row(int(order[k])), table.row(int(order[k + 1]))
+            flaws.append(
+                Flaw(
+                    table.name,
+                    f"day {day[order[k]]}, hour {hour[order[k]]} is counted again (first in row "
+                    f"{first}); give each hour of each day once",
+                    again,
+                    "hour",
+                )
+            )
     return Arrivals(day, hour, count)

@@ -110,20 +110,24 @@ def _best_family(path: str, x: np.ndarray, source: str) -> FitResult:
     out = FitResult()
     fits = {}
     families = {"exponential": stats.expon, "gamma": stats.gamma, "lognormal": stats.lognorm}
-    with warnings.catch_warnings():
+    aic = {}
+    # times spanning hundreds of orders of magnitude overflow inside scipy's fits: a family
+    # whose fit or likelihood is not a number is left out, without a warning on the terminal
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")
         for kind, family in families.items():
             try:
-                fits[kind] = (family, family.fit(x, floc=0))
+                params = family.fit(x, floc=0)
             except (ValueError, RuntimeError, FloatingPointError):
                 continue  # this family cannot describe these times; the others may
+            k = 1 if kind == "exponential" else 2
+            score = 2 * k - 2 * float(np.sum(family.logpdf(x, *params)))
+            if math.isfinite(score):
+                fits[kind] = (family, params)
+                aic[kind] = score
     if not fits:
         out.unidentified.append(Unidentified(path, f"no distribution could be fitted ({source})"))
         return out
-    aic = {}
-    for kind, (family, params) in fits.items():
-        k = 1 if kind == "exponential" else 2
-        aic[kind] = 2 * k - 2 * float(np.sum(family.logpdf(x, *params)))
     kind = min(aic, key=aic.__getitem__)
     out.diagnostics[f"{path}.aic"] = {k: round(v, 2) for k, v in aic.items()}
     method = (

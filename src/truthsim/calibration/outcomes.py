@@ -239,8 +239,8 @@ def _profile(
         if -refined.fun > profile[k]:
             tolerance = float(refined.x)
     best_ll, best_params = fit_at(tolerance)
-    if -best_params[0] <= 0:
-        return None
+    if -best_params[0] <= 0 or np.ptp(np.maximum(0.0, wait - tolerance * factor)) == 0.0:
+        return None  # no harm from waiting, or no moment waited past the tolerance
     floor = best_ll - PROFILE_DROP
 
     def gap(t: float) -> float:

@@ -4,7 +4,6 @@ and what the data cannot identify."""
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,7 +19,8 @@ from truthsim.calibration.estimates import (
     Unidentified,
     wald,
 )
-from truthsim.calibration.history import CENSORED, Histories
+from truthsim.calibration.history import CENSORED, RETURNED, Histories
+from truthsim.calibration.identification import flat, hold, outside, unbounded, unbounded_notes
 from truthsim.calibration.profile import NON_SMOOTH, profile_intervals, se_from_ends
 from truthsim.calibration.return_mle import covariance, fit
 from truthsim.calibration.returns import (
@@ -83,7 +83,11 @@ def fit_returns(
     fit_half_life = bool(profile_half_life and chosen and int(histories.position.max()) > 0)
     layout = Layout(segments, forms, chosen, half_life=fit_half_life)
     model = ReturnModel(histories, scenario, layout, scenario.memory.forgetting_half_life_days)
-    theta = fit(model, _start(model, histories, scenario))
+    # a segment without journeys would only move the reference return: held as written
+    model, _ = hold(
+        model, np.zeros(layout.size()), [i for i in range(len(segments)) if i not in present]
+    )
+    theta = _best_fit(model, _starts(model))
     model, theta = drop_empty_spreads(model, theta, out)
     source = f"{histories.customers:,} customers' {len(histories):,} journeys in journeys.csv" + (
         " with their moments" if histories.with_moments else ""
@@ -113,10 +117,54 @@ def fit_returns(
                 else "needs customers with several journeys and moments that matter",
             )
         )
-    out.diagnostics["heterogeneity"] = heterogeneity(model, theta, sorted(present), out)
+    model, theta, cov = _bounded(model, theta, cov, out)
+    free = [s for s in sorted(present) if not model.layout.is_held(s)]
+    out.diagnostics["heterogeneity"] = heterogeneity(model, theta, free, out)
     model, theta = _report(model, theta, cov, source, out)
     out.diagnostics["retention"] = _retention(model, theta)
     return out
+
+
+def _bounded(
+    model: ReturnModel, theta: np.ndarray, cov: np.ndarray, out: FitResult
+) -> tuple[ReturnModel, np.ndarray, np.ndarray]:
+    """The fit with what the data do not bound held as the scenario has it (see
+    identification), and with the baselines held where the maximum leaves the region the
+    scenario allows; each hold is reported."""
+    smooth = model.scenario.memory.model not in NON_SMOOTH
+    while smooth and len(theta):
+        usable = bool(np.all(np.isfinite(cov)))
+        segments, shifts = unbounded(model, theta, cov) if usable else flat(model, theta)
+        if not segments and not shifts:
+            break
+        if segments:  # free baselines leave every shift free: hold them first, then look again
+            shifts = {}
+        out.unidentified += unbounded_notes(model, segments, shifts)
+        model, theta = hold(model, theta, list(segments), list(shifts))
+        theta = _best_fit(model, [theta, *_starts(model)])
+        cov = _curvature(model, theta)
+    why = outside(model, theta)
+    if why is not None:
+        free = [s for s in range(len(model.layout.segments)) if not model.layout.is_held(s)]
+        out.unidentified += [
+            Unidentified(
+                f"segments.{model.layout.segments[s]}.baseline_return",
+                f"{why}; kept as the scenario has it and the rest fitted with it so",
+            )
+            for s in free
+        ]
+        out.diagnostics["outside_region"] = why
+        model, theta = hold(model, theta, free)
+        theta = _best_fit(model, [theta, *_starts(model)])
+        cov = _curvature(model, theta)
+    return model, theta, cov
+
+
+def _best_fit(model: ReturnModel, starts: list[np.ndarray]) -> np.ndarray:
+    """The most likely of the fits from each start (the maximum must not depend on where the
+    search began: the scenario's values are only one guess)."""
+    fits = [fit(model, start) for start in starts]
+    return max(fits, key=model.loglike)
 
 
 def _curvature(model: ReturnModel, theta: np.ndarray) -> np.ndarray:
@@ -147,12 +195,40 @@ def _half_life_unidentified(model: ReturnModel, theta: np.ndarray, cov: np.ndarr
     return None
 
 
+def _starts(model: ReturnModel) -> list[np.ndarray]:
+    """Where the search begins: the scenario's own values; the same with each baseline at the
+    share of its segment's known decisions that were returns; and that with no moment moving
+    anyone. Small samples leave several local maxima, and a search from one guess would
+    report whichever lay nearest it."""
+    h = model.h
+    first = _start(model, h, model.scenario)
+    second = first.copy()
+    known = h.decision != CENSORED
+    for s, slots in enumerate(model.layout.baseline_slots()):
+        here = known & (model.journey_segment == s)
+        if not slots or model.layout.spread[s] == SBG or not here.any():
+            continue
+        share = float(np.mean(h.decision[here] == RETURNED))
+        second[slots[0]] = special.logit(min(max(share, 0.02), 0.98))
+    bounds = model.layout.bounds()
+    second = np.clip(second, [lo for lo, _ in bounds], [hi for _, hi in bounds])
+    third = second.copy()
+    start = model.layout.shift_start()
+    third[start : start + len(model.layout.shifts)] = 0.0
+    out: list[np.ndarray] = []
+    for theta in (first, second, third):
+        if not any(np.allclose(theta, seen, atol=0.1) for seen in out):
+            out.append(theta)
+    return out
+
+
 def _start(model: ReturnModel, h: Histories, scenario: Scenario) -> np.ndarray:
     """The scenario's own values as the starting point: a valid scenario, so its reference
-    return lies below the memory ceiling and its fixed shifts stay probabilities (a start from
-    the observed return rate can leave that region when most returns are censored)."""
+    return lies below the memory ceiling and its fixed shifts stay probabilities."""
     theta = np.zeros(model.layout.size())
     for s, slots in enumerate(model.layout.baseline_slots()):
+        if not slots:
+            continue
         segment = scenario.segments[model.layout.segments[s]]
         mean = min(max(segment.mean_return, 0.02), 0.98)
         theta[slots[0]] = special.logit(mean)
@@ -170,7 +246,7 @@ def _start(model: ReturnModel, h: Histories, scenario: Scenario) -> np.ndarray:
         else:
             theta[slots[0]], theta[slots[1]] = math.log(b), math.log(a)
     ref = scenario.reference_return
-    start = sum(2 if s else 1 for s in model.layout.spread)
+    start = model.layout.shift_start()
     for k, (t, o) in enumerate(model.layout.shifts):
         shift = getattr(scenario.touchpoints[model.touchpoints[t]].shifts, OUTCOMES[o])
         theta[start + k] = special.logit(ref + shift) - special.logit(ref)
@@ -188,12 +264,12 @@ def _targets(model: ReturnModel) -> list[tuple[str, int, str]]:
     parts = {PLAIN: [("", "logit")], MEAN: [(".mean", "logit"), (".polarisation", "logit")]}
     parts[SBG] = [(".churn_alpha", "log"), (".churn_beta", "log")]
     for s, slots in enumerate(layout.baseline_slots()):
-        if s not in present:
+        if s not in present or not slots:
             continue
         path = f"segments.{layout.segments[s]}.baseline_return"
         for slot, (part, scale) in zip(slots, parts[layout.spread[s]], strict=True):
             out.append((path + part, slot, scale))
-    start = sum(2 if s else 1 for s in layout.spread)
+    start = layout.shift_start()
     for k, (t, o) in enumerate(layout.shifts):
         out.append((f"touchpoints.{model.touchpoints[t]}.shifts.{OUTCOMES[o]}", start + k, "shift"))
     if layout.half_life:
@@ -264,8 +340,16 @@ def _report_profiles(
     its profile interval implies (the correlations are not known here)."""
     theta, ends = profile_intervals(model, theta, [slot for _, slot, _ in targets])
     loose = {slot for _, slot, _ in targets if None in (ends[slot][0].value, ends[slot][1].value)}
-    start = sum(2 if s else 1 for s in model.layout.spread)
-    loose_shifts = sorted(k for k in loose if start <= k < start + len(model.layout.shifts))
+    layout = model.layout
+    start = layout.shift_start()
+    loose_shifts = [pair for k, pair in enumerate(layout.shifts) if start + k in loose]
+    loose_segments = [
+        s
+        for s, slots in enumerate(layout.baseline_slots())
+        if slots and slots[0] in loose and layout.spread[s] != SBG
+    ]
+    held_slots = {start + k for k, pair in enumerate(layout.shifts) if pair in loose_shifts}
+    held_slots |= {k for s in loose_segments for k in layout.baseline_slots()[s]}
     for path, slot, _ in targets:
         if slot not in loose:
             continue
@@ -277,17 +361,15 @@ def _report_profiles(
                 "estimate (to the edge of the search), so the data do not bound it; "
                 + (
                     "kept as the scenario has it and the other values fitted with it so"
-                    if slot in loose_shifts
+                    if slot in held_slots
                     else "left as the scenario has it (the other values were fitted with it at "
                     "its most likely value)"
                 ),
             )
         )
-    if loose_shifts:
-        kept = [k for k in range(len(model.layout.shifts)) if start + k not in loose_shifts]
-        held = copy.copy(model)
-        held.layout = replace(model.layout, shifts=[model.layout.shifts[k] for k in kept])
-        theta = fit(held, np.delete(theta, loose_shifts))
+    if held_slots:
+        held, theta = hold(model, theta, loose_segments, loose_shifts)
+        theta = fit(held, theta)
         targets = [t for t in _targets(held) if t[0] not in {u.path for u in out.unidentified}]
         return _report_profiles(held, theta, source, out, targets)
     variances = np.zeros(len(theta))

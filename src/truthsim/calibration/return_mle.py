@@ -19,6 +19,8 @@ STEP_RANGE = (2e-3, 0.25)
 def fit(model: ReturnModel, start: np.ndarray) -> np.ndarray:
     """The maximum likelihood; with a spread, the baselines are first fitted alone (a few cheap
     steps that bring the costly full fit close to its maximum)."""
+    if not len(start):
+        return start  # nothing left to fit: every value is held
     if any(model.layout.spread):
         slots = [k for group in model.layout.baseline_slots() for k in group]
         start = fit_slots(model, start, slots)
@@ -34,6 +36,8 @@ def fit(model: ReturnModel, start: np.ndarray) -> np.ndarray:
 
 def fit_slots(model: ReturnModel, start: np.ndarray, slots: list[int]) -> np.ndarray:
     """``start`` with only ``slots`` fitted, the rest held."""
+    if not slots:
+        return start.copy()
     theta = start.copy()
     bounds = model.layout.bounds()
 
@@ -78,13 +82,21 @@ def covariance(model: ReturnModel, theta: np.ndarray) -> np.ndarray:
 def _steps(model: ReturnModel, theta: np.ndarray) -> np.ndarray:
     """Per parameter, a quarter of its standard error along its own axis (approx_hess3 steps
     twice this on the diagonal), within STEP_RANGE."""
+    out = np.empty(len(theta))
+    for k, curvature in enumerate(axis_curvature(model, theta)):
+        se = 1.0 / math.sqrt(curvature) if curvature > 0 else STEP_RANGE[1]
+        out[k] = min(max(se / 4, STEP_RANGE[0]), STEP_RANGE[1])
+    return out
+
+
+def axis_curvature(model: ReturnModel, theta: np.ndarray) -> np.ndarray:
+    """Per parameter, how fast the log-likelihood bends down along its own axis (a second
+    difference over FIRST_STEP; 0 or less where it does not)."""
     base = model.loglike(theta)
     out = np.empty(len(theta))
     for k in range(len(theta)):
         up, down = theta.copy(), theta.copy()
         up[k] += FIRST_STEP
         down[k] -= FIRST_STEP
-        curvature = -(model.loglike(up) + model.loglike(down) - 2 * base) / FIRST_STEP**2
-        se = 1.0 / math.sqrt(curvature) if curvature > 0 else STEP_RANGE[1]
-        out[k] = min(max(se / 4, STEP_RANGE[0]), STEP_RANGE[1])
+        out[k] = -(model.loglike(up) + model.loglike(down) - 2 * base) / FIRST_STEP**2
     return out

@@ -45,6 +45,10 @@ SBG_BOUNDS = (math.log(1.01e-3), math.log(0.99e4))
 HALF_LIFE_BOUNDS = (0.0, math.log(1e5))
 
 
+#: a segment's baseline as the scenario has it, held out of the fit: (mean, Beta (a, b) or None)
+Held = tuple[float, tuple[float, float] | None]
+
+
 @dataclass(frozen=True)
 class Layout:
     """Which numbers the parameter vector holds, in order."""
@@ -53,21 +57,37 @@ class Layout:
     spread: list[str | None]  #: per segment: PLAIN, MEAN or SBG (how its baseline varies)
     shifts: list[tuple[int, int]]  #: (touchpoint, outcome) pairs whose shift is estimated
     half_life: bool = False  #: whether the last slot is the log forgetting half-life (days)
+    #: per segment, its baseline held as the scenario has it (no slots), or None: fitted
+    held: tuple[Held | None, ...] = ()
+
+    def is_held(self, segment: int) -> bool:
+        return segment < len(self.held) and self.held[segment] is not None
+
+    def width(self, segment: int) -> int:
+        """Slots of a segment's baseline: none when held, two with a spread, else one."""
+        return 0 if self.is_held(segment) else 2 if self.spread[segment] else 1
+
+    def shift_start(self) -> int:
+        """The first shift's slot (the baselines' slots come before)."""
+        return sum(self.width(s) for s in range(len(self.spread)))
 
     def size(self) -> int:
-        return sum(2 if s else 1 for s in self.spread) + len(self.shifts) + self.half_life
+        return self.shift_start() + len(self.shifts) + self.half_life
 
     def baseline_slots(self) -> list[tuple[int, ...]]:
         out, k = [], 0
-        for varies in self.spread:
-            out.append((k, k + 1) if varies else (k,))
-            k += 2 if varies else 1
+        for s in range(len(self.spread)):
+            width = self.width(s)
+            out.append(tuple(range(k, k + width)))
+            k += width
         return out
 
     def bounds(self) -> list[tuple[float, float]]:
         """Each slot's bounds on its fitting scale."""
         out: list[tuple[float, float]] = []
-        for form in self.spread:
+        for s, form in enumerate(self.spread):
+            if self.is_held(s):
+                continue
             if form == SBG:
                 out += [SBG_BOUNDS, SBG_BOUNDS]
             elif form == MEAN:
@@ -76,6 +96,12 @@ class Layout:
                 out.append((-BOUND, BOUND))
         out += [(-BOUND, BOUND)] * len(self.shifts)
         return out + ([HALF_LIFE_BOUNDS] if self.half_life else [])
+
+    def holding(self, segment: int, value: Held) -> Layout:
+        """This layout with a segment's baseline held at ``value``."""
+        held = list(self.held) + [None] * (len(self.spread) - len(self.held))
+        held[segment] = value
+        return replace(self, held=tuple(held))
 
     def with_spread(self, segment: int, form: str | None) -> Layout:
         spread = list(self.spread)
@@ -190,9 +216,14 @@ class ReturnModel:
 
     def baselines(self, theta: np.ndarray) -> list[tuple[float, tuple[float, float] | None]]:
         """Per segment (mean baseline return, Beta (a, b) of the baseline or None)."""
+        layout = self.layout
         return [
-            beta_of(form, [float(theta[k]) for k in slots])
-            for form, slots in zip(self.layout.spread, self.layout.baseline_slots(), strict=True)
+            layout.held[s]  # type: ignore[misc]
+            if layout.is_held(s)
+            else beta_of(form, [float(theta[k]) for k in slots])
+            for s, (form, slots) in enumerate(
+                zip(layout.spread, layout.baseline_slots(), strict=True)
+            )
         ]
 
     def reference(self, theta: np.ndarray) -> float:
@@ -214,7 +245,7 @@ class ReturnModel:
                 # would not be valid)
                 moved = min(max(ref + getattr(shifts, outcome), 1e-9), 1 - 1e-9)
                 table[t, o] = logit(moved) - logit(ref)
-        start = sum(2 if s else 1 for s in self.layout.spread)
+        start = self.layout.shift_start()
         for k, (t, o) in enumerate(self.layout.shifts):
             table[t, o] = theta[start + k]
         return table
@@ -234,8 +265,14 @@ class ReturnModel:
         return out
 
     def cap(self, theta: np.ndarray) -> float:
+        """The memory ceiling's cap on experience. Where the reference return passes the
+        ceiling (a scenario its validation refuses) the cap would turn negative and pin every
+        customer at the ceiling, whatever the baselines: the likelihood would go flat there and
+        a search that strays past it could not find its way back. So it is held at 0 there,
+        and the likelihood keeps depending on the baselines (a maximum past the ceiling is then
+        reported as a fit problem; see return_fit)."""
         view = SimpleNamespace(memory=self.scenario.memory, reference_return=self.reference(theta))
-        return experience_cap(view)  # type: ignore[arg-type]
+        return max(experience_cap(view), 0.0)  # type: ignore[arg-type]
 
     # -- the likelihood ------------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ def drop_empty_spreads(
     empty = [
         s
         for s, (form, slots) in enumerate(zip(layout.spread, layout.baseline_slots(), strict=True))
-        if at_no_spread(form, [float(theta[k]) for k in slots])
+        if slots and at_no_spread(form, [float(theta[k]) for k in slots])
     ]
     if not empty:
         return model, theta

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import math
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +23,10 @@ from truthsim.scenario.errors import suggest
 SHOWN = 12
 #: the largest data file read (a firm's extract, not a data lake)
 MAX_BYTES = 2 * 1024**3
+#: columns that hold times in minutes
+TIMES = frozenset({"wait", "service", "start", "end", "arrival"})
+#: the largest time in minutes a data file may hold (numbers as written; about 19,000 years)
+MAX_MINUTES = 1e10
 TRUE = frozenset({"true", "1", "yes", "y", "t"})
 FALSE = frozenset({"false", "0", "no", "n", "f"})
 
@@ -75,6 +80,19 @@ class Table:
             )
         header = [h.strip().lower() for h in rows[0]]
         known = [*required, *optional]
+        twice = sorted({h for h in header if h in known and header.count(h) > 1})
+        if twice:
+            raise data_error(
+                [
+                    Flaw(
+                        self.name,
+                        f"has the column '{h}' {header.count(h)} times; keep one",
+                        row=1,
+                        column=h,
+                    )
+                    for h in twice
+                ]
+            )
         missing = [c for c in required if c not in header]
         if missing:
             hints = "".join(suggest(m, header) for m in missing)
@@ -116,17 +134,20 @@ class Table:
         return self.columns[column]
 
     def numbers(
-        self, column: str, flaws: list[Flaw], *, blank: bool = False, low: float | None = None
+        self,
+        column: str,
+        flaws: list[Flaw],
+        *,
+        blank: bool = False,
+        low: float | None = None,
+        high: float | None = None,
     ) -> np.ndarray:
         """The column as floats (blank cells NaN when ``blank``); bad cells become flaws."""
         out = np.full(len(self), np.nan)
         for i, cell in enumerate(self.columns[column]):
             if cell == "" and blank:
                 continue
-            try:
-                value = float(cell)
-            except ValueError:
-                value = math.nan
+            value = _number(cell)
             if not math.isfinite(value):
                 what = "is empty" if cell == "" else f"'{cell}' is not a number"
                 flaws.append(Flaw(self.name, f"{what}; write a number", self.row(i), column))
@@ -136,6 +157,17 @@ class Table:
                     Flaw(
                         self.name,
                         f"{cell} is below {low:g}; {column} cannot be negative",
+                        self.row(i),
+                        column,
+                    )
+                )
+                continue
+            if high is not None and value > high:
+                flaws.append(
+                    Flaw(
+                        self.name,
+                        f"{cell} is more than {high:g}, the most {column} can be; check the "
+                        + ("unit (times are minutes)" if column in TIMES else "number"),
                         self.row(i),
                         column,
                     )
@@ -209,16 +241,21 @@ class Table:
         Returns the minutes and whether the column held timestamps.
         """
         cells = self.columns[column]
-        stamped = any(c and not _is_number(c) for c in cells)
+        written = [c for c in cells if c]
+        # the way most cells are written is the column's: the odd cell out gets the message
+        stamped = 2 * sum(not _is_number(c) for c in written) > len(written)
         if not stamped:
-            return self.numbers(column, flaws, blank=blank, low=0.0), False
+            return self.numbers(column, flaws, blank=blank, low=0.0, high=MAX_MINUTES), False
         out = np.full(len(self), np.nan)
         for i, cell in enumerate(cells):
             if cell == "" and blank:
                 continue
             try:
                 moment = datetime.fromisoformat(cell)
-            except ValueError:
+                if moment.tzinfo is None:  # read as UTC: the machine's time zone must not matter
+                    moment = moment.replace(tzinfo=timezone.utc)
+                out[i] = moment.timestamp() / 60.0
+            except (ValueError, OverflowError):
                 flaws.append(
                     Flaw(
                         self.name,
@@ -228,17 +265,21 @@ class Table:
                         column,
                     )
                 )
-                continue
-            out[i] = moment.timestamp() / 60.0
         return out, True
 
     def row(self, index: int) -> int:
         return int(self.lines[index])
 
 
+#: a number as a spreadsheet writes it: no digit groups (``1_000``, ``1,000``), no other
+#: scripts' digits, no 'inf' or 'nan' (Python's float would take all of these)
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _number(cell: str) -> float:
+    """The cell as a float, or NaN where it is not a plainly written number."""
+    return float(cell) if _NUMBER.fullmatch(cell) else math.nan
+
+
 def _is_number(cell: str) -> bool:
-    try:
-        float(cell)
-    except ValueError:
-        return False
-    return True
+    return _NUMBER.fullmatch(cell) is not None
