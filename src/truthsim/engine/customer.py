@@ -23,6 +23,7 @@ class Customer:
         "key",
         "referred",
         "revenue",
+        "rhythm",
         "segment",
     )
 
@@ -31,6 +32,7 @@ class Customer:
         self.key = key
         self.segment = segment
         self.baseline = segment.baseline  #: this customer's baseline return log-odds
+        self.rhythm = 1.0  #: this customer's rate of coming back, relative to the segment's
         self.acquired = acquired
         self.referred = referred
         self.experience = 0.0  #: accumulated remembered shift, log-odds

@@ -25,6 +25,7 @@ from simpy.events import NORMAL
 from truthsim import exact
 from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
+from truthsim.behaviour.rhythm import days_to_next, rate_factor
 from truthsim.engine.calendar import Calendar, Wake
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import Desks
@@ -36,8 +37,8 @@ from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.probability import logit, sigmoid
 
-_PROSPECT, _SEGMENT, _ARRIVALS, _MARKET, _BASELINE = (
-    tag(n) for n in ("prospect", "segment", "arrivals", "market", "baseline")
+_PROSPECT, _SEGMENT, _ARRIVALS, _MARKET, _BASELINE, _RHYTHM = (
+    tag(n) for n in ("prospect", "segment", "arrivals", "market", "baseline", "rhythm")
 )
 _ARRIVAL_BLOCK = 1024
 
@@ -254,6 +255,9 @@ class Simulation:
             a, b = segment.spread
             p = float(special.betaincinv(a, b, self.streams.draw(customer_key, _BASELINE)))
             customer.baseline = logit(p)
+        if segment.rate_shape is not None:  # customers differ in how often they come (NBD)
+            u = self.streams.draw(customer_key, _RHYTHM)
+            customer.rhythm = rate_factor(segment.rate_shape, u)  # type: ignore[assignment]
         self.customers.append(customer)
         self.active += 1
         Journey(self, customer, 0, now, ticket).begin()
@@ -318,7 +322,8 @@ class Simulation:
         """The customer will come back after journey ``number``, ended ``now`` (``u``: its
         numbers): schedule the next journey, unless it would start after the end of the run."""
         plan = self.plan
-        start = now + u[plan.gap_column] * MINUTES_PER_DAY  # drawn with the journey
+        days = days_to_next(u[plan.gap_column], customer.rhythm)  # drawn with the journey
+        start = now + days * MINUTES_PER_DAY
         if plan.profile is not None:
             day = start // MINUTES_PER_DAY
             start = day * MINUTES_PER_DAY + u[plan.gap_minute_column]

@@ -67,6 +67,7 @@ class SegmentPlan:
     spread: tuple[float, float] | None  #: Beta(a, b) of each customer's baseline, if it varies
     patience: float
     sensitivity: float
+    rate_shape: float | None = None  #: Gamma shape of customers' rates, if they differ
 
 
 class DayProfile:
@@ -117,6 +118,7 @@ class Plan:
                 else None,
                 seg.patience,
                 seg.sensitivity,
+                seg.days_between_journeys.rate_shape,
             )
             for i, (name, seg) in enumerate(scenario.segments.items())
         ]

@@ -105,6 +105,28 @@ class ReturnSpread(Strict):
         return a / (a + b)
 
 
+class Rhythm(Distribution):
+    """Days between journeys, and how customers differ in them: ``{kind: exponential, mean: 31,
+    rate_shape: 0.5}``. The distribution is that of a customer of average rhythm; with
+    ``rate_shape`` each customer's rate of coming back is the segment's times their own factor,
+    Gamma-distributed with mean 1 and this shape (BG/NBD's r), drawn once."""
+
+    rate_shape: float | None = Field(
+        default=None,
+        ge=1e-3,
+        le=1e4,
+        description="how customers differ in how often they come: the shape of the Gamma "
+        "distribution (mean 1) of each customer's rate relative to the segment's; smaller is more "
+        "different (coefficient of variation 1/sqrt(shape)); leave out: every customer alike",
+    )
+
+    def describe(self) -> str:
+        text = super().describe()
+        if self.rate_shape is None:
+            return text
+        return f"{text} with rates varying between customers (shape {self.rate_shape:g})"
+
+
 class Segment(Strict):
     """A group of customers alike in value, loyalty, rhythm and temper."""
 
@@ -119,7 +141,10 @@ class Segment(Strict):
         description="chance a customer with no memorable moments comes back (0..1), or how it "
         "varies between customers: {mean, polarisation} or {churn_alpha, churn_beta}"
     )
-    days_between_journeys: Distribution = Field(description="days from one journey to the next")
+    days_between_journeys: Rhythm = Field(
+        description="days from one journey to the next (of a customer of average rhythm), "
+        "optionally with rate_shape: how much customers differ in how often they come"
+    )
     patience: float = Field(
         default=1.0,
         ge=MIN_SCALE,

@@ -1,0 +1,30 @@
+"""How often a customer comes: the days between journeys, and how customers differ in them.
+
+A segment's ``days_between_journeys`` is the gap of a customer of average rhythm. Customers may
+differ in how often they come (``rate_shape``): each draws once a factor on their rate of coming
+back, Gamma-distributed with mean 1 and the given shape, and every gap of theirs is the
+segment's gap divided by it. With exponential gaps that makes the number of journeys of an
+active customer negative binomial (the NBD of Pareto/NBD and BG/NBD); a shape r is BG/NBD's r,
+with alpha = r x mean. The smaller the shape, the more customers differ (coefficient of
+variation of the rates 1 / sqrt(shape)).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import special
+
+
+def rate_factor(shape: float | None, u: float | np.ndarray) -> float | np.ndarray:
+    """A customer's rate of coming back as a multiple of the segment's, from their own uniform
+    ``u``: the Gamma(shape, scale 1 / shape) quantile (mean 1); 1 when customers share one
+    rhythm (``shape`` None)."""
+    if shape is None:
+        return 1.0 if np.ndim(u) == 0 else np.ones_like(u)
+    factor = special.gammaincinv(shape, u) / shape
+    return float(factor) if np.ndim(u) == 0 else factor
+
+
+def days_to_next(segment_days: float, factor: float) -> float:
+    """The customer's own days to their next journey: the segment's, at their rate."""
+    return segment_days / factor
