@@ -25,6 +25,14 @@ MIN_SERVICES = 30
 def fit_arrivals(arrivals: Arrivals, scenario: Scenario) -> FitResult:
     out = FitResult()
     market = scenario.arrivals.market_size
+    if scenario.arrivals.by_day is not None:
+        out.unidentified.append(
+            Unidentified(
+                "arrivals.per_day",
+                "the scenario gives new customers day by day (arrivals.by_day); kept as written",
+            )
+        )
+        return out
     if scenario.word_of_mouth is not None or market is not None:
         why = (
             "with word of mouth these are prospects less those deterred plus those referred"

@@ -67,7 +67,7 @@ def describe(scenario: Scenario, file: str) -> str:
     lines = [
         f"{file}: valid",
         f"{s.name}: {s.horizon_days:g} days (warm-up {s.warmup_days:g}), "
-        f"{s.arrivals.per_day:g} new customers a day"
+        f"{s.arrivals.describe()}"
         + (f" from a market of {s.arrivals.market_size:,}" if s.arrivals.market_size else "")
         + f", memory {s.memory.model}"
         + (f" (ceiling {s.memory.ceiling:g})" if s.memory.ceiling is not None else " (no ceiling)")

@@ -161,17 +161,11 @@ class Simulation:
         plan, streams = self.plan, self.streams
         expected = 0.0  # cumulative expected arrivals: a unit-rate Poisson process
         index = 0
-        per_day = plan.per_minute * MINUTES_PER_DAY
         for block in range(1 << 62):
             expected = expected + np.cumsum(
                 -exact.log(streams.block(_ARRIVALS, block, _ARRIVAL_BLOCK))
             )
-            if plan.profile is None:
-                times = expected / plan.per_minute
-            else:
-                days = expected / per_day
-                whole = np.floor(days)
-                times = whole * MINUTES_PER_DAY + plan.profile.minute_of_day(days - whole)
+            times = plan.arrival_clock.times(expected)
             expected = expected[-1]
             n = len(times)
             prospects = keys(_PROSPECT, np.arange(index + 1, index + 1 + n))

@@ -15,6 +15,7 @@ import numpy as np
 
 from truthsim.behaviour.memory import Remember, memory_model
 from truthsim.behaviour.outcome import MomentModel, OutcomeModel
+from truthsim.engine.arrivals import ArrivalClock, DayProfile
 from truthsim.engine.streams import key, tag
 from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.customers import ReturnSpread
@@ -70,21 +71,6 @@ class SegmentPlan:
     rate_shape: float | None = None  #: Gamma shape of customers' rates, if they differ
 
 
-class DayProfile:
-    """Maps a fraction of a day's arrivals to a time of day, following the hourly profile."""
-
-    def __init__(self, weights: list[float] | None) -> None:
-        hours = np.arange(25, dtype=float) * 60.0
-        if weights is None:
-            weights = [1.0] * 24
-        cumulative = np.concatenate([[0.0], np.cumsum(weights)])
-        self._fraction = cumulative / cumulative[-1]
-        self._minutes = hours
-
-    def minute_of_day(self, fraction: float | np.ndarray) -> np.ndarray:
-        return np.interp(fraction, self._fraction, self._minutes)
-
-
 class Plan:
     """Everything one replication needs from a scenario, prepared once."""
 
@@ -97,12 +83,10 @@ class Plan:
             scenario.value.run_off_days * MINUTES_PER_DAY if run_off else 0.0
         )
         self.warmup = scenario.warmup
-        self.per_minute = scenario.arrivals.per_day / MINUTES_PER_DAY
-        self.profile = (
-            DayProfile(scenario.arrivals.hourly_profile)
-            if scenario.arrivals.hourly_profile
-            else None
-        )
+        arrivals = scenario.arrivals
+        self.profile = DayProfile(arrivals.hourly_profile) if arrivals.hourly_profile else None
+        #: when new customers arrive (by time change of a unit-rate Poisson process)
+        self.arrival_clock = ArrivalClock(arrivals.per_day, arrivals.calendar(), self.profile)
         self.touchpoints = [
             _touchpoint(i, name, scenario) for i, name in enumerate(scenario.touchpoint_order())
         ]

@@ -74,7 +74,7 @@ def default_delta(scenario: Scenario, objective: Objective) -> float:
     that many customers bring at the segments' value per journey and baseline return (journeys
     per customer = 1 / (1 - return probability)).
     """
-    customers = max(1.0, DELTA_SHARE * scenario.arrivals.per_day * scenario.horizon_days)
+    customers = max(1.0, DELTA_SHARE * scenario.arrivals.expected(scenario.horizon_days))
     if objective == "customers":
         return float(customers)
     worth = sum(

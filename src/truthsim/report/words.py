@@ -38,7 +38,7 @@ def assumptions(scenario: Scenario) -> list[str]:
         else "customers never forget"
     )
     lines = [
-        f"{s.arrivals.per_day:g} new customers arrive a day; the simulation covers {s.horizon_days:g} days "
+        f"{s.arrivals.describe().capitalize()}; the simulation covers {s.horizon_days:g} days "
         f"and leaves the first {s.warmup_days:g} out of the statistics.",
         f"Segments: {segments}.",
         "A journey: " + " → ".join(step_words(step, s) for step in s.journey) + ".",

@@ -8,18 +8,36 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.distributions import Distribution
-from truthsim.scenario.limits import MAX_FACTOR, MAX_MONEY, MAX_PER_DAY, MIN_SCALE
+from truthsim.scenario.limits import MAX_DAYS, MAX_FACTOR, MAX_MONEY, MAX_PER_DAY, MIN_SCALE
 
 MAX_WEIGHT = 1e12
 
 
 class Arrivals(Strict):
-    """New customers arrive as a Poisson process, optionally shaped by the hour of day."""
+    """New customers arrive as a Poisson process, optionally shaped by the hour of day, at a
+    constant rate (between ``from_day`` and ``until_day`` if given) or at each day's own rate
+    (``by_day``: a cohort won in a campaign, arrivals as recorded day by day)."""
 
-    per_day: float = Field(
+    per_day: float | None = Field(
+        default=None,
         ge=MIN_SCALE,
         le=MAX_PER_DAY,
         description="new customers per day (a positive number, at most a million)",
+    )
+    from_day: int | None = Field(
+        default=None, ge=0, le=int(MAX_DAYS), description="the day new customers start to arrive"
+    )
+    until_day: int | None = Field(
+        default=None,
+        ge=0,
+        le=int(MAX_DAYS),
+        description="the day new customers stop arriving (none arrive on it or after)",
+    )
+    by_day: list[Annotated[float, Field(ge=0, le=MAX_PER_DAY)]] | None = Field(
+        default=None,
+        max_length=int(MAX_DAYS),
+        description="expected new customers on each day, from day 0 (none after the last); "
+        "instead of per_day",
     )
     market_size: int | None = Field(
         default=None,
@@ -34,6 +52,56 @@ class Arrivals(Strict):
         description="24 non-negative weights, hour 0 to 23, for when in the day people arrive; "
         "null: evenly round the clock",
     )
+
+    @model_validator(mode="after")
+    def _one_rate(self) -> Arrivals:
+        if (self.per_day is None) == (self.by_day is None):
+            raise ValueError(
+                "give new customers as per_day (a rate) or as by_day (each day's), one of them"
+            )
+        if self.by_day is not None and (self.from_day is not None or self.until_day is not None):
+            raise ValueError("from_day and until_day go with per_day; by_day says every day")
+        if None not in (self.from_day, self.until_day) and self.until_day <= self.from_day:  # type: ignore[operator]
+            raise ValueError(
+                f"until_day ({self.until_day}) must come after from_day ({self.from_day})"
+            )
+        return self
+
+    def calendar(self) -> tuple[list[float], float] | None:
+        """(expected new customers on each day from day 0, the rate per day after the last of
+        them) when the rate changes; None for one rate from day 0 on."""
+        if self.by_day is not None:
+            return list(self.by_day), 0.0
+        if self.from_day is None and self.until_day is None:
+            return None
+        start = self.from_day or 0
+        rate = float(self.per_day)  # type: ignore[arg-type]
+        if self.until_day is None:
+            return [0.0] * start, rate
+        return [0.0] * start + [rate] * (self.until_day - start), 0.0
+
+    def expected(self, days: float) -> float:
+        """Expected new customers (before word of mouth) in the first ``days`` days."""
+        calendar = self.calendar()
+        if calendar is None:
+            return float(self.per_day) * days  # type: ignore[arg-type]
+        table, after = calendar
+        total = sum(rate * min(1.0, max(days - day, 0.0)) for day, rate in enumerate(table))
+        return total + after * max(days - len(table), 0.0)
+
+    def describe(self) -> str:
+        """In words: '80 new customers a day', 'new customers as recorded by day (...)'."""
+        if self.by_day is not None:
+            return (
+                f"new customers by day ({sum(self.by_day):,.0f} over {len(self.by_day)} days, "
+                "none after)"
+            )
+        text = f"{self.per_day:g} new customers a day"
+        if self.from_day is not None:
+            text += f" from day {self.from_day}"
+        if self.until_day is not None:
+            text += f" until day {self.until_day}"
+        return text
 
     @field_validator("hourly_profile")
     @classmethod

@@ -14,7 +14,7 @@ def scenario_repr(s: Scenario) -> str:
     return (
         f"<Scenario {s.name!r}: {len(s.touchpoints)} touchpoints, {len(s.segments)} segments, "
         f"{len(s.improvements)} improvements, {s.horizon_days:g} days, "
-        f"{s.arrivals.per_day:g} new customers a day, memory {s.memory.model}>"
+        f"{s.arrivals.describe()}, memory {s.memory.model}>"
     )
 
 
@@ -29,7 +29,7 @@ def scenario_html(s: Scenario) -> str:
         for name, tp in ((n, s.touchpoints[n]) for n in s.touchpoint_order())
     ]
     return html_table(
-        f"{s.name}: {s.horizon_days:g} days, {s.arrivals.per_day:g} new customers a day, "
+        f"{s.name}: {s.horizon_days:g} days, {s.arrivals.describe()}, "
         f"{len(s.improvements)} improvements",
         ["touchpoint", "servers", "mean service", "misery / mediocrity / magic"],
         rows,

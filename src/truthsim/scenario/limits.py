@@ -53,7 +53,7 @@ GROWTH_ALLOWANCE = 20
 
 def expected_new_customers(scenario: Scenario) -> float:
     """New customers one replication brings without word of mouth: rate times horizon."""
-    return scenario.arrivals.per_day * scenario.horizon_days
+    return scenario.arrivals.expected(scenario.horizon_days)
 
 
 def customer_cap(scenario: Scenario, allow_large: bool) -> int | None:
@@ -76,8 +76,8 @@ def run_size_problems(scenario: Scenario, allow_large: bool = False) -> list[Pro
         return []
     return [
         Problem(
-            ("arrivals", "per_day"),
-            f"{scenario.arrivals.per_day:g} new customers a day for {scenario.horizon_days:g} days "
+            ("arrivals", "per_day" if scenario.arrivals.by_day is None else "by_day"),
+            f"{scenario.arrivals.describe()} for {scenario.horizon_days:g} days "
             f"is about {expected:,.0f} customers per replication, more than {MAX_NEW_CUSTOMERS:,}; "
             "if that is intended, run with --allow-large (allow_large=True in Python), "
             "otherwise lower per_day or horizon_days",
