@@ -58,3 +58,22 @@ def test_lognormal_has_the_stated_sd() -> None:
 def test_bad_parameters_are_explained(spec, message) -> None:
     with pytest.raises(ValidationError, match=message):
         Distribution.model_validate(spec)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"kind": "exponential", "mean": 3.0},
+        {"kind": "lognormal", "mean": 3.0, "sd": 2.0},
+        {"kind": "gamma", "shape": 2.0, "scale": 3.0},
+        {"kind": "triangular", "low": 1.0, "mode": 2.0, "high": 5.0},
+        {"kind": "uniform", "low": 1.0, "high": 4.0},
+        {"kind": "normal", "mean": 3.0, "sd": 2.0},
+    ],
+)
+def test_the_cdf_undoes_the_quantiles(spec: dict) -> None:
+    """A customer's next journey given the time already passed draws through both."""
+    d = Distribution.model_validate(spec)
+    u = np.linspace(0.01, 0.99, 99)
+    assert np.allclose(d.cdf()(d.quantiles()(u)), u, atol=1e-9)
+    assert d.cdf()(np.array([-1.0]))[0] == 0.0

@@ -11,6 +11,8 @@ variation of the rates 1 / sqrt(shape)).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from scipy import special
 
@@ -28,3 +30,20 @@ def rate_factor(shape: float | None, u: float | np.ndarray) -> float | np.ndarra
 def days_to_next(segment_days: float, factor: float) -> float:
     """The customer's own days to their next journey: the segment's, at their rate."""
     return segment_days / factor
+
+
+def days_after(
+    cdf: Callable[[np.ndarray], np.ndarray],
+    quantiles: Callable[[np.ndarray], np.ndarray],
+    factor: np.ndarray,
+    passed_days: np.ndarray,
+    u: np.ndarray,
+) -> np.ndarray:
+    """Days from customers' last journeys to their next, given that ``passed_days`` have gone by
+    without one: each one's gap (the segment's law, ``cdf`` and ``quantiles``, at their rate
+    ``factor``) drawn from above the time passed by their uniform ``u`` (a larger gap for the
+    same ``u`` when gaps grow, as everywhere)."""
+    scaled = passed_days * factor  # the time passed on the segment's scale
+    below = cdf(scaled)
+    q = np.minimum(below + u * (1.0 - below), np.nextafter(1.0, 0.0))
+    return days_to_next(np.maximum(quantiles(q), scaled), factor)  # type: ignore[arg-type]

@@ -164,6 +164,7 @@ def calibrate(
     if found.arrivals is not None:
         fit.extend(fit_arrivals(found.arrivals, loaded))
     without_interval(fit)
+    whole_groups(fit)
     calibrated = fitted_scenario(loaded, fit)
     return Calibration(loaded, calibrated, fit, found, found.files())
 
@@ -205,6 +206,22 @@ def without_interval(fit: FitResult) -> None:
             for p in fit.fitted
             # an unbounded upper end is an answer ('never', for a wait's doubling); NaN is not
             if not (math.isfinite(p.estimate) and math.isfinite(p.low) and not math.isnan(p.high))
+        },
+    )
+
+
+def whole_groups(fit: FitResult) -> None:
+    """A value written as part of a group (a baseline's mean and polarisation, an outcome mix,
+    a distribution's parameters) is kept as the scenario has it when another part of its group
+    is: the group is written whole."""
+    partial = {_group(u.path): u.path for u in fit.unidentified if _group(u.path) != u.path}
+    unfit(
+        fit,
+        {
+            p.path: f"kept as the scenario has it with {partial[_group(p.path)]}, which these "
+            "data do not bound (they are written together)"
+            for p in fit.fitted
+            if _group(p.path) in partial
         },
     )
 
@@ -328,7 +345,7 @@ def changes_of(scenario: Scenario, fit: FitResult, outcomes_only: bool = False) 
     for name in scenario.segments:
         here = f"segments.{name}.baseline_return"
         for pair in (("mean", "polarisation"), ("churn_alpha", "churn_beta")):
-            if f"{here}.{pair[0]}" in by_path:
+            if all(f"{here}.{p}" in by_path for p in pair):
                 changes[here] = {p: round(by_path[f"{here}.{p}"], 6) for p in pair}
     if "hourly_profile" in fit.diagnostics:
         changes["arrivals.hourly_profile"] = fit.diagnostics["hourly_profile"]

@@ -346,7 +346,7 @@ def _report_profiles(
     loose_segments = [
         s
         for s, slots in enumerate(layout.baseline_slots())
-        if slots and slots[0] in loose and layout.spread[s] != SBG
+        if slots and (loose & set(slots)) and layout.spread[s] != SBG
     ]
     held_slots = {start + k for k, pair in enumerate(layout.shifts) if pair in loose_shifts}
     held_slots |= {k for s in loose_segments for k in layout.baseline_slots()[s]}

@@ -145,7 +145,11 @@ def beta_nodes(a: float, b: float, n: int = NODES) -> tuple[np.ndarray, np.ndarr
         )
     j = k[1:]
     t = 2.0 * j + al + be
-    off = np.sqrt(4.0 * j * (j + al) * (j + be) * (j + al + be) / (t * t * (t + 1.0) * (t - 1.0)))
+    # (j + al + be) / (t - 1) is 1 at j = 1 (t - 1 is then j + al + be itself): taken so, it
+    # stays defined where a + b = 1 makes both 0
+    ratio = np.ones_like(j)
+    ratio[1:] = (j[1:] + al + be) / (t[1:] - 1.0)
+    off = np.sqrt(4.0 * j * (j + al) * (j + be) * ratio / (t * t * (t + 1.0)))
     x, vectors = linalg.eigh_tridiagonal(diagonal, off)
     weights = vectors[0] ** 2
     return np.clip((x + 1.0) / 2.0, 1e-300, np.nextafter(1.0, 0.0)), weights / weights.sum()

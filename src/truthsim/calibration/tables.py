@@ -23,6 +23,9 @@ from truthsim.scenario.errors import suggest
 SHOWN = 12
 #: the largest data file read (a firm's extract, not a data lake)
 MAX_BYTES = 2 * 1024**3
+#: the largest whole number a data file's counting column may hold (journeys of a customer,
+#: periods, days): far beyond any firm's history, well inside what arithmetic on it keeps exact
+MAX_COUNT = 10_000_000
 #: columns that hold times in minutes
 TIMES = frozenset({"wait", "service", "start", "end", "arrival"})
 #: the largest time in minutes a data file may hold (numbers as written; about 19,000 years)
@@ -176,18 +179,20 @@ class Table:
             out[i] = value
         return out
 
-    def integers(self, column: str, flaws: list[Flaw], low: int = 0) -> np.ndarray:
-        """The column as whole numbers of at least ``low``."""
+    def integers(
+        self, column: str, flaws: list[Flaw], low: int = 0, high: int = MAX_COUNT
+    ) -> np.ndarray:
+        """The column as whole numbers from ``low`` to ``high``."""
         values = self.numbers(column, flaws)
         out = np.zeros(len(self), dtype=np.int64)
         for i, value in enumerate(values):
             if math.isnan(value):
                 continue
-            if value != int(value) or value < low:
+            if not low <= value <= high or value != int(value):
                 flaws.append(
                     Flaw(
                         self.name,
-                        f"{self.columns[column][i]} is not a whole number of at least {low}",
+                        f"{self.columns[column][i]} is not a whole number from {low} to {high:,}",
                         self.row(i),
                         column,
                     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from truthsim.engine.base import BasePool
 from truthsim.engine.hourly import capacity_by_hour, hourly_table
 from truthsim.engine.model import Simulation, no_collections
 from truthsim.engine.plan import Plan
@@ -11,7 +12,7 @@ from truthsim.engine.result import SimulationResult
 from truthsim.engine.streams import root_from_seed
 from truthsim.engine.summary import busy_area, daily_series, headline, touchpoint_table
 from truthsim.engine.value import value_metrics
-from truthsim.scenario.errors import ScenarioError
+from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.limits import customer_cap, run_size_problems
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.patch import with_horizon
@@ -28,6 +29,7 @@ def simulate(
     horizon_days: float | None = None,
     allow_large: bool = False,
     run_off: bool = False,
+    base: BasePool | None = None,
 ) -> SimulationResult:
     """Run one replication of ``scenario`` and return its records and summary.
 
@@ -38,6 +40,9 @@ def simulate(
     the horizon live on for the scenario's ``value.run_off_days`` (nobody new arrives) and
     ``result.value`` holds what their revenue is worth; everything else is still measured at
     the horizon, exactly as without it.
+
+    ``base``: the pool the customers on day 0 are drawn from (see :mod:`truthsim.engine.base`);
+    by default the scenario's own ``customer_base`` (its steady state is made once per process).
     """
     if horizon_days is not None:
         scenario = with_horizon(scenario, horizon_days)
@@ -46,11 +51,14 @@ def simulate(
         raise ScenarioError(problems, file=scenario.name)
     if seed is None:
         seed = scenario.seed
+    if base is None:
+        base = base_pool(scenario, allow_large)
     with no_collections():
         sim = Simulation(
             Plan(scenario, run_off=run_off),
             root_from_seed(seed),
             customer_cap(scenario, allow_large),
+            base,
         )
         try:
             result = _result(sim.run(), scenario, seed, run_off)  # releases the run itself
@@ -59,6 +67,26 @@ def simulate(
             raise
         del sim  # freed here, while the collector is still off
     return result
+
+
+def base_pool(scenario: Scenario, allow_large: bool = False) -> BasePool | None:
+    """The pool of the scenario's own day-0 customers (None: it starts with none)."""
+    kind = scenario.customer_base.kind
+    if kind == "steady_state":
+        from truthsim.engine.steady_state import steady_state_pool
+
+        return steady_state_pool(scenario, allow_large)
+    if kind == "data":
+        raise ScenarioError(
+            [
+                Problem(
+                    ("customer_base",),
+                    "a base from a firm's data is read with the data: use truthsim forecast, or "
+                    "truthsim.engine.base_from_data in Python",
+                )
+            ]
+        )
+    return None
 
 
 def _result(

@@ -21,6 +21,9 @@ class Customer:
         "id",
         "journeys",
         "key",
+        "last_end",
+        "last_start",
+        "next_start",
         "referred",
         "revenue",
         "rhythm",
@@ -41,3 +44,6 @@ class Customer:
         self.churn_time = np.nan
         self.cause = -1  #: the touchpoint most to blame for losing the customer, or -1
         self.history: History | None = History()  #: dropped once the customer is lost
+        #: the latest journey's start and end (its end once decided), and the next journey's
+        #: start once one is due: where the customer stands at any moment (see base.capture)
+        self.last_start = self.last_end = self.next_start = np.nan

@@ -29,7 +29,7 @@ NEVER = float("inf")
 
 
 class Desks:
-    """Servers as ``staffing`` says, ``(time, servers)`` from time 0 in time order, serving a
+    """Servers as ``staffing`` says, ``(time, servers)`` from the start in time order, serving a
     FIFO line; the areas under the counts over the observed window ``[start, end)`` (the end of
     the warm-up to the horizon). ``patient``: nobody gives up (no patience is set)."""
 
@@ -40,8 +40,8 @@ class Desks:
         self, staffing: Iterable[tuple[float, int]], start: float, end: float, patient: bool
     ) -> None:
         self._changes = iter(staffing)
-        _, self.servers = next(self._changes)  #: servers on shift
-        self.free_at = [0.0] * self.servers  #: a heap: when each server on shift is next free
+        opens, self.servers = next(self._changes)  #: servers on shift
+        self.free_at = [opens] * self.servers  #: a heap: when each server on shift is next free
         self.owed: list[float] = []  #: when each server whose shift has ended finishes
         self.change_at, self.change_to = next(self._changes, (NEVER, 0))  #: the next change
         self.start, self.end = start, end

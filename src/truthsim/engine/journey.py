@@ -64,7 +64,7 @@ class Journey:
         sim = self.sim
         self.u = sim.streams.numbers(self.ticket)  # type: ignore[arg-type]
         self.ticket = None
-        self.start = self.at
+        self.start = self.customer.last_start = self.at
         self.impacts: list[float] = []
         self.places: list[int] = []
         self.n_misery = self.n_magic = self.n_recovered_magic = 0
@@ -248,6 +248,7 @@ class Journey:
         revenue = segment.value if completed else 0.0
         customer.journeys += 1
         customer.revenue += revenue
+        customer.last_end = now
         journeys = sim.journeys
         journeys.buffer += journeys.pack(
             customer.id,
@@ -285,4 +286,6 @@ class Journey:
 #: What SimPy calls back when a journey (the scheduled event itself) comes due: each a plain
 #: function called with the journey, shared by all journeys (SimPy reads a list of callbacks
 #: and never changes it), so that scheduling makes neither a bound method nor a list.
-ARRIVE, DECIDE, COME_BACK = ([f] for f in (Journey.arrive, Journey.decide, Journey.come_back))
+ARRIVE, DECIDE, COME_BACK, BEGIN = (
+    [f] for f in (Journey.arrive, Journey.decide, Journey.come_back, Journey.begin)
+)

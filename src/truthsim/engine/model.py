@@ -13,6 +13,7 @@ import gc
 import math
 from array import array
 from bisect import bisect_right
+from collections import deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from heapq import heappop, heappush
@@ -26,6 +27,7 @@ from truthsim import exact
 from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
 from truthsim.behaviour.rhythm import days_to_next, rate_factor
+from truthsim.engine.base import BasePool, drawn, install, lead_in
 from truthsim.engine.calendar import Calendar, Wake
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import Desks
@@ -66,21 +68,29 @@ def no_collections() -> Iterator[None]:
 class Simulation:
     """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
 
-    def __init__(self, plan: Plan, root: int, cap: int | None = None) -> None:
+    def __init__(
+        self, plan: Plan, root: int, cap: int | None = None, base: BasePool | None = None
+    ) -> None:
         self.plan = plan
         self.customer_cap = cap  #: most active customers this replication may hold (None: no limit)
         self.active = 0  #: customers acquired and not lost: they are not prospects any more
         self.causes = Rows(CAUSE)
-        self.env = simpy.Environment()
+        self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
+        #: the customers on day 0 (rows of the pool), and how long before day 0 the earliest of
+        #: their journeys in progress began: the run begins then (see engine.base)
+        rows = drawn(base, self.streams.draw) if base is not None else None
+        self.start = -lead_in(base, rows) if base is not None else 0.0  # type: ignore[arg-type]
+        self.env = simpy.Environment(initial_time=self.start)
         #: what is due later: on SimPy's schedule if today, else in the calendar
         self.calendar = Calendar(self.env, plan.end)
-        self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
         #: each staffed touchpoint's servers and line (None: self-service)
         self.desks: list[Desks | None] = [
             None
             if tp.servers is None
             else Desks(
-                tp.schedule.changes(plan.end) if tp.schedule else [(0.0, tp.servers)],
+                tp.schedule.changes(plan.end, self.start)
+                if tp.schedule
+                else [(self.start, tp.servers)],
                 plan.warmup,
                 plan.horizon,
                 patient=tp.patience is None,
@@ -95,19 +105,33 @@ class Simulation:
         self.pending_deterred = 0  #: people told of a miserable journey, not yet deterred
         #: customers lost and people deterred by journeys decided before they ended: heaps of
         #: (the journey's end, how many), counted once the simulation reaches that time
-        self._losses: list[float] = []
+        self._losses: list[tuple[float, int, Customer]] = []
+        #: minutes a lost customer's history is kept after the loss (for snapshots of a base)
+        self.keep_lost = 0.0
+        self._forgetting: deque[tuple[float, int, Customer]] = deque()
         self._deterrals: list[tuple[float, int]] = []
         self._arrivals = self._prospects()
         #: (time, key, market draw, segment, ticket) of the prospect whose arrival is scheduled
         self._prospect: tuple[float, int, float | None, int, Ticket]
         self._prospect_wake = Wake(self._next_prospect)
         self._prospect_callbacks = self._prospect_wake.callbacks
+        if base is not None:
+            install(self, base, rows)  # type: ignore[arg-type]
 
     def run(self) -> Simulation:
+        self.begin()
+        self.advance(self.plan.horizon)
+        return self
+
+    def begin(self) -> None:
+        """Start the clock: the first day, and the first prospect's arrival."""
         self.calendar.start()
         self._next_prospect(None)
-        self.env.run(until=self.plan.horizon)
-        return self
+
+    def advance(self, until: float) -> None:
+        """Run until ``until``, with the losses and deterrals due by then counted."""
+        self.env.run(until=until)
+        self._catch_up()
 
     def run_off(self) -> Simulation:
         """Continue past the horizon until the plan's end: only customers already acquired."""
@@ -287,28 +311,38 @@ class Simulation:
             for _, touchpoint, share in causes:
                 shares[touchpoint] = shares.get(touchpoint, 0.0) + share
             customer.cause = max(shares, key=lambda t: (shares[t], -t))
-        customer.history = None  # a lost customer's memory is no longer needed
 
     def lose(self, customer: Customer, u: float, now: float) -> None:
         """The customer decided not to come back at the end of a journey ending ``now`` (``u``:
         the decision's uniform); they stop counting as active from then on."""
         customer.churn_time = now
-        heappush(self._losses, now)
+        heappush(self._losses, (now, customer.id, customer))  # ids order equal times
         self._blame(customer, u)
 
     def deter(self, told: int, now: float) -> None:
         """``told`` people hear of a miserable journey that ended ``now``: from then on, that
-        many prospects to come are deterred."""
-        if told:
+        many prospects to come are deterred. Before day 0 (journeys of the base replayed, see
+        engine.base) nobody is told: the prospects of that time are in the base already, and
+        new ones arrive only from day 0."""
+        if told and now >= 0.0:
             heappush(self._deterrals, (now, told))
 
     def _catch_up(self) -> None:
         """Count the losses and deterrals of journeys decided ahead that have ended by now."""
         now = self.env.now
         losses, deterrals = self._losses, self._deterrals
-        while losses and losses[0] <= now:
-            heappop(losses)
+        while losses and losses[0][0] <= now:
+            # a lost customer's memory is no longer needed once the loss takes effect, unless
+            # a snapshot of the base may still replay the journey that lost them (keep_lost)
+            lost = heappop(losses)
             self.active -= 1
+            if self.keep_lost:
+                self._forgetting.append(lost)
+            else:
+                lost[2].history = None
+        forgetting = self._forgetting
+        while forgetting and forgetting[0][0] < now - self.keep_lost:
+            forgetting.popleft()[2].history = None
         while deterrals and deterrals[0][0] <= now:
             self.pending_deterred += heappop(deterrals)[1]
 
@@ -323,6 +357,7 @@ class Simulation:
             start = day * MINUTES_PER_DAY + u[plan.gap_minute_column]
             if start < now:
                 start += MINUTES_PER_DAY
+        customer.next_start = start
         if start >= plan.end:
             return  # still a customer at the horizon (or at the end of the run-off)
         faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)

@@ -141,22 +141,28 @@ def touchpoint_table(
 def daily_series(
     customers: np.ndarray, returns: np.ndarray, deterred: np.ndarray, horizon: float
 ) -> np.ndarray:
-    """Per day: customers active at its end, new and returning journey starts, churn, word of mouth."""
+    """Per day: customers active at its end, new and returning journey starts, churn, word of
+    mouth. Customers of the base on day 0 (acquired before it) count as active from the start;
+    what happened before day 0 (journeys in progress then, replayed) is not in the series."""
     days = math.ceil(horizon / MINUTES_PER_DAY)
     out = np.zeros(days, dtype=DAILY)
     out["day"] = np.arange(days)
 
     def per_day(times: np.ndarray) -> np.ndarray:
+        times = times[times >= 0.0]
         index = np.minimum((times // MINUTES_PER_DAY).astype(np.int64), days - 1)
         return np.bincount(index, minlength=days)[:days]
 
     churned = customers[customers["churned"]]
-    out["new"] = per_day(customers["acquired"])
+    acquired = customers["acquired"]
+    lost_before = customers["churned"] & (customers["churn_time"] < 0.0)
+    on_day_0 = int(np.count_nonzero((acquired < 0.0) & ~lost_before))
+    out["new"] = per_day(acquired)
     out["returning"] = per_day(returns)
     out["churned"] = per_day(churned["churn_time"])
     out["deterred"] = per_day(deterred)
-    out["referred"] = per_day(customers["acquired"][customers["referred"]])
-    out["active"] = np.cumsum(out["new"]) - np.cumsum(out["churned"])
+    out["referred"] = per_day(acquired[customers["referred"]])
+    out["active"] = on_day_0 + np.cumsum(out["new"]) - np.cumsum(out["churned"])
     return out
 
 
@@ -170,6 +176,7 @@ def cohort_table(customers: np.ndarray, horizon: float, period_days: float) -> n
     period = period_days * MINUTES_PER_DAY
     last = int(horizon // period)
     out = np.zeros(last + 1, dtype=COHORT)
+    customers = customers[customers["acquired"] >= 0.0]  # the base on day 0 came before: left out
     acquired = customers["acquired"]
     lost_at = np.where(customers["churned"], customers["churn_time"], np.inf)
     for k in range(last + 1):

@@ -44,17 +44,22 @@ class Checkpoints:
                 shutil.rmtree(self.folder)
 
     def key(self, task: Any) -> str:
-        scenario = task.scenario
-        known = self._fingerprints.get(id(scenario))
-        if known is not None and known[0] is scenario:  # an id is reused once its object is gone
-            fingerprint = known[1]
-        else:
-            text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
-            fingerprint = hashlib.sha256(text.encode()).hexdigest()
-            self._fingerprints[id(scenario)] = (scenario, fingerprint)
+        fingerprint = self._fingerprint(task.scenario)
         valued = ":run-off" if getattr(task, "run_off", False) else ""
+        base_of = getattr(task, "base_of", None)
+        if base_of is not None:  # the day-0 customers come from this scenario's base
+            valued += f":base-{self._fingerprint(base_of)}"
         text = f"{fingerprint}:{task.root}:{task.index}:{VERSION}{valued}"  # version: other numbers
         return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def _fingerprint(self, scenario: Any) -> str:
+        known = self._fingerprints.get(id(scenario))
+        if known is not None and known[0] is scenario:  # an id is reused once its object is gone
+            return known[1]
+        text = json.dumps(scenario.model_dump(mode="json"), sort_keys=True)
+        fingerprint = hashlib.sha256(text.encode()).hexdigest()
+        self._fingerprints[id(scenario)] = (scenario, fingerprint)
+        return fingerprint
 
     def load(self, task: Any) -> Any | None:
         from truthsim.experiments.replication import RunSummary  # replication imports this module

@@ -241,7 +241,9 @@ def global_sensitivity(
         for row in values.tolist()
     ]
     execution = Execution(jobs, backend, scheduler, None, progress, allow_large)
-    runs = run_replications(scenarios, root, range(replications), execution, horizon_days)
+    runs = run_replications(
+        scenarios, root, range(replications), execution, horizon_days, base_of=scenario
+    )
     outputs = np.array([[r.headline[metric] for r in group] for group in runs], dtype=float)
     if np.isnan(outputs).any():
         raise ExperimentError(f"{metric} is undefined at some sample points; choose another metric")

@@ -220,6 +220,7 @@ class Pool:
                 run_off=True,
                 uncertainty=self.uncertainty,
                 changes=[self.changes[v] for v in members],
+                base_of=self.scenarios[0],
             )
             for v, group in zip(members, new, strict=True):
                 self.runs[v] += group

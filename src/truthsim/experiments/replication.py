@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from truthsim.engine import simulate
+from truthsim.engine import base_pool, simulate
 from truthsim.engine.summary import HEADLINE
 from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
 from truthsim.experiments.checkpoints import Checkpoints
@@ -53,6 +53,8 @@ class Task:
     label: str = ""
     allow_large: bool = False
     run_off: bool = False  #: also value the customers active at the horizon (a run-off)
+    #: the scenario whose day-0 customers every variant starts from (the one as written)
+    base_of: Scenario | None = None
 
 
 @dataclass
@@ -72,6 +74,7 @@ def run_task(task: Task) -> RunSummary:
             replication_seed(task.root, task.index),
             allow_large=task.allow_large,
             run_off=task.run_off,
+            base=base_pool(task.base_of or task.scenario, task.allow_large),
         )
     except ScenarioError:
         raise  # the scenario's own problem (e.g. word of mouth growing without bound): say it as is
@@ -182,8 +185,12 @@ def run_replications(
     run_off: bool = False,
     uncertainty: ParameterUncertainty | None = None,
     changes: Sequence[Changes] | None = None,
+    base_of: Scenario | None = None,
 ) -> list[list[RunSummary]]:
     """Every scenario on the same replication seeds (common random numbers), as one batch of tasks.
+
+    Every variant starts from the day-0 customers of ``base_of`` (default: the first scenario):
+    a change takes effect on the base the business had before it, the same in every variant.
 
     ``labels`` name the variants in error messages; ``run_off`` adds the value metrics.
     Replications already in the execution's checkpoint folder are reused; each new one is saved
@@ -199,6 +206,9 @@ def run_replications(
         if problems:
             raise ScenarioError(problems, file=scenario.name + (f" ({label})" if label else ""))
     own = changes or [()] * len(scenarios)
+    base_of = base_of if base_of is not None else scenarios[0]
+    if base_of.customer_base.kind == "none":
+        base_of = None  # nobody on day 0: nothing to share
     tasks = [
         Task(
             replication_scenario(s, seed, i, uncertainty, c),
@@ -207,6 +217,7 @@ def run_replications(
             label,
             execution.allow_large,
             run_off,
+            base_of,
         )
         for s, c, label in zip(scenarios, own, labels, strict=True)
         for i in indices

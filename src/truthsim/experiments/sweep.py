@@ -325,6 +325,7 @@ def sweep(
         horizon_days,
         uncertainty=parameter_uncertainty,
         changes=[list(point.items()) for point in settings],
+        base_of=scenario,
     )
     reference_runs = runs[in_grid] if in_grid is not None else runs.pop()
     horizon = scenario.horizon_days if horizon_days is None else horizon_days

@@ -139,6 +139,59 @@ class Distribution(Strict):
         floor = float(special.ndtr(-m / s))
         return lambda u: np.maximum(0.0, m + s * special.ndtri(floor + u * (1 - floor)))
 
+    def cdf(self) -> Callable[[np.ndarray], np.ndarray]:
+        """Return ``x -> P(X <= x)`` over arrays, the inverse of :meth:`quantiles` (for a
+        customer's next journey given the time already passed)."""
+        import numpy as np
+        from scipy import special
+
+        from truthsim import exact  # the same bits on every machine (see exact)
+
+        k = self.kind
+        if k == "exponential":
+            mean = float(self.mean)  # type: ignore[arg-type]
+            return lambda x: 1.0 - exact.exp(-np.maximum(x, 0.0) / mean)
+        if k == "lognormal":
+            m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
+            sigma = math.sqrt(math.log1p((s / m) ** 2))
+            mu = math.log(m) - sigma * sigma / 2
+            if sigma == 0.0:
+                return lambda x: (x >= m).astype(float)
+            return lambda x: special.ndtr((exact.log(np.maximum(x, 0.0)) - mu) / sigma)
+        if k == "gamma":
+            shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
+            return lambda x: special.gammainc(shape, np.maximum(x, 0.0) / scale)
+        if k == "triangular":
+            lo, mo, hi = float(self.low), float(self.mode), float(self.high)  # type: ignore[arg-type]
+            if hi == lo:
+                return lambda x: (x >= lo).astype(float)
+
+            def triangular(x: np.ndarray) -> np.ndarray:
+                x = np.clip(x, lo, hi)
+                rising = (x - lo) ** 2 / ((hi - lo) * (mo - lo)) if mo > lo else np.zeros_like(x)
+                falling = (
+                    1 - (hi - x) ** 2 / ((hi - lo) * (hi - mo)) if hi > mo else np.ones_like(x)
+                )
+                return np.where(x < mo, rising, falling)
+
+            return triangular
+        if k == "uniform":
+            lo, hi = float(self.low), float(self.high)  # type: ignore[arg-type]
+            if hi == lo:
+                return lambda x: (x >= lo).astype(float)
+            return lambda x: np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+        if k == "fixed":
+            value = float(self.value)  # type: ignore[arg-type]
+            return lambda x: (x >= value).astype(float)
+        if k == "empirical":
+            ordered = np.sort(np.asarray(self.values, dtype=float))
+            return lambda x: np.searchsorted(ordered, x, side="right") / len(ordered)
+        m, s = float(self.mean), float(self.sd)  # type: ignore[arg-type]
+        if s == 0:
+            return lambda x: (x >= m).astype(float)
+        floor = float(special.ndtr(-m / s))
+        return lambda x: np.clip((special.ndtr((x - m) / s) - floor) / (1 - floor), 0.0, 1.0)
+
     def quantile_function(self) -> Callable[[float], float]:
         """The inverse CDF for one number at a time (draws too rare to batch)."""
         import numpy as np

@@ -8,6 +8,7 @@ from pydantic import Field, model_validator
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.checks import market_problems, memory_problems
+from truthsim.scenario.customer_base import CustomerBase
 from truthsim.scenario.customers import Arrivals, Segment
 from truthsim.scenario.errors import Place, Problem, ScenarioError, suggest
 from truthsim.scenario.improvement import Improvement
@@ -51,6 +52,11 @@ class Scenario(Strict):
     improvements: dict[str, Improvement] = Field(default_factory=dict, max_length=MAX_ITEMS)
     value: Value = Field(
         default_factory=Value, description="what a kept customer is worth (discounting, run-off)"
+    )
+    customer_base: CustomerBase = Field(
+        default_factory=CustomerBase,
+        description="the customers on day 0: none (a new business), steady_state (an "
+        "established one), or {data: FOLDER} (a firm's own customers)",
     )
 
     @model_validator(mode="after")

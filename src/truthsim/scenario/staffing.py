@@ -92,15 +92,15 @@ class Schedule(Strict):
                 current = servers
         return current
 
-    def changes(self, end: float) -> Iterator[tuple[float, int]]:
-        """(time, servers) at time 0 and at every change before ``end`` (minutes)."""
-        current = self.at(0.0)
-        yield 0.0, current
-        day = 0
+    def changes(self, end: float, start: float = 0.0) -> Iterator[tuple[float, int]]:
+        """(time, servers) at ``start`` and at every change before ``end`` (minutes)."""
+        current = self.at(start)
+        yield start, current
+        day = int(start // MINUTES_PER_DAY)
         while day * MINUTES_PER_DAY < end:
             for hour, servers in self.day(day):
                 t = day * MINUTES_PER_DAY + hour * 60
-                if 0 < t < end and servers != current:
+                if start < t < end and servers != current:
                     current = servers
                     yield t, servers
             day += 1

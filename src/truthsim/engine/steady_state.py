@@ -1,0 +1,157 @@
+"""The customer base a scenario's own dynamics hold after long operation.
+
+Made once per scenario (and its seed), from one long run that starts with no customers. A run
+of T years holds the customers of a true steady state who are younger than T; it runs year by
+year until the older ones it lacks are fewer than 0.5% of the base, and fewer than 0.5% of its
+customers are still those of its first year. The older ones' share is estimated from the active
+customers of its first and second years (f1, f2): each earlier year of a steady state holds
+about f1/f2 times the customers of the year after it, so the years before the run would add
+f1 r / (1 - r) with r = f1 / f2. (Customers who differ widely in how often they come or how
+loyal they are live for decades in the tail, which shrinks more slowly than that: the count
+then settles within a few percent, the mean tenure far more slowly; such a business is better
+started from its own data.) Then the customers standing at four moments of a
+further year, a quarter apart, are the pool that every replication draws its own base from (see
+:mod:`truthsim.engine.base`). The pool is the same for
+every replication and every variant of a scenario: an improvement takes effect on day 0, on
+the customers the business had before it.
+
+Exact when customers do not interact; with queues, word of mouth and a finite market the count
+of a drawn base spreads as a base of independent lives would (Poisson), and a customer's state
+is drawn as the long run had it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+
+from truthsim.engine.base import BasePool, capture, join
+from truthsim.engine.model import Simulation, no_collections
+from truthsim.engine.plan import Plan
+from truthsim.engine.records import JOURNEY
+from truthsim.engine.streams import root_from_seed
+from truthsim.scenario.customer_base import CustomerBase
+from truthsim.scenario.errors import Problem, ScenarioError
+from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.value import Value
+
+YEAR = 365.0 * MINUTES_PER_DAY
+#: the longest a scenario may take to settle before its base is taken as it stands (years)
+MAX_YEARS = 40
+#: the share of a steady state's customers older than the run when it counts as settled
+SETTLED = 0.005
+#: snapshots of the pool in the year after it has settled
+SNAPSHOTS = 4
+#: the share of journeys shorter than the window of replays before day 0
+WINDOW_QUANTILE = 0.995
+#: the seed sequence's spawn key of the long run (apart from every replication's)
+LONG_RUN = 2**31 - 11
+_CACHE: OrderedDict[str, BasePool] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def steady_state_pool(scenario: Scenario, allow_large: bool = False) -> BasePool:
+    """The pool of the scenario's steady-state base (made once, then kept for the process)."""
+    plain = _plain(scenario)
+    key = plain.model_dump_json()
+    pool = _CACHE.get(key)
+    if pool is None:
+        pool = _long_run(plain, allow_large)
+        _CACHE[key] = pool
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
+    _CACHE.move_to_end(key)
+    return pool
+
+
+def _plain(scenario: Scenario) -> Scenario:
+    """The scenario as the long run has it: the business as written (no improvements), from no
+    customers, for as long as it may take; what only shapes a replication's statistics (its
+    horizon, warm-up and value) set aside, so that scenarios alike share one pool."""
+    return scenario.model_copy(
+        update={
+            "improvements": {},
+            "customer_base": CustomerBase(),
+            "horizon_days": (MAX_YEARS + 1) * 365.0,
+            "warmup_days": 0.0,
+            "value": Value(),
+            "name": "steady state",
+            "description": "",
+        }
+    )
+
+
+def _long_run(plain: Scenario, allow_large: bool) -> BasePool:
+    """Run year by year until the active customers settle, then take the pool."""
+    from truthsim.scenario.limits import customer_cap
+
+    root = root_from_seed(np.random.SeedSequence(entropy=plain.seed, spawn_key=(LONG_RUN,)))
+    cap = customer_cap(plain, allow_large)
+    with no_collections():
+        sim = Simulation(Plan(plain), root, cap)
+        try:
+            sim.begin()
+            settled, years, share = False, 0, 1.0
+            while years < MAX_YEARS and not settled:
+                years += 1
+                sim.advance(years * YEAR)
+                share = _older_share(sim, years * YEAR)
+                settled = years >= 2 and share < SETTLED
+            window = _window(sim)
+            sim.keep_lost = window
+            snapshots = []
+            for k in range(SNAPSHOTS):
+                at = (years + (k + 1) / SNAPSHOTS) * YEAR
+                sim.advance(at)
+                snapshots.append(capture(sim, at, window))
+        except ScenarioError as error:
+            raise ScenarioError(
+                [
+                    Problem(p.place, "while making the steady-state base: " + p.message)
+                    for p in error.problems
+                ]
+            ) from None
+        finally:
+            sim.release()
+    pool = join(snapshots)
+    if not settled:
+        pool.notes.append(
+            f"after {MAX_YEARS} years of the long run the customers older than it were still "
+            f"about {share:.1%} of a steady state's (the scenario's most loyal customers stay for "
+            "decades): the base is taken as it stands then"
+        )
+    pool.notes.append(
+        f"steady-state base: {pool.mean_count:,.0f} customers on average, settled after "
+        f"{years} years of the scenario's own operation (older customers it lacks: about "
+        f"{min(share, 1.0):.1%})"
+    )
+    return pool
+
+
+def _window(sim: Simulation) -> float:
+    """Minutes of the replays before day 0: whole days covering 99.5% of the journeys' lengths
+    so far (at least a day; a longer journey under way is replayed from its own start)."""
+    records = np.frombuffer(bytes(sim.journeys.buffer), dtype=JOURNEY)
+    if not len(records):
+        return MINUTES_PER_DAY
+    longest = float(np.quantile(records["end"] - records["start"], WINDOW_QUANTILE))
+    return max(1.0, math.ceil(longest / MINUTES_PER_DAY)) * MINUTES_PER_DAY
+
+
+def _older_share(sim: Simulation, now: float) -> float:
+    """Estimated share of a steady state's customers older than the run at ``now`` (see the
+    module's docstring)."""
+    active = first = second = 0
+    for c in sim.customers:
+        if not c.churn_time <= now:
+            active += 1
+            first += c.acquired < YEAR
+            second += YEAR <= c.acquired < 2 * YEAR
+    if not active:
+        return 0.0
+    if first >= second:  # no decline to go by yet
+        return math.inf if first else 0.0
+    ratio = first / second
+    return max(first / active * ratio / (1.0 - ratio), first / active)
