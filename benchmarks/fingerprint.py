@@ -6,8 +6,9 @@
 One line per case and record table: a SHA-256 of the records' bytes (every field of every row,
 in order) and of the summary JSON. The cases cover every model feature: staffing schedules,
 self-service, patience, failures and recovery, complaints, word of mouth, a finite market, an
-hour-of-day profile, customers who differ (a Beta baseline), every memory model, forgetting and
-the memory ceiling, and a run-off.
+hour-of-day profile, customers who differ (a Beta baseline, and in how often they come), every
+memory model, forgetting and the memory ceiling, a run-off, and the bundled scenarios as they
+start, from their steady-state base.
 
 The first line names what the numbers are computed with: Python, numpy, scipy and SimPy
 versions and the SIMD extensions numpy found. Results are bit-identical on one installation
@@ -35,7 +36,10 @@ from truthsim.scenario import Scenario, apply_changes
 
 
 def cases() -> Iterator[tuple[str, Scenario, bool]]:
-    airline = truthsim.load_scenario("airline")
+    # from no customers, with a month's warm-up: the engine as it was before a base existed
+    airline = apply_changes(
+        truthsim.load_scenario("airline"), {"customer_base": "none", "warmup_days": 30.0}
+    )
     yield "airline", airline, False
     short = apply_changes(airline, {"horizon_days": 120.0, "value.run_off_days": 300.0})
     yield "airline-run-off", short, True
@@ -45,7 +49,15 @@ def cases() -> Iterator[tuple[str, Scenario, bool]]:
     data["segments"]["leisure"]["baseline_return"] = {"mean": 0.55, "polarisation": 0.3}
     yield "airline-spread", Scenario.model_validate(data), True
     for name in ("hotel", "telecom"):
-        yield name, apply_changes(truthsim.load_scenario(name), {"horizon_days": 120.0}), True
+        empty = {"customer_base": "none", "warmup_days": 30.0, "horizon_days": 120.0}
+        yield name, apply_changes(truthsim.load_scenario(name), empty), True
+    # customers who differ in how often they come
+    data = short.model_dump()
+    data["segments"]["leisure"]["days_between_journeys"]["rate_shape"] = 0.8
+    yield "airline-rhythm", Scenario.model_validate(data), False
+    # as bundled: from the steady-state base (its pool made by the long run, once)
+    bundled = apply_changes(truthsim.load_scenario("airline"), {"horizon_days": 120.0})
+    yield "airline-established", bundled, True
 
 
 def digest(data: bytes) -> str:

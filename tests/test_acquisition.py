@@ -78,3 +78,10 @@ def test_expected_new_customers_follow_the_calendar() -> None:
     assert arriving(per_day=10.0, from_day=3, until_day=5).arrivals.expected(4.5) == 15.0
     assert arriving(per_day=10.0, from_day=3).arrivals.expected(10.0) == 70.0
     assert arriving(by_day=[1.0, 2.0, 3.0]).arrivals.expected(10.0) == 6.0
+
+
+def test_arrivals_that_end_on_day_0_bring_nobody() -> None:
+    """A forecast of a firm's own customers alone: until_day 0."""
+    assert simulate(arriving(per_day=100.0, until_day=0), seed=3).customers.size == 0
+    counts = new_by_day(arriving(per_day=100.0, from_day=0, until_day=1))
+    assert counts[1:].sum() == 0 and counts[0] > 50

@@ -194,7 +194,7 @@ def airline_data(tmp_path_factory) -> tuple[Path, Path]:
         tmp,
         [
             ("horizon_days: 365", "horizon_days: 75"),
-            ("warmup_days: 30 ", "warmup_days: 0 "),
+            ("customer_base: steady_state", "customer_base: none"),  # as the report had it
             ("  per_day: 80 ", "  per_day: 15 "),
         ],
     )
@@ -316,7 +316,7 @@ def hotel_data(tmp_path_factory) -> tuple[Path, Path]:
         tmp,
         [
             ("horizon_days: 365", "horizon_days: 75"),
-            ("warmup_days: 30", "warmup_days: 0"),
+            ("customer_base: steady_state", "customer_base: none"),  # as the report had it
             ("  per_day: 45 ", "  per_day: 15 "),
         ],
     )

@@ -44,8 +44,9 @@ from tests.conftest import scenario_data, station
 from truthsim import simulate
 from truthsim.calibration import calibrate, synthesize, write_synthetic
 from truthsim.calibration.data import read_data
-from truthsim.calibration.history import build_histories, survival
-from truthsim.calibration.returns import PLAIN, Layout, ReturnModel
+from truthsim.calibration.history import build_histories
+from truthsim.calibration.layout import PLAIN, Layout
+from truthsim.calibration.returns import ReturnModel
 from truthsim.cli import main
 from truthsim.errors import DataError
 from truthsim.scenario import Scenario
@@ -227,8 +228,8 @@ def hand_loglike(text: str, scenario: Scenario) -> Callable[[float], float]:
     end = max(float(r["start"]) for r in rows)
     returns = sum(len(v) - 1 for v in by.values())
     remaining = np.array([(end - max(s for _, s in v)) / 1440.0 for v in by.values()])
-    days, surv = survival(scenario, "everyone")
-    unseen = 1.0 - np.interp(remaining, days, surv)
+    mean = scenario.segments["everyone"].days_between_journeys.expected()  # exponential gaps
+    unseen = -np.expm1(-remaining / mean)
 
     def loglike(x: float) -> float:
         p = float(special.expit(x))
@@ -243,13 +244,14 @@ def hand_loglike(text: str, scenario: Scenario) -> Callable[[float], float]:
 def test_the_reported_baseline_is_the_maximum_of_the_likelihood(log):
     """Property 2: at the reported baseline the likelihood is no lower than at the truth, nor
     than anywhere on a fine grid of the fitting scale (to 1e-6); and the model's likelihood is
-    the one written out by hand."""
+    the one written out by hand. The rhythm as written (the true mean gap): the baseline alone
+    is fitted (the joint fit: the next test)."""
     scenario = plain_scenario(log["gap"])
     with tempfile.TemporaryDirectory() as tmp, no_hang():
         folder = plain_folder(Path(tmp), log)
         text = (folder / "journeys.csv").read_text()
         try:
-            result = calibrate(scenario, folder, spread=False)
+            result = calibrate(scenario, folder, spread=False, rhythm=False)
         except DataError:
             return
         model = plain_model(folder, scenario)
@@ -269,6 +271,44 @@ def test_the_reported_baseline_is_the_maximum_of_the_likelihood(log):
     fine = np.linspace(grid[max(top - 1, 0)], grid[min(top + 1, len(grid) - 1)], 401)
     highest = max(values.max(), max(by_hand(x) for x in fine))
     assert by_hand(best) >= highest - 1e-6, (fitted[0].estimate, by_hand(best), highest)
+
+
+def joint_hand_loglike(text: str, p: float, mean: float) -> float:
+    """The plain log's likelihood with exponential gaps of ``mean`` days, written out: each
+    return p, each gap seen its density, each last journey 1 - p + p P(gap > days left)."""
+    rows = list(csv.DictReader(io.StringIO(text)))
+    by: dict[str, list[float]] = {}
+    for r in rows:
+        by.setdefault(r["customer"], []).append(float(r["start"]) / 1440.0)
+    end = max(max(v) for v in by.values())
+    total = 0.0
+    for starts in by.values():
+        starts.sort()
+        gaps = np.diff(starts)
+        total += len(gaps) * (math.log(p) - math.log(mean)) - float(gaps.sum()) / mean
+        total += math.log(1.0 - p + p * math.exp(-(end - starts[-1]) / mean))
+    return total
+
+
+@examples(12)
+@given(log=plain_logs())
+def test_the_joint_fit_of_returns_and_rhythm_is_at_least_as_likely_as_the_truth(log):
+    """Property 2 for the rhythm fitted with the returns: the most likely exponential rhythm
+    (with its spread of rates, which includes customers alike) and baseline found are no less
+    likely than the truth (to 1e-6), by the likelihood written out by hand."""
+    scenario = plain_scenario(log["gap"])
+    with tempfile.TemporaryDirectory() as tmp, no_hang():
+        folder = plain_folder(Path(tmp), log)
+        text = (folder / "journeys.csv").read_text()
+        try:
+            result = calibrate(scenario, folder, spread=False)
+        except DataError:
+            return
+    families = result.fit.diagnostics.get("rhythm_families")
+    if families is None:
+        return  # too few gaps: the rhythm is kept as written
+    truth = joint_hand_loglike(text, log["p"], log["gap"])
+    assert families["exponential"]["loglike"] >= truth - 1e-6, (families, truth)
 
 
 # -- 3: synthetic data with moments ------------------------------------------------------------
@@ -723,7 +763,7 @@ def test_the_beta_quadrature_holds_where_a_plus_b_is_one(a: float, b: float) -> 
     polynomial of degree 5 exactly."""
     from scipy import stats
 
-    from truthsim.calibration.returns import beta_nodes
+    from truthsim.calibration.layout import beta_nodes
 
     nodes, weights = beta_nodes(a, b)
     polynomial = lambda p: p**3 * (1 - p) ** 2  # noqa: E731

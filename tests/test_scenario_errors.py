@@ -124,7 +124,7 @@ BAD_FILES = [
     ),
     (
         "warm-up longer than the horizon",
-        edit("warmup_days: 30 ", "warmup_days: 400 "),
+        edit("warmup_days: 0 ", "warmup_days: 400 "),
         ["warmup_days", "shorter than the horizon"],
     ),
     (

@@ -14,10 +14,10 @@ from truthsim.calibration.cohort import fit_cohort
 from truthsim.calibration.data import CalibrationData, read_data
 from truthsim.calibration.estimates import FitResult, Fitted, Unidentified
 from truthsim.calibration.history import build_histories
-from truthsim.calibration.operations import fit_arrivals, fit_services
+from truthsim.calibration.layout import MEAN, PLAIN, SBG
+from truthsim.calibration.operations import fit_arrivals, fit_services, fit_values
 from truthsim.calibration.outcomes import fit_outcomes
 from truthsim.calibration.return_fit import fit_returns
-from truthsim.calibration.returns import MEAN, PLAIN, SBG
 from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.explain import explain
@@ -32,8 +32,6 @@ KEPT = {
     "segments.*.sensitivity": "multiplies every shift of a segment alike; kept as written",
     "memory.model": "the scenario's memory model is the one fitted under",
     "memory.ceiling": "kept as written: the data rarely reach it",
-    "segments.*.days_between_journeys": "kept as written (used for returns censored at the end "
-    "of the data)",
     "touchpoints.*.patience": "kept as written",
     "touchpoints.*.failure": "kept as written (failed moments are left out of the outcome mix)",
     "word_of_mouth": "kept as written",
@@ -120,19 +118,37 @@ def calibrate(
     *,
     half_life: bool = True,
     spread: bool | None = None,
+    rhythm: bool = True,
+    keep_same_day: bool = False,
 ) -> Calibration:
     """Fit ``scenario``'s behavioural numbers to the data files in the folder ``data``.
 
     ``half_life`` fits the forgetting half-life with the shifts. ``spread`` says how
     baseline return may vary between a segment's customers (a Beta): None follows the scenario
     (a segment written with a spread gets its spread fitted, one number stays one number),
-    True fits a spread for every segment, False none. Either way each segment gets a
+    True fits a spread for every segment, False none. ``rhythm`` fits the days between
+    journeys (their family by AIC among exponential, gamma and lognormal, their scale, and how
+    customers differ in how often they come) jointly with the returns. A transaction log's
+    same-day purchases are one journey unless ``keep_same_day``; its amounts give each
+    segment's value per journey. Each segment gets a
     likelihood-ratio test of whether its customers differ (diagnostics 'heterogeneity').
     """
-    require_statsmodels()
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    found = read_data(data, loaded, keep_same_day=keep_same_day)
+    return calibrate_data(loaded, found, half_life=half_life, spread=spread, rhythm=rhythm)
+
+
+def calibrate_data(
+    loaded: Scenario,
+    found: CalibrationData,
+    *,
+    half_life: bool = True,
+    spread: bool | None = None,
+    rhythm: bool = True,
+) -> Calibration:
+    """:func:`calibrate` on data already read (a forecast fits on part of them)."""
+    require_statsmodels()
     forms = spread_forms(loaded, spread)
-    found = read_data(data, loaded)
     fit = FitResult(notes=list(found.notes))
     segments = list(loaded.segments)
     if found.moments is not None:
@@ -145,7 +161,7 @@ def calibrate(
         staged = apply_fit(loaded, fit, outcomes_only=True)
         histories = build_histories(found.journeys, found.moments, staged, found.end)
         with_journeys = set(histories.segment.tolist())
-        fit.extend(fit_returns(histories, staged, forms, half_life))
+        fit.extend(fit_returns(histories, staged, forms, half_life, rhythm, found.journeys_file))
     if found.cohort is not None:
         segment = found.cohort.segment if found.cohort.segment is not None else 0
         cohort_fit = fit_cohort(found.cohort, segments[segment], forms[segment])
@@ -163,6 +179,7 @@ def calibrate(
             fit.extend(cohort_fit)
     if found.arrivals is not None:
         fit.extend(fit_arrivals(found.arrivals, loaded))
+    fit.extend(fit_values(found, loaded))
     without_interval(fit)
     whole_groups(fit)
     calibrated = fitted_scenario(loaded, fit)
@@ -248,7 +265,12 @@ def unfit(fit: FitResult, reasons: dict[str, str]) -> None:
 def _group(path: str) -> str:
     """The path a value is written under as part of a whole (its group), or itself."""
     parts = path.split(".")
-    if len(parts) > 2 and parts[-2] in ("outcomes", "service", "baseline_return"):
+    if len(parts) > 2 and parts[-2] in (
+        "outcomes",
+        "service",
+        "baseline_return",
+        "days_between_journeys",
+    ):
         return ".".join(parts[:-1])
     return path
 
@@ -320,6 +342,8 @@ def changes_of(scenario: Scenario, fit: FitResult, outcomes_only: bool = False) 
             and parts[-2] == "baseline_return"
         ):
             continue
+        if parts[-2] == "days_between_journeys":
+            continue  # written whole, below
         changes[path] = round(value, 6)
     for name in scenario.touchpoints:
         here = f"touchpoints.{name}.outcomes"
@@ -343,6 +367,11 @@ def changes_of(scenario: Scenario, fit: FitResult, outcomes_only: bool = False) 
                 **{p: round(by_path[f"touchpoints.{name}.service.{p}"], 6) for p in params},
             }
     for name in scenario.segments:
+        here = f"segments.{name}.days_between_journeys"
+        kind = fit.diagnostics.get(f"{here}.kind")
+        if kind and here not in unfitted:
+            fields = [p.rsplit(".", 1)[1] for p in by_path if p.startswith(here + ".")]
+            changes[here] = {"kind": kind, **{f: round(by_path[f"{here}.{f}"], 6) for f in fields}}
         here = f"segments.{name}.baseline_return"
         for pair in (("mean", "polarisation"), ("churn_alpha", "churn_beta")):
             if all(f"{here}.{p}" in by_path for p in pair):

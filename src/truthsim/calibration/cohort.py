@@ -17,7 +17,7 @@ from scipy import optimize, special, stats
 
 from truthsim.calibration.data import Cohort
 from truthsim.calibration.estimates import LEVEL, Draws, FitResult, Unidentified, wald
-from truthsim.calibration.returns import SBG, at_no_spread
+from truthsim.calibration.layout import SBG, at_no_spread
 
 METHOD = "shifted-beta-geometric maximum likelihood (scipy.optimize)"
 

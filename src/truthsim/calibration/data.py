@@ -37,13 +37,19 @@ from truthsim.calibration.datasets import (
 )
 from truthsim.calibration.file_readers import arrivals_of, cohort_of, journeys_of, moments_of
 from truthsim.calibration.tables import Flaw, Table, data_error
-from truthsim.scenario.model import Scenario
+from truthsim.calibration.transactions import journeys_of_log, read_log
+from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 
 __all__ = ["FILES", "Arrivals", "CalibrationData", "Cohort", "Journeys", "Moments", "read_data"]
 
 
-def read_data(folder: str | Path, scenario: Scenario) -> CalibrationData:
+def read_data(
+    folder: str | Path, scenario: Scenario, *, keep_same_day: bool = False
+) -> CalibrationData:
     """Read and check every data file in ``folder`` against ``scenario``'s names.
+
+    A transaction log (transactions.csv) stands for journeys.csv: its customers' journeys, one a
+    day unless ``keep_same_day`` (see :mod:`truthsim.calibration.transactions`).
 
     Raises :class:`~truthsim.errors.DataError` listing each problem with file, row, column
     and fix.
@@ -71,6 +77,8 @@ def read_data(folder: str | Path, scenario: Scenario) -> CalibrationData:
                 )
             ]
         )
+    if "transactions.csv" in present:
+        return _from_transactions(folder, present, scenario, keep_same_day)
     touchpoints = scenario.touchpoint_order()
     segments = list(scenario.segments)
     tables = {
@@ -129,6 +137,43 @@ def read_data(folder: str | Path, scenario: Scenario) -> CalibrationData:
     return data
 
 
+def _from_transactions(
+    folder: Path, present: dict[str, Path], scenario: Scenario, keep_same_day: bool
+) -> CalibrationData:
+    """The data of a transaction log (with arrivals.csv, if given, beside it)."""
+    others = sorted(set(present) - {"transactions.csv", "arrivals.csv"})
+    if others:
+        raise data_error(
+            [
+                Flaw(
+                    "transactions.csv",
+                    f"stands for journeys.csv and cannot go with {', '.join(others)} (moments "
+                    "name their journeys by number): give journeys.csv instead, or leave "
+                    f"{', '.join(others)} out",
+                )
+            ]
+        )
+    flaws: list[Flaw] = []
+    data = CalibrationData(folder, journeys_file="transactions.csv")
+    log = read_log(present["transactions.csv"], list(scenario.segments), flaws)
+    if "arrivals.csv" in present:
+        data.arrivals = arrivals_of(Table(present["arrivals.csv"], *ARRIVAL_COLUMNS), flaws)
+    if flaws:
+        raise data_error(flaws)
+    data.journeys, amounts = journeys_of_log(log, keep_same_day, flaws, data.notes)
+    if flaws:
+        raise data_error(flaws)
+    data.amounts = amounts if log.has_amount else None
+    data.customer_ids = list(log.ids)
+    origin = float(data.journeys.start.min())
+    data.origin = origin
+    data.journeys.start = data.journeys.start - origin
+    data.journeys.end = data.journeys.end - origin
+    # dates alone: the data run to the end of their last day
+    data.end = float(data.journeys.end.max()) + (0.0 if log.timed else MINUTES_PER_DAY)
+    return data
+
+
 def _kind_of(path: Path) -> str:
     """What stands at ``path`` instead of a regular file, in words."""
     if path.is_symlink() and not path.exists():
@@ -157,6 +202,7 @@ def _align_clock(data: CalibrationData, stamped: bool) -> None:
         return
     joined = np.concatenate(times)
     origin = float(np.nanmin(joined)) if stamped else 0.0
+    data.origin = origin if stamped else None
     if data.journeys is not None:
         data.journeys.start = data.journeys.start - origin
         data.journeys.end = data.journeys.end - origin

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-FILES = ("moments.csv", "journeys.csv", "cohort.csv", "arrivals.csv")
+FILES = ("moments.csv", "journeys.csv", "cohort.csv", "arrivals.csv", "transactions.csv")
 MOMENT_COLUMNS = (
     ("customer", "journey", "touchpoint", "outcome"),
     ("wait", "abandoned", "failed", "recovered", "service", "arrival"),
@@ -84,7 +84,14 @@ class CalibrationData:
     customer_ids: list[str] = field(default_factory=list)
     end: float = 0.0  #: the end of the data, in minutes (the latest time it shows)
     notes: list[str] = field(default_factory=list)
+    #: with transactions.csv: each journey's amount (NaN where none was given), or None
+    amounts: np.ndarray | None = None
+    #: where the journeys came from: journeys.csv or transactions.csv
+    journeys_file: str = "journeys.csv"
+    #: the clock's origin as minutes since 1970 (UTC) where times were dates, else None
+    origin: float | None = None
 
     def files(self) -> list[str]:
         present = [self.moments, self.journeys, self.cohort, self.arrivals]
-        return [name for name, data in zip(FILES, present, strict=True) if data is not None]
+        names = [name for name, data in zip(FILES, present, strict=False) if data is not None]
+        return [self.journeys_file if n == "journeys.csv" else n for n in names]

@@ -8,11 +8,11 @@ memory model is called once per distinct pattern, not once per journey.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
-from truthsim.behaviour.outcome import MISERY
+from truthsim.behaviour.outcome import MEDIOCRITY, MISERY
 from truthsim.calibration.data import Journeys, Moments
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 
@@ -36,6 +36,8 @@ class Histories:
     position: np.ndarray  #: per journey, its place in the customer's history (0 = first)
     left_out: int  #: customers left out because a journey's moments lack outcomes
     with_moments: bool  #: whether moments.csv linked moments to the journeys
+    #: per customer, their index among the data's customers
+    ids: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
     @property
     def customers(self) -> int:
@@ -52,19 +54,32 @@ class Histories:
 
 
 def build_histories(
-    journeys: Journeys, moments: Moments | None, scenario: Scenario, end: float
+    journeys: Journeys,
+    moments: Moments | None,
+    scenario: Scenario,
+    end: float,
+    unknown_as_mediocre: bool = False,
 ) -> Histories:
-    """Order journeys per customer, derive unknown returns, link moments, encode patterns."""
+    """Order journeys per customer, derive unknown returns, link moments, encode patterns.
+
+    A moment without a recorded outcome cuts its customer's history there (what they remember
+    after it is not known), unless ``unknown_as_mediocre``: then it is remembered as a mediocre
+    moment, so that every customer stays whole (for a base to start from, not for a fit)."""
+    if moments is None:
+        return _plain_histories(journeys, end)
     order = np.lexsort((journeys.journey, journeys.customer))
     cust_all = journeys.customer[order]
     codes: dict[tuple[int, int], list[tuple[float, int]]] = {}
     unknown_journeys: set[tuple[int, int]] = set()
     if moments is not None:
         settled = moments.abandoned | (moments.failed & ~moments.recovered)  # a misery regardless
-        kind = np.where(settled, MISERY, moments.outcome.astype(np.int64))
-        kind = np.where(moments.recovered, 3 + moments.outcome, kind)
+        outcome = moments.outcome.astype(np.int64)
+        if unknown_as_mediocre:
+            outcome = np.where(outcome < 0, MEDIOCRITY, outcome)
+        kind = np.where(settled, MISERY, outcome)
+        kind = np.where(moments.recovered, 3 + outcome, kind)
         code = moments.touchpoint * KINDS + kind
-        unknown = (moments.outcome < 0) & ~settled
+        unknown = (outcome < 0) & ~settled
         unknown_journeys = set(
             zip(moments.customer[unknown].tolist(), moments.journey[unknown].tolist(), strict=True)
         )
@@ -95,13 +110,10 @@ def build_histories(
             keep[i] = False
     cust, number, rows = cust_all[keep], journeys.journey[order][keep], order[keep]
     decision = decision_all[keep]
-    last = np.r_[cust[1:] != cust[:-1], True] if len(cust) else np.zeros(0, dtype=bool)
     starts = np.r_[True, cust[1:] != cust[:-1]] if len(cust) else np.zeros(0, dtype=bool)
-    start, stop = journeys.start[rows], journeys.end[rows]
-    gap = np.full(len(rows), np.nan)
-    following = ~last & (decision == RETURNED)
-    nxt = np.flatnonzero(following) + 1
-    gap[following] = (start[nxt] - stop[following]) / MINUTES_PER_DAY
+    stop = journeys.end[rows]
+    # the gap to the next journey, seen even where that journey's moments are not known
+    gap = _gaps(journeys.start[order], journeys.end[order], last_all, decision_all)[keep]
     segment = journeys.segment[rows]
     pattern_index: dict[tuple[int, tuple[int, ...]], int] = {}
     pattern = np.empty(len(rows), dtype=np.int64)
@@ -125,6 +137,50 @@ def build_histories(
         position=position,
         left_out=len(np.unique(cust_all[~keep])),
         with_moments=moments is not None,
+        ids=cust[first],
+    )
+
+
+def _gaps(start: np.ndarray, end: np.ndarray, last: np.ndarray, decision: np.ndarray) -> np.ndarray:
+    """Per journey (in customer order), the days from its end to the next journey's start
+    (NaN where none followed)."""
+    gap = np.full(len(start), np.nan)
+    following = ~last & (decision == RETURNED)
+    nxt = np.flatnonzero(following) + 1
+    gap[following] = (start[nxt] - end[following]) / MINUTES_PER_DAY
+    return gap
+
+
+def _plain_histories(journeys: Journeys, end: float) -> Histories:
+    """Histories without moments, in whole arrays (a log of millions of journeys): every
+    journey of a segment has the same, empty, pattern."""
+    order = np.lexsort((journeys.journey, journeys.customer))
+    cust = journeys.customer[order]
+    n = len(cust)
+    last = np.r_[cust[1:] != cust[:-1], True] if n else np.zeros(0, dtype=bool)
+    starts = np.r_[True, cust[1:] != cust[:-1]] if n else np.zeros(0, dtype=bool)
+    decision = journeys.returned[order].astype(np.int64)
+    decision = np.where(~last & (decision < 0), RETURNED, decision)
+    decision = np.where(last & (decision < 0), CENSORED, decision)
+    first = np.flatnonzero(starts)
+    customer = np.cumsum(starts) - 1
+    segment = journeys.segment[order]
+    present = sorted(set(segment[first].tolist()))
+    pattern = np.searchsorted(present, segment)
+    stop = journeys.end[order]
+    return Histories(
+        customer=customer,
+        segment=segment[first],
+        first=first,
+        pattern=pattern,
+        patterns=[(s, ()) for s in present],
+        gap_days=_gaps(journeys.start[order], stop, last, decision),
+        decision=decision,
+        remaining_days=np.maximum(0.0, (end - stop) / MINUTES_PER_DAY),
+        position=np.arange(n) - first[customer] if n else np.zeros(0, dtype=int),
+        left_out=0,
+        with_moments=False,
+        ids=cust[first],
     )
 
 

@@ -24,8 +24,9 @@ from scipy import special
 
 from truthsim.calibration.estimates import Z95, Unidentified
 from truthsim.calibration.history import CENSORED, LEFT, RETURNED
+from truthsim.calibration.layout import SBG, Held
 from truthsim.calibration.return_mle import axis_curvature
-from truthsim.calibration.returns import SBG, Held, ReturnModel
+from truthsim.calibration.returns import ReturnModel
 from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.touchpoint import OUTCOMES
 
@@ -60,6 +61,8 @@ def hold(
     for before, after in zip(layout.baseline_slots(), held.baseline_slots(), strict=True):
         if after:
             new[list(after)] = theta[list(before)]
+    for before, after in zip(layout.rhythm_slots(), held.rhythm_slots(), strict=True):
+        new[list(after)] = theta[list(before)]
     start = held.shift_start()
     new[start : start + len(kept)] = theta[[layout.shift_start() + k for k in kept]]
     if layout.half_life:

@@ -14,7 +14,7 @@ import warnings
 import numpy as np
 from scipy import stats
 
-from truthsim.calibration.data import Arrivals, Moments
+from truthsim.calibration.data import Arrivals, CalibrationData, Moments
 from truthsim.calibration.estimates import Draws, FitResult, Fitted, Unidentified, counted, wald
 from truthsim.scenario.model import Scenario
 
@@ -83,6 +83,33 @@ def fit_arrivals(arrivals: Arrivals, scenario: Scenario) -> FitResult:
     by_hour = np.bincount(arrivals.hour, weights=arrivals.count, minlength=24)
     out.diagnostics["hourly_profile"] = [round(float(x / total), 6) for x in by_hour]
     out.notes.append("arrivals.hourly_profile: each hour's share of new customers in arrivals.csv")
+    return out
+
+
+def fit_values(data: CalibrationData, scenario: Scenario) -> FitResult:
+    """Each segment's value per journey: the mean amount of its journeys in the log, with a
+    normal interval (the amounts of many journeys: their mean is near normal however skewed
+    each is)."""
+    out = FitResult()
+    journeys, amounts = data.journeys, data.amounts
+    if journeys is None or amounts is None:
+        return out
+    for s, name in enumerate(scenario.segments):
+        path = f"segments.{name}.value_per_journey"
+        x = amounts[(journeys.segment == s) & np.isfinite(amounts)]
+        if len(x) < MIN_SERVICES:
+            out.unidentified.append(
+                Unidentified(
+                    path, f"{len(x)} journeys of {name} with an amount (needs {MIN_SERVICES})"
+                )
+            )
+            continue
+        mean, se = float(x.mean()), float(x.std(ddof=1) / math.sqrt(len(x)))
+        source = counted(len(x), f"journeys of {name} with their amounts", data.journeys_file)
+        out.fitted.append(wald(path, mean, se, source, "mean amount per journey"))
+        out.draws.append(
+            Draws(np.array([mean]), np.array([[se * se]]), [("nonnegative", [0], [path])])
+        )
     return out
 
 

@@ -76,7 +76,9 @@ def profile_end(
     ``move``; otherwise such a point counts as inside the interval)."""
     low, high = model.layout.bounds()[slot]
     bound = high if direction > 0 else low
-    others = [k for k in range(len(theta)) if k != slot]
+    # the rhythm is smooth, and held at its maximum while the others are profiled
+    smooth = {k for slots in model.layout.rhythm_slots() for k in slots}
+    others = [k for k in range(len(theta)) if k != slot and k not in smooth]
     x0 = float(theta[slot])
 
     def fitted_at(x: float, origin: np.ndarray) -> tuple[float, np.ndarray]:

@@ -21,19 +21,12 @@ from truthsim.calibration.estimates import (
 )
 from truthsim.calibration.history import CENSORED, RETURNED, Histories
 from truthsim.calibration.identification import flat, hold, outside, unbounded, unbounded_notes
+from truthsim.calibration.layout import HALF_LIFE_BOUNDS, MEAN, PLAIN, SBG, Layout, beta_shape
 from truthsim.calibration.profile import NON_SMOOTH, profile_intervals, se_from_ends
 from truthsim.calibration.return_mle import covariance, fit
-from truthsim.calibration.returns import (
-    HALF_LIFE_BOUNDS,
-    MEAN,
-    PLAIN,
-    SBG,
-    Layout,
-    ReturnModel,
-    beta_shape,
-    shift_from_log_odds,
-    shifts_to_estimate,
-)
+from truthsim.calibration.returns import ReturnModel, shift_from_log_odds, shifts_to_estimate
+from truthsim.calibration.rhythm import start_values
+from truthsim.calibration.rhythm_fit import fit_rhythm
 from truthsim.calibration.spread_fit import (
     START_POLARISATION,
     drop_empty_spreads,
@@ -54,10 +47,13 @@ def fit_returns(
     scenario: Scenario,
     spread: Sequence[str | None],
     profile_half_life: bool = True,
+    rhythm: bool = True,
+    file: str = "journeys.csv",
 ) -> FitResult:
-    """Baselines (with their spread where ``spread`` gives a segment's form: MEAN or SBG), shifts
-    and the half-life from histories; and per segment a likelihood-ratio test of whether its
-    customers differ in baseline return."""
+    """Baselines (with their spread where ``spread`` gives a segment's form: MEAN or SBG), the
+    rhythm of coming back (with ``rhythm``: see rhythm_fit), shifts and the half-life from
+    histories; and per segment a likelihood-ratio test of whether its customers differ in
+    baseline return."""
     out = FitResult()
     segments = list(scenario.segments)
     touchpoints = scenario.touchpoint_order()
@@ -67,7 +63,7 @@ def fit_returns(
             out.unidentified.append(
                 Unidentified(
                     f"segments.{name}.baseline_return",
-                    f"no journeys of segment {name} in journeys.csv",
+                    f"no journeys of segment {name} in {file}",
                 )
             )
     if not present:
@@ -87,9 +83,9 @@ def fit_returns(
     model, _ = hold(
         model, np.zeros(layout.size()), [i for i in range(len(segments)) if i not in present]
     )
-    theta = _best_fit(model, _starts(model))
+    model, theta = fit_rhythm(model, rhythm, out, _best_fit, _starts)
     model, theta = drop_empty_spreads(model, theta, out)
-    source = f"{histories.customers:,} customers' {len(histories):,} journeys in journeys.csv" + (
+    source = f"{histories.customers:,} customers' {len(histories):,} journeys in {file}" + (
         " with their moments" if histories.with_moments else ""
     )
     if histories.left_out:
@@ -245,6 +241,11 @@ def _start(model: ReturnModel, h: Histories, scenario: Scenario) -> np.ndarray:
             theta[slots[1]] = special.logit(min(max(1.0 / (a + b + 1.0), 1e-3), 0.9))
         else:
             theta[slots[0]], theta[slots[1]] = math.log(b), math.log(a)
+    for s, slots in enumerate(model.layout.rhythm_slots()):
+        if slots:  # the rhythm from the gaps themselves
+            form = model.layout.rhythm_of(s)
+            gaps = model.gaps.take(model.by_segment[s])
+            theta[list(slots)] = start_values(form, gaps, model.written[s])  # type: ignore[arg-type]
     ref = scenario.reference_return
     start = model.layout.shift_start()
     for k, (t, o) in enumerate(model.layout.shifts):
@@ -269,6 +270,14 @@ def _targets(model: ReturnModel) -> list[tuple[str, int, str]]:
         path = f"segments.{layout.segments[s]}.baseline_return"
         for slot, (part, scale) in zip(slots, parts[layout.spread[s]], strict=True):
             out.append((path + part, slot, scale))
+    for s, slots in enumerate(layout.rhythm_slots()):
+        form = layout.rhythm_of(s)
+        if not slots or form is None:
+            continue
+        path = f"segments.{layout.segments[s]}.days_between_journeys"
+        out += [
+            (f"{path}.{field}", k, "log") for field, k in zip(form.fields(), slots, strict=True)
+        ]
     start = layout.shift_start()
     for k, (t, o) in enumerate(layout.shifts):
         out.append((f"touchpoints.{model.touchpoints[t]}.shifts.{OUTCOMES[o]}", start + k, "shift"))
@@ -337,7 +346,12 @@ def _report_profiles(
     """Profile-likelihood intervals. A shift whose profile does not fall far enough before its
     bound is not identified: it is held at the scenario's value and the rest fitted and
     profiled again. Draws: a normal law per value on its fitting scale, with the standard error
-    its profile interval implies (the correlations are not known here)."""
+    its profile interval implies (the correlations are not known here). The rhythm, whose
+    likelihood is smooth, has Wald intervals from its own curvature (and is held while the
+    others are profiled)."""
+    smooth = {k for slots in model.layout.rhythm_slots() for k in slots}
+    rhythm = [t for t in targets if t[1] in smooth]
+    targets = [t for t in targets if t[1] not in smooth]
     theta, ends = profile_intervals(model, theta, [slot for _, slot, _ in targets])
     loose = {slot for _, slot, _ in targets if None in (ends[slot][0].value, ends[slot][1].value)}
     layout = model.layout
@@ -393,7 +407,38 @@ def _report_profiles(
         drawn.append((scale, [slot], [path]))
     if drawn:
         out.draws.append(Draws(theta.copy(), np.diag(variances), drawn))
+    if rhythm:
+        _rhythm_wald(model, theta, rhythm, source, out)
     return model, theta
+
+
+def _rhythm_wald(
+    model: ReturnModel,
+    theta: np.ndarray,
+    targets: list[tuple[str, int, str]],
+    source: str,
+    out: FitResult,
+) -> None:
+    """Wald intervals of the rhythm from the curvature along its own slots (the rest held)."""
+    from statsmodels.tools.numdiff import approx_hess3
+
+    slots = [slot for _, slot, _ in targets]
+
+    def along(x: np.ndarray) -> float:
+        point = theta.copy()
+        point[slots] = x
+        return model.loglike(point)
+
+    try:
+        cov = np.linalg.inv(-approx_hess3(theta[slots], along))
+    except np.linalg.LinAlgError:
+        cov = np.full((len(slots), len(slots)), np.nan)
+    se = np.sqrt(np.where(np.diag(cov) > 0, np.diag(cov), np.nan))
+    for (path, slot, scale), s in zip(targets, se, strict=True):
+        out.fitted.append(wald(path, theta[slot], float(s), source, METHOD, scale))
+    if np.all(np.isfinite(se)):
+        drawn = [(scale, [i], [path]) for i, (path, _, scale) in enumerate(targets)]
+        out.draws.append(Draws(theta[slots].copy(), cov, drawn))
 
 
 def _back(model: ReturnModel, scale: str, at: np.ndarray | None, slot: int, x: float) -> float:
@@ -409,22 +454,22 @@ def _back(model: ReturnModel, scale: str, at: np.ndarray | None, slot: int, x: f
 
 def _retention(model: ReturnModel, theta: np.ndarray) -> list[dict[str, float]]:
     """By journey number: decisions seen, the share that returned, and the fitted chance."""
-    e = model.experience(theta)
-    rows = []
+    e = model.experience(theta) if model.h.with_moments else np.zeros(len(model.h))
     known = model.decision != CENSORED
     baselines = model.baselines(theta)
     mean_logit = np.array([special.logit(m) for m, _ in baselines])[model.journey_segment]
     fitted = special.expit(mean_logit + e)
-    for k, idx in enumerate(model.by_position):
-        seen = idx[known[idx]]
-        if len(seen) == 0:
-            continue
-        rows.append(
-            {
-                "journey": k,
-                "decisions": len(seen),
-                "observed_return": float(model.decision[seen].mean()),
-                "fitted_return": float(fitted[seen].mean()),
-            }
-        )
-    return rows
+    position = model.h.position[known]
+    decisions = np.bincount(position)
+    returned = np.bincount(position, weights=model.decision[known] == RETURNED)
+    chance = np.bincount(position, weights=fitted[known])
+    return [
+        {
+            "journey": k,
+            "decisions": int(n),
+            "observed_return": float(returned[k] / n),
+            "fitted_return": float(chance[k] / n),
+        }
+        for k, n in enumerate(decisions.tolist())
+        if n
+    ]

@@ -17,146 +17,27 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
 from types import SimpleNamespace
 
 import numpy as np
-from scipy import linalg, special
+from scipy import special
 
 from truthsim.behaviour.memory import fade
-from truthsim.calibration.history import CENSORED, KINDS, LEFT, RETURNED, Histories, survival
+from truthsim.calibration.history import CENSORED, KINDS, LEFT, RETURNED, Histories
+from truthsim.calibration.layout import Layout, beta_nodes, beta_of
 from truthsim.calibration.pattern_memory import PatternMemory
+from truthsim.calibration.rhythm import Gaps, rhythm_terms
 from truthsim.engine.plan import recovered_impacts
 from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.probability import logit
 from truthsim.scenario.touchpoint import OUTCOMES
 
-#: quadrature nodes over a customer's baseline when it varies within the segment
-NODES = 20
-#: how a segment's baseline is written: one number, {mean, polarisation}, {churn_alpha, churn_beta}
-PLAIN, MEAN, SBG = None, "mean", "sbg"
-#: bounds of the fitting scale: logit mean, logit polarisation, log churn alpha and beta (the
-#: schema's Beta parameters stay within 0.001..10,000)
-BOUND = 12.0
-POLARISATION_BOUNDS = (-9.0, 6.0)
-SBG_BOUNDS = (math.log(1.01e-3), math.log(0.99e4))
-#: bounds of the log forgetting half-life in days: a day to about 270 years (never, in effect)
-HALF_LIFE_BOUNDS = (0.0, math.log(1e5))
-
-
-#: a segment's baseline as the scenario has it, held out of the fit: (mean, Beta (a, b) or None)
-Held = tuple[float, tuple[float, float] | None]
-
-
-@dataclass(frozen=True)
-class Layout:
-    """Which numbers the parameter vector holds, in order."""
-
-    segments: list[str]
-    spread: list[str | None]  #: per segment: PLAIN, MEAN or SBG (how its baseline varies)
-    shifts: list[tuple[int, int]]  #: (touchpoint, outcome) pairs whose shift is estimated
-    half_life: bool = False  #: whether the last slot is the log forgetting half-life (days)
-    #: per segment, its baseline held as the scenario has it (no slots), or None: fitted
-    held: tuple[Held | None, ...] = ()
-
-    def is_held(self, segment: int) -> bool:
-        return segment < len(self.held) and self.held[segment] is not None
-
-    def width(self, segment: int) -> int:
-        """Slots of a segment's baseline: none when held, two with a spread, else one."""
-        return 0 if self.is_held(segment) else 2 if self.spread[segment] else 1
-
-    def shift_start(self) -> int:
-        """The first shift's slot (the baselines' slots come before)."""
-        return sum(self.width(s) for s in range(len(self.spread)))
-
-    def size(self) -> int:
-        return self.shift_start() + len(self.shifts) + self.half_life
-
-    def baseline_slots(self) -> list[tuple[int, ...]]:
-        out, k = [], 0
-        for s in range(len(self.spread)):
-            width = self.width(s)
-            out.append(tuple(range(k, k + width)))
-            k += width
-        return out
-
-    def bounds(self) -> list[tuple[float, float]]:
-        """Each slot's bounds on its fitting scale."""
-        out: list[tuple[float, float]] = []
-        for s, form in enumerate(self.spread):
-            if self.is_held(s):
-                continue
-            if form == SBG:
-                out += [SBG_BOUNDS, SBG_BOUNDS]
-            elif form == MEAN:
-                out += [(-BOUND, BOUND), POLARISATION_BOUNDS]
-            else:
-                out.append((-BOUND, BOUND))
-        out += [(-BOUND, BOUND)] * len(self.shifts)
-        return out + ([HALF_LIFE_BOUNDS] if self.half_life else [])
-
-    def holding(self, segment: int, value: Held) -> Layout:
-        """This layout with a segment's baseline held at ``value``."""
-        held = list(self.held) + [None] * (len(self.spread) - len(self.held))
-        held[segment] = value
-        return replace(self, held=tuple(held))
-
-    def with_spread(self, segment: int, form: str | None) -> Layout:
-        spread = list(self.spread)
-        spread[segment] = form
-        return replace(self, spread=spread)
-
-
-def beta_of(form: str | None, values: Sequence[float]) -> tuple[float, tuple[float, float] | None]:
-    """(mean baseline return, Beta (a, b) of the baseline or None) from a segment's slots."""
-    if form == SBG:
-        alpha, beta = math.exp(values[0]), math.exp(values[1])  # churn ~ Beta(alpha, beta)
-        return beta / (alpha + beta), (beta, alpha)
-    mean = float(special.expit(values[0]))
-    if form == MEAN:
-        return mean, beta_shape(mean, float(special.expit(values[1])))
-    return mean, None
-
-
-def at_no_spread(form: str | None, values: Sequence[float]) -> bool:
-    """Whether a segment's fitted spread sits at its bound of 'customers alike'."""
-    if form == MEAN:
-        return values[1] <= POLARISATION_BOUNDS[0] + 0.05
-    if form == SBG:
-        return max(values[0], values[1]) >= SBG_BOUNDS[1] - 0.05
-    return False
-
-
-def beta_nodes(a: float, b: float, n: int = NODES) -> tuple[np.ndarray, np.ndarray]:
-    """Gauss-Jacobi nodes and weights for the Beta(a, b) distribution on (0, 1).
-
-    The Golub-Welsch eigenvalue method on the Jacobi polynomials' three-term recurrence, with
-    weights normalised to sum to 1 (scipy's ``roots_jacobi`` overflows in its weights' scale
-    once a + b passes about 1,000, and the scale cancels here anyway).
-    """
-    al, be = b - 1.0, a - 1.0  # weight (1 - x)^al (1 + x)^be on (-1, 1), x = 2p - 1
-    k = np.arange(n, dtype=float)
-    s = 2.0 * k + al + be
-    with np.errstate(divide="ignore", invalid="ignore"):
-        diagonal = np.where(
-            k == 0, (be - al) / (al + be + 2.0), (be * be - al * al) / (s * (s + 2.0))
-        )
-    j = k[1:]
-    t = 2.0 * j + al + be
-    # (j + al + be) / (t - 1) is 1 at j = 1 (t - 1 is then j + al + be itself): taken so, it
-    # stays defined where a + b = 1 makes both 0
-    ratio = np.ones_like(j)
-    ratio[1:] = (j[1:] + al + be) / (t[1:] - 1.0)
-    off = np.sqrt(4.0 * j * (j + al) * (j + be) * ratio / (t * t * (t + 1.0)))
-    x, vectors = linalg.eigh_tridiagonal(diagonal, off)
-    weights = vectors[0] ** 2
-    return np.clip((x + 1.0) / 2.0, 1e-300, np.nextafter(1.0, 0.0)), weights / weights.sum()
-
 
 class ReturnModel:
-    """Log-likelihood of the observed return decisions as a function of the parameters."""
+    """Log-likelihood of the observed return decisions and gaps as a function of the
+    parameters. Without moments (every experience 0) each customer's part is a closed form of
+    their counts: a baseline p returns n times with p^n, a Beta baseline with Beta functions."""
 
     def __init__(
         self, histories: Histories, scenario: Scenario, layout: Layout, half_life: float | None
@@ -165,6 +46,32 @@ class ReturnModel:
         self.scenario = scenario
         self.layout = layout
         self.touchpoints = scenario.touchpoint_order()
+        segments = list(scenario.segments)
+        self.written = [scenario.segments[s].days_between_journeys for s in segments]
+        journey_segment = histories.segment[histories.customer]
+        self.decision = histories.decision
+        self.journey_segment = journey_segment
+        # per customer: the gaps seen, the last decision, and whether it was a return whose
+        # journey is not in the data: known because it began by the end of the data (a journey
+        # under way), so its gap was at most the days left
+        n = histories.customers
+        last = np.r_[histories.first[1:] - 1, len(histories) - 1] if n else np.zeros(0, int)
+        seen = np.isfinite(histories.gap_days)
+        self.gaps = Gaps.of(
+            histories.customer[seen], histories.gap_days[seen], histories.remaining_days[last], n
+        )
+        self.last = last
+        self.open = (self.decision[last] == RETURNED) & ~seen[last]
+        self.by_segment = [np.flatnonzero(histories.segment == i) for i in range(len(segments))]
+        self._written_terms: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        self._last_rhythm: tuple[object, tuple[np.ndarray, np.ndarray]] | None = None
+        self.sensitivity = np.array([scenario.segments[s].sensitivity for s in segments])
+        if not histories.with_moments:  # the counts are all it takes (see per_customer)
+            self.returns = np.bincount(
+                histories.customer, weights=self.decision == RETURNED, minlength=n
+            )
+            self.half_life = half_life
+            return
         self.pattern_memory = PatternMemory(
             histories.patterns, scenario.memory.model, scenario.memory.recency_decay
         )
@@ -178,16 +85,6 @@ class ReturnModel:
             else []
         )
         self.set_half_life(half_life)
-        segments = list(scenario.segments)
-        journey_segment = histories.segment[histories.customer]
-        self.sensitivity = np.array([scenario.segments[s].sensitivity for s in segments])
-        self.censor_survival = np.ones(len(histories))
-        for i, name in enumerate(segments):
-            days, surv = survival(scenario, name)
-            here = (journey_segment == i) & (histories.decision == CENSORED)
-            self.censor_survival[here] = np.interp(histories.remaining_days[here], days, surv)
-        self.decision = histories.decision
-        self.journey_segment = journey_segment
         #: per segment: its journeys (in customer order), its customers, and where each
         #: customer's journeys start among them (None for a segment without journeys)
         self.groups: list[tuple[np.ndarray, np.ndarray, np.ndarray] | None] = []
@@ -295,30 +192,102 @@ class ReturnModel:
     def loglike(self, theta: np.ndarray) -> float:
         return float(self.per_customer(theta).sum())
 
+    def rhythm_terms(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per customer, log G0 and log rho of their segment's rhythm (see calibration.rhythm),
+        kept for the last rhythm asked for (a search moving other values asks again and again
+        for the same; a rhythm kept as written is the same for every parameter vector)."""
+        slots = self.layout.rhythm_slots()
+        key = (self.layout.rhythm, theta[[k for s in slots for k in s]].tobytes())
+        if self._last_rhythm is not None and self._last_rhythm[0] == key:
+            return self._last_rhythm[1]
+        terms = self._rhythm_terms(theta, slots)
+        self._last_rhythm = (key, terms)
+        return terms
+
+    def _rhythm_terms(
+        self, theta: np.ndarray, slots: list[tuple[int, ...]]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        log_g0 = np.zeros(self.h.customers)
+        log_rho = np.zeros(self.h.customers)
+        for s, rows in enumerate(self.by_segment):
+            if not len(rows):
+                continue
+            form = self.layout.rhythm_of(s)
+            if form is None:
+                if s not in self._written_terms:
+                    terms = rhythm_terms(None, np.zeros(0), self.written[s], self.gaps.take(rows))
+                    self._written_terms[s] = terms
+                log_g0[rows], log_rho[rows] = self._written_terms[s]
+                continue
+            values = theta[list(slots[s])]
+            log_g0[rows], log_rho[rows] = rhythm_terms(
+                form, values, self.written[s], self.gaps.take(rows)
+            )
+        return log_g0, log_rho
+
     def per_customer(self, theta: np.ndarray) -> np.ndarray:
         """Each customer's log-likelihood (baselines integrated out where they vary)."""
+        log_g0, log_rho = self.rhythm_terms(theta)
+        came = np.log(np.maximum(-np.expm1(log_rho), 1e-300))  # shorter than the days left
+        total = log_g0 + np.where(self.open, came, 0.0)
+        if not self.h.with_moments:
+            return total + self._counted(theta, log_rho)
+        unseen = -np.expm1(log_rho)[self.h.customer]  # the return would have been seen
         e = self.experience(theta)
-        total = np.zeros(self.h.customers)
         for group, (mean, beta) in zip(self.groups, self.baselines(theta), strict=True):
             if group is None:
                 continue
             rows, customers, starts = group
             if beta is None:
-                ll = self._journey_loglike(logit(mean) + e[rows], rows)
+                ll = self._journey_loglike(logit(mean) + e[rows], rows, unseen)
                 total[customers] += np.add.reduceat(ll, starts)
                 continue
             p, weights = beta_nodes(*beta)
             with np.errstate(divide="ignore"):
                 nodes = special.logit(p)
-            ll = self._journey_loglike(e[rows][:, None] + nodes[None, :], rows)
+            ll = self._journey_loglike(e[rows][:, None] + nodes[None, :], rows, unseen)
             by_node = np.add.reduceat(ll, starts, axis=0)
             top = by_node.max(axis=1)
             total[customers] += top + np.log(np.exp(by_node - top[:, None]) @ weights)
         return total
 
-    def _journey_loglike(self, logits: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def _counted(self, theta: np.ndarray, log_rho: np.ndarray) -> np.ndarray:
+        """Without moments: each customer's decisions from their count of returns n and how
+        their last decision stands (left; a return seen through, or not yet; not known)."""
+        out = np.zeros(self.h.customers)
+        last = self.decision[self.last]
+        for rows, (mean, beta) in zip(self.by_segment, self.baselines(theta), strict=True):
+            if not len(rows):
+                continue
+            n, end, rho = self.returns[rows], last[rows], log_rho[rows]
+            if beta is None:  # p^n, then 1 - p (left) or 1 - p (1 - rho) (not known yet)
+                log_p, log_q = math.log(mean), math.log1p(-mean)
+                with np.errstate(divide="ignore"):
+                    unseen = np.log(-np.expm1(rho))
+                censored = np.log(np.maximum(-np.expm1(log_p + unseen), 1e-300))
+                ll = n * log_p + np.where(
+                    end == LEFT, log_q, np.where(end == CENSORED, censored, 0.0)
+                )
+            else:  # the same integrated over the Beta: ratios of Beta functions
+                a, b = beta
+                goes = special.betaln(a + n, b + 1)  # n returns, then left
+                stays = special.betaln(a + n + 1, b)  # n returns, then a return not seen yet
+                ll = np.where(
+                    end == LEFT,
+                    goes,
+                    np.where(
+                        end == CENSORED, np.logaddexp(goes, stays + rho), special.betaln(a + n, b)
+                    ),
+                ) - special.betaln(a, b)
+            out[rows] = ll
+        return out
+
+    def _journey_loglike(
+        self, logits: np.ndarray, rows: np.ndarray, unseen_all: np.ndarray
+    ) -> np.ndarray:
         """Each journey's log-likelihood of its decision at the given return log-odds (one row
-        per journey, any number of columns: the quadrature nodes)."""
+        per journey, any number of columns: the quadrature nodes); ``unseen_all``: per
+        journey, the chance that a return after it would have been seen by now."""
         decision = self.decision[rows]
         out = np.empty_like(logits)
         returned, left, censored = (
@@ -329,17 +298,11 @@ class ReturnModel:
         out[returned] = -np.logaddexp(0.0, -logits[returned])
         out[left] = -np.logaddexp(0.0, logits[left])
         p = special.expit(logits[censored])
-        unseen = 1.0 - self.censor_survival[rows][censored]
+        unseen = unseen_all[rows][censored]
         if p.ndim == 2:
             unseen = unseen[:, None]
         out[censored] = np.log(np.maximum(1.0 - p * unseen, 1e-300))
         return out
-
-
-def beta_shape(mean: float, polarisation: float) -> tuple[float, float]:
-    """Beta (a, b) with the given mean and polarisation 1 / (a + b + 1)."""
-    total = 1.0 / polarisation - 1.0
-    return mean * total, (1.0 - mean) * total
 
 
 def shift_from_log_odds(delta: float, reference: float) -> float:

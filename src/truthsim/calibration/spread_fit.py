@@ -12,15 +12,9 @@ import numpy as np
 from scipy import special, stats
 
 from truthsim.calibration.estimates import LEVEL, FitResult
+from truthsim.calibration.layout import MEAN, PLAIN, Layout, at_no_spread, beta_shape
 from truthsim.calibration.return_mle import fit, fit_slots
-from truthsim.calibration.returns import (
-    MEAN,
-    PLAIN,
-    Layout,
-    ReturnModel,
-    at_no_spread,
-    beta_shape,
-)
+from truthsim.calibration.returns import ReturnModel
 
 #: polarisation a spread is started from
 START_POLARISATION = 0.05
@@ -51,7 +45,10 @@ def relayout(
         else:
             a, b = beta_shape(mean, polarisation) if beta is None else beta
             new[list(new_slots[s])] = [math.log(b), math.log(a)]  # churn alpha, churn beta
-    k0, k1 = sum(len(x) for x in old_slots), sum(len(x) for x in new_slots)
+    for before, after in zip(model.layout.rhythm_slots(), layout.rhythm_slots(), strict=True):
+        if before and len(before) == len(after):
+            new[list(after)] = theta[list(before)]
+    k0, k1 = model.layout.shift_start(), layout.shift_start()
     n = len(layout.shifts)
     new[k1 : k1 + n] = theta[k0 : k0 + n]
     if layout.half_life:

@@ -6,7 +6,7 @@ import numpy as np
 
 from truthsim.engine.base import BasePool
 from truthsim.engine.hourly import capacity_by_hour, hourly_table
-from truthsim.engine.model import Simulation, no_collections
+from truthsim.engine.model import Base, Simulation, no_collections
 from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.streams import root_from_seed
@@ -29,7 +29,7 @@ def simulate(
     horizon_days: float | None = None,
     allow_large: bool = False,
     run_off: bool = False,
-    base: BasePool | None = None,
+    base: Base | None = None,
 ) -> SimulationResult:
     """Run one replication of ``scenario`` and return its records and summary.
 
@@ -159,6 +159,7 @@ def _result(
         hourly=hourly,
         daily=daily_series(customers, returns, deterred, plan.horizon),
         value=value if run_off else {},
+        base_rows=sim.base_rows,
     )
 
 

@@ -56,6 +56,8 @@ class ArrivalClock:
             whole = np.floor(days)
             return whole * MINUTES_PER_DAY + profile.minute_of_day(days - whole)
         cumulative, daily = self.cumulative, self.daily
+        if not len(daily):  # no table: the rate after it from day 0 (none: nobody comes)
+            daily, cumulative = np.zeros(1), np.zeros(2)
         inside = expected < cumulative[-1]
         day = np.searchsorted(cumulative, expected, side="right") - 1
         day = np.minimum(day, len(daily) - 1)

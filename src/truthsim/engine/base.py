@@ -28,7 +28,7 @@ from truthsim.behaviour.memory import fade
 from truthsim.behaviour.rhythm import days_after
 from truthsim.engine.customer import Customer
 from truthsim.engine.records import JOURNEY
-from truthsim.engine.streams import key, keys, tag
+from truthsim.engine.streams import Streams, key, keys, tag
 from truthsim.scenario.model import MINUTES_PER_DAY
 
 if TYPE_CHECKING:
@@ -74,6 +74,10 @@ class BasePool:
 
     def __len__(self) -> int:
         return len(self.segment)
+
+    def draw(self, streams: Streams) -> tuple[BasePool, np.ndarray]:
+        """This replication's base: the pool and the rows it holds (see :func:`drawn`)."""
+        return self, drawn(self, streams.draw)
 
     def history(self, i: int) -> History:
         """Customer ``i``'s history as the engine keeps it."""

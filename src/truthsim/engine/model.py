@@ -27,10 +27,11 @@ from truthsim import exact
 from truthsim.behaviour.attribution import blame
 from truthsim.behaviour.memory import fade
 from truthsim.behaviour.rhythm import days_to_next, rate_factor
-from truthsim.engine.base import BasePool, drawn, install, lead_in
+from truthsim.engine.base import BasePool, install, lead_in
 from truthsim.engine.calendar import Calendar, Wake
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import Desks
+from truthsim.engine.firm_base import FirmBase
 from truthsim.engine.journey import COME_BACK, Journey
 from truthsim.engine.plan import Plan
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
@@ -43,6 +44,8 @@ _PROSPECT, _SEGMENT, _ARRIVALS, _MARKET, _BASELINE, _RHYTHM = (
     tag(n) for n in ("prospect", "segment", "arrivals", "market", "baseline", "rhythm")
 )
 _ARRIVAL_BLOCK = 1024
+#: the customers on day 0: a steady state's pool, or a firm's own customers
+Base = BasePool | FirmBase
 
 
 @contextmanager
@@ -69,7 +72,7 @@ class Simulation:
     """State and processes of one replication. Use :func:`truthsim.simulate` rather than this."""
 
     def __init__(
-        self, plan: Plan, root: int, cap: int | None = None, base: BasePool | None = None
+        self, plan: Plan, root: int, cap: int | None = None, base: Base | None = None
     ) -> None:
         self.plan = plan
         self.customer_cap = cap  #: most active customers this replication may hold (None: no limit)
@@ -78,8 +81,10 @@ class Simulation:
         self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
         #: the customers on day 0 (rows of the pool), and how long before day 0 the earliest of
         #: their journeys in progress began: the run begins then (see engine.base)
-        rows = drawn(base, self.streams.draw) if base is not None else None
-        self.start = -lead_in(base, rows) if base is not None else 0.0  # type: ignore[arg-type]
+        pool, rows = base.draw(self.streams) if base is not None else (None, None)
+        #: which of the base's customers this replication holds, in the order of their ids
+        self.base_rows = rows
+        self.start = -lead_in(pool, rows) if pool is not None else 0.0  # type: ignore[arg-type]
         self.env = simpy.Environment(initial_time=self.start)
         #: what is due later: on SimPy's schedule if today, else in the calendar
         self.calendar = Calendar(self.env, plan.end)
@@ -115,8 +120,8 @@ class Simulation:
         self._prospect: tuple[float, int, float | None, int, Ticket]
         self._prospect_wake = Wake(self._next_prospect)
         self._prospect_callbacks = self._prospect_wake.callbacks
-        if base is not None:
-            install(self, base, rows)  # type: ignore[arg-type]
+        if pool is not None:
+            install(self, pool, rows)  # type: ignore[arg-type]
 
     def run(self) -> Simulation:
         self.begin()

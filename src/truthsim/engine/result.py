@@ -63,6 +63,9 @@ class SimulationResult:
     daily: np.ndarray = field(repr=False)
     #: with a run-off (``simulate(..., run_off=True)``): discounted revenue, see engine.value
     value: dict[str, float] = field(default_factory=dict)
+    #: the rows of the base (a pool or a firm's customers) the replication started with, in
+    #: the order of their customer ids (0, 1, ...); None without a base
+    base_rows: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data (no records, no timings)."""

@@ -39,7 +39,7 @@ from truthsim.scenario.value import Value
 
 YEAR = 365.0 * MINUTES_PER_DAY
 #: the longest a scenario may take to settle before its base is taken as it stands (years)
-MAX_YEARS = 40
+MAX_YEARS = 20
 #: the share of a steady state's customers older than the run when it counts as settled
 SETTLED = 0.005
 #: snapshots of the pool in the year after it has settled
