@@ -382,7 +382,7 @@ UNBOUNDED_POLARISATION = scenario_data(
 )
 
 
-@examples(8, shrink=False)
+@examples(5, shrink=False)
 @given(
     data=moment_scenarios(),
     seed=st.integers(0, 2**31),

@@ -126,7 +126,7 @@ def test_run_of_a_bad_file_exits_2_without_traceback(runner: CliRunner, tmp_path
     [
         (["run", "airline", "--seed", "-1"], "--seed"),
         (["run", "airline", "--horizon-days", "0"], "--horizon-days"),
-        (["run", "airline", "--horizon-days", "10"], "shorter than the horizon"),
+        (["whatif", "airline", "--budget", "1000", "-r", "5"], "leave out -r"),
         (["run", "airline", "--records", "xls"], "--records"),
         (["run", "airline", "--bogus"], "No such option"),
         (["run", "no_such_scenario"], "no such file"),

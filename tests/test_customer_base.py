@@ -127,3 +127,15 @@ def test_a_base_holds_its_customers_memory(pool: BasePool) -> None:
     probabilities = j["return_probability"][from_base]
     assert np.std(probabilities) > 0.01
     assert abs(float(np.mean(probabilities)) - baseline) > 0.005
+
+
+def test_the_bundled_airline_starts_as_an_established_business() -> None:
+    """Issue finding 'born empty': the airline ran from no customers (1,665 active at the end
+    of its 30-day warm-up, 8,735 on day 364, still rising). From its steady-state base, day 1
+    holds about as many active customers as day 60 (the Poisson spread of a base of ~9,700 is
+    about 1%)."""
+    from truthsim import load_scenario
+
+    daily = simulate(load_scenario("airline"), seed=4, horizon_days=60.0).daily["active"]
+    assert daily[1] > 0.95 * daily[59]
+    assert daily[1] > 8000

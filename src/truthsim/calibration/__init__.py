@@ -4,6 +4,8 @@ and synthetic data in the same formats, made from a scenario."""
 from truthsim.calibration.calibrate import Calibration, calibrate, spread_forms
 from truthsim.calibration.data import FILES, read_data
 from truthsim.calibration.estimates import Draws, Fitted, Unidentified
+from truthsim.calibration.firm import firm_base
+from truthsim.calibration.firm_file import with_firm_base
 from truthsim.calibration.synthesize import Synthetic, synthesize, write_synthetic
 
 __all__ = [
@@ -14,8 +16,10 @@ __all__ = [
     "Synthetic",
     "Unidentified",
     "calibrate",
+    "firm_base",
     "read_data",
     "spread_forms",
     "synthesize",
+    "with_firm_base",
     "write_synthetic",
 ]

@@ -7,7 +7,9 @@ how likely the latter is depends on the rhythm. Each family (exponential and gam
 Gamma spread of customers' rates, lognormal gaps with customers alike) is fitted in turn and the
 one with the lowest AIC kept (the first in full, the others with the returns held at its
 maximum, the chosen one in full again); a spread whose most likely value is 'customers alike'
-is dropped, and so is one that a likelihood-ratio test does not find.
+is dropped, and so is one that a likelihood-ratio test does not find. With moments, the choice
+is made on the returns as counts (the moments set aside: they move the returns, the gaps are
+the same), and the whole model is then fitted once in the chosen form.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from truthsim.calibration.return_mle import fit_slots
 from truthsim.calibration.returns import ReturnModel
 from truthsim.calibration.rhythm import (
     EXPONENTIAL,
+    FAMILIES,
     GAMMA,
     LOGNORMAL,
     RATE_SHAPE_BOUNDS,
@@ -51,13 +54,47 @@ def fit_rhythm(
     fitted = []
     for s in present:
         seen = int(model.gaps.x[model.by_segment[s]].sum())
-        if seen >= MIN_GAPS:
+        kind = model.written[s].kind
+        if kind not in FAMILIES:
+            why = (
+                f"written as {kind}, which is not among the families fitted ({', '.join(FAMILIES)})"
+            )
+            out.unidentified.append(_kept(segments[s], why))
+        elif seen >= MIN_GAPS:
             fitted.append(s)
         else:
             why = f"{seen} gaps between journeys seen in segment {segments[s]} (needs {MIN_GAPS})"
             out.unidentified.append(_kept(segments[s], why))
     if not fitted:
         return model, fit(model, starts(model))
+    # with moments the rhythm is chosen on the returns without them (counts and gaps, in closed
+    # form: the gaps decide the family, and the moments move the returns, not the gaps), then
+    # the whole model fitted once in the chosen form
+    chooser = _without_moments(model) if model.h.with_moments else model
+    chosen_model, theta = _choose(chooser, fitted, out, fit, starts)
+    if chooser is not model:
+        forms = {s: chosen_model.layout.rhythm_of(s) for s in fitted}
+        model = _with_rhythm(model, forms)
+        theta = fit(model, starts(model))
+    else:
+        model = chosen_model
+    for s in fitted:
+        kind = model.layout.rhythm_of(s).family  # type: ignore[union-attr]
+        out.diagnostics[f"segments.{segments[s]}.days_between_journeys.kind"] = kind
+    return model, theta
+
+
+def _without_moments(model: ReturnModel) -> ReturnModel:
+    """The same customers' returns and gaps, their moments set aside (no shifts to fit)."""
+    histories = replace(model.h, with_moments=False)
+    layout = replace(model.layout, shifts=[], half_life=False)
+    return ReturnModel(histories, model.scenario, layout, model.half_life)
+
+
+def _choose(
+    model: ReturnModel, fitted: list[int], out: FitResult, fit: Fit, starts: Starts
+) -> tuple[ReturnModel, np.ndarray]:
+    """The family by AIC and the spread by a likelihood-ratio test, for segments ``fitted``."""
     # the first family fitted in full; the others with the rest held where it left them (the
     # gaps decide between families; the returns hardly move), the chosen one in full after
     tried: list[tuple[float, ReturnModel, np.ndarray]] = []
@@ -85,11 +122,7 @@ def fit_rhythm(
     _, model, theta = tried[chosen]
     if chosen:
         theta = fit(model, [theta])
-    model, theta = _spread_or_not(model, theta, fitted, out, fit)
-    for s in fitted:
-        kind = model.layout.rhythm_of(s).family  # type: ignore[union-attr]
-        out.diagnostics[f"segments.{segments[s]}.days_between_journeys.kind"] = kind
-    return model, theta
+    return _spread_or_not(model, theta, fitted, out, fit)
 
 
 def _kept(segment: str, why: str) -> Unidentified:

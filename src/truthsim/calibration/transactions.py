@@ -14,13 +14,13 @@ import math
 from array import array
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from truthsim.calibration.datasets import Journeys
 from truthsim.calibration.tables import MAX_BYTES, SHOWN, Flaw, _number, data_error
 from truthsim.scenario.errors import suggest
-from truthsim.scenario.model import MINUTES_PER_DAY
 
 NAME = "transactions.csv"
 TIME_COLUMNS = ("date", "timestamp", "time")
@@ -39,6 +39,7 @@ class Log:
         self.minutes = array("d")
         self.amount = array("d")
         self.segment = array("q")
+        self.day = array("q")  #: the day as written (in the timestamp's own zone), an ordinal
         self.lines = array("q")
         self.timed = False  #: whether some time carries an hour (not a date alone)
         self.has_amount = False
@@ -64,7 +65,7 @@ def read_log(path: Path, segments: list[str], flaws: list[Flaw]) -> Log:
     return log
 
 
-def _columns(header: list[str] | None, segments: list[str]) -> dict[str, int]:
+def _columns(header: list[str] | None, segments: list[str]) -> dict[str, Any]:
     if header is None:
         raise data_error(
             [Flaw(NAME, "is empty; it needs a header row: customer, date (and amount, segment)")]
@@ -98,16 +99,18 @@ def _columns(header: list[str] | None, segments: list[str]) -> dict[str, int]:
         )
     out = {n: names.index(n) for n in ("customer", "amount", "segment") if n in names}
     out["time"] = names.index(times[0])
+    out["time_name"] = times[0]
     out["width"] = len(names)
     return out
 
 
-def _rows(rows, columns: dict[str, int], segments: list[str], log: Log, flaws: list[Flaw]) -> None:  # type: ignore[no-untyped-def]
+def _rows(rows, columns: dict[str, Any], segments: list[str], log: Log, flaws: list[Flaw]) -> None:  # type: ignore[no-untyped-def]
     """Each row into the log; a bad one becomes a flaw (the first SHOWN of them kept, counted
     after that). A cache turns each distinct date into minutes once."""
-    times: dict[str, float] = {}
+    times: dict[str, tuple[float, int]] = {}
     segment_of = {name: i for i, name in enumerate(segments)}
     c, t, width = columns["customer"], columns["time"], columns["width"]
+    time_name = columns["time_name"]
     a, s = columns.get("amount"), columns.get("segment")
     log.has_amount = a is not None
     ids, counts = log.ids, log.customer
@@ -120,9 +123,10 @@ def _rows(rows, columns: dict[str, int], segments: list[str], log: Log, flaws: l
             problem = (f"has {len(row)} cells; the header has {width}", None)
         else:
             cell = row[t].strip()
-            minutes = times.get(cell)
-            if minutes is None:
-                minutes = times[cell] = _minutes(cell, log)
+            known = times.get(cell)
+            if known is None:
+                known = times[cell] = _minutes(cell, log)
+            minutes, day = known
             customer = row[c].strip()
             amount = _number(row[a].strip()) if a is not None and row[a].strip() else math.nan
             if not customer:
@@ -131,7 +135,7 @@ def _rows(rows, columns: dict[str, int], segments: list[str], log: Log, flaws: l
                 problem = (
                     f"'{cell}' is not a date; write it as 2024-03-01 or 2024-03-01 14:30, the "
                     "same way in every row",
-                    "date",
+                    time_name,
                 )
             elif a is not None and row[a].strip() and not math.isfinite(amount):
                 problem = (
@@ -158,6 +162,7 @@ def _rows(rows, columns: dict[str, int], segments: list[str], log: Log, flaws: l
             continue
         counts.append(ids.setdefault(customer, len(ids)))
         log.minutes.append(minutes)
+        log.day.append(day)
         log.amount.append(amount)
         log.segment.append(segment_of[row[s].strip()] if s is not None else 0)
         log.lines.append(line)
@@ -165,20 +170,22 @@ def _rows(rows, columns: dict[str, int], segments: list[str], log: Log, flaws: l
         flaws.append(Flaw(NAME, f"... and {bad - SHOWN} more rows like these"))
 
 
-def _minutes(cell: str, log: Log) -> float:
-    """Minutes since 1970 (UTC where no zone is given) of a date or timestamp; NaN if neither."""
+def _minutes(cell: str, log: Log) -> tuple[float, int]:
+    """Minutes since 1970 (UTC where no zone is given) of a date or timestamp, and its day as
+    written (an ordinal: a day in the timestamp's own zone); NaN if neither."""
     try:
         moment = datetime.fromisoformat(cell)
     except ValueError:
-        return math.nan
+        return math.nan, 0
+    day = moment.date().toordinal()
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     if len(cell) > 10:
         log.timed = True
     try:
-        return (moment - _EPOCH).total_seconds() / 60.0
+        return (moment - _EPOCH).total_seconds() / 60.0, day
     except OverflowError:
-        return math.nan
+        return math.nan, 0
 
 
 def journeys_of_log(
@@ -193,13 +200,15 @@ def journeys_of_log(
     amount = np.frombuffer(log.amount, dtype=np.float64) if log.amount else np.zeros(0)
     segment = np.frombuffer(log.segment, dtype=np.int64) if log.segment else np.zeros(0, np.int64)
     lines = np.frombuffer(log.lines, dtype=np.int64) if log.lines else np.zeros(0, np.int64)
-    order = np.lexsort((minutes, customer))
-    customer, minutes, amount, segment, lines = (
-        x[order] for x in (customer, minutes, amount, segment, lines)
+    written_day = np.frombuffer(log.day, dtype=np.int64) if log.day else np.zeros(0, np.int64)
+    order = np.lexsort((lines, minutes, customer))
+    customer, minutes, amount, segment, lines, written_day = (
+        x[order] for x in (customer, minutes, amount, segment, lines, written_day)
     )
     _check_customers(customer, segment, lines, log, flaws)
     same_time = (customer[1:] == customer[:-1]) & (minutes[1:] == minutes[:-1])
-    twins = same_time & (amount[1:] == amount[:-1])
+    same_amount = (amount[1:] == amount[:-1]) | (np.isnan(amount[1:]) & np.isnan(amount[:-1]))
+    twins = same_time & same_amount
     if log.timed and twins.any():
         for k in np.flatnonzero(twins)[:SHOWN]:
             flaws.append(
@@ -213,9 +222,10 @@ def journeys_of_log(
     elif twins.any():
         notes.append(
             f"{NAME}: {int(twins.sum()):,} rows repeat another's customer, date and amount; with "
-            "dates alone they are taken as separate purchases"
+            "dates alone they are taken as separate purchases of that day"
         )
-    key = np.floor(minutes / MINUTES_PER_DAY) if not keep_same_day else minutes
+    # one journey a customer a day (the day as written), or each transaction its own
+    key = written_day if not keep_same_day else np.arange(len(customer))
     new = np.r_[True, (customer[1:] != customer[:-1]) | (key[1:] != key[:-1])]
     starts = np.flatnonzero(new)
     if len(starts) < len(customer) and not keep_same_day:

@@ -17,6 +17,7 @@ from truthsim.calibration.history import RETURNED, build_histories, survival
 from truthsim.calibration.yaml_edit import edit_yaml
 from truthsim.engine import simulate
 from truthsim.io import to_json, write_text
+from truthsim.scenario import apply_changes
 from truthsim.scenario.loader import parse_scenario
 from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.touchpoint import OUTCOMES
@@ -78,10 +79,12 @@ def calibrated_yaml(calibration: Calibration, text: str | None) -> str:
 def check_by_simulation(calibration: Calibration, seed: int | None = None) -> dict[str, Any]:
     """Observed against simulated: outcome mix per touchpoint and return rate by journey.
 
-    One replication of the calibrated scenario over its horizon.
+    One replication of the calibrated scenario over its horizon, from no customers, as the
+    firm's data follow customers from their first journey.
     """
     scenario = calibration.scenario
-    result = simulate(scenario, scenario.seed if seed is None else seed)
+    fresh = apply_changes(scenario, {"customer_base": "none"})
+    result = simulate(fresh, scenario.seed if seed is None else seed)
     out: dict[str, Any] = {"outcome_mix": [], "return_by_journey": []}
     names = scenario.touchpoint_order()
     moments = calibration.data.moments

@@ -38,6 +38,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "synthesize_command",
         "Write example data files from a scenario.",
     ),
+    "forecast": (
+        "truthsim.cli.forecast",
+        "forecast_command",
+        "Carry a firm's customers forward, or check a forecast on a holdout.",
+    ),
 }
 
 

@@ -29,7 +29,8 @@ Examples:
     "data_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of moments.csv, journeys.csv, cohort.csv, arrivals.csv (each optional).",
+    help="Folder of moments.csv, journeys.csv (or transactions.csv), cohort.csv, arrivals.csv "
+    "(each optional).",
 )
 @click.option(
     "-o",
@@ -42,6 +43,16 @@ Examples:
 @click.option("--seed", type=click.IntRange(min=0, max=2**63 - 1), help="Seed of the check run.")
 @click.option(
     "--no-half-life", is_flag=True, help="Keep the forgetting half-life as written (do not fit it)."
+)
+@click.option(
+    "--no-rhythm",
+    is_flag=True,
+    help="Keep days_between_journeys as written (do not fit the rhythm of coming back).",
+)
+@click.option(
+    "--keep-same-day",
+    is_flag=True,
+    help="transactions.csv: count each transaction as a journey (default: one a customer a day).",
 )
 @click.option(
     "--spread/--no-spread",
@@ -61,6 +72,8 @@ def calibrate_command(
     output: Path,
     seed: int | None,
     no_half_life: bool,
+    no_rhythm: bool,
+    keep_same_day: bool,
     spread: bool | None,
     plots: Path | None,
     as_json: bool,
@@ -77,7 +90,14 @@ def calibrate_command(
             raise UserError(f"{path} already exists; choose another -o or add --force")
     if plots is not None:
         check_free(plots, ["calibration_fit.png", "calibration_fit.svg"], force)
-    result = calibrate(loaded, data_dir, half_life=not no_half_life, spread=spread)
+    result = calibrate(
+        loaded,
+        data_dir,
+        half_life=not no_half_life,
+        spread=spread,
+        rhythm=not no_rhythm,
+        keep_same_day=keep_same_day,
+    )
     text = read_text(resolve_source(scenario))
     write_calibration(result, output, text, seed=seed)
     if plots is not None:

@@ -10,6 +10,7 @@ import click
 
 from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.figures import FIGURE_DATA
+from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import (
     ExperimentSettings,
     experiment_options,
@@ -108,7 +109,7 @@ def report(
         return
     if scenario is None:
         raise UserError("give a SCENARIO to run, or --from RESULTS to report saved results")
-    loaded = load_scenario(scenario)
+    loaded = scenario_to_run(scenario)
     arguments = answer_arguments(settings, **options)
     uncertainty = load_option(uncertainty_file, loaded)
     if out is not None:

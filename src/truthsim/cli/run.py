@@ -10,13 +10,13 @@ import click
 from truthsim.cli.errors import friendly
 from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
+from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import interruptible, run_options
 from truthsim.cli.params import Choice, Finite, allow_large_option
 from truthsim.engine import SimulationResult, simulate
 from truthsim.engine.result import COHORT_DAYS, RECORD_FORMATS
 from truthsim.io import check_free, to_json
 from truthsim.saving import save
-from truthsim.scenario import load_scenario
 
 
 @click.command(
@@ -66,7 +66,7 @@ def run(
     plots: FigureOptions | None,
 ) -> None:
     """Simulate SCENARIO (a YAML file or a bundled name such as 'airline') once and summarise it."""
-    loaded = load_scenario(scenario)
+    loaded = scenario_to_run(scenario)
     if out is not None:
         check_free(out, force=force)
     check_plots(plots, force)

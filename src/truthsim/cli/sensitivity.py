@@ -7,6 +7,7 @@ import click
 from truthsim.cli.errors import friendly
 from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import table
+from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import (
     ExperimentSettings,
     experiment_options,
@@ -24,7 +25,6 @@ from truthsim.experiments import (
 )
 from truthsim.io import check_free
 from truthsim.saving import save
-from truthsim.scenario import load_scenario
 
 SOBOL_NOTE = (
     "S1: share of the variance a parameter explains alone; ST: with its interactions. An index "
@@ -116,7 +116,7 @@ def sensitivity_command(
 ) -> None:
     """Which of SCENARIO's parameters move a result most. Every sample point runs on the same
     replication seeds (common random numbers); -r is replications per point."""
-    loaded = load_scenario(scenario)
+    loaded = scenario_to_run(scenario)
     out = settings.out
     if out is not None:
         check_free(out, force=settings.force)

@@ -10,6 +10,7 @@ import click
 from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import number, table
+from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import (
     ExperimentSettings,
     check_out,
@@ -24,7 +25,6 @@ from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_
 from truthsim.cli.whatif import as_run, intervals_line, scenario_meta
 from truthsim.experiments import Estimate, SweepResult, parse_reference, parse_vary, sweep
 from truthsim.saving import save
-from truthsim.scenario import load_scenario
 
 
 @click.command(
@@ -68,7 +68,7 @@ def sweep_command(
 ) -> None:
     """Run SCENARIO at every point of a grid of parameter values; report each point's paired
     difference from a reference point, with the levels beside it."""
-    loaded = load_scenario(scenario)
+    loaded = scenario_to_run(scenario)
     uncertainty = load_option(uncertainty_file, loaded)
     vary = once_each("--vary", [parse_vary(v) for v in varies])
     reference = once_each("--reference", [parse_reference(r) for r in references])

@@ -13,6 +13,7 @@ from truthsim import __version__
 from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import money, number, percent, table
+from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import (
     ExperimentSettings,
     check_out,
@@ -30,7 +31,7 @@ from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.value import OBJECTIVES
 from truthsim.report.answer import WORDS, answer_sentences, procedure_words
 from truthsim.saving import save
-from truthsim.scenario import Scenario, fingerprint, load_scenario
+from truthsim.scenario import Scenario, fingerprint
 from truthsim.scenario.patch import with_horizon
 
 
@@ -182,7 +183,7 @@ def whatif(
     Without -r, a fully sequential selection (Kim and Nelson) runs each variant until the best
     is known to within --delta at --confidence, or --max-replications is reached.
     """
-    loaded = load_scenario(scenario)
+    loaded = scenario_to_run(scenario)
     arguments = answer_arguments(settings, **options)
     uncertainty = load_option(uncertainty_file, loaded)
     out = settings.out

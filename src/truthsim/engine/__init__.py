@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import numpy as np
 
-from truthsim.engine.base import BasePool
+from truthsim.engine.firm_base import FirmBase, load_firm_base
 from truthsim.engine.hourly import capacity_by_hour, hourly_table
 from truthsim.engine.model import Base, Simulation, no_collections
 from truthsim.engine.plan import Plan
@@ -69,24 +72,48 @@ def simulate(
     return result
 
 
-def base_pool(scenario: Scenario, allow_large: bool = False) -> BasePool | None:
+def base_pool(scenario: Scenario, allow_large: bool = False) -> Base | None:
     """The pool of the scenario's own day-0 customers (None: it starts with none)."""
-    kind = scenario.customer_base.kind
-    if kind == "steady_state":
+    written = scenario.customer_base
+    if written.kind == "steady_state":
         from truthsim.engine.steady_state import steady_state_pool
 
         return steady_state_pool(scenario, allow_large)
-    if kind == "data":
+    if written.kind == "file":
+        return _saved_base(Path(written.file))  # type: ignore[arg-type]
+    if written.kind == "data":
         raise ScenarioError(
             [
                 Problem(
                     ("customer_base",),
-                    "a base from a firm's data is read with the data: use truthsim forecast, or "
-                    "truthsim.engine.base_from_data in Python",
+                    f"the firm's customers in {written.data} are read with the scenario's file "
+                    "(truthsim run, whatif, forecast do it); in Python: "
+                    "truthsim.calibration.with_firm_base(scenario, folder)",
                 )
             ]
         )
     return None
+
+
+@functools.lru_cache(maxsize=4)
+def _saved_base_at(path: str, stamp: float) -> FirmBase:
+    return load_firm_base(Path(path))
+
+
+def _saved_base(path: Path) -> FirmBase:
+    """A saved firm base, read once per process (again if the file changes)."""
+    try:
+        return _saved_base_at(str(path.resolve()), path.stat().st_mtime)
+    except (OSError, ValueError, KeyError) as error:
+        raise ScenarioError(
+            [
+                Problem(
+                    ("customer_base", "file"),
+                    f"{path}: not a saved base of a firm's customers ({error}); write it again "
+                    "with truthsim calibrate",
+                )
+            ]
+        ) from None
 
 
 def _result(

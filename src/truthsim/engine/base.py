@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -94,6 +95,30 @@ class BasePool:
             if not math.isnan(self.fades[j]):
                 h.fades.append(float(self.fades[j]))
         return h
+
+
+POOL_FIELDS = ("segment", "baseline", "rhythm", "acquired", "referred", "journeys", "experience",
+           "elapsed", "ongoing", "journey_at", "remembered", "before", "fades", "moment_at",
+           "impacts", "places")  # fmt: skip
+
+
+def save_pool(pool: BasePool, path: Path) -> None:
+    """The pool as one .npz file of plain arrays."""
+    arrays = {name: getattr(pool, name) for name in POOL_FIELDS}
+    arrays["mean_count"] = np.array(pool.mean_count)
+    arrays["notes"] = np.array(pool.notes, dtype=str)
+    with open(path, "wb") as handle:
+        np.savez(handle, **arrays)
+
+
+def load_pool(path: Path) -> BasePool:
+    """A pool saved by :func:`save_pool`."""
+    with np.load(path, allow_pickle=False) as saved:
+        return BasePool(
+            **{name: saved[name] for name in POOL_FIELDS},
+            mean_count=float(saved["mean_count"]),
+            notes=[str(n) for n in saved["notes"]],
+        )
 
 
 def join(pools: list[BasePool]) -> BasePool:

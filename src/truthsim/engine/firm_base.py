@@ -19,11 +19,12 @@ every variant of a replication starts from the same customers.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
 from scipy import special
 
-from truthsim.engine.base import BasePool
+from truthsim.engine.base import POOL_FIELDS, BasePool
 from truthsim.engine.streams import Streams, keys, tag
 
 FIRM, ALIVE, BASELINE, RATE = (tag(n) for n in ("firm", "alive", "firm-baseline", "firm-rate"))
@@ -78,3 +79,39 @@ class FirmBase:
         baseline[rows] = special.logit(p)
         rhythm[rows] = np.maximum(self.rate.draw(u_r, rows), 1e-12)
         return replace(self.pool, baseline=baseline, rhythm=rhythm), rows
+
+
+def save_firm_base(base: FirmBase, path: Path) -> None:
+    """The base as one .npz file (plain arrays: it loads without the data or the calibration)."""
+    arrays = {f"pool_{name}": getattr(base.pool, name) for name in POOL_FIELDS}
+    arrays |= {f"baseline_{k}": v for k, v in _law_arrays(base.baseline).items()}
+    arrays |= {f"rate_{k}": v for k, v in _law_arrays(base.rate).items()}
+    arrays["alive"] = base.alive
+    arrays["ids"] = np.array(base.ids, dtype=str)
+    arrays["kinds"] = np.array([base.baseline.kind, base.rate.kind], dtype=str)
+    with open(path, "wb") as handle:
+        np.savez_compressed(handle, **arrays)
+
+
+def load_firm_base(path: Path) -> FirmBase:
+    """A base saved by :func:`save_firm_base`."""
+    with np.load(path, allow_pickle=False) as saved:
+        pool = BasePool(**{name: saved[f"pool_{name}"] for name in POOL_FIELDS}, mean_count=0.0)
+        pool.mean_count = float(len(pool))
+        kinds = [str(k) for k in saved["kinds"]]
+        laws = [
+            Law(
+                kind,
+                saved[f"{side}_first"],
+                saved.get(f"{side}_second", None),
+            )
+            for kind, side in zip(kinds, ("baseline", "rate"), strict=True)
+        ]
+        return FirmBase(pool, saved["alive"], laws[0], laws[1], [str(i) for i in saved["ids"]])
+
+
+def _law_arrays(law: Law) -> dict[str, np.ndarray]:
+    out = {"first": law.first}
+    if law.second is not None:
+        out["second"] = law.second
+    return out

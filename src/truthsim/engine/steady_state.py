@@ -22,18 +22,24 @@ is drawn as the long run had it.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import math
+import os
+import tempfile
 from collections import OrderedDict
+from pathlib import Path
 
 import numpy as np
 
-from truthsim.engine.base import BasePool, capture, join
+from truthsim.engine.base import BasePool, capture, join, load_pool, save_pool
 from truthsim.engine.model import Simulation, no_collections
 from truthsim.engine.plan import Plan
 from truthsim.engine.records import JOURNEY
 from truthsim.engine.streams import root_from_seed
 from truthsim.scenario.customer_base import CustomerBase
 from truthsim.scenario.errors import Problem, ScenarioError
+from truthsim.scenario.limits import MAX_NEW_CUSTOMERS
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.value import Value
 
@@ -53,17 +59,80 @@ _CACHE_SIZE = 4
 
 
 def steady_state_pool(scenario: Scenario, allow_large: bool = False) -> BasePool:
-    """The pool of the scenario's steady-state base (made once, then kept for the process)."""
+    """The pool of the scenario's steady-state base: made once, then kept for the process and
+    in a cache file (named by the scenario and the engine's own code, so a changed engine
+    makes it anew) that other processes and later runs read instead of running again."""
     plain = _plain(scenario)
     key = plain.model_dump_json()
     pool = _CACHE.get(key)
     if pool is None:
-        pool = _long_run(plain, allow_large)
+        pool = _cached(key, plain, allow_large)
         _CACHE[key] = pool
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     _CACHE.move_to_end(key)
     return pool
+
+
+def _cached(key: str, plain: Scenario, allow_large: bool) -> BasePool:
+    """The pool from the cache file, or made by the long run and saved there."""
+    path = (
+        cache_folder() / f"steady-{hashlib.sha256((key + _code()).encode()).hexdigest()[:24]}.npz"
+    )
+    if path.exists():
+        try:
+            return load_pool(path)
+        except (OSError, ValueError, KeyError):
+            pass  # a broken file: made anew below
+    _size_problems(plain, allow_large)
+    pool = _long_run(plain, allow_large)
+    try:
+        partial = path.with_suffix(f".{os.getpid()}.tmp")
+        save_pool(pool, partial)
+        os.replace(partial, path)
+    except OSError:
+        pass  # a read-only or full disk: the pool is kept for this process only
+    return pool
+
+
+def cache_folder() -> Path:
+    """Where made bases are kept: $TRUTHSIM_CACHE, or a folder in the system's temporary one."""
+    folder = Path(
+        os.environ.get("TRUTHSIM_CACHE") or Path(tempfile.gettempdir()) / "truthsim-cache"
+    )
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@functools.lru_cache(maxsize=1)
+def _code() -> str:
+    """A digest of the code the long run's results depend on (engine, behaviour, scenario)."""
+    root = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256()
+    for package in ("engine", "behaviour", "scenario"):
+        for source in sorted((root / package).glob("*.py")):
+            digest.update(source.read_bytes())
+    digest.update((root / "exact.py").read_bytes())
+    return digest.hexdigest()
+
+
+def _size_problems(plain: Scenario, allow_large: bool) -> None:
+    """A long run of two years at least: refused as a likely slip where two years would bring
+    more new customers than a replication may without --allow-large."""
+    if allow_large:
+        return
+    two_years = plain.arrivals.expected(2 * 365.0)
+    if two_years > MAX_NEW_CUSTOMERS:
+        raise ScenarioError(
+            [
+                Problem(
+                    ("customer_base",),
+                    f"the steady-state base is made by a long run of at least two years: "
+                    f"{two_years:,.0f} new customers, more than {MAX_NEW_CUSTOMERS:,}; run with "
+                    "--allow-large (allow_large=True) if that is intended, or start from none",
+                )
+            ]
+        )
 
 
 def _plain(scenario: Scenario) -> Scenario:

@@ -5,7 +5,8 @@ Per period, the cumulative journeys of the customers known at the cut, forecast 
 the error; over the holdout, the mean absolute percentage error of the cumulative curve, the
 totals, and the correlation between each customer's expected and actual journeys. BG/NBD
 (Fader, Hardie & Lee 2005) is fitted to the same customers' journeys before the cut (repeat
-journeys, recency and age in days) and its conditional expectations give its forecast.
+journeys, recency and age in days) and its conditional expectations give its forecast; MBG/NBD
+and Pareto/NBD's totals and correlations are given too.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from truthsim.calibration.btyd import Summary, bgnbd
+from truthsim.calibration.btyd import Summary, bgnbd, mbgnbd, pareto_nbd
 from truthsim.calibration.data import CalibrationData
 from truthsim.engine.firm_base import FirmBase
 from truthsim.forecast.split import Holdout
@@ -76,6 +77,14 @@ def compare(
             "cumulative_mean_absolute_percentage_error": float(theirs.mean()),
             "per_customer_correlation": _correlation(reference["per_customer"], per_customer),
         },
+        "other_models": {
+            name: {
+                "parameters": other["parameters"],
+                "forecast_journeys": float(other["expected"].sum()),
+                "per_customer_correlation": _correlation(other["expected"], per_customer),
+            }
+            for name, other in reference["others"].items()
+        },
     }
 
 
@@ -110,10 +119,18 @@ def _bgnbd(
         [float(bgnbd.conditional_expected(fitted.params, t, summary).sum()) for t in ends]
     )
     per_customer = bgnbd.conditional_expected(fitted.params, result.days, summary)
+    others = {}
+    for name, model in (("mbgnbd", mbgnbd), ("pareto_nbd", pareto_nbd)):
+        other = model.fit(summary)
+        others[name] = {
+            "parameters": {k: float(v) for k, v in other.params.items()},
+            "expected": model.conditional_expected(other.params, result.days, summary),
+        }
     return {
         "parameters": {k: float(v) for k, v in fitted.params.items()},
         "cumulative": cumulative,
         "per_customer": per_customer,
+        "others": others,
     }
 
 

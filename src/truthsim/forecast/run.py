@@ -30,6 +30,7 @@ from truthsim.experiments.replication import replication_seed
 from truthsim.experiments.stats import estimate
 from truthsim.forecast.holdout import Holdout, compare
 from truthsim.forecast.split import cut_at, split
+from truthsim.io import rows_to_csv, to_json, write_results
 from truthsim.scenario.loader import load_scenario
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 
@@ -73,6 +74,31 @@ class Forecast:
             "holdout": self.holdout,
             "notes": self.notes,
         }
+
+    def customer_rows(self) -> list[dict[str, Any]]:
+        """customers_forecast.csv: per customer, the chance of still being a customer at the
+        end of the data and the expected journeys and revenue (with the holdout's actual
+        journeys and BG/NBD's expectation where one was cut)."""
+        columns = [c for c in ("p_alive", "expected_journeys", "expected_revenue",
+                               "actual_journeys", "bgnbd_expected_journeys")
+                   if c in self.customers]  # fmt: skip
+        return [
+            {"customer": name, **{c: round(float(self.customers[c][k]), 6) for c in columns}}
+            for k, name in enumerate(self.ids)
+        ]
+
+    def save(self, directory: str | Path, force: bool = False) -> list[Path]:
+        """Write forecast.json, forecast.csv (per period) and customers_forecast.csv, as one
+        set (an occupied folder only with ``force``)."""
+        return write_results(
+            Path(directory),
+            {
+                "forecast.json": to_json(self.to_dict()),
+                "forecast.csv": rows_to_csv(self.periods),
+                "customers_forecast.csv": rows_to_csv(self.customer_rows()),
+            },
+            force,
+        )
 
     def __repr__(self) -> str:
         total = self.periods[-1]["cumulative_mean"] if self.periods else 0.0

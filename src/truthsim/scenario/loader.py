@@ -47,7 +47,21 @@ def load_scenario(source: str | Path) -> Scenario:
     """
     path = resolve_source(source)
     text = read_text(path)
-    return parse_scenario(text, source=str(source) if path == Path(source) else str(path))
+    scenario = parse_scenario(text, source=str(source) if path == Path(source) else str(path))
+    return _beside(scenario, path.parent)
+
+
+def _beside(scenario: Scenario, folder: Path) -> Scenario:
+    """The scenario's own files (a firm's data, a saved base) found beside the scenario file."""
+    written = scenario.customer_base
+    field = {"data": "data", "file": "file"}.get(written.kind)
+    if field is None:
+        return scenario
+    place = Path(getattr(written, field))
+    if place.is_absolute():
+        return scenario
+    moved = written.model_copy(update={field: str(folder / place)})
+    return scenario.model_copy(update={"customer_base": moved})
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
