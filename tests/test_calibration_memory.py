@@ -12,9 +12,9 @@ from scipy import special
 from tests.conftest import make_scenario, station
 from truthsim.behaviour.memory import memory_model
 from truthsim.calibration import calibrate, synthesize, write_synthetic
-from truthsim.calibration.calibrate import apply_fit, without_interval
 from truthsim.calibration.data import read_data
 from truthsim.calibration.estimates import PROFILE_DROP, Draws, FitResult, Fitted
+from truthsim.calibration.fitted import apply_fit, without_interval
 from truthsim.calibration.history import build_histories
 from truthsim.calibration.layout import Layout
 from truthsim.calibration.pattern_memory import PatternMemory

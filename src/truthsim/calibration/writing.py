@@ -11,8 +11,9 @@ import numpy as np
 import yaml
 
 from truthsim import __version__
-from truthsim.calibration.calibrate import Calibration, changes_of
+from truthsim.calibration.calibrate import Calibration
 from truthsim.calibration.estimates import Fitted
+from truthsim.calibration.fitted import changes_of
 from truthsim.calibration.history import RETURNED, build_histories, survival
 from truthsim.calibration.yaml_edit import edit_yaml
 from truthsim.engine import simulate
