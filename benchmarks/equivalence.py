@@ -34,9 +34,9 @@ sys.path.insert(0, {here!r})
 from fingerprint import cases
 from truthsim.engine import simulate
 out = {{}}
-for name, scenario, run_off in cases():
-    result = simulate(scenario, seed=11, run_off=run_off)
-    out[name] = (result.records(), [result.to_dict(), result.value])
+for name, scenario in cases():
+    result = simulate(scenario, seed=11)
+    out[name] = (result.records(), [result.to_dict(), result.period.to_dict()])
 with open(sys.argv[1], "wb") as f:
     pickle.dump(out, f)
 """

@@ -22,7 +22,6 @@ def main() -> None:
     parser.add_argument("--scenario", default="airline")
     parser.add_argument("--replications", "-r", type=int, default=10)
     parser.add_argument("--horizon-days", type=float, default=None)
-    parser.add_argument("--run-off-days", type=float, default=None)
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--jobs", type=int, default=None)
     args = parser.parse_args()
@@ -34,7 +33,6 @@ def main() -> None:
         seed=args.seed,
         jobs=args.jobs,
         horizon_days=args.horizon_days,
-        run_off_days=args.run_off_days,
     )
     print(render(result))
 

@@ -28,7 +28,6 @@ def main() -> None:
     parser.add_argument("--objective", default="customers")
     parser.add_argument("--only", action="append", help="only this improvement (repeatable)")
     parser.add_argument("--horizon-days", type=float, default=None)
-    parser.add_argument("--run-off-days", type=float, default=None)
     parser.add_argument("--delta", type=float, default=None, help="in the objective's units")
     parser.add_argument("--confidence", type=float, default=0.95)
     parser.add_argument("--first-stage", type=int, default=10)
@@ -53,7 +52,6 @@ def main() -> None:
             first_stage=args.first_stage,
             max_replications=args.max_replications,
             horizon_days=args.horizon_days,
-            run_off_days=args.run_off_days,
         )
         runs = [result.baseline.runs, *(v.runs for v in result.variants)]
         costs = [0.0, *(v.cost for v in result.variants)]

@@ -77,7 +77,7 @@ def shop(**extra):
     improvements = {
         "three_more_staff": {
             "changes": {"touchpoints.desk.servers": "+3"},
-            "cost": {"per_year": 90000},
+            "cost": {"one_off": 60000, "per_year": 90000},
         },
         "friendlier_kiosk": {
             "changes": {"touchpoints.kiosk.outcomes.magic": 0.32},

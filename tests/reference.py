@@ -6,6 +6,7 @@ functions, which share no code with the package: a scenario's numbers in, plain 
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -129,6 +130,7 @@ class Life:
     baseline: float  #: the customer's own baseline, log-odds
     impacts: list[list[float]] = field(default_factory=list)  #: each journey's moments
     places: list[list[int]] = field(default_factory=list)  #: each moment's touchpoint
+    miseries: list[list[bool]] = field(default_factory=list)  #: each moment a misery?
     starts: list[float] = field(default_factory=list)
     ends: list[float] = field(default_factory=list)
     rows: list[int] = field(default_factory=list)  #: index of each journey in the records
@@ -138,12 +140,12 @@ def lives(scenario: Any, result: Any) -> dict[int, Life]:
     """Every customer's journeys with their moments' impacts, from the records."""
     impacts = moment_impacts(scenario, result)
     m = result.moments
-    moments: dict[tuple[int, int], list[tuple[float, int]]] = {}
-    for c, j, t, x in zip(
+    moments: dict[tuple[int, int], list[tuple[float, int, bool]]] = {}
+    for c, j, t, x, o in zip(
         m["customer"].tolist(), m["journey"].tolist(), m["touchpoint"].tolist(), impacts.tolist(),
-        strict=True,
+        m["outcome"].tolist(), strict=True,
     ):  # fmt: skip
-        moments.setdefault((c, j), []).append((x, t))  # records keep each journey's moment order
+        moments.setdefault((c, j), []).append((x, t, o == 0))  # records keep the moment order
     baselines = result.customers["baseline_return"]
     out: dict[int, Life] = {}
     j = result.journeys
@@ -151,19 +153,22 @@ def lives(scenario: Any, result: Any) -> dict[int, Life]:
         customer, number = int(j["customer"][i]), int(j["journey"][i])
         life = out.setdefault(customer, Life(log_odds(float(baselines[customer]))))
         here = moments.get((customer, number), [])
-        life.impacts.append([x for x, _ in here])
-        life.places.append([t for _, t in here])
+        life.impacts.append([x for x, _, _ in here])
+        life.places.append([t for _, t, _ in here])
+        life.miseries.append([bad for _, _, bad in here])
         life.starts.append(float(j["start"][i]))
         life.ends.append(float(j["end"][i]))
         life.rows.append(i)
     return out
 
 
-def replay(scenario: Any, life: Life, leave_out: tuple[int, int] | None = None) -> list[float]:
+def replay(
+    scenario: Any, life: Life, leave_out: tuple[int, ...] | None = None
+) -> list[float]:
     """The return probability after each journey: experience starts at 0, each journey adds
     what it remembers (saturating at the ceiling), and between one journey's end and the next
-    one's start it halves every ``forgetting_half_life_days``. ``leave_out`` (journey, moment)
-    replays the life without that moment."""
+    one's start it halves every ``forgetting_half_life_days``. ``leave_out`` (journey, moment,
+    ...) replays the life without those moments of that journey."""
     memory = scenario.memory
     cap = experience_ceiling(scenario)
     experience = 0.0
@@ -173,7 +178,7 @@ def replay(scenario: Any, life: Life, leave_out: tuple[int, int] | None = None) 
             days = (life.starts[k] - life.ends[k - 1]) / 1440.0
             experience *= 0.5 ** (days / memory.forgetting_half_life_days)
         if leave_out is not None and leave_out[0] == k:
-            impacts = impacts[: leave_out[1]] + impacts[leave_out[1] + 1 :]
+            impacts = [x for i, x in enumerate(impacts) if i not in leave_out[1:]]
         value = remember(memory.model, impacts, memory.recency_decay)
         experience = min(experience + value, cap)
         out.append(inverse_log_odds(life.baseline + experience))
@@ -192,15 +197,60 @@ def replay_memory(scenario: Any, result: Any) -> tuple[np.ndarray, np.ndarray]:
     return remembered, probability
 
 
-def counterfactuals(scenario: Any, life: Life) -> list[tuple[int, int, float]]:
-    """(journey, touchpoint, return probability at the last decision without that moment) for
-    every moment of a life. The moment caused the loss when the customer's random number lies
-    below that probability (and at or above the one recorded)."""
-    return [
-        (k, t, replay(scenario, life, (k, i))[-1])
-        for k, places in enumerate(life.places)
-        for i, t in enumerate(places)
-    ]
+def counterfactuals(
+    scenario: Any, life: Life
+) -> list[tuple[float, list[tuple[int, int, float]]]]:
+    """Each world the complaints' unrecorded numbers allow, with its chance, and in it (journey,
+    touchpoint, return probability at the last decision without that moment) for every moment
+    of a life. The moment caused the loss when the customer's random number lies below that
+    probability (and at or above the one recorded).
+
+    A complaint is made when its number is at least the chance that no misery led to one (the
+    product of 1 - chance over the journey's miseries), so given that it was made the number is
+    uniform above that product. A misery removed takes the complaint with it when the number
+    lies below the product over the other miseries: the worlds are the intervals those
+    thresholds cut, per journey, and their combinations."""
+    desk = _complaint_desk(scenario)
+    per_journey: dict[int, list[tuple[float, set[int]]]] = {}
+    for k, places in enumerate(life.places):
+        if desk is None or len(places) < 2 or places[-1] != desk:
+            continue
+        bad = [i for i in range(len(places) - 1) if life.miseries[k][i]]
+        keeps = {i: 1.0 - _complain_chance(scenario, places[i]) for i in bad}
+        made = math.prod(keeps.values())
+        cuts = sorted({made, 1.0, *(min(1.0, made / keeps[i]) for i in bad)})
+        per_journey[k] = [
+            ((high - low) / (1.0 - made), {i for i in bad if (low + high) / 2 < made / keeps[i]})
+            for low, high in itertools.pairwise(cuts)
+            if high > low
+        ]
+    worlds = []
+    for combination in itertools.product(*per_journey.values()):
+        chance = math.prod(w for w, _ in combination)
+        drops = dict(zip(per_journey, (d for _, d in combination), strict=True))
+        options = []
+        for k, places in enumerate(life.places):
+            for i, t in enumerate(places):
+                leave = (k, i, len(places) - 1) if i in drops.get(k, ()) else (k, i)
+                options.append((k, t, replay(scenario, life, leave)[-1]))
+        worlds.append((chance, options))
+    return worlds
+
+
+def _complain_chance(scenario: Any, touchpoint: int) -> float:
+    tp = list(scenario.touchpoints.values())[touchpoint]
+    return tp.complain if tp.complain is not None else scenario.complaints.share
+
+
+def _complaint_desk(scenario: Any) -> int | None:
+    """The complaints desk's index, when complaints are on and it is no step of the journey."""
+    complaints = getattr(scenario, "complaints", None)
+    if complaints is None:
+        return None
+    names = list(scenario.touchpoints)
+    if any(complaints.touchpoint in step.targets() for step in scenario.journey):
+        return None
+    return names.index(complaints.touchpoint)
 
 
 def z_score(observed: float, expected: float, variance: float) -> float:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import replace
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +19,10 @@ from click.testing import CliRunner
 from tests.conftest import make_scenario, shop, station
 from truthsim import simulate
 from truthsim.cli import main
-from truthsim.experiments import budget_sets, compare
-from truthsim.experiments.value import default_delta, discounted_cost, improvement_cost
-from truthsim.scenario import Cost
+from truthsim.experiments import Budget, budget_sets, compare
+from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.replication import RunSummary
+from truthsim.experiments.value import default_delta, improvement_cost, valuation
 
 CONFIDENCE = 0.95
 
@@ -39,57 +41,47 @@ def _self_service_across_the_horizon():
 
 
 @pytest.mark.parametrize("scenario", [shop, _self_service_across_the_horizon])
-def test_the_run_off_leaves_every_horizon_metric_unchanged(scenario) -> None:
+def test_the_planning_days_add_up_to_the_headline(scenario) -> None:
     scenario = scenario()
-    plain, valued = simulate(scenario, 3), simulate(scenario, 3, run_off=True)
-    assert repr(plain.headline) == repr(valued.headline)  # repr: NaN equals NaN
-    assert repr(plain.touchpoints) == repr(valued.touchpoints)
-    for name in ("moments", "journeys", "customers", "causes", "daily"):
-        assert getattr(plain, name).tobytes() == getattr(valued, name).tobytes(), name
-    assert valued.value["run_off_revenue"] > 0
-    assert valued.value["active_after_run_off"] <= plain.headline["active_at_horizon"]
+    result = simulate(scenario, 3)
+    period = result.period
+    assert period.revenue.sum() == pytest.approx(result.headline["revenue"])
+    assert period.active[-1].sum() == result.headline["active_at_horizon"]
+    assert period.journeys.sum() == np.count_nonzero(result.journeys["end"] >= scenario.warmup)
 
 
 def test_discounted_revenue_by_hand() -> None:
     scenario = make_scenario(
         per_day=20, horizon_days=200, warmup_days=20, baseline_return=0.6, gap_days=5,
-        value={"discount_rate": 0.12, "run_off_days": 0},
+        value={"discount_rate": 0.12},
     )  # fmt: skip
-    result = simulate(scenario, 1, run_off=True)
+    result = simulate(scenario, 1)
+    run = RunSummary(result.headline, result.touchpoints, result.daily["active"], result.period)
     j = result.journeys[result.journeys["end"] >= scenario.warmup]
-    years = (j["end"] - scenario.warmup) / (365 * 1440)
-    assert result.value["discounted_revenue"] == pytest.approx(
-        float((j["revenue"] * 1.12**-years).sum())
-    )
-    assert result.value["discounted_revenue"] < result.headline["revenue"]
+    day = np.floor((j["end"] - scenario.warmup) / 1440)
+    years = (day + 0.5) / 365  # counted at the middle of the day the journey ends
+    value = valuation(scenario, [run])
+    assert value.days == 180
+    assert value.revenue(run) == pytest.approx(float((j["revenue"] * 1.12**-years).sum()))
+    assert value.revenue(run) < result.headline["revenue"]
 
 
-def test_costs_are_discounted_over_the_counted_days() -> None:
-    scenario = make_scenario(horizon_days=100, warmup_days=10, value={"run_off_days": 275})
-    years = (100 - 10 + 275) / 365
-    annuity = (1 - 1.12**-years) / math.log(1.12)
-    cost = Cost(one_off=500, per_year=3650)
-    assert discounted_cost(cost, scenario) == pytest.approx(500 + 3650 * annuity)
+def test_costs_are_discounted_over_the_planning_period() -> None:
+    improvements = {"x": {"changes": {"touchpoints.desk.servers": "+1"},
+                          "cost": {"one_off": 500, "per_year": 3650}}}  # fmt: skip
+    scenario = make_scenario(horizon_days=375, warmup_days=10, improvements=improvements)
+    annuity = (1 - 1.12**-1) / math.log(1.12)  # 365 days: one year
+    assert improvement_cost(scenario, "x") == pytest.approx(500 + 3650 * annuity)
     free = make_scenario(
-        horizon_days=100, warmup_days=10, value={"discount_rate": 0, "run_off_days": 275}
+        horizon_days=375, warmup_days=10, value={"discount_rate": 0}, improvements=improvements
     )
-    assert discounted_cost(cost, free) == pytest.approx(500 + 3650)
+    assert improvement_cost(free, "x") == pytest.approx(500 + 3650)
 
 
-def test_staff_hours_are_costed_over_the_counted_days() -> None:
-    improvements = {
-        "morning_agent": {
-            "changes": {"touchpoints.desk.servers": "+1 from 7 to 10"},
-            "cost": {"one_off": 100.0, "per_staffed_hour": 25.0},
-        }
-    }
-    scenario = make_scenario(
-        {"desk": station(servers=2)},
-        horizon_days=10.0,
-        improvements=improvements,
-        value={"discount_rate": 0.0, "run_off_days": 20.0},
-    )
-    assert improvement_cost(scenario, "morning_agent") == pytest.approx(100 + 25 * 3 * 30)
+def test_the_run_off_option_is_gone_with_a_message(shop_file: Path) -> None:
+    result = CliRunner().invoke(main, ["whatif", str(shop_file), "--run-off-days", "0"])
+    assert result.exit_code == 2 and "--terminal-value" in result.output, result.output
+    assert "Traceback" not in result.output
 
 
 def test_default_delta_comes_from_the_scenario() -> None:
@@ -98,22 +90,35 @@ def test_default_delta_comes_from_the_scenario() -> None:
     assert default_delta(scenario, "net_value") == pytest.approx(5.0 * 100 / 0.5)
 
 
-def test_budget_sets_are_the_full_ones_that_fit() -> None:
+def test_budget_candidates_are_every_set_that_fits() -> None:
+    """A set that could take another improvement is a candidate too (on main only the pair
+    was: an improvement that does nothing was bought because the budget had room)."""
     improvements = {
-        name: {"changes": {"touchpoints.desk.servers": "+1"}, "cost": {"one_off": cost}}
-        for name, cost in (("a", 40), ("b", 50), ("c", 70))
+        name: {"changes": {"touchpoints.desk.servers": "+1"}, "cost": cost}
+        for name, cost in (
+            ("a", {"one_off": 40}),
+            ("b", {"one_off": 50}),
+            ("c", {"one_off": 70}),
+            ("d", {"one_off": 10, "per_year": 100}),
+        )
     }
     scenario = make_scenario(improvements=improvements)
-    assert [c for _, c in budget_sets(scenario, None, 100)] == [("c",), ("a", "b")]
-    assert budget_sets(scenario, None, 30) == []
+    sets = [c for _, c in budget_sets(scenario, None, Budget(100))]
+    assert sets == [("a",), ("b",), ("c",), ("a", "b")]
+    sets = [c for _, c in budget_sets(scenario, None, Budget(100, per_year=100))]
+    assert ("d",) in sets and ("a", "b", "d") in sets and ("b", "c") not in sets
+    with pytest.raises(ExperimentError, match="no improvement fits the budget; the cheapest"):
+        budget_sets(scenario, None, Budget(5))
 
 
 def test_budget_selects_among_the_sets_that_fit() -> None:
     result = compare(shop(), seed=4, jobs=1, budget=5000.0)
     assert result.procedure == "budget"
-    assert [v.name for v in result.variants] == ["friendlier_kiosk + nothing_really"]
-    assert result.selection.best in ("baseline", "friendlier_kiosk + nothing_really")
+    names = ["friendlier_kiosk", "nothing_really", "friendlier_kiosk + nothing_really"]
+    assert [v.name for v in result.variants] == names
+    assert result.selection.best in ("baseline", *names)
     assert all(v.cost <= 5000.0 for v in result.variants)
+    assert result.to_dict()["value"]["beyond_budget"] == {"three_more_staff": [60000.0, 90000.0]}
 
 
 def twins(**extra) -> object:
@@ -126,7 +131,6 @@ def twins(**extra) -> object:
     touchpoints = {"a": station(None, **moment), "b": station(None, **moment)}
     data = make_scenario(
         touchpoints, per_day=4, horizon_days=8, baseline_return=0.6, gap_days=1,
-        value={"run_off_days": 0},
         improvements={
             f"route_{share}": {"changes": {"journey.0.choice.a": share, "journey.0.choice.b": 1 - share}}
             for share in (0.2, 0.35, 0.8)
@@ -176,7 +180,7 @@ def returns_scenario(per_day: float, horizon_days: float, gap_days: float, ps: l
     }
     return make_scenario(
         {"desk": desk}, per_day=per_day, horizon_days=horizon_days, gap_days=gap_days,
-        baseline_return=ps[0], improvements=improvements, value={"run_off_days": 0},
+        baseline_return=ps[0], improvements=improvements,
     )  # fmt: skip
 
 
@@ -236,12 +240,12 @@ def test_a_money_losing_best_is_said_plainly_everywhere(losing) -> None:
     text, data, html = losing
     chosen = data["selection"]["by_objective"]
     assert data["selection"]["best"] == chosen["customers"]["best"] == "three_more_staff"
-    assert chosen["net_value"]["best"] == "friendlier_kiosk"
+    assert chosen["net_value"]["best"] == "baseline"
     top = data["ranking"][0]
     assert top["improvement"] == "three_more_staff" and top["net_value_high"] < 0
     for words in (
         "three_more_staff is the best for customers kept, or within",
-        "friendlier_kiosk is the best for net value, or within",
+        "Changing nothing (the baseline) is the best for net value, or within",
         "three_more_staff loses money: its net value is EUR -",
     ):
         assert words in text and words in html, words
@@ -253,7 +257,7 @@ def test_terminal_and_report_say_the_same_sentences(losing) -> None:
     text, data, html = losing
     for sentence in answer_sentences(data):
         assert sentence in text
-        assert f"{sentence}</p>".replace("&", "&amp;") in html
+        assert f"{escape(sentence)}</p>" in html
 
 
 def test_selection_object_in_json(losing) -> None:
@@ -310,7 +314,7 @@ def test_sentences_for_an_undecided_selection_and_a_baseline_best() -> None:
         "currency": "EUR",
         "confidence": 0.95,
         "ranking": [row],
-        "value": {"discount_rate": 0.12, "run_off_days": 365.0},
+        "value": {"discount_rate": 0.12, "planning_days": 365, "terminal_value_per_customer": None},
         "selection": {
             "by_objective": {
                 "customers": selection("customers", None, ["a", "b"], 57),
@@ -327,5 +331,6 @@ def test_sentences_for_an_undecided_selection_and_a_baseline_best() -> None:
     assert text[1].startswith("Changing nothing (the baseline) is the best for net value")
     assert "Cost per customer kept: not measurable" in " ".join(text)
     assert "a may gain or lose money" in " ".join(text)
-    assert text[-1].endswith("and 365 days after it, while the customers active at the horizon "
-                             "keep coming back, discounted at 12% a year.")  # fmt: skip
+    assert text[-1].startswith("Money is counted over the planning period, the 365 days (1.0 "
+                               "years) from day 0 to the horizon")  # fmt: skip
+    assert text[-1].endswith("What customers bring after the period is not counted.")

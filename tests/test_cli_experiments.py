@@ -15,7 +15,7 @@ from truthsim.experiments import compare, sweep
 
 
 def test_whatif_prints_a_ranked_table(shop_file: Path) -> None:
-    result = CliRunner().invoke(main, ["whatif", str(shop_file), "-r", "3", "--jobs", "1"])
+    result = CliRunner().invoke(main, ["whatif", str(shop_file), "-r", "6", "--jobs", "1"])
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert any("baseline" in line for line in lines)

@@ -121,3 +121,23 @@ def test_complaints_need_a_desk_outside_the_journey() -> None:
     data["touchpoints"]["shop"]["complain"] = 0.5
     with pytest.raises(ScenarioError, match="where complaints are handled"):
         Scenario.model_validate(data)
+
+
+def test_a_misery_removed_takes_its_complaint_with_it() -> None:
+    """A misery (-0.5) led to a complaint that went badly (-0.5). Without the misery there is no
+    complaint: the customer would have returned (0 against the number 0.45), so the misery is
+    to blame. On main the complaint stayed in the counterfactual (-0.5: still lost)."""
+    from truthsim.behaviour.attribution import History, decisive_moments, without
+    from truthsim.behaviour.memory import additive
+
+    complaint = (2, 0.5, ((0, 0.6),))  # its moment, its number, the misery with 1 - chance
+    assert without((-0.5, 0.0, -0.5), 0, complaint) == (0.0,)
+    assert without((-0.5, 0.0, -0.5), 1, complaint) == (-0.5, -0.5)
+    assert without((-0.5, 0.0, -0.5), 2, complaint) == (-0.5, 0.0)
+    other = (3, 0.7, ((0, 0.6), (1, 0.6)))  # 0.7 >= 0.6: either misery alone led to it
+    assert without((-0.5, -0.5, 0.0, -0.5), 0, other) == (-0.5, 0.0, -0.5)
+    both = (3, 0.5, ((0, 0.6), (1, 0.6)))  # 0.36 <= 0.5 < 0.6: it took both
+    assert without((-0.5, -0.5, 0.0, -0.5), 0, both) == (-0.5, 0.0)
+    history = History()
+    history.add((-0.5, 0.0, -0.5), (0, 1, 2), -1.0, 0.0, complaint)
+    assert decisive_moments(history, 0.0, 5.0, 0.45, additive, linear=True) == [(0, 0)]

@@ -171,7 +171,9 @@ def test_churn_causes_are_the_moments_without_which_the_customer_would_have_retu
     probability without that moment. The number is not recorded, so: exactly, the blamed
     moments must be those above some threshold u in [p, 1) (every one of them above every
     moment not blamed), each with an equal share; and in law, u being uniform on [p, 1), the
-    churn each touchpoint is blamed for matches its expectation (two-sided, from its SE)."""
+    churn each touchpoint is blamed for matches its expectation (two-sided, from its SE). A
+    complaint's number is not recorded either: every world it allows is weighed by its chance
+    (see reference.counterfactuals)."""
     scenario, run = lost_customers
     c, causes = run.customers, run.causes
     everyone = lives(scenario, run)
@@ -191,31 +193,35 @@ def test_churn_causes_are_the_moments_without_which_the_customer_would_have_retu
         life = everyone[customer]
         p = replay(scenario, life)[-1]
         assert p == pytest.approx(run.journeys["return_probability"][life.rows[-1]], abs=1e-12)
-        options = counterfactuals(scenario, life)
         recorded = by_customer.get(customer, [])
         blamed = {(j, t) for j, t, _ in recorded}
         assert len(blamed) == len(recorded), "a journey visits each touchpoint once here"
         for _, _, share in recorded:
             assert share == pytest.approx(1.0 / len(recorded), rel=1e-12)
-        above = [q for j, t, q in options if (j, t) in blamed]
-        below = [q for j, t, q in options if (j, t) not in blamed]
-        low = max([p, *below])  # the number lies at or above every probability not blamed
-        high = min(above, default=1.0)  # and below every one that is
-        assert len(above) == len(blamed), (customer, recorded)
-        assert low <= high + 1e-12, (customer, p, above, below)
-        # in law: decisive sets grow as the number falls from 1 to p
-        cut = sorted((q for _, _, q in options if q > p), reverse=True)
-        edges = [*cut, p]
+        worlds = counterfactuals(scenario, life)
+        assert sum(w for w, _ in worlds) == pytest.approx(1.0)
+        consistent = False
         share_mean, share_square = np.zeros(touchpoints), np.zeros(touchpoints)
-        ranked = sorted((o for o in options if o[2] > p), key=lambda o: -o[2])
-        for k in range(1, len(edges)):
-            chance = (edges[k - 1] - edges[k]) / (1.0 - p)
-            shares = np.bincount([t for _, t, _ in ranked[:k]], minlength=touchpoints) / k
-            share_mean += chance * shares
-            share_square += chance * shares**2
+        any_blame = 0.0
+        for weight, options in worlds:
+            above = [q for j, t, q in options if (j, t) in blamed]
+            below = [q for j, t, q in options if (j, t) not in blamed]
+            low = max([p, *below])  # the number lies at or above every probability not blamed
+            high = min(above, default=1.0)  # and below every one that is
+            consistent |= len(above) == len(blamed) and low <= high + 1e-12
+            # in law: decisive sets grow as the number falls from 1 to p
+            cut = sorted((q for _, _, q in options if q > p), reverse=True)
+            edges = [*cut, p]
+            ranked = sorted((o for o in options if o[2] > p), key=lambda o: -o[2])
+            for k in range(1, len(edges)):
+                chance = weight * (edges[k - 1] - edges[k]) / (1.0 - p)
+                shares = np.bincount([t for _, t, _ in ranked[:k]], minlength=touchpoints) / k
+                share_mean += chance * shares
+                share_square += chance * shares**2
+            any_blame += weight * ((cut[0] - p) / (1.0 - p) if cut else 0.0)
+        assert consistent, (customer, recorded)
         expected += share_mean
         variance += share_square - share_mean**2
-        any_blame = (cut[0] - p) / (1.0 - p) if cut else 0.0
         expected_blamed += any_blame
         variance_blamed += any_blame * (1.0 - any_blame)
         blamed_customers += bool(recorded)

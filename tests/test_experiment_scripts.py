@@ -16,7 +16,7 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "experiments"
     [
         (
             "first_moment.py",
-            ["-r", "2", "--horizon-days", "40", "--run-off-days", "60", "--jobs", "1"],
+            ["-r", "2", "--horizon-days", "40", "--jobs", "1"],
             "customers kept",
         ),
         (

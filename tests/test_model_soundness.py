@@ -353,3 +353,21 @@ def test_a_neutral_moment_can_decide_a_loss_under_weakest_link_and_peak_end() ->
     h.add((0.5, 0.0), (0, 1), peak_end((0.5, 0.0)), 0.0)
     u = (sigmoid(B + 0.25) + sigmoid(B + 0.5)) / 2
     assert blame(h, B, math.inf, u, peak_end) == [(0, 1, 1.0)]
+
+
+def test_near_certain_customers_are_warned_of_when_the_baseline_spreads() -> None:
+    """{mean: 0.85, polarisation: 0.3} under a 0.9 ceiling: the average customer stays below
+    0.98, but a Beta(1.98, 0.35) baseline puts many customers there (on main: no warning)."""
+    from scipy import stats
+
+    from truthsim.scenario.checks import NEAR_CERTAIN, experience_cap, warnings
+    from truthsim.scenario.probability import logit, sigmoid
+
+    spread = make_scenario(baseline_return={"mean": 0.85, "polarisation": 0.3},
+                           memory={"ceiling": 0.9})  # fmt: skip
+    (line,) = [w for w in warnings(spread) if w.startswith("segment everyone")]
+    need = sigmoid(logit(NEAR_CERTAIN) - experience_cap(spread))
+    a, b = spread.segments["everyone"].baseline_return.beta_parameters()
+    assert f"{stats.beta.sf(need, a, b):.0%} of its customers" in line
+    alike = make_scenario(baseline_return=0.85, memory={"ceiling": 0.9})
+    assert not [w for w in warnings(alike) if w.startswith("segment everyone")]

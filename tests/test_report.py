@@ -27,7 +27,7 @@ def reported(tmp_path_factory, shop_file: Path) -> tuple[Path, Path, Path]:
         "-o",
         str(html),
         "-r",
-        "3",
+        "6",
         "--jobs",
         "1",
         "--seed",
@@ -61,7 +61,7 @@ def test_report_carries_the_whole_story(reported) -> None:
         "three_more_staff",
         "SHA-256",
         "seed 4",
-        "3 replications",
+        "6 replications",
     ):
         assert words in text, words
     assert "@media print" in text

@@ -9,6 +9,8 @@ import numpy as np
 
 from tests.conftest import make_scenario, station
 from truthsim.engine import simulate
+from truthsim.experiments.replication import RunSummary
+from truthsim.experiments.value import Valuation
 from truthsim.scenario import apply_changes
 
 
@@ -70,16 +72,20 @@ def test_results_do_not_depend_on_numpys_vectorised_exp_and_log(airline, monkeyp
     which may differ from the C library's in the last bit; were the engine to turn draws into
     times through them, machines would disagree. Here they are made one bit off everywhere:
     no record and no discounted value may change (the airline draws exponential, lognormal,
-    gamma, triangular, uniform and empirical times, and the run-off is valued)."""
-    short = apply_changes(airline, {"horizon_days": 40.0, "value.run_off_days": 60.0})
-    before = simulate(short, seed=5, run_off=True)
+    gamma, triangular, uniform and empirical times)."""
+    short = apply_changes(airline, {"horizon_days": 40.0})
+    before = simulate(short, seed=5)
+    value = Valuation(40, 0.12)
+    worth = value.within(RunSummary({}, [], np.zeros(0), before.period))
     for name in ("exp", "log", "log1p", "power"):
         f = getattr(np, name)
         monkeypatch.setattr(np, name, lambda *a, _f=f, **k: np.nextafter(_f(*a, **k), np.inf))
-    after = simulate(short, seed=5, run_off=True)
+    after = simulate(short, seed=5)
     for name, records in before.records().items():
         assert records.tobytes() == after.records()[name].tobytes(), name
-    assert before.to_dict() == after.to_dict() and before.value == after.value
+    assert before.to_dict() == after.to_dict()
+    assert before.period.to_dict() == after.period.to_dict()
+    assert value.within(RunSummary({}, [], np.zeros(0), after.period)) == worth
 
 
 def test_no_numpy_transcendental_function_is_named_in_the_simulations_code() -> None:

@@ -172,12 +172,12 @@ def test_a_bad_schedule_is_explained(schedule, fragment: str) -> None:
 
 
 def test_staff_hours_an_improvement_adds_are_costed() -> None:
-    from truthsim.experiments.value import improvement_cost
+    from truthsim.experiments.value import improvement_cost, yearly_cost
 
     scenario = make_scenario(
         {"desk": station(servers=2)},
         horizon_days=10.0,
-        value={"discount_rate": 0.0, "run_off_days": 0.0},  # undiscounted, the horizon alone
+        value={"discount_rate": 0.0},  # undiscounted, the horizon alone
         improvements={
             "morning_agent": {
                 "changes": {"touchpoints.desk.servers": "+1 from 7 to 10"},
@@ -186,3 +186,17 @@ def test_staff_hours_an_improvement_adds_are_costed() -> None:
         },
     )
     assert improvement_cost(scenario, "morning_agent") == pytest.approx(100 + 25 * 3 * 10)
+    # a budget holder's running cost: the hours of a year
+    assert yearly_cost(scenario, "morning_agent") == pytest.approx((100, 25 * 3 * 365))
+
+
+def test_validate_costs_staffed_hours(tmp_path) -> None:
+    """On main an improvement costed per staffed hour was listed as costing nothing."""
+    from click.testing import CliRunner
+
+    from truthsim.cli import main
+
+    result = CliRunner().invoke(main, ["validate", "airline"])
+    assert result.exit_code == 0, result.output
+    line = next(x for x in result.output.splitlines() if x.strip().startswith("reservation_agent:"))
+    assert "EUR 0 once + 245,280/year, of which 8,760 staffed hours a year at 28.00" in line

@@ -5,7 +5,9 @@ their memory gives. A moment *caused* a churn when, with that moment removed fro
 (same memory model, same fading and saturation, same uniform number), the customer would have
 returned. Several moments can each be decisive alone; the churn is then split equally between
 them. When no single moment is decisive (the customer would have left anyway, or only several
-moments together tipped it), the loss has no moment to blame.
+moments together tipped it), the loss has no moment to blame. A misery removed takes with it
+the complaint it led to: when the journey's other miseries would not have led to one (same
+uniform number), the complaint's moment goes too.
 """
 
 from __future__ import annotations
@@ -13,11 +15,33 @@ from __future__ import annotations
 from truthsim.behaviour.memory import Remember
 from truthsim.scenario.probability import sigmoid
 
+#: a journey's complaint: (its moment, its uniform number, (moment, 1 - chance) per misery)
+Complaint = tuple[int, float, tuple[tuple[int, float], ...]]
+
+
+def without(impacts: tuple[float, ...], m: int, complaint: Complaint | None) -> tuple[float, ...]:
+    """The journey's impacts with moment ``m`` removed, and its complaint too when that moment
+    was a misery without which the complaint would not have been made (the complaint is made
+    when its uniform number is at least the chance that no misery led to one)."""
+    kept = impacts[:m] + impacts[m + 1 :]
+    if complaint is None:
+        return kept
+    position, drawn, miseries = complaint
+    if m == position or all(k != m for k, _ in miseries):
+        return kept
+    keep_going = 1.0
+    for k, factor in miseries:
+        if k != m:
+            keep_going *= factor
+    if drawn >= keep_going:
+        return kept  # the other miseries would have led to it anyway
+    return kept[: position - 1] + kept[position:]  # the complaint moved one place forward
+
 
 class History:
     """What one customer's memory is made of, journey by journey, for replaying it."""
 
-    __slots__ = ("before", "fades", "impacts", "places", "remembered")
+    __slots__ = ("before", "complaints", "fades", "impacts", "places", "remembered")
 
     def __init__(self) -> None:  # one per customer: plain lists, no dataclass factories
         self.impacts: list[tuple[float, ...]] = []  #: each moment, per journey
@@ -25,10 +49,22 @@ class History:
         self.remembered: list[float] = []  #: the journey as remembered
         self.before: list[float] = []  #: experience as each journey began
         self.fades: list[float] = []  #: factor on the experience after it
+        #: per journey that ended in a complaint: (its moment, the complaint's uniform number,
+        #: (moment, 1 - complaint chance) of each misery before it); None while there is none
+        self.complaints: dict[int, Complaint] | None = None
 
     def add(
-        self, impacts: tuple[float, ...], places: tuple[int, ...], remembered: float, before: float
+        self,
+        impacts: tuple[float, ...],
+        places: tuple[int, ...],
+        remembered: float,
+        before: float,
+        complaint: Complaint | None = None,
     ) -> None:
+        if complaint is not None:
+            if self.complaints is None:
+                self.complaints = {}
+            self.complaints[len(self.impacts)] = complaint
         self.impacts.append(impacts)
         self.places.append(places)
         self.remembered.append(remembered)
@@ -54,13 +90,15 @@ def decisive_moments(
     worst; so for those every moment is replayed.
     """
     last = len(history.impacts) - 1
+    complaints = history.complaints or {}
     found = []
     for j, impacts in enumerate(history.impacts):
+        complaint = complaints.get(j)
         for m, impact in enumerate(impacts):
             if linear and impact >= 0.0:
-                continue  # removing it cannot bring the customer back
-            without = remember(impacts[:m] + impacts[m + 1 :])
-            experience = min(history.before[j] + without, cap)
+                continue  # removing it cannot bring the customer back (nor its complaint)
+            remembered = remember(without(impacts, m, complaint))
+            experience = min(history.before[j] + remembered, cap)
             for k in range(j + 1, last + 1):
                 experience = min(experience * history.fades[k - 1] + history.remembered[k], cap)
             if u < sigmoid(baseline + experience):

@@ -22,6 +22,7 @@ from truthsim.scenario import (
     load_scenario,
 )
 from truthsim.scenario.checks import warnings
+from truthsim.scenario.costs import yearly_cost
 from truthsim.scenario.limits import run_size_problems
 from truthsim.scenario.staffing import Schedule
 
@@ -115,10 +116,22 @@ def describe(scenario: Scenario, file: str) -> str:
         lines += [
             f"  {name}: "
             + ", ".join(f"{path} {change.describe()}" for path, change in imp.changes.items())
-            + f" (cost {s.currency} {imp.cost.one_off:,.0f} once + {imp.cost.per_year:,.0f}/year)"
+            + f" ({_cost(s, name)})"
             for name, imp in s.improvements.items()
         ]
     return "\n".join(lines)
+
+
+def _cost(s: Scenario, name: str) -> str:
+    """An improvement's cost as a budget holder reads it: once, and a year's running cost with
+    the staffed hours it adds (at their hourly cost)."""
+    cost = s.improvements[name].cost
+    one_off, per_year = yearly_cost(s, name)
+    text = f"cost {s.currency} {one_off:,.0f} once + {per_year:,.0f}/year"
+    if cost.per_staffed_hour:
+        hours = (per_year - cost.per_year) / cost.per_staffed_hour
+        text += f", of which {hours:,.0f} staffed hours a year at {cost.per_staffed_hour:,.2f}"
+    return text
 
 
 def _step(step: Step) -> str:

@@ -29,7 +29,7 @@ from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.value import OBJECTIVES
-from truthsim.report.answer import WORDS, answer_sentences, procedure_words
+from truthsim.report.answer import WORDS, answer_sentences, columns, procedure_words
 from truthsim.saving import save
 from truthsim.scenario import Scenario, fingerprint
 from truthsim.scenario.patch import with_horizon
@@ -98,7 +98,15 @@ def answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "--budget",
             type=Finite(min=0),
             metavar="AMOUNT",
-            help="Choose the best set of improvements whose cost (as in the table) fits AMOUNT.",
+            help="Choose the best of every set of improvements whose one-off costs together fit "
+            "AMOUNT (running costs need --budget-per-year).",
+        ),
+        click.option(
+            "--budget-per-year",
+            type=Finite(min=0),
+            metavar="AMOUNT",
+            help="A year's budget for running costs (per year and staffed hours) of the chosen "
+            "set; with it alone, no one-off cost fits.",
         ),
         click.option(
             "--power",
@@ -114,15 +122,34 @@ def answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
             "section, else 0.12].",
         ),
         click.option(
+            "--terminal-value/--no-terminal-value",
+            default=None,
+            help="Value each customer still active at the end of the planning period alike (an "
+            "average customer of their segment's discounted revenue after it) [default: the "
+            "scenario's value section, else no].",
+        ),
+        click.option(
             "--run-off-days",
-            type=Finite(min=0, max=36500),
-            help="Days after the horizon that customers active at it keep coming back and "
-            "running costs continue [default: the scenario's, else 1095].",
+            hidden=True,
+            callback=_run_off_gone,
+            expose_value=False,
+            help="No longer used: money is counted over the planning period.",
         ),
     ]
     for option in reversed(options):
         command = option(command)
     return command
+
+
+def _run_off_gone(context: click.Context, parameter: click.Parameter, value: Any) -> None:
+    if value is not None:
+        raise click.BadParameter(
+            "no longer used: money is counted over the planning period (the horizon, set by "
+            "--horizon-days), with new customers arriving throughout; to value the customers "
+            "still active at its end, add --terminal-value",
+            context,
+            parameter,
+        )
 
 
 def answer_arguments(settings: ExperimentSettings, **options: Any) -> dict[str, Any]:
@@ -136,13 +163,14 @@ def answer_arguments(settings: ExperimentSettings, **options: Any) -> dict[str, 
         ParameterSource.DEFAULT,
         ParameterSource.DEFAULT_MAP,
     )
-    for name in ("precision", "budget"):
-        if options[name] is not None and fixed:
+    budgeted = options["budget"] is not None or options["budget_per_year"] is not None
+    for name, given in (("precision", options["precision"] is not None), ("budget", budgeted)):
+        if given and fixed:
             raise UserError(
                 f"--{name} decides how many replications to run; leave out -r "
-                "(--first-stage sets the first batch)"
+                "(--first-stage sets the first batch, --max-replications the most per variant)"
             )
-    if options["precision"] is not None and options["budget"] is not None:
+    if options["precision"] is not None and budgeted:
         raise UserError("give either --precision or --budget, not both")
     if options["max_replications"] < options["first_stage"]:
         raise UserError(
@@ -254,6 +282,8 @@ def render(result: Comparison) -> str:
         f"({percent(base['return_rate'].low)}..{percent(base['return_rate'].high)})",
         f"  revenue                      {money(base['revenue'].mean, cur)} "
         f"({money(base['revenue'].low, cur)}..{money(base['revenue'].high, cur)})",
+        f"  revenue, discounted          {money(data['value']['baseline_revenue'], cur)}"
+        " (as the table counts it)",
         "",
     ]
     rows = []
@@ -282,17 +312,14 @@ def render(result: Comparison) -> str:
         "reps",
         f"extra customers ({result.confidence:.0%} CI)",
         "return rate",
-        f"revenue {cur}",
+        f"revenue {cur} (disc.)",
         f"cost {cur}",
         "cost/customer",
         f"net value {cur}",
     ]
     lines.append(table(headers, rows, "rlrrrrrrr"))
     lines.append("")
-    lines.append(
-        f"* its interval of {WORDS[result.objective]} excludes zero. Intervals hold jointly across "
-        f"the table at {result.confidence:.0%}; revenue and cost are counted over the same days."
-    )
+    lines.append(f"* its interval of {WORDS[result.objective]} excludes zero. {columns(data)}")
     lines.append("")
     lines += answer_sentences(data)
     return "\n".join(lines)

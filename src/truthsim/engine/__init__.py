@@ -14,7 +14,7 @@ from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.streams import root_from_seed
 from truthsim.engine.summary import busy_area, daily_series, headline, touchpoint_table
-from truthsim.engine.value import value_metrics
+from truthsim.engine.value import day_by_day
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.limits import customer_cap, run_size_problems
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
@@ -31,7 +31,6 @@ def simulate(
     *,
     horizon_days: float | None = None,
     allow_large: bool = False,
-    run_off: bool = False,
     base: Base | None = None,
 ) -> SimulationResult:
     """Run one replication of ``scenario`` and return its records and summary.
@@ -39,10 +38,8 @@ def simulate(
     ``seed`` defaults to the scenario's own; the same seed always gives bit-identical results.
     ``horizon_days`` overrides the scenario's horizon. A replication expected to bring more than
     a million new customers, or one that word of mouth grows far beyond its arrivals, stops
-    with a :class:`ScenarioError` unless ``allow_large``. With ``run_off``, the customers active at
-    the horizon live on for the scenario's ``value.run_off_days`` (nobody new arrives) and
-    ``result.value`` holds what their revenue is worth; everything else is still measured at
-    the horizon, exactly as without it.
+    with a :class:`ScenarioError` unless ``allow_large``. ``result.period`` holds the planning
+    period day by day: revenue, and customers active by segment.
 
     ``base``: the pool the customers on day 0 are drawn from (see :mod:`truthsim.engine.base`);
     by default the scenario's own ``customer_base`` (its steady state is made once per process).
@@ -58,13 +55,13 @@ def simulate(
         base = base_pool(scenario, allow_large)
     with no_collections():
         sim = Simulation(
-            Plan(scenario, run_off=run_off),
+            Plan(scenario),
             root_from_seed(seed),
             customer_cap(scenario, allow_large),
             base,
         )
         try:
-            result = _result(sim.run(), scenario, seed, run_off)  # releases the run itself
+            result = _result(sim.run(), scenario, seed)  # releases the run itself
         except BaseException:
             sim.release()  # a run stopped early frees its objects too
             raise
@@ -117,37 +114,21 @@ def _saved_base(path: Path) -> FirmBase:
 
 
 def _result(
-    sim: Simulation, scenario: Scenario, seed: int | np.random.SeedSequence, run_off: bool
+    sim: Simulation, scenario: Scenario, seed: int | np.random.SeedSequence
 ) -> SimulationResult:
-    """The records and summaries of a replication run to its horizon (and run off after it)."""
+    """The records and summaries of a replication run to its horizon."""
     plan = sim.plan
     customers = sim.customer_records()  # as they stand at the horizon
     queues = np.array(
         [(0.0, 0.0) if d is None else (d.area_waiting, d.area_busy) for d in sim.desks],
         dtype=QUEUE,
     )
-    counted = len(sim.moments), len(sim.journeys), len(sim.returns), len(sim.causes)
-    sim.run_off()
-    moments = sim.moments.to_numpy()[: counted[0]]
-    every_journey = sim.journeys.to_numpy()
-    journeys = every_journey[: counted[1]]
-    causes = sim.causes.to_numpy()[: counted[3]]
-    if plan.end > plan.horizon:
-        moments = _within_horizon(moments, plan)
-    value = value_metrics(
-        every_journey,
-        sim.customer_records() if plan.end > plan.horizon else customers,
-        plan.warmup,
-        plan.horizon,
-        plan.end,
-        scenario.value.discount_rate,
-    )
+    moments = sim.moments.to_numpy()
+    journeys = sim.journeys.to_numpy()
+    causes = sim.causes.to_numpy()
+    period = day_by_day(journeys, customers, len(plan.segments), plan.warmup, plan.horizon)
     deterred = np.frombuffer(sim.deterred, dtype=np.float64) if len(sim.deterred) else np.zeros(0)
-    returns = (
-        np.frombuffer(sim.returns, dtype=np.float64)[: counted[2]]
-        if len(sim.returns)
-        else np.zeros(0)
-    )
+    returns = np.frombuffer(sim.returns, dtype=np.float64) if len(sim.returns) else np.zeros(0)
     sim.release()  # the records are out: free the run's objects before the summaries
     for i, desks in enumerate(sim.desks):
         if desks is None:  # self-service is not tracked live: integrate the records
@@ -185,7 +166,7 @@ def _result(
         causes=causes,
         hourly=hourly,
         daily=daily_series(customers, returns, deterred, plan.horizon),
-        value=value if run_off else {},
+        period=period,
         base_rows=sim.base_rows,
     )
 
@@ -209,16 +190,6 @@ def _shown(servers: int | Schedule | None) -> int | str:
         ]
         return f"{min(counts)}-{max(counts)} by hour"
     return servers
-
-
-def _within_horizon(moments: np.ndarray, plan: Plan) -> np.ndarray:
-    """Drop moments recorded before the horizon that end after it.
-
-    A visit takes no event at its end (see ``desks``), so its moment is written when the journey
-    arrives; without a run-off the journey would have stopped there instead.
-    """
-    late = moments["arrival"] + moments["wait"] + moments["service"] > plan.horizon
-    return moments[~late]
 
 
 __all__ = ["MINUTES_PER_DAY", "SimulationResult", "simulate"]

@@ -41,7 +41,7 @@ class Journey:
     """One customer's journey in progress; SimPy calls it back when its next moment is due."""
 
     __slots__ = ("_ok", "at", "callbacks", "columns", "completed", "customer", "impacts",
-                 "index", "keep_going", "lag", "n_magic", "n_misery", "n_recovered_magic",
+                 "index", "keep_going", "lag", "miseries", "n_magic", "n_misery", "n_recovered_magic",
                  "number", "phase", "places", "position", "resolved", "sim", "start", "ticket", "u")  # fmt: skip
 
     def __init__(
@@ -71,6 +71,7 @@ class Journey:
         self.completed = True
         self.resolved = False  # a complaint handled without misery (people told become fewer)
         self.keep_going = 1.0  # chance that no misery so far led to a complaint
+        self.miseries: list[tuple[int, float]] = []  # (moment, 1 - its complaint chance)
         self.lag = 0.0  # time since now on the way and in visits, not yet scheduled
         self.position = 0
         self.phase = _STEPS
@@ -120,10 +121,6 @@ class Journey:
         if end < plan.horizon or end == self.at:
             self.at = end
             self.decide()  # at once, ahead of its time (see decide)
-        elif end < plan.end:  # the run-off, after the horizon: when its time comes
-            self.callbacks = DECIDE
-            self.at = end
-            self.sim.calendar.at(self, end)  # type: ignore[arg-type]
 
     # -- one moment of truth -----------------------------------------------------------------
 
@@ -207,6 +204,7 @@ class Journey:
         elif outcome == MISERY:
             self.n_misery += 1
             self.keep_going *= 1.0 - tp.complain
+            self.miseries.append((len(self.impacts) - 1, 1.0 - tp.complain))
             if abandoned:
                 self.completed = False
                 self.phase = _COMPLAINT  # the journey ends here
@@ -230,9 +228,7 @@ class Journey:
         names: the next journey, referrals, and the two effects others see, a customer lost to
         the market and prospects deterred, which count from the journey's end (see
         ``Simulation.lose`` and ``Simulation.deter``). So deciding early changes nothing but
-        the order of the records, and a journey takes one event fewer. In the run-off, after the
-        horizon, a journey is decided when it ends, so that what stands at the horizon is
-        measured as it stood then."""
+        the order of the records, and a journey takes one event fewer."""
         sim, customer = self.sim, self.customer
         plan, u, number = sim.plan, self.u, self.number
         now = self.at
@@ -241,7 +237,11 @@ class Journey:
         remembered = plan.remember(impacts)
         before = customer.experience
         customer.experience = min(before + remembered, plan.cap)  # memory saturates
-        customer.history.add(tuple(impacts), tuple(self.places), remembered, before)
+        complaint = None
+        if self.phase == _COMPLAINING:  # the complaint is the journey's last moment
+            drawn = u[plan.complaint.draw_slot]  # type: ignore[union-attr]
+            complaint = (len(impacts) - 1, drawn, tuple(self.miseries))
+        customer.history.add(tuple(impacts), tuple(self.places), remembered, before, complaint)
         probability = sigmoid(customer.baseline + customer.experience)
         returning = u[plan.return_slot] < probability
         completed = self.completed
@@ -286,6 +286,4 @@ class Journey:
 #: What SimPy calls back when a journey (the scheduled event itself) comes due: each a plain
 #: function called with the journey, shared by all journeys (SimPy reads a list of callbacks
 #: and never changes it), so that scheduling makes neither a bound method nor a list.
-ARRIVE, DECIDE, COME_BACK, BEGIN = (
-    [f] for f in (Journey.arrive, Journey.decide, Journey.come_back, Journey.begin)
-)
+ARRIVE, COME_BACK, BEGIN = ([f] for f in (Journey.arrive, Journey.come_back, Journey.begin))

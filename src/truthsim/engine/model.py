@@ -138,12 +138,6 @@ class Simulation:
         self.env.run(until=until)
         self._catch_up()
 
-    def run_off(self) -> Simulation:
-        """Continue past the horizon until the plan's end: only customers already acquired."""
-        if self.plan.end > self.plan.horizon:
-            self.env.run(until=self.plan.end)
-        return self
-
     def release(self) -> None:
         """Drop the customers and what is still scheduled, once the records are out. Pending
         events refer back to this simulation, so without this everything the run made would
@@ -364,7 +358,7 @@ class Simulation:
                 start += MINUTES_PER_DAY
         customer.next_start = start
         if start >= plan.end:
-            return  # still a customer at the horizon (or at the end of the run-off)
+            return  # still a customer at the horizon
         faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)
         customer.experience *= faded
         customer.history.fades.append(faded)  # type: ignore[union-attr]

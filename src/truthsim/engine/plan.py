@@ -19,7 +19,7 @@ from truthsim.engine.arrivals import ArrivalClock, DayProfile
 from truthsim.engine.streams import key, tag
 from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.customers import ReturnSpread
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.model import Scenario
 from truthsim.scenario.probability import logit, shift_to_log_odds
 from truthsim.scenario.staffing import Schedule
 from truthsim.scenario.touchpoint import OUTCOMES
@@ -74,14 +74,11 @@ class SegmentPlan:
 class Plan:
     """Everything one replication needs from a scenario, prepared once."""
 
-    def __init__(self, scenario: Scenario, run_off: bool = False) -> None:
+    def __init__(self, scenario: Scenario) -> None:
         self.scenario = scenario
         self.horizon = scenario.horizon
-        #: customers already acquired live on until ``end`` (the run-off); nobody new comes after
-        #: the horizon
-        self.end = self.horizon + (
-            scenario.value.run_off_days * MINUTES_PER_DAY if run_off else 0.0
-        )
+        #: nothing is scheduled from here on: a journey that would go on past it is censored
+        self.end = self.horizon
         self.warmup = scenario.warmup
         arrivals = scenario.arrivals
         self.profile = DayProfile(arrivals.hourly_profile) if arrivals.hourly_profile else None

@@ -15,6 +15,8 @@ from truthsim.scenario.touchpoint import OUTCOMES
 if TYPE_CHECKING:
     import pandas as pd
 
+    from truthsim.engine.value import PlanningDays
+
 #: record fields that hold integer codes, and which name table each indexes (-1: none)
 CODED = {
     "moments": {"touchpoint": "touchpoint", "outcome": "outcome"},
@@ -61,8 +63,8 @@ class SimulationResult:
     causes: np.ndarray = field(repr=False)
     hourly: np.ndarray = field(repr=False)
     daily: np.ndarray = field(repr=False)
-    #: with a run-off (``simulate(..., run_off=True)``): discounted revenue, see engine.value
-    value: dict[str, float] = field(default_factory=dict)
+    #: the planning period day by day: revenue, customers active by segment (engine.value)
+    period: PlanningDays | None = field(default=None, repr=False)
     #: the rows of the base (a pool or a firm's customers) the replication started with, in
     #: the order of their customer ids (0, 1, ...); None without a base
     base_rows: np.ndarray | None = field(default=None, repr=False)

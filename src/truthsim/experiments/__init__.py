@@ -2,7 +2,7 @@
 sweeps, one-at-a-time and global sensitivity, on one process, a local pool or a Dask cluster."""
 
 from truthsim.experiments.backends import default_jobs, run_tasks
-from truthsim.experiments.candidates import budget_sets, variants_of
+from truthsim.experiments.candidates import Budget, budget_sets, variants_of
 from truthsim.experiments.compare import Comparison, Selection, VariantResult
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.global_sensitivity import (
@@ -27,6 +27,7 @@ __all__ = [
     "DEFAULT_REPLICATIONS",
     "GLOBAL_METHODS",
     "METRICS",
+    "Budget",
     "Comparison",
     "Estimate",
     "ExperimentError",

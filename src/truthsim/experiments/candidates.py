@@ -5,10 +5,11 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import check_size
-from truthsim.experiments.value import improvement_cost
+from truthsim.experiments.value import yearly_cost
 from truthsim.scenario.errors import suggest
 from truthsim.scenario.model import Scenario
 
@@ -35,37 +36,54 @@ def variants_of(
     return out
 
 
-def budget_sets(
-    scenario: Scenario, only: Sequence[str] | None, budget: float
-) -> list[tuple[str, tuple[str, ...]]]:
-    """Sets of improvements whose cost fits ``budget`` and that cannot take another one.
+@dataclass(frozen=True)
+class Budget:
+    """A budget as a budget holder writes it: a one-off amount and a year's amount for running
+    costs (staffed hours included)."""
 
-    Costs as in the ranked table (discounted over the counted days). Interactions between
-    improvements are why the sets are simulated rather than their effects added up.
+    one_off: float = 0.0
+    per_year: float = 0.0
+
+    def fits(self, one_off: float, per_year: float) -> bool:
+        return one_off <= self.one_off and per_year <= self.per_year
+
+
+def budget_sets(
+    scenario: Scenario, only: Sequence[str] | None, budget: Budget
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Every set of improvements whose costs fit ``budget``, single improvements included (and
+    doing nothing: the baseline, always simulated beside them).
+
+    A set that could still take another improvement is a candidate too: the other one may do
+    nothing for the objective, or cost more than it brings. Interactions between improvements
+    are why the sets are simulated rather than their effects added up.
     """
-    if budget < 0:
-        raise ExperimentError(f"a budget cannot be negative ({budget:g})")
+    for part, amount in (("budget", budget.one_off), ("budget per year", budget.per_year)):
+        if amount < 0:
+            raise ExperimentError(f"a {part} cannot be negative ({amount:g})")
     names = _chosen(scenario, only)
     if len(names) > MAX_BUDGET_IMPROVEMENTS:
         raise ExperimentError(
             f"--budget chooses among every set of the improvements; {len(names)} make too many "
             f"sets, pick at most {MAX_BUDGET_IMPROVEMENTS} with --only"
         )
-    cost = {n: improvement_cost(scenario, n) for n in names}
+    cost = {n: yearly_cost(scenario, n) for n in names}
     fits = [
         combo
         for size in range(1, len(names) + 1)
         for combo in itertools.combinations(names, size)
-        if sum(cost[n] for n in combo) <= budget
+        if budget.fits(sum(cost[n][0] for n in combo), sum(cost[n][1] for n in combo))
     ]
-    full = [
-        combo
-        for combo in fits
-        if not any(
-            n not in combo and sum(cost[m] for m in combo) + cost[n] <= budget for n in names
+    if not fits:
+        cheapest = min(names, key=lambda n: cost[n], default=None)
+        hint = (
+            ""
+            if cheapest is None
+            else f"; the cheapest, {cheapest}, costs {cost[cheapest][0]:,.0f} one-off and "
+            f"{cost[cheapest][1]:,.0f} a year (--budget, --budget-per-year)"
         )
-    ]
-    return [(" + ".join(combo), combo) for combo in full]
+        raise ExperimentError(f"no improvement fits the budget{hint}")
+    return [(" + ".join(combo), combo) for combo in fits]
 
 
 def _chosen(scenario: Scenario, only: Sequence[str] | None) -> list[str]:

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 from truthsim._version import __version__ as VERSION
+from truthsim.engine.value import PlanningDays
 from truthsim.experiments.errors import ExperimentError
 from truthsim.io import to_json, write_text
 
@@ -45,7 +46,7 @@ class Checkpoints:
 
     def key(self, task: Any) -> str:
         fingerprint = self._fingerprint(task.scenario)
-        valued = ":run-off" if getattr(task, "run_off", False) else ""
+        valued = ":period"  # saved with the planning period day by day
         base_of = getattr(task, "base_of", None)
         if base_of is not None:  # the day-0 customers come from this scenario's base
             valued += f":base-{self._fingerprint(base_of)}"
@@ -71,8 +72,12 @@ class Checkpoints:
         try:
             data = json.loads(path.read_text())
             headline = {k: math.nan if v is None else float(v) for k, v in data["headline"].items()}
+            period = data.get("period")
             summary = RunSummary(
-                headline, list(data["touchpoints"]), np.array(data["active"], dtype=np.int32)
+                headline,
+                list(data["touchpoints"]),
+                np.array(data["active"], dtype=np.int32),
+                None if period is None else PlanningDays.from_dict(period),
             )
         except (OSError, ValueError, TypeError, KeyError, AttributeError) as error:
             raise ExperimentError(
@@ -89,6 +94,7 @@ class Checkpoints:
             "headline": summary.headline,
             "touchpoints": summary.touchpoints,
             "active": np.asarray(summary.active).tolist(),
+            "period": None if summary.period is None else summary.period.to_dict(),
         }
         write_text(self.folder / f"{self.key(task)}.json", to_json(data))
         self.computed += 1

@@ -18,16 +18,11 @@ from truthsim.experiments.display import ComparisonDisplay, VariantDisplay
 from truthsim.experiments.replication import METRICS, ReplicationResult, RunSummary
 from truthsim.experiments.stats import CONFIDENCE, Estimate, estimate, stein_estimate
 from truthsim.experiments.tables import records_to_pandas
-from truthsim.experiments.value import METRIC, WORDS, Objective
+from truthsim.experiments.value import WORDS, Objective, Valuation, objective_values
 
 if TYPE_CHECKING:
     import pandas as pd
 
-#: the metric "customers kept" counts
-RETAINED = "active_at_horizon"
-#: discounted revenue over the counted days, run-off included
-VALUE = "discounted_revenue"
-VALUE_METRICS = ("discounted_revenue", "run_off_revenue", "active_after_run_off")
 BASELINE = "baseline"
 
 
@@ -38,12 +33,16 @@ class VariantResult(VariantDisplay):
     name: str
     description: str
     improvements: tuple[str, ...]
-    cost: float  #: one-off plus running cost over the counted days, discounted
+    cost: float  #: one-off plus running cost over the planning period, discounted
     runs: list[RunSummary] = field(repr=False)
     baseline_runs: list[RunSummary] = field(repr=False)
     confidence: float = CONFIDENCE  #: of each interval (the table's intervals hold jointly)
     #: (objective, first stage) when that objective's interval comes from the two-stage procedure
     two_stage: tuple[str, int] | None = None
+    #: how the planning period becomes money (the same for every variant of a what-if)
+    value: Valuation = field(default_factory=lambda: Valuation(1, 0.0), repr=False)
+    one_off: float = 0.0  #: of ``cost``: the one-off part, undiscounted (the first day)
+    per_year: float = 0.0  #: of ``cost``: a year's running cost (staffed hours included)
 
     @property
     def replications(self) -> int:
@@ -59,8 +58,15 @@ class VariantResult(VariantDisplay):
 
     def gains(self, objective: Objective) -> np.ndarray:
         """The objective's gain over the baseline per replication (net value pays the cost)."""
-        gain = self.differences(METRIC[objective])
-        return gain - self.cost if objective == "net_value" else gain
+        n = self.replications
+        mine = objective_values(self.runs[:n], objective, self.cost, self.value)
+        return mine - objective_values(self.baseline_runs[:n], objective, 0.0, self.value)
+
+    def terminal_gains(self) -> np.ndarray:
+        """The part of the revenue gain that is terminal value, per replication."""
+        n = self.replications
+        mine = np.array([self.value.after(r) for r in self.runs[:n]])
+        return mine - np.array([self.value.after(r) for r in self.baseline_runs[:n]])
 
     def difference(self, metric: str) -> Estimate:
         return estimate(self.differences(metric), self.confidence)
@@ -73,12 +79,12 @@ class VariantResult(VariantDisplay):
 
     @property
     def retained(self) -> Estimate:
-        """Extra customers active at the horizon."""
+        """Extra customers active at the end of the planning period."""
         return self.gain("customers")
 
     @property
     def net_value(self) -> Estimate:
-        """Extra discounted revenue minus the discounted cost, over the same counted days."""
+        """Extra discounted revenue minus the discounted cost, over the same planning period."""
         return self.gain("net_value")
 
     @property
@@ -122,7 +128,10 @@ class VariantResult(VariantDisplay):
             "value_change": value.mean,
             "value_change_low": value.low,
             "value_change_high": value.high,
+            "terminal_value_change": float(self.terminal_gains().mean()),
             "cost": self.cost,
+            "one_off": self.one_off,
+            "per_year": self.per_year,
             "cost_per_retained": self.cost_per_retained,
             "cost_per_retained_low": per[0] if per else None,
             "cost_per_retained_high": per[1] if per else None,
@@ -188,8 +197,9 @@ class Comparison(ComparisonDisplay):
     selections: dict[str, Selection] = field(default_factory=dict)
     procedure: str = "fixed"  #: fixed, select (KN), precision (two-stage) or budget
     power: float = 0.8
-    value: dict[str, float] = field(default_factory=dict)  #: discount rate, run-off, counted days
-    budget: float | None = None
+    value: dict[str, Any] = field(default_factory=dict)  #: the valuation, costs, robustness
+    budget: float | None = None  #: one-off
+    budget_per_year: float | None = None  #: running costs, a year's
     precision: float | None = None
     first_stage: int | None = None  #: replications before the selection or two-stage decides
     max_replications: int | None = None
@@ -243,6 +253,7 @@ class Comparison(ComparisonDisplay):
             "procedure": self.procedure,
             "power": self.power,
             "budget": self.budget,
+            "budget_per_year": self.budget_per_year,
             "precision": self.precision,
             "first_stage": self.first_stage,
             "max_replications": self.max_replications,
@@ -253,17 +264,21 @@ class Comparison(ComparisonDisplay):
         }
 
     def to_records(self) -> np.ndarray:
-        """Per replication and variant (baseline included): every headline and value metric."""
+        """Per replication and variant (baseline included): every headline metric, and the
+        planning period's discounted revenue (terminal value included) and customers kept."""
         names = [BASELINE, *(v.name for v in self.variants)]
         runs = [self.baseline.runs, *(v.runs for v in self.variants)]
-        metrics = [*METRICS, *(m for m in VALUE_METRICS if m in runs[0][0].headline)]
+        value = self.variants[0].value if self.variants else None
+        valued = ("discounted_revenue", "terminal_value", "kept") if value else ()
         width = max(len(n) for n in names)
-        dtype = [("variant", f"U{width}"), ("replication", "i4")] + [(m, "f8") for m in metrics]
+        dtype = [("variant", f"U{width}"), ("replication", "i4")]
+        dtype += [(m, "f8") for m in (*METRICS, *valued)]
         out = np.zeros(sum(len(r) for r in runs), dtype=dtype)
         row = 0
         for name, group in zip(names, runs, strict=True):
             for i, run in enumerate(group):
-                out[row] = (name, i, *(run.headline[m] for m in metrics))
+                money = (value.revenue(run), value.after(run), value.kept(run)) if value else ()
+                out[row] = (name, i, *(run.headline[m] for m in METRICS), *money)
                 row += 1
         return out
 

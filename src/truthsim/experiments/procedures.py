@@ -9,8 +9,8 @@ of simulations on common random numbers and hands the per-replication values to 
 - precision: a two-stage procedure sizes the run so every interval of the objective's gain is
   ``precision`` wide (wider only when the replications prove more variable than the first
   stage; see :func:`~truthsim.experiments.stats.stein_estimate`).
-- budget: the same selection among the sets of improvements that fit a budget and cannot take
-  another one.
+- budget: the same selection among every set of improvements that fits a budget (single ones
+  and doing nothing included).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
-from truthsim.experiments.candidates import budget_sets, variants_of
+from truthsim.experiments.candidates import Budget, budget_sets, variants_of
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.compare import (
     BASELINE,
@@ -32,16 +32,23 @@ from truthsim.experiments.compare import (
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import check_size
 from truthsim.experiments.replication import ReplicationResult, RunSummary, run_replications
+from truthsim.experiments.robustness import periods, robustness
 from truthsim.experiments.selection import MIN_FIRST_STAGE, kn, kn_bound, mcb
+from truthsim.experiments.spread import parameter_spread
 from truthsim.experiments.stats import replications_for_power, simultaneous, stein_replications
 from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
 from truthsim.experiments.value import (
     OBJECTIVES,
+    WORDS,
     Objective,
-    counted_days,
+    Valuation,
+    annuity,
     default_delta,
-    improvement_cost,
     objective_values,
+    planning_days,
+    set_cost,
+    valuation,
+    yearly_cost,
 )
 from truthsim.scenario.errors import ScenarioError, suggest
 from truthsim.scenario.model import Scenario
@@ -65,9 +72,10 @@ def compare(
     max_replications: int = 200,
     precision: float | None = None,
     budget: float | None = None,
+    budget_per_year: float | None = None,
     power: float = 0.8,
     discount_rate: float | None = None,
-    run_off_days: float | None = None,
+    terminal_value: bool | None = None,
     progress: Progress | None = None,
     backend: Backend = "local",
     scheduler: str | None = None,
@@ -81,28 +89,41 @@ def compare(
     ``objective`` (customers, net_value or revenue) is what is ranked and selected; the best for
     customers and for net value are always chosen too. ``delta`` is the smallest difference in
     the objective worth telling apart (default from the scenario, see
-    :func:`~truthsim.experiments.value.default_delta`), ``confidence`` the joint confidence of
-    every statement. With ``select`` the fully sequential procedure decides how many replications
-    each variant gets (first stage ``first_stage``, at most ``max_replications``); with
-    ``precision`` a two-stage procedure sizes the run for intervals of the objective's gain that
-    wide; with ``budget`` the candidates are the sets of improvements whose cost fits.
-    Otherwise every variant gets ``replications``. ``discount_rate`` and ``run_off_days``
-    override the scenario's ``value`` section. ``backend``, ``scheduler``, ``checkpoints`` and
+    :func:`~truthsim.experiments.value.default_delta`). ``confidence`` is the joint confidence
+    of everything the answer states: the table's intervals of customers kept and of net value,
+    and each selection, every one of these families at ``1 - (1 - confidence) / families``.
+    With ``select`` the fully sequential procedure decides how many replications each variant
+    gets (first stage ``first_stage``, at most ``max_replications``); with ``precision`` a
+    two-stage procedure sizes the run for intervals of the objective's gain that wide; with
+    ``budget`` (one-off) and ``budget_per_year`` (running costs, a year's) the candidates are
+    every set of improvements whose costs fit both, single ones and doing nothing included (an
+    omitted part of the budget is zero). Otherwise every variant gets ``replications``.
+
+    Money is counted over the planning period, the horizon after any warm-up (see
+    :mod:`~truthsim.experiments.value`); ``discount_rate`` and ``terminal_value`` override the
+    scenario's ``value`` section. ``backend``, ``scheduler``, ``checkpoints`` and
     ``allow_large`` as for :func:`~truthsim.experiments.replicate`. With
     ``parameter_uncertainty``, each replication draws the calibrated parameters (common to every
     variant of that replication, so comparisons stay paired).
     """
     _check(objective, confidence, first_stage, max_replications, power, replications, select)
-    scenario = _as_valued(scenario, horizon_days, discount_rate, run_off_days)
-    if budget is not None:
-        chosen = budget_sets(scenario, improvements, budget)
+    scenario = _as_valued(scenario, horizon_days, discount_rate, terminal_value)
+    if budget is not None or budget_per_year is not None:
+        limit = Budget(budget or 0.0, budget_per_year or 0.0)
+        chosen = budget_sets(scenario, improvements, limit)
         select = True
     else:
+        limit = None
         chosen = variants_of(scenario, improvements, combinations, allow_large)
     sequential = select or precision is not None
     check_size(len(chosen) + 1, max_replications if sequential else replications, allow_large)
-    costs = [sum(improvement_cost(scenario, n) for n in c) for _, c in chosen]
+    yearly = [set_cost(scenario, combo) for _, combo in chosen]
+    plain = Valuation(planning_days(scenario), scenario.value.discount_rate)
+    costs = [one_off + per_year * annuity(plain.years, plain.rate) for one_off, per_year in yearly]
     objectives: list[Objective] = list(dict.fromkeys([objective, "customers", "net_value"]))
+    # the table's two families of intervals (customers kept, net value) and one per selection
+    families = 2 + len(objectives)
+    each = simultaneous(confidence, families)
     deltas = {o: default_delta(scenario, o) for o in objectives}
     if delta is not None:
         if not delta > 0:
@@ -117,13 +138,16 @@ def compare(
         parameter_uncertainty,
         [(), *(_changes_of(scenario, combo) for _, combo in chosen)],
     )
+    first = first_stage if sequential else replications
+    pool.extend(range(len(pool.names)), first)
+    # a terminal value is estimated from the first replications, the same for every variant
+    pool.value = valuation(scenario, pool.runs[0][:first])
     costs_all = [0.0, *costs]
     two_stage: tuple[str, int] | None = None
     if precision is not None:
         procedure = "precision"
         two_stage = (objective, first_stage)
-        pool.extend(range(len(pool.names)), first_stage)
-        level = simultaneous(confidence, max(1, len(chosen)))
+        level = simultaneous(each, max(1, len(chosen)))
         values = pool.values(objective, costs_all)
         needed = max(
             [first_stage]
@@ -135,21 +159,16 @@ def compare(
             ]
         )
         pool.extend(range(len(pool.names)), min(needed, max_replications))
-        selections = {
-            o: _by_mcb(pool, o, costs_all, deltas[o], confidence, power) for o in objectives
-        }
+        selections = {o: _by_mcb(pool, o, costs_all, deltas[o], each, power) for o in objectives}
     elif select:
-        procedure = "budget" if budget is not None else "select"
+        procedure = "budget" if limit is not None else "select"
         selections = _by_kn(
-            pool, objectives, costs_all, deltas, confidence, first_stage, max_replications
+            pool, objectives, costs_all, deltas, each, first_stage, max_replications
         )
     else:
         procedure = "fixed"
-        pool.extend(range(len(pool.names)), replications)
-        selections = {
-            o: _by_mcb(pool, o, costs_all, deltas[o], confidence, power) for o in objectives
-        }
-    level = simultaneous(confidence, max(1, len(chosen)))
+        selections = {o: _by_mcb(pool, o, costs_all, deltas[o], each, power) for o in objectives}
+    level = simultaneous(each, max(1, len(chosen)))
     variants = [
         VariantResult(
             name,
@@ -160,9 +179,15 @@ def compare(
             pool.runs[0],
             level,
             two_stage,
+            pool.value,
+            one_off,
+            per_year,
         )
-        for k, ((name, combo), cost) in enumerate(zip(chosen, costs, strict=True))
+        for k, ((name, combo), cost, (one_off, per_year)) in enumerate(
+            zip(chosen, costs, yearly, strict=True)
+        )
     ]
+    cells = robustness(scenario, pool.names, pool.runs, yearly, first)
     return Comparison(
         scenario.name,
         root,
@@ -176,11 +201,28 @@ def compare(
         procedure=procedure,
         power=power,
         value={
-            "discount_rate": scenario.value.discount_rate,
-            "run_off_days": scenario.value.run_off_days,
-            "counted_days": counted_days(scenario),
+            **pool.value.to_dict(),
+            "warmup_days": scenario.warmup_days,
+            "families": families,
+            "family_confidence": each,
+            "baseline_revenue": float(
+                np.mean(objective_values(pool.runs[0], "revenue", 0.0, pool.value))
+            ),
+            "robustness": [c.to_dict() for c in cells],
+            "years_not_simulated": periods(scenario)[1],
+            "beyond_budget": _beyond(scenario, improvements, limit),
+            "parameters": None
+            if parameter_uncertainty is None
+            else {
+                "source": parameter_uncertainty.describe(),
+                **{
+                    o: parameter_spread(pool.names, pool.values(o, costs_all), WORDS[o])
+                    for o in objectives
+                },
+            },
         },
         budget=budget,
+        budget_per_year=budget_per_year,
         precision=precision,
         first_stage=None if procedure == "fixed" else first_stage,
         max_replications=None if procedure == "fixed" else max_replications,
@@ -203,6 +245,8 @@ class Pool:
         self.uncertainty = uncertainty  #: calibrated parameters drawn per replication, if any
         self.changes = changes or [()] * len(scenarios)  #: each variant's own changes
         self.runs: list[list[RunSummary]] = [[] for _ in scenarios]
+        #: how runs become money; set once the first replications are in
+        self.value = Valuation(1, 0.0)
 
     def extend(self, variants: Sequence[int] | range, total: int) -> None:
         """Bring each of ``variants`` up to ``total`` replications (same seeds for all)."""
@@ -217,7 +261,6 @@ class Pool:
                 range(start, total),
                 self.execution,
                 labels=[self.names[v] for v in members],
-                run_off=True,
                 uncertainty=self.uncertainty,
                 changes=[self.changes[v] for v in members],
                 base_of=self.scenarios[0],
@@ -226,7 +269,10 @@ class Pool:
                 self.runs[v] += group
 
     def values(self, objective: Objective, costs: Sequence[float]) -> list[np.ndarray]:
-        return [objective_values(r, objective, c) for r, c in zip(self.runs, costs, strict=True)]
+        return [
+            objective_values(r, objective, c, self.value)
+            for r, c in zip(self.runs, costs, strict=True)
+        ]
 
     def counts(self) -> dict[str, int]:
         return {name: len(r) for name, r in zip(self.names, self.runs, strict=True)}
@@ -285,8 +331,6 @@ def _by_kn(
     max_replications: int,
 ) -> dict[str, Selection]:
     """KN for every objective at once: a variant gets replications while any still needs it."""
-    everyone = range(len(pool.names))
-    pool.extend(everyone, first_stage)
     while True:
         states = {
             o: kn(pool.values(o, costs), deltas[o], confidence, first_stage) for o in objectives
@@ -320,25 +364,33 @@ def _as_valued(
     scenario: Scenario,
     horizon_days: float | None,
     discount_rate: float | None,
-    run_off_days: float | None,
+    terminal_value: bool | None,
 ) -> Scenario:
     """The scenario with any horizon and value options applied (validated like a file)."""
     if horizon_days is not None:
         scenario = with_horizon(scenario, horizon_days)
-    changes = {
-        path: value
-        for path, value in (
-            ("value.discount_rate", discount_rate),
-            ("value.run_off_days", run_off_days),
-        )
-        if value is not None
-    }
+    changes: dict[str, float | bool] = {}
+    if discount_rate is not None:
+        changes["value.discount_rate"] = float(discount_rate)
+    if terminal_value is not None:
+        changes["value.terminal_value"] = bool(terminal_value)
     if not changes:
         return scenario
     try:
-        return apply_changes(scenario, {p: {"set": float(v)} for p, v in changes.items()})
+        return apply_changes(scenario, {p: {"set": v} for p, v in changes.items()})
     except ScenarioError as error:
         raise ExperimentError("; ".join(p.message for p in error.problems)) from None
+
+
+def _beyond(
+    scenario: Scenario, only: Sequence[str] | None, limit: Budget | None
+) -> dict[str, list[float]]:
+    """Improvements that do not fit the budget alone: (one-off, a year's running cost)."""
+    if limit is None:
+        return {}
+    names = [n for n in scenario.improvements if not only or n in only]
+    costs = {n: yearly_cost(scenario, n) for n in names}
+    return {n: list(c) for n, c in costs.items() if not limit.fits(*c)}
 
 
 def _changes_of(scenario: Scenario, combo: Sequence[str]) -> Changes:

@@ -11,6 +11,7 @@ import numpy as np
 
 from truthsim.engine import base_pool, simulate
 from truthsim.engine.summary import HEADLINE
+from truthsim.engine.value import PlanningDays
 from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError, ReplicationFailed
@@ -52,18 +53,19 @@ class Task:
     index: int
     label: str = ""
     allow_large: bool = False
-    run_off: bool = False  #: also value the customers active at the horizon (a run-off)
     #: the scenario whose day-0 customers every variant starts from (the one as written)
     base_of: Scenario | None = None
 
 
 @dataclass
 class RunSummary:
-    """What a replication sends back: headline metrics, touchpoint rows, the active-customer series."""
+    """What a replication sends back: headline metrics, touchpoint rows, the active-customer
+    series, and the planning period day by day (what money figures are valued from)."""
 
     headline: dict[str, float]
     touchpoints: list[dict[str, Any]]
     active: np.ndarray
+    period: PlanningDays | None = None
 
 
 def run_task(task: Task) -> RunSummary:
@@ -73,7 +75,6 @@ def run_task(task: Task) -> RunSummary:
             task.scenario,
             replication_seed(task.root, task.index),
             allow_large=task.allow_large,
-            run_off=task.run_off,
             base=base_pool(task.base_of or task.scenario, task.allow_large),
         )
     except ScenarioError:
@@ -85,7 +86,7 @@ def run_task(task: Task) -> RunSummary:
             f"{type(error).__name__}: {error}"
         ) from None
     return RunSummary(
-        {**result.headline, **result.value}, result.touchpoints, result.daily["active"].copy()
+        result.headline, result.touchpoints, result.daily["active"].copy(), result.period
     )
 
 
@@ -182,7 +183,6 @@ def run_replications(
     execution: Execution,
     horizon_days: float | None = None,
     labels: Sequence[str] | None = None,
-    run_off: bool = False,
     uncertainty: ParameterUncertainty | None = None,
     changes: Sequence[Changes] | None = None,
     base_of: Scenario | None = None,
@@ -192,7 +192,7 @@ def run_replications(
     Every variant starts from the day-0 customers of ``base_of`` (default: the first scenario):
     a change takes effect on the base the business had before it, the same in every variant.
 
-    ``labels`` name the variants in error messages; ``run_off`` adds the value metrics.
+    ``labels`` name the variants in error messages.
     Replications already in the execution's checkpoint folder are reused; each new one is saved
     there as soon as it finishes. With ``uncertainty``, each replication runs on its own draw of
     the calibrated parameters (see :func:`replication_scenario`); ``changes`` are each variant's
@@ -216,7 +216,6 @@ def run_replications(
             i,
             label,
             execution.allow_large,
-            run_off,
             base_of,
         )
         for s, c, label in zip(scenarios, own, labels, strict=True)

@@ -1,33 +1,31 @@
-"""Objectives a what-if can rank and select by, and what improvements cost over the counted days.
+"""Objectives a what-if can rank and select by, and money over one planning period.
 
-Revenue and cost are counted over the same days, from the end of the warm-up to the end of the
-run-off, and discounted alike to the end of the warm-up (see :mod:`truthsim.engine.value`):
-one-off costs fall on the first counted day, running costs accrue evenly.
+One definition everywhere: revenue, cost and customers kept are counted over the same days, the
+planning period, which starts at the end of the warm-up, with new customers arriving throughout.
+Revenue is discounted to the period's start from the middle of the day it is earned; a one-off
+cost falls on the first day, running costs (a year's amount, staffed hours) accrue evenly and
+are discounted alike. Customers kept are those active at the period's end. With a terminal value,
+each of them is worth the same as any other customer of their segment (see :class:`Valuation`),
+so no improvement's case rests on what its own service would do after the period.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 
+from truthsim.engine.value import discount
 from truthsim.experiments.replication import RunSummary
-from truthsim.scenario.improvement import Cost
+from truthsim.scenario.costs import planning_days, yearly_cost
 from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
-from truthsim.scenario.patch import apply_changes
-from truthsim.scenario.staffing import added_server_hours
 
 Objective = Literal["customers", "net_value", "revenue"]
 OBJECTIVES: tuple[Objective, ...] = ("customers", "net_value", "revenue")
 
-#: the per-replication metric behind each objective (net value subtracts the cost)
-METRIC = {
-    "customers": "active_at_horizon",
-    "net_value": "discounted_revenue",
-    "revenue": "discounted_revenue",
-}
 WORDS = {
     "customers": "customers kept",
     "net_value": "net value",
@@ -35,36 +33,99 @@ WORDS = {
 }
 #: the default indifference zone, as a share of what the scenario's new customers bring
 DELTA_SHARE = 0.001
+DAYS_PER_YEAR = 365.0
 
 
-def counted_days(scenario: Scenario) -> float:
-    """Days over which revenue and cost are counted: after the warm-up, through the run-off."""
-    return scenario.horizon_days - scenario.warmup_days + scenario.value.run_off_days
+@dataclass(frozen=True)
+class Valuation:
+    """How one replication's planning days become money: the period, the rate, the terminal value.
 
-
-def discounted_cost(cost: Cost, scenario: Scenario, staffed_hours: float = 0.0) -> float:
-    """One-off cost now, plus running costs accrued evenly over the counted days, discounted.
-
-    ``staffed_hours``: server-hours the improvement adds over the counted days, paid at
-    ``cost.per_staffed_hour`` as they accrue (evenly, at the scale of days).
+    ``terminal``: per segment, what a customer still active at the period's end is worth then
+    (None: nothing). The same for every variant, so it counts customers kept, not how an
+    improvement would go on serving them.
     """
-    years = counted_days(scenario) / 365.0
-    rate = scenario.value.discount_rate
-    annuity = years if rate == 0 else (1.0 - (1.0 + rate) ** -years) / math.log1p(rate)
-    staffing = cost.per_staffed_hour * staffed_hours / years if years > 0 else 0.0
-    return cost.one_off + (cost.per_year + staffing) * annuity
+
+    days: int
+    rate: float
+    terminal: tuple[float, ...] | None = None
+
+    @property
+    def years(self) -> float:
+        return self.days / DAYS_PER_YEAR
+
+    def within(self, run: RunSummary) -> float:
+        """Revenue earned within the period, discounted."""
+        revenue = run.period.revenue[: self.days]
+        middle = (np.arange(len(revenue)) + 0.5) * MINUTES_PER_DAY
+        return float(np.dot(revenue, discount(middle, self.rate)))
+
+    def after(self, run: RunSummary) -> float:
+        """The terminal value of the customers active at the period's end, discounted."""
+        if self.terminal is None:
+            return 0.0
+        active = run.period.active[self.days - 1]
+        worth = float(np.dot(active, self.terminal))
+        return worth * float(discount(self.days * MINUTES_PER_DAY, self.rate))
+
+    def revenue(self, run: RunSummary) -> float:
+        """Discounted revenue of the period, the terminal value included."""
+        return self.within(run) + self.after(run)
+
+    def kept(self, run: RunSummary) -> float:
+        """Customers active at the period's end."""
+        return float(run.period.active[self.days - 1].sum())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "planning_days": self.days,
+            "discount_rate": self.rate,
+            "terminal_value_per_customer": None if self.terminal is None else list(self.terminal),
+        }
 
 
-def improvement_cost(scenario: Scenario, name: str) -> float:
-    """What improvement ``name`` costs over the counted days, discounted, staff hours included."""
-    improvement = scenario.improvements[name]
-    hours = 0.0
-    if improvement.cost.per_staffed_hour:
-        changed = apply_changes(scenario, improvement.changes)
-        start = scenario.warmup
-        end = start + counted_days(scenario) * MINUTES_PER_DAY
-        hours = added_server_hours(scenario.touchpoints, changed.touchpoints, start, end)
-    return discounted_cost(improvement.cost, scenario, hours)
+def valuation(
+    scenario: Scenario,
+    baseline_runs: Sequence[RunSummary],
+    days: int | None = None,
+    rate: float | None = None,
+) -> Valuation:
+    """The scenario's valuation over ``days`` at ``rate`` (default: its whole period and rate).
+
+    With ``value.terminal_value``, a customer of segment s active at the period's end is worth
+    ``v d / (1 - p d)``: the value of a journey ``v``, the discount ``d`` over the segment's mean
+    days between journeys, and the share ``p`` of the baseline's journeys followed by another
+    (from ``baseline_runs``; the scenario's own outcome mix, whatever an improvement does).
+    """
+    days = planning_days(scenario) if days is None else days
+    rate = scenario.value.discount_rate if rate is None else rate
+    if not scenario.value.terminal_value:
+        return Valuation(days, rate)
+    journeys = np.sum([r.period.journeys for r in baseline_runs], axis=0)
+    returns = np.sum([r.period.returns for r in baseline_runs], axis=0)
+    worth = []
+    for s, segment in enumerate(scenario.segments.values()):
+        share = returns[s] / journeys[s] if journeys[s] else segment.mean_return
+        step = float(discount(segment.days_between_journeys.expected() * MINUTES_PER_DAY, rate))
+        worth.append(segment.value_per_journey * step / (1.0 - min(share, 0.999) * step))
+    return Valuation(days, rate, tuple(worth))
+
+
+def annuity(years: float, rate: float) -> float:
+    """Discounted years of a running cost paid evenly over ``years``: (1 - (1+r)^-T) / ln(1+r)."""
+    return years if rate == 0 else (1.0 - (1.0 + rate) ** -years) / math.log1p(rate)
+
+
+def set_cost(scenario: Scenario, names: Sequence[str]) -> tuple[float, float]:
+    """(one-off, a year's running cost) of a set of improvements, added up."""
+    costs = [yearly_cost(scenario, n) for n in names]
+    return sum(c[0] for c in costs), sum(c[1] for c in costs)
+
+
+def improvement_cost(scenario: Scenario, name: str, value: Valuation | None = None) -> float:
+    """What improvement ``name`` costs over the planning period, discounted."""
+    value = value or Valuation(planning_days(scenario), scenario.value.discount_rate)
+    one_off, per_year = yearly_cost(scenario, name)
+    return one_off + per_year * annuity(value.years, value.rate)
 
 
 def default_delta(scenario: Scenario, objective: Objective) -> float:
@@ -78,13 +139,17 @@ def default_delta(scenario: Scenario, objective: Objective) -> float:
     if objective == "customers":
         return float(customers)
     worth = sum(
-        s.share * s.value_per_journey / (1.0 - min(s.baseline_return, 0.99))
+        s.share * s.value_per_journey / (1.0 - min(s.mean_return, 0.99))
         for s in scenario.segments.values()
     )
     return float(customers * worth)
 
 
-def objective_values(runs: Sequence[RunSummary], objective: Objective, cost: float) -> np.ndarray:
+def objective_values(
+    runs: Sequence[RunSummary], objective: Objective, cost: float, value: Valuation
+) -> np.ndarray:
     """The objective in each replication of one variant (net value: revenue minus its cost)."""
-    values = np.array([r.headline[METRIC[objective]] for r in runs], dtype=float)
-    return values - cost if objective == "net_value" else values
+    if objective == "customers":
+        return np.array([value.kept(r) for r in runs], dtype=float)
+    revenue = np.array([value.revenue(r) for r in runs], dtype=float)
+    return revenue - cost if objective == "net_value" else revenue

@@ -29,7 +29,12 @@ def answer_sentences(data: dict[str, Any]) -> list[str]:
     row = next((r for r in ranking if r["improvement"] == leader), None)
     if row is not None:
         sentences += consequences(row, data)
-    sentences.append(counted(data))
+        share = terminal_share(row, data)
+        if share:
+            sentences.append(share)
+    sentences += holds(data)
+    sentences += across_parameters(data, leader)
+    sentences += [s for s in (budget_words(data), counted(data), joint(data)) if s]
     return sentences
 
 
@@ -37,7 +42,7 @@ def verdict(selection: dict[str, Any], data: dict[str, Any]) -> str:
     """The selection's conclusion for one objective, with its guarantee or what is missing."""
     words = WORDS[selection["objective"]]
     delta = amount(selection["delta"], selection["objective"], data["currency"])
-    confidence = f"{selection['confidence']:.0%}"
+    confidence = f"{data['confidence']:.0%}"
     best = selection["best"]
     if best is not None:
         who = "Changing nothing (the baseline)" if best == BASELINE else best
@@ -69,7 +74,7 @@ def consequences(row: dict[str, Any], data: dict[str, Any]) -> list[str]:
     out = []
     if row["retained_low"] is not None:
         out.append(
-            f"{name} keeps {row['retained']:+,.0f} customers at the horizon against changing "
+            f"{name} keeps {row['retained']:+,.0f} customers at the period's end against changing "
             f"nothing ({confidence} joint interval {row['retained_low']:+,.0f} to "
             f"{row['retained_high']:+,.0f})."
         )
@@ -96,20 +101,174 @@ def consequences(row: dict[str, Any], data: dict[str, Any]) -> list[str]:
 
 
 def counted(data: dict[str, Any]) -> str:
-    """What net value includes."""
+    """What every money figure includes: one definition, the same under every table."""
     value = data.get("value") or {}
-    if not value:
+    if "planning_days" not in value:
         return "Net value is extra revenue minus cost."
-    run_off = value["run_off_days"]
-    tail = (
-        f" and {run_off:g} days after it, while the customers active at the horizon keep coming back"
-        if run_off
-        else ""
+    days, rate = value["planning_days"], value["discount_rate"]
+    warmup = value.get("warmup_days", 0)
+    start = f"the end of a {warmup:g}-day warm-up" if warmup else "day 0"
+    text = (
+        f"Money is counted over the planning period, the {days:,} days ({days / 365:.1f} years) "
+        f"from {start} to the horizon, with new customers arriving throughout: revenue of the "
+        "journeys ending in it and each improvement's cost over the same days (one-off on the "
+        f"first day, running costs for as long as the period lasts), discounted at {rate:.0%} a "
+        "year to its start; customers kept are those active at its end."
     )
+    worth = value.get("terminal_value_per_customer")
+    if worth:
+        text += (
+            " Each customer still active at its end adds a terminal value, the same for every "
+            f"customer of a segment ({data['currency']} {', '.join(f'{w:,.0f}' for w in worth)} "
+            "by segment, discounted from the period's end), whatever improvement kept them."
+        )
+    else:
+        text += " What customers bring after the period is not counted."
+    return text
+
+
+def columns(data: dict[str, Any]) -> str:
+    """What the ranked table's columns count, in words (the terminal and the report alike)."""
     return (
-        f"Net value is extra revenue minus cost, both counted from the end of the warm-up to the "
-        f"horizon{tail}, discounted at {value['discount_rate']:.0%} a year."
+        "Extra customers: customers active at the end of the planning period against the "
+        "baseline, paired over replications on common random numbers. Revenue: the extra "
+        "revenue of the period, discounted (terminal value included when set). Cost: one-off "
+        "plus running costs over the same days, discounted. Net value = revenue - cost. Cost per "
+        "customer kept is not measurable when the interval of customers kept does not lie above "
+        "zero."
     )
+
+
+def joint(data: dict[str, Any]) -> str | None:
+    """What the stated confidence covers."""
+    value = data.get("value") or {}
+    families = value.get("families")
+    if not families:
+        return None
+    return (
+        f"Everything stated here holds jointly with {data['confidence']:.0%} confidence: the "
+        "table's intervals of customers kept and of net value, and each selection, every one of "
+        f"these {families} at {value['family_confidence']:.2%} (Bonferroni)."
+    )
+
+
+def terminal_share(row: dict[str, Any], data: dict[str, Any]) -> str | None:
+    """How much of the leader's revenue gain is terminal value."""
+    value = data.get("value") or {}
+    if not value.get("terminal_value_per_customer") or not row.get("value_change"):
+        return None
+    share = row["terminal_value_change"] / row["value_change"]
+    return (
+        f"Of {row['improvement']}'s revenue gain ({data['currency']} {row['value_change']:+,.0f}),"
+        f" {share:.0%} is the terminal value of the extra customers active at the period's end."
+    )
+
+
+def holds(data: dict[str, Any]) -> list[str]:
+    """Whether the best for net value holds across planning periods and discount rates."""
+    value = data.get("value") or {}
+    cells = value.get("robustness")
+    if not cells:
+        return []
+    choices = {c["best"] for c in cells}
+    years = sorted({c["days"] for c in cells})
+    rates = sorted({c["rate"] for c in cells})
+    over = (
+        f"over planning periods of {_join([_period(d) for d in years])} and discount rates of "
+        f"{_join([f'{r:.0%}' for r in rates])}"
+    )
+    name = {BASELINE: "changing nothing"}
+    if len(choices) == 1:
+        best = name.get(cells[0]["best"], cells[0]["best"])
+        out = [f"Valued {over}, {best} has the highest mean net value in every case."]
+    else:
+        counts = {b: sum(c["best"] == b for c in cells) for b in choices}
+        usual = max(counts, key=lambda b: counts[b])
+        changes = [
+            f"{name.get(c['best'], c['best'])} over {_period(c['days'])} at {c['rate']:.0%}"
+            for c in cells
+            if c["best"] != usual
+        ]
+        out = [
+            f"Valued {over}, the highest mean net value changes: {name.get(usual, usual)} in "
+            f"{counts[usual]} of {len(cells)} cases, {_join(changes)}."
+        ]
+    out[0] += " (Means over the same replications, not selections with a guarantee.)"
+    missing = value.get("years_not_simulated") or []
+    if missing:
+        longest = max(missing)
+        out.append(
+            f"Planning periods of {_join([_period(y * 365) for y in missing])} were not simulated: "
+            f"run with --horizon-days {round(longest * 365) + value.get('warmup_days', 0):g} to "
+            "value them."
+        )
+    return out
+
+
+def across_parameters(data: dict[str, Any], leader: str) -> list[str]:
+    """With drawn parameters: what the guarantee is about, and the spread the mean hides."""
+    drawn = (data.get("value") or {}).get("parameters")
+    if not drawn:
+        return []
+    out = [
+        f"Parameters were drawn per replication ({drawn['source']}): the intervals and the "
+        "selections are about the mean effect over what the data leave unknown, not about "
+        "every plausible set of parameters."
+    ]
+    for objective in dict.fromkeys([data["objective"], "customers", "net_value"]):
+        spread = drawn.get(objective)
+        if not spread:
+            continue
+        amount = "{:+,.0f}" if objective == "customers" else f"{data['currency']} {{:+,.0f}}"
+        shares = sorted(spread["best_share"].items(), key=lambda kv: -kv[1])
+        best = _join([f"{_named(n)} in {s:.0%}" for n, s in shares if s > 0][:3])
+        text = f"Across the {spread['replications']} draws, "
+        if leader in spread["range"]:
+            low, high = spread["range"][leader]
+            text += (
+                f"{leader}'s gain in {spread['objective']} ranged from {amount.format(low)} to "
+                f"{amount.format(high)} (5th to 95th percentile, simulation noise included); "
+            )
+        out.append(text + f"the best for {spread['objective']} was {best} of them.")
+    return out
+
+
+def _named(name: str) -> str:
+    return "changing nothing" if name == BASELINE else name
+
+
+def budget_words(data: dict[str, Any]) -> str | None:
+    """The budget as given, and what a set's cost covers."""
+    if data.get("procedure") != "budget":
+        return None
+    cur = data["currency"]
+    one_off = data.get("budget") or 0.0
+    per_year = data.get("budget_per_year") or 0.0
+    return (
+        f"The budget: {cur} {one_off:,.0f} one-off and {cur} {per_year:,.0f} a year for running "
+        "costs (staffed hours included); every set of improvements within both was a candidate, "
+        "single improvements and changing nothing included. The cost column is a set's one-off "
+        "cost plus its running costs over the planning period, discounted."
+    ) + _beyond(data)
+
+
+def _beyond(data: dict[str, Any]) -> str:
+    beyond = (data.get("value") or {}).get("beyond_budget") or {}
+    if not beyond:
+        return ""
+    cur = data["currency"]
+    each = [
+        f"{name} ({cur} {one_off:,.0f} one-off, {cur} {per_year:,.0f} a year)"
+        for name, (one_off, per_year) in beyond.items()
+    ]
+    return f" Beyond the budget on its own: {_join(each)}."
+
+
+def _period(days: int) -> str:
+    years = days / 365
+    if not years.is_integer():
+        return f"{days} days"
+    return "1 year" if years == 1 else f"{years:g} years"
 
 
 def procedure_words(data: dict[str, Any]) -> str:
@@ -138,18 +297,21 @@ def reproduce(data: dict[str, Any]) -> str:
         ]
     if data["procedure"] == "precision":
         parts.append(f"--precision {data['precision']:g}")
-    if data["procedure"] == "budget":
+    if data["procedure"] == "budget" and data.get("budget") is not None:
         parts.append(f"--budget {data['budget']:g}")
     selection = data.get("selection") or {}
     parts.append(f"--objective {data['objective']}")
     if selection:
         parts.append(f"--delta {selection['delta']:g}")
     parts.append(f"--confidence {data['confidence']:g}")
+    if data.get("budget_per_year") is not None:
+        parts.append(f"--budget-per-year {data['budget_per_year']:g}")
     value = data.get("value") or {}
-    if value:
-        parts.append(
-            f"--discount-rate {value['discount_rate']:g} --run-off-days {value['run_off_days']:g}"
-        )
+    if "discount_rate" in value:
+        parts.append(f"--discount-rate {value['discount_rate']:g}")
+    if "terminal_value_per_customer" in value:
+        terminal = value["terminal_value_per_customer"] is not None
+        parts.append("--terminal-value" if terminal else "--no-terminal-value")
     return " ".join(parts)
 
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from truthsim.report.answer import WORDS, answer_sentences, counted, procedure_words, reproduce
+from truthsim.report.answer import (
+    WORDS,
+    answer_sentences,
+    columns,
+    counted,
+    joint,
+    procedure_words,
+    reproduce,
+)
 from truthsim.report.gaps import outcome_gap_section
 from truthsim.report.page import closing, figure_blocks, head, table
 from truthsim.report.words import assumptions, touchpoint_rows
@@ -77,15 +85,7 @@ def answer(comparison: dict[str, Any]) -> list[str]:
 
 def table_note(comparison: dict[str, Any]) -> str:
     """What the ranked table's columns count, in words."""
-    confidence = f"{comparison['confidence']:.0%}"
-    return (
-        "Extra customers: active customers at the end of the horizon compared with the baseline, "
-        f"mean and {confidence} interval over paired replications (common random numbers). Revenue: "
-        "the discounted revenue gained; cost: one-off plus running cost, discounted, over the same "
-        f"days; net value = revenue − cost. {counted(comparison)} The intervals of the table hold "
-        f"jointly at {confidence}; cost per customer kept is not measurable when the interval of "
-        "customers kept does not lie above zero."
-    )
+    return " ".join([columns(comparison), counted(comparison), joint(comparison) or ""])
 
 
 def ranking_table(comparison: dict[str, Any], cur: str, scenario: Scenario) -> str:
@@ -163,8 +163,16 @@ def baseline_paragraph(comparison: dict[str, Any], cur: str) -> str:
     return (
         f"<p>In the baseline, {b['return_rate']['mean']:.1%} of journeys are followed by another, "
         f"{b['active_at_horizon']['mean']:,.0f} customers are still active at the horizon and revenue is "
-        f"{cur} {b['revenue']['mean']:,.0f} (means over replications).</p>"
+        f"{cur} {b['revenue']['mean']:,.0f}{_discounted(comparison, cur)} (means over "
+        "replications).</p>"
     )
+
+
+def _discounted(comparison: dict[str, Any], cur: str) -> str:
+    revenue = (comparison.get("value") or {}).get("baseline_revenue")
+    if revenue is None:
+        return ""
+    return f", {cur} {revenue:,.0f} discounted as the table counts it"
 
 
 def intervals_sentence(meta: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from truthsim.scenario.errors import Problem
 from truthsim.scenario.probability import logit, shift_to_log_odds, sigmoid
 
 if TYPE_CHECKING:
+    from truthsim.scenario.customers import Segment
     from truthsim.scenario.model import Scenario
     from truthsim.scenario.touchpoint import Touchpoint
 
@@ -127,6 +128,47 @@ def memory_problems(scenario: Scenario) -> list[Problem]:
     return []
 
 
+#: the share of a segment's customers who may become near-certain that earns a warning
+NEAR_CERTAIN_SHARE = 0.01
+
+
+def near_certain_share(segment: Segment, cap: float) -> float:
+    """Share of the segment's new customers whose return probability good experience can lift
+    to ``NEAR_CERTAIN`` or more (all or none without a spread of baselines)."""
+    need = logit(NEAR_CERTAIN) - cap if cap < math.inf else -math.inf  # baseline log-odds
+    value = segment.baseline_return
+    if not isinstance(value, ReturnSpread):
+        return float(logit(float(value)) >= need) if 0 < float(value) < 1 else float(value == 1)
+    from scipy import special  # loaded only for a spread (validate starts fast)
+
+    a, b = value.beta_parameters()
+    return float(special.betaincc(a, b, sigmoid(need))) if need > -math.inf else 1.0
+
+
+def _near_certain(name: str, segment: Segment, cap: float) -> list[str]:
+    why = (
+        "memory has no ceiling (memory.ceiling: null)"
+        if cap == math.inf
+        else "lower memory.ceiling to keep them mortal"
+    )
+    best = sigmoid(logit(segment.mean_return) + cap) if cap < math.inf else 1.0
+    if best >= NEAR_CERTAIN:
+        return [
+            f"segment {name}: good experience can lift an average customer's return probability "
+            f"to {best:.3f} ({1 / (1 - best):,.0f} journeys on average, if it lasts); {why}"
+            if best < 1
+            else f"segment {name}: customers can become certain to return; {why}"
+        ]
+    share = near_certain_share(segment, cap)
+    if share < NEAR_CERTAIN_SHARE:
+        return []
+    return [
+        f"segment {name}: {share:.0%} of its customers (their baselines spread, with good "
+        f"experience) can reach a return probability of {NEAR_CERTAIN:g} or more (50 journeys "
+        f"on average, if it lasts); lower the spread (polarisation) or memory.ceiling"
+    ]
+
+
 def warnings(scenario: Scenario) -> list[str]:
     """Things a valid scenario implies that its author should know."""
     out = []
@@ -142,19 +184,13 @@ def warnings(scenario: Scenario) -> list[str]:
         out.append(line)
     cap = experience_cap(scenario)
     for name, segment in scenario.segments.items():
-        best = sigmoid(logit(segment.mean_return) + cap) if cap < math.inf else 1.0
-        if best >= NEAR_CERTAIN:
-            why = (
-                "memory has no ceiling (memory.ceiling: null)"
-                if cap == math.inf
-                else "lower memory.ceiling to keep them mortal"
-            )
-            out.append(
-                f"segment {name}: good experience can lift an average customer's return probability to "
-                f"{best:.3f} ({1 / (1 - best):,.0f} journeys on average, if it lasts); {why}"
-                if best < 1
-                else f"segment {name}: customers can become certain to return; {why}"
-            )
+        out += _near_certain(name, segment, cap)
+    if scenario.value.run_off_days is not None:
+        out.append(
+            "value.run_off_days is no longer used: revenue, cost and customers kept are counted "
+            "over the planning period (the horizon); set value.terminal_value to value the "
+            "customers active at its end alike"
+        )
     for name, tp in scenario.touchpoints.items():
         shift = tp.failure.recovered_shift
         if tp.failure.rate > 0 and shift is not None:

@@ -1,4 +1,4 @@
-"""What a kept customer is worth: the discount rate and the run-off after the horizon."""
+"""What a kept customer is worth: revenue and cost over one planning period, discounted alike."""
 
 from __future__ import annotations
 
@@ -9,19 +9,16 @@ from truthsim.scenario.base import Strict
 #: Gupta, Lehmann & Stuart (2004), "Valuing Customers", Journal of Marketing Research 41(1),
 #: value customers of five firms at a 12% annual discount rate.
 DISCOUNT_RATE = 0.12
-#: Three years after the horizon: at the bundled scenarios' return rates almost every customer
-#: active at the horizon has left by then, and at 12% a year a euro three years out counts 0.71.
-RUN_OFF_DAYS = 1095.0
 
 
 class Value(Strict):
-    """How revenue and cost become net value: discounted alike, over the same days.
-
-    The counted days run from the end of the warm-up to the end of the run-off. Customers active
-    at the horizon keep their journeys through the run-off (no new customers, no referrals), so
-    a customer kept is worth the discounted revenue they go on to bring; running costs continue
-    as long.
-    """
+    """How revenue and cost become net value: counted over the same days, the planning period
+    (from the end of the warm-up to the horizon), with new customers arriving throughout, and
+    discounted alike to its start. Customers kept are counted at its end. With
+    ``terminal_value`` each customer still active then is worth the same as any other of their
+    segment: the discounted revenue of an average customer of the segment as the scenario
+    writes it (not as an improvement changes it), so no improvement's case rests on what its
+    own service would do after the period."""
 
     discount_rate: float = Field(
         default=DISCOUNT_RATE,
@@ -30,9 +27,14 @@ class Value(Strict):
         description="annual discount rate for revenue and cost (default 0.12, the rate Gupta, "
         "Lehmann & Stuart 2004 use to value customers)",
     )
-    run_off_days: float = Field(
-        default=RUN_OFF_DAYS,
+    terminal_value: bool = Field(
+        default=False,
+        description="value each customer active at the end of the planning period alike: the "
+        "discounted revenue an average customer of their segment brings after it",
+    )
+    run_off_days: float | None = Field(
+        default=None,
         ge=0,
-        description="days after the horizon in which customers active at the horizon keep "
-        "coming back (no new customers) and running costs continue (default 1095: three years)",
+        description="no longer used: value is counted over the planning period (the horizon); "
+        "for what customers are worth after it, set terminal_value",
     )
