@@ -162,9 +162,7 @@ def lives(scenario: Any, result: Any) -> dict[int, Life]:
     return out
 
 
-def replay(
-    scenario: Any, life: Life, leave_out: tuple[int, ...] | None = None
-) -> list[float]:
+def replay(scenario: Any, life: Life, leave_out: tuple[int, ...] | None = None) -> list[float]:
     """The return probability after each journey: experience starts at 0, each journey adds
     what it remembers (saturating at the ceiling), and between one journey's end and the next
     one's start it halves every ``forgetting_half_life_days``. ``leave_out`` (journey, moment,
@@ -197,9 +195,7 @@ def replay_memory(scenario: Any, result: Any) -> tuple[np.ndarray, np.ndarray]:
     return remembered, probability
 
 
-def counterfactuals(
-    scenario: Any, life: Life
-) -> list[tuple[float, list[tuple[int, int, float]]]]:
+def counterfactuals(scenario: Any, life: Life) -> list[tuple[float, list[tuple[int, int, float]]]]:
     """Each world the complaints' unrecorded numbers allow, with its chance, and in it (journey,
     touchpoint, return probability at the last decision without that moment) for every moment
     of a life. The moment caused the loss when the customer's random number lies below that

@@ -486,3 +486,17 @@ def test_bad_data_is_not_taken_in_silence(
     assert code == 2, output
     for choices in expected:
         assert any(words in output for words in choices), (choices, output)
+
+
+def test_a_refitted_service_keeps_the_parameter_an_improvement_changes() -> None:
+    """Gamma times at the curbside, where an improvement scales service.mean: a gamma written
+    with shape and scale left `faster_curbside` pointing at a mean that was no longer there,
+    and the calibrated airline failed its own validation."""
+    from truthsim.calibration.operations import _best_family
+
+    times = np.random.default_rng(4).gamma(7.7, 0.33, size=4000)
+    free = _best_family("touchpoints.curbside.service", times, "test")
+    assert free.diagnostics["touchpoints.curbside.service.kind"] == "gamma"
+    kept = _best_family("touchpoints.curbside.service", times, "test", {"mean"})
+    assert kept.diagnostics["touchpoints.curbside.service.kind"] in ("exponential", "lognormal")
+    assert any(f.path == "touchpoints.curbside.service.mean" for f in kept.fitted)

@@ -160,8 +160,8 @@ def test_a_large_run_needs_an_explicit_opt_in(tmp_path: Path) -> None:
     assert code == 0, output
     improved = scenario_file(
         tmp_path,
-        AIRLINE.replace(
-            "    changes: {touchpoints.ticket_counter.servers: +1}",
+        edit(
+            "    changes: {touchpoints.ticket_counter.servers: +1 from 5 to 23}",
             "    changes: {touchpoints.ticket_counter.servers: +1, arrivals.per_day: x1000}",
         ),
         "improved.yaml",

@@ -85,8 +85,8 @@ BAD_FILES = [
     ),
     (
         "a probability above 1",
-        edit("    baseline_return: 0.85", "    baseline_return: 85"),
-        ["segments.business.baseline_return", "between 0 and 1, not 85", "did you mean 0.85?"],
+        edit("    baseline_return: 0.93", "    baseline_return: 93"),
+        ["segments.business.baseline_return", "between 0 and 1, not 93", "did you mean 0.93?"],
     ),
     (
         "a word instead of a number",
@@ -109,7 +109,7 @@ BAD_FILES = [
     (
         "an improvement that breaks the scenario",
         edit(
-            "changes: {touchpoints.ticket_counter.servers: +1}",
+            "changes: {touchpoints.ticket_counter.servers: +1 from 5 to 23}",
             "changes: {touchpoints.ticket_counter.servers: -3}",
         ),
         ["improvements.extra_ticket_agent.changes", "servers invalid", "got -3"],
@@ -118,7 +118,7 @@ BAD_FILES = [
         "a shift beyond certainty",
         edit(
             "{misery: -0.16, mediocrity: 0.0, magic: 0.04}",
-            "{misery: -0.7, mediocrity: 0.0, magic: 0.04}",
+            "{misery: -0.75, mediocrity: 0.0, magic: 0.04}",
         ),
         ["touchpoints.arrival.shifts.misery", "strictly between 0 and 1"],
     ),
@@ -145,8 +145,8 @@ BAD_FILES = [
     ("not a mapping", "- just\n- a list\n", ["a scenario is a mapping", "holds list"]),
     (
         "every customer certain to return",
-        edit("    baseline_return: 0.85", "    baseline_return: 1.0").replace(
-            "    baseline_return: 0.55", "    baseline_return: 1.0"
+        edit("    baseline_return: 0.93", "    baseline_return: 1.0").replace(
+            "    baseline_return: 0.62", "    baseline_return: 1.0"
         ),
         ["memory.reference_return", "set memory.reference_return between 0 and 1"],
     ),

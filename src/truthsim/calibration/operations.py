@@ -135,16 +135,42 @@ def fit_services(moments: Moments, scenario: Scenario) -> FitResult:
             continue
         out.extend(
             _best_family(
-                path, times, counted(len(times), f"service times at {name}", "moments.csv")
+                path,
+                times,
+                counted(len(times), f"service times at {name}", "moments.csv"),
+                _changed_parameters(scenario, path),
             )
         )
     return out
 
 
-def _best_family(path: str, x: np.ndarray, source: str) -> FitResult:
+#: the parameters each fitted family is written with
+PARAMETERS = {"exponential": {"mean"}, "gamma": {"shape", "scale"}, "lognormal": {"mean", "sd"}}
+
+
+def _changed_parameters(scenario: Scenario, path: str) -> set[str]:
+    """The parameters of the distribution at ``path`` that an improvement changes (a family
+    without them would leave that improvement pointing at nothing)."""
+    return {
+        changed[len(path) + 1 :]
+        for improvement in scenario.improvements.values()
+        for changed in improvement.changes
+        if changed.startswith(path + ".")
+    }
+
+
+def _best_family(path: str, x: np.ndarray, source: str, keep: set[str] = frozenset()) -> FitResult:
     out = FitResult()
     fits = {}
-    families = {"exponential": stats.expon, "gamma": stats.gamma, "lognormal": stats.lognorm}
+    families = {
+        kind: family
+        for kind, family in (
+            ("exponential", stats.expon),
+            ("gamma", stats.gamma),
+            ("lognormal", stats.lognorm),
+        )
+        if keep <= PARAMETERS[kind]  # an improvement's parameter must still be there
+    } or {"exponential": stats.expon, "gamma": stats.gamma, "lognormal": stats.lognorm}
     aic = {}
     # times spanning hundreds of orders of magnitude overflow inside scipy's fits: a family
     # whose fit or likelihood is not a number is left out, without a warning on the terminal
@@ -166,8 +192,13 @@ def _best_family(path: str, x: np.ndarray, source: str) -> FitResult:
     kind = min(aic, key=aic.__getitem__)
     out.diagnostics[f"{path}.aic"] = {k: round(v, 2) for k, v in aic.items()}
     method = (
-        f"scipy {kind} fit, chosen by AIC among exponential, gamma, lognormal "
+        f"scipy {kind} fit, chosen by AIC among {', '.join(families)} "
         f"({', '.join(f'{k} {v:.1f}' for k, v in sorted(aic.items(), key=lambda i: i[1]))})"
+        + (
+            f"; families written with {', '.join(sorted(keep))}, which improvements change"
+            if keep
+            else ""
+        )
     )
     n = len(x)
     if kind == "exponential":

@@ -24,6 +24,7 @@ from truthsim.scenario import (
 from truthsim.scenario.checks import warnings
 from truthsim.scenario.costs import yearly_cost
 from truthsim.scenario.limits import run_size_problems
+from truthsim.scenario.retention import retention_lines, retention_warnings
 from truthsim.scenario.staffing import Schedule
 
 
@@ -57,7 +58,9 @@ def validate(file: str, allow_large: bool) -> None:
         click.echo(str(error), err=True)
         raise SystemExit(2) from None
     click.echo(describe(scenario, file))
-    notes = warnings(scenario)
+    click.echo("\nyearly retention, estimated from the scenario's numbers (no queues):")
+    click.echo("\n".join(f"  {line}" for line in retention_lines(scenario)))
+    notes = warnings(scenario) + retention_warnings(scenario)
     if notes:
         click.echo("\nworth knowing:\n" + "\n".join(f"  - {note}" for note in notes))
 

@@ -25,7 +25,7 @@ from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import NEVER
-from truthsim.engine.plan import FAILURE, OUTCOME, PATIENCE, RECOVERY, SERVICE
+from truthsim.engine.plan import CONTINUE, FAILURE, OUTCOME, PATIENCE, RECOVERY, SERVICE, Retry
 from truthsim.engine.streams import Ticket, key, tag
 from truthsim.scenario.probability import sigmoid
 
@@ -42,7 +42,8 @@ class Journey:
 
     __slots__ = ("_ok", "at", "callbacks", "columns", "completed", "customer", "impacts",
                  "index", "keep_going", "lag", "miseries", "n_magic", "n_misery", "n_recovered_magic",
-                 "number", "phase", "places", "position", "resolved", "sim", "start", "ticket", "u")  # fmt: skip
+                 "number", "phase", "places", "position", "resolved", "retry", "sim", "start", "ticket",
+                 "u")  # fmt: skip
 
     def __init__(
         self, sim: Simulation, customer: Customer, number: int, at: float, ticket: Ticket
@@ -105,7 +106,7 @@ class Journey:
                 continue
             else:
                 target = 0
-            if not self.visit(step.targets[target], step.visits[target]):
+            if not self.visit(step.targets[target], step.visits[target], step.retries[target]):
                 self.position = taken
                 return  # called back when the visit ends (or never: censored)
         self.position = taken
@@ -124,14 +125,15 @@ class Journey:
 
     # -- one moment of truth -----------------------------------------------------------------
 
-    def visit(self, index: int, columns: tuple[int, ...]) -> bool:
+    def visit(self, index: int, columns: tuple[int, ...], retry: Retry | None = None) -> bool:
         """The moment of truth at touchpoint ``index`` (``columns``: its draws by purpose), its
         time joining the lag. True when it is over, False when the journey must first get there
-        (called back on arrival) or runs past the end of the run (censored, not decided)."""
+        (called back on arrival) or runs past the end of the run (censored, not decided).
+        ``retry``: the draws of a second try, where a customer who gives up may try again."""
         sim, u = self.sim, self.u
         desks = sim.desks[index]
         if desks is not None and self.lag > 0.0:  # arrivals at a line are taken in time order
-            self.index, self.columns = index, columns
+            self.index, self.columns, self.retry = index, columns, retry
             self.callbacks = ARRIVE
             self.at += self.lag
             sim.calendar.at(self, self.at)  # type: ignore[arg-type]
@@ -205,7 +207,10 @@ class Journey:
             self.n_misery += 1
             self.keep_going *= 1.0 - tp.complain
             self.miseries.append((len(self.impacts) - 1, 1.0 - tp.complain))
-            if abandoned:
+            if abandoned and tp.abandon != CONTINUE:  # continue: on to the next step
+                if retry is not None and u[retry[0]] < tp.retry_share:
+                    self.lag += u[retry[1]]  # tries again later: a new wait, a new moment
+                    return self.visit(index, retry[2])
                 self.completed = False
                 self.phase = _COMPLAINT  # the journey ends here
         elif outcome != MEDIOCRITY:
@@ -215,7 +220,7 @@ class Journey:
 
     def arrive(self) -> None:
         """At a staffed touchpoint after time on the way (a scheduled callback)."""
-        if self.visit(self.index, self.columns):
+        if self.visit(self.index, self.columns, self.retry):
             self.go()
 
     # -- the end of the journey --------------------------------------------------------------

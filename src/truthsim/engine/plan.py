@@ -31,6 +31,9 @@ Quantiles = Callable[[np.ndarray], np.ndarray]
 SERVICE, PATIENCE, OUTCOME, FAILURE, RECOVERY = range(5)
 _PURPOSES = ("service", "patience", "outcome", "failure", "recovery")
 _JOURNEY_PURPOSES = ("return", "gap", "gap_hour", "deterred", "referred")
+#: what a customer who gives up waiting does next (see scenario.touchpoint.Abandonment)
+LOST, RETRY, CONTINUE = range(3)
+_ABANDON = {"lost": LOST, "retry": RETRY, "continue": CONTINUE}
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +49,11 @@ class TouchpointPlan:
     impact: tuple[float, float, float]  #: log-odds shift x importance, per outcome
     recovered: tuple[float, float, float]  #: the same for a recovered failure, per outcome
     complain: float  #: chance that a misery here leads to a complaint
+    abandon: int = LOST  #: after giving up waiting: LOST, RETRY or CONTINUE
+    retry_share: float = 0.0  #: RETRY: the share who try again
+
+
+Retry = tuple[int, int, tuple[int, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +65,9 @@ class StepPlan:
     delay: Quantiles | None
     delay_slot: int
     visits: tuple[tuple[int, ...], ...]  #: per target, its columns by purpose (SERVICE, ...)
+    #: per target whose abandoners may try again: (draw column, delay column, the retry's
+    #: visit columns); None elsewhere
+    retries: tuple[Retry | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,6 +137,14 @@ class Plan:
                 for p, n in zip(_PURPOSES, needed, strict=True)
             )
 
+        def retry(i: int, name: str) -> Retry | None:
+            """Draws of a second try after giving up, where abandoners may try again."""
+            tp = scenario.touchpoints[name]
+            if tp.abandonment.then != "retry" or tp.patience is None:
+                return None
+            return (slot("retry", i, name, "draw"), slot("retry", i, name, "delay"),
+                    visit(f"retry {i}", name))  # fmt: skip
+
         steps = []
         for i, step in enumerate(scenario.journey):
             chosen = step.choice is not None or step.probability < 1.0
@@ -144,6 +163,7 @@ class Plan:
                     step.delay.quantiles() if step.delay else None,
                     delay_slot,
                     visits,
+                    tuple(retry(i, target) for target in step.targets()),
                 )
             )
         complaints = scenario.complaints
@@ -180,6 +200,10 @@ class Plan:
                 draw_slot=column(step.draw_slot),
                 delay_slot=column(step.delay_slot),
                 visits=tuple(tuple(column(c) for c in v) for v in step.visits),
+                retries=tuple(
+                    None if r is None else (r[0], r[1], tuple(column(c) for c in r[2]))
+                    for r in step.retries
+                ),
             )
 
         self.steps = [resolved(step) for step in steps]
@@ -199,6 +223,13 @@ class Plan:
                 self.transforms.append((columns[SERVICE], tp.service))
                 if tp.patience is not None:
                     self.transforms.append((columns[PATIENCE], tp.patience))
+            for target, again in zip(step.targets, step.retries, strict=False):
+                if again is not None:  # the delay, and the second try's times
+                    tp = self.touchpoints[target]
+                    delay = scenario.touchpoints[tp.name].abandonment.delay
+                    self.transforms.append((again[1], delay.quantiles()))  # type: ignore[union-attr]
+                    self.transforms.append((again[2][SERVICE], tp.service))
+                    self.transforms.append((again[2][PATIENCE], tp.patience))  # type: ignore[arg-type]
         #: columns computed from a slot's uniform as a batch is drawn, placed after the slots:
         #: (slot, u -> x); the uniforms stay as they were, so the random layout does not change
         #: with one function per segment, each journey's by its customer's segment
@@ -261,6 +292,8 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         complain=0.0
         if scenario.complaints is None
         else (tp.complain if tp.complain is not None else scenario.complaints.share),
+        abandon=_ABANDON[tp.abandonment.then],
+        retry_share=tp.abandonment.share if tp.abandonment.then == "retry" else 0.0,
     )
 
 

@@ -45,6 +45,8 @@ TOUCHPOINT_WORDS = {
     "failure.recovered_outcomes.misery": "misery share after a recovery",
     "failure.recovered_outcomes.magic": "magic share after a recovery",
     "failure.recovered_shift": "return shift after a recovery",
+    "abandonment.share": "share of abandoners who try again",
+    "abandonment.delay.mean": "minutes until abandoners try again",
     "importance": "importance in memory",
     "shifts.misery": "return shift after misery",
     "shifts.mediocrity": "return shift after mediocrity",
@@ -70,7 +72,14 @@ SEGMENT_WORDS = {
 INTEGER_MINIMUM = {"servers": 1}
 #: leaves that are probabilities when they sit under these parents
 PROBABILITY_PARENTS = ("outcomes", "recovered_outcomes")
-PROBABILITY_LEAVES = ("rate", "recovery", "baseline_return", "deterred_share", "referred_share")
+PROBABILITY_LEAVES = (
+    "rate",
+    "recovery",
+    "baseline_return",
+    "deterred_share",
+    "referred_share",
+    "share",
+)
 SHIFT_LEAVES = ("recovered_shift",)
 
 
@@ -123,8 +132,8 @@ def touchpoint_parameters(
     """Every numeric parameter the chosen touchpoints use, by dotted path.
 
     Left out: zeros (a fraction of nothing is nothing), mediocrity (what the other two shares
-    leave), the failure block of a touchpoint without failures, and the recovery block of one
-    whose failures are never recovered.
+    leave), the failure block of a touchpoint without failures, the recovery block of one
+    whose failures are never recovered, and the abandonment block unless abandoners retry.
     """
     data = scenario.model_dump()["touchpoints"]
     chosen = list(touchpoints or data)
@@ -148,6 +157,9 @@ def touchpoint_parameters(
             if failure["recovery"] == 0:
                 failure = {"rate": failure["rate"]}
             tp["failure"] = failure
+        abandonment = tp.pop("abandonment")
+        if abandonment["then"] == "retry":  # share and delay matter only then
+            tp["abandonment"] = abandonment
         walk(tp, f"touchpoints.{name}")
     return found
 

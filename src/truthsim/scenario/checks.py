@@ -192,6 +192,11 @@ def warnings(scenario: Scenario) -> list[str]:
             "customers active at its end alike"
         )
     for name, tp in scenario.touchpoints.items():
+        if tp.abandonment.then != "lost" and (tp.patience is None or tp.unlimited):
+            out.append(
+                f"touchpoint {name}: abandonment.then: {tp.abandonment.then} has no effect, since "
+                "nobody gives up waiting here (no patience, or unlimited servers)"
+            )
         shift = tp.failure.recovered_shift
         if tp.failure.rate > 0 and shift is not None:
             ref = scenario.reference_return

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
@@ -91,6 +91,37 @@ class Failure(Strict):
     )
 
 
+class Abandonment(Strict):
+    """What a customer who gives up waiting here does next. Giving up is a misery in every case.
+
+    ``lost``: the journey ends there with no revenue (a caller who hangs up and books nowhere).
+    ``retry``: a ``share`` of them come back to this touchpoint after ``delay`` minutes, once,
+    for a new wait and a new moment (a caller who rings again); the rest, and anyone who gives
+    up a second time, are lost. ``continue``: the journey goes on to its next step (a traveller
+    who leaves the ticket queue still holds a ticket and goes to the gate)."""
+
+    then: Literal["lost", "retry", "continue"] = Field(
+        default="lost", description="lost, retry (a share try again later) or continue"
+    )
+    share: float = Field(
+        default=1.0, ge=0, le=1, description="retry: the share who try again (the rest are lost)"
+    )
+    delay: Distribution | None = Field(
+        default=None, description="retry: minutes until they try again"
+    )
+
+    @model_validator(mode="after")
+    def _retry_says_when(self) -> Abandonment:
+        if self.then == "retry" and self.delay is None:
+            raise ValueError(
+                "then: retry needs a delay, the minutes until they try again, e.g. "
+                "{then: retry, share: 0.5, delay: {kind: exponential, mean: 60}}"
+            )
+        if self.then != "retry" and (self.delay is not None or self.share != 1.0):
+            raise ValueError(f"share and delay are for then: retry, not then: {self.then}")
+        return self
+
+
 def _staffing_kind(value: Any) -> str:
     if value is None:
         return "<unlimited>"
@@ -116,6 +147,11 @@ class Touchpoint(Strict):
     patience: Distribution | None = Field(
         default=None,
         description="minutes a customer waits in the queue before abandoning; null: no limit",
+    )
+    abandonment: Abandonment = Field(
+        default_factory=Abandonment,
+        description="what a customer who gives up waiting does next: {then: lost} (default), "
+        "{then: retry, share: 0.5, delay: {kind: exponential, mean: 60}} or {then: continue}",
     )
     outcomes: Outcomes
     wait: WaitPenalty = Field(default_factory=WaitPenalty)
