@@ -143,3 +143,15 @@ def test_drawn_parameters_show_the_spread_the_mean_hides() -> None:
     text = " ".join(answer_sentences(data))
     assert "about the mean effect over what the data leave unknown" in text
     assert "Across the 20 draws, three_more_staff's gain in customers kept ranged from" in text
+
+
+def test_a_period_that_is_not_whole_days_costs_its_own_length() -> None:
+    improvements = {"x": {"changes": {"touchpoints.desk.servers": "+1"},
+                          "cost": {"per_year": 3650}}}  # fmt: skip
+    scenario = make_scenario(horizon_days=10.5, value={"discount_rate": 0},
+                             improvements=improvements)  # fmt: skip
+    from truthsim.experiments.value import improvement_cost, valuation
+
+    assert improvement_cost(scenario, "x") == pytest.approx(3650 * 10.5 / 365)
+    value = valuation(scenario, [])
+    assert value.days == 11 and value.years == pytest.approx(10.5 / 365)

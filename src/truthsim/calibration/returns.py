@@ -23,11 +23,11 @@ import numpy as np
 from scipy import special
 
 from truthsim.behaviour.memory import fade
+from truthsim.behaviour.recovery import recovered_impacts
 from truthsim.calibration.history import CENSORED, KINDS, LEFT, RETURNED, Histories
 from truthsim.calibration.layout import Layout, beta_nodes, beta_of
 from truthsim.calibration.pattern_memory import PatternMemory
 from truthsim.calibration.rhythm import Gaps, rhythm_terms
-from truthsim.engine.plan import recovered_impacts
 from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.probability import logit

@@ -45,7 +45,6 @@ from truthsim.experiments.value import (
     annuity,
     default_delta,
     objective_values,
-    planning_days,
     set_cost,
     valuation,
     yearly_cost,
@@ -118,7 +117,7 @@ def compare(
     sequential = select or precision is not None
     check_size(len(chosen) + 1, max_replications if sequential else replications, allow_large)
     yearly = [set_cost(scenario, combo) for _, combo in chosen]
-    plain = Valuation(planning_days(scenario), scenario.value.discount_rate)
+    plain = valuation(scenario, [])  # the period and the rate (costs need no terminal value)
     costs = [one_off + per_year * annuity(plain.years, plain.rate) for one_off, per_year in yearly]
     objectives: list[Objective] = list(dict.fromkeys([objective, "customers", "net_value"]))
     # the table's two families of intervals (customers kept, net value) and one per selection

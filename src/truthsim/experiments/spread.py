@@ -24,11 +24,13 @@ def parameter_spread(
     """Per variant (``values[0]`` the baseline's, per replication): the gain's 5th and 95th
     percentiles across replications, and the share of replications in which it was best."""
     n = min(len(v) for v in values)
+    if n == 0:
+        raise ValueError("the spread across parameters needs at least one replication")
     table = np.column_stack([np.asarray(v[:n], dtype=float) for v in values])
     gains = table[:, 1:] - table[:, :1]
-    low, high = np.quantile(gains, QUANTILES, axis=0) if n else (gains[0], gains[0])
+    low, high = np.quantile(gains, QUANTILES, axis=0)
     best = np.argmax(table, axis=1)  # ties: the earlier, the baseline first
-    shares = np.bincount(best, minlength=len(names)) / max(n, 1)
+    shares = np.bincount(best, minlength=len(names)) / n
     return {
         "objective": objective_words,
         "replications": n,

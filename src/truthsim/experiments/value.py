@@ -45,13 +45,14 @@ class Valuation:
     improvement would go on serving them.
     """
 
-    days: int
+    days: int  #: whole days (the last may be part of one)
     rate: float
     terminal: tuple[float, ...] | None = None
+    length: float | None = None  #: the period's exact length in days, if not whole days
 
     @property
     def years(self) -> float:
-        return self.days / DAYS_PER_YEAR
+        return (self.length or self.days) / DAYS_PER_YEAR
 
     def within(self, run: RunSummary) -> float:
         """Revenue earned within the period, discounted."""
@@ -65,7 +66,7 @@ class Valuation:
             return 0.0
         active = run.period.active[self.days - 1]
         worth = float(np.dot(active, self.terminal))
-        return worth * float(discount(self.days * MINUTES_PER_DAY, self.rate))
+        return worth * float(discount(self.years * DAYS_PER_YEAR * MINUTES_PER_DAY, self.rate))
 
     def revenue(self, run: RunSummary) -> float:
         """Discounted revenue of the period, the terminal value included."""
@@ -96,18 +97,22 @@ def valuation(
     days between journeys, and the share ``p`` of the baseline's journeys followed by another
     (from ``baseline_runs``; the scenario's own outcome mix, whatever an improvement does).
     """
+    length = scenario.horizon_days - scenario.warmup_days if days is None else float(days)
     days = planning_days(scenario) if days is None else days
     rate = scenario.value.discount_rate if rate is None else rate
     if not scenario.value.terminal_value:
-        return Valuation(days, rate)
-    journeys = np.sum([r.period.journeys for r in baseline_runs], axis=0)
-    returns = np.sum([r.period.returns for r in baseline_runs], axis=0)
+        return Valuation(days, rate, None, length)
+    journeys = np.zeros(len(scenario.segments))  # without runs: the segments' baselines
+    returns = np.zeros(len(scenario.segments))
+    for run in baseline_runs:
+        journeys = journeys + run.period.journeys
+        returns = returns + run.period.returns
     worth = []
     for s, segment in enumerate(scenario.segments.values()):
         share = returns[s] / journeys[s] if journeys[s] else segment.mean_return
         step = float(discount(segment.days_between_journeys.expected() * MINUTES_PER_DAY, rate))
         worth.append(segment.value_per_journey * step / (1.0 - min(share, 0.999) * step))
-    return Valuation(days, rate, tuple(worth))
+    return Valuation(days, rate, tuple(worth), length)
 
 
 def annuity(years: float, rate: float) -> float:
@@ -123,7 +128,7 @@ def set_cost(scenario: Scenario, names: Sequence[str]) -> tuple[float, float]:
 
 def improvement_cost(scenario: Scenario, name: str, value: Valuation | None = None) -> float:
     """What improvement ``name`` costs over the planning period, discounted."""
-    value = value or Valuation(planning_days(scenario), scenario.value.discount_rate)
+    value = value or valuation(scenario, [])
     one_off, per_year = yearly_cost(scenario, name)
     return one_off + per_year * annuity(value.years, value.rate)
 

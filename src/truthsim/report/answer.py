@@ -155,12 +155,17 @@ def joint(data: dict[str, Any]) -> str | None:
 def terminal_share(row: dict[str, Any], data: dict[str, Any]) -> str | None:
     """How much of the leader's revenue gain is terminal value."""
     value = data.get("value") or {}
-    if not value.get("terminal_value_per_customer") or not row.get("value_change"):
+    if not value.get("terminal_value_per_customer") or "terminal_value_change" not in row:
         return None
-    share = row["terminal_value_change"] / row["value_change"]
+    cur, gain, terminal = data["currency"], row["value_change"], row["terminal_value_change"]
+    if 0 <= terminal <= gain:
+        return (
+            f"Of {row['improvement']}'s revenue gain ({cur} {gain:+,.0f}), {terminal / gain:.0%} "
+            "is the terminal value of the extra customers active at the period's end."
+        )
     return (
-        f"Of {row['improvement']}'s revenue gain ({data['currency']} {row['value_change']:+,.0f}),"
-        f" {share:.0%} is the terminal value of the extra customers active at the period's end."
+        f"{row['improvement']}'s revenue gain ({cur} {gain:+,.0f}) includes {cur} "
+        f"{terminal:+,.0f} of terminal value for the customers active at the period's end."
     )
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from truthsim.behaviour.memory import fade
+from truthsim.behaviour.recovery import recovered_impacts
 from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.probability import logit, shift_to_log_odds, sigmoid
 
@@ -29,27 +31,31 @@ def journeys_a_year(segment: Segment) -> float:
 
 def journey_impact(scenario: Scenario) -> float:
     """The log-odds an average journey adds to memory at the outcome mix, served without
-    waiting: each visit's expected impact (importance x the shift of each outcome, failures and
-    their recovery included), weighted by the chance the journey visits it. Exact in expectation
-    for additive memory, an estimate for the others."""
+    waiting: each visit's expected impact (importance x the shift of each outcome; a recovered
+    failure as the engine counts it), weighted by the chance the journey visits it. Exact in
+    expectation for additive memory, an estimate for the others."""
     reference = scenario.reference_return
     total = 0.0
     for step in scenario.journey:
         targets = list(step.choice.items()) if step.choice is not None else [(step.touchpoint, 1.0)]
         for name, chance in targets:
             tp = scenario.touchpoints[str(name)]
-            f, r = tp.failure.rate, tp.failure.recovery
-            mix = [
-                (1 - f) * getattr(tp.outcomes, o)
-                + f * r * getattr(tp.failure.recovered_outcomes, o)
+            clean = tuple(
+                tp.importance * shift_to_log_odds(getattr(tp.shifts, o), reference)
                 for o in ("misery", "mediocrity", "magic")
-            ]
-            mix[0] += f * (1 - r)  # a failure not recovered is a misery
-            shifts = (tp.shifts.misery, tp.shifts.mediocrity, tp.shifts.magic)
-            impact = sum(
-                p * shift_to_log_odds(x, reference) for p, x in zip(mix, shifts, strict=True)
             )
-            total += step.probability * float(chance) * tp.importance * impact
+            base = tp.outcomes.as_tuple()
+            recovered = recovered_impacts(
+                clean, base, tp.failure.recovered_shift, tp.importance, reference
+            )
+            f, r = tp.failure.rate, tp.failure.recovery
+            after = tp.failure.recovered_outcomes.as_tuple()
+            impact = (
+                (1 - f) * sum(p * x for p, x in zip(base, clean, strict=True))
+                + f * (1 - r) * clean[0]  # a failure not recovered is a misery
+                + f * r * sum(p * x for p, x in zip(after, recovered, strict=True))
+            )
+            total += step.probability * float(chance) * impact
     return total
 
 
@@ -68,18 +74,19 @@ def yearly_retention(scenario: Scenario, segment: Segment, at_mix: bool) -> floa
 
     A customer still a customer a year after their first journey has returned after it and
     after each of the N journeys of that year. N is taken as Poisson with mean n = 365 / the
-    mean days between journeys (exact for exponential days; for the gamma days of the bundled
-    airline it matched simulated cohorts within a point), or as n exactly for fixed days; with
-    ``rate_shape`` each customer's n is scaled by their own Gamma rate factor. Without
-    ``at_mix`` every decision is at the baseline p (so ``p exp(-n (1 - p))`` for Poisson N);
-    with it each journey adds the average journey's impact to memory (see
-    :func:`journey_impact`, times the segment's sensitivity) up to the memory ceiling, and the
-    k-th decision is taken at that experience.
+    mean days between journeys (exact for exponential days), or for fixed days as floor(n) or
+    floor(n) + 1 in the proportions that give mean n; with ``rate_shape`` each customer's n is
+    scaled by their own Gamma rate factor. Without ``at_mix`` every decision is at the baseline
+    p (so ``p exp(-n (1 - p))`` for Poisson N); with it each journey adds the average journey's
+    impact to memory (see :func:`journey_impact`, times the segment's sensitivity), which
+    fades by the memory's half-life over the mean days between journeys and saturates at the
+    ceiling, and the k-th decision is taken at that experience.
     """
     n = journeys_a_year(segment)
     rhythm = segment.days_between_journeys
     step = journey_impact(scenario) * segment.sensitivity if at_mix else 0.0
     cap = _cap(scenario)
+    fading = fade(1.0, rhythm.expected(), scenario.memory.forgetting_half_life_days)
     factors = [1.0]
     if rhythm.rate_shape is not None:
         from scipy import special
@@ -90,12 +97,13 @@ def yearly_retention(scenario: Scenario, segment: Segment, at_mix: bool) -> floa
     total = 0.0
     for p in baselines:
         for x in factors:
-            total += _kept(p, n * x, step, cap, rhythm.kind == "fixed")
+            total += _kept(p, n * x, step, cap, fading, rhythm.kind == "fixed")
     return total / (len(baselines) * len(factors))
 
 
-def _kept(p: float, n: float, step: float, cap: float, fixed: bool) -> float:
-    """Chance of returning after the first journey and each of N more, N ~ Poisson(n) (or n)."""
+def _kept(p: float, n: float, step: float, cap: float, fading: float, fixed: bool) -> float:
+    """Chance of returning after the first journey and each of N more, N ~ Poisson(n) (or n),
+    experience growing by ``step`` a journey and fading by ``fading`` between journeys."""
     if p >= 1.0 or p <= 0.0:
         return float(p >= 1.0)
     if fixed:
@@ -104,10 +112,11 @@ def _kept(p: float, n: float, step: float, cap: float, fixed: bool) -> float:
         top = int(n + 10.0 * math.sqrt(n) + 10.0)
         weights = {k: math.exp(k * math.log(n) - n - math.lgamma(k + 1)) if n > 0 else float(k == 0)
                    for k in range(top + 1)}  # fmt: skip
-    total, stay = 0.0, 1.0
+    total, stay, experience = 0.0, 1.0, 0.0
     base = logit(p)
     for k in range(max(weights) + 1):
-        stay *= sigmoid(base + min((k + 1) * step, cap))  # the (k+1)-th decision
+        experience = min(experience * fading + step, cap)  # as the (k+1)-th journey ends
+        stay *= sigmoid(base + experience)
         total += weights.get(k, 0.0) * stay
     return total
 
