@@ -23,25 +23,20 @@ import numpy as np
 from truthsim.experiments.backends import Backend, Execution, Progress
 from truthsim.experiments.candidates import Budget, budget_sets, variants_of
 from truthsim.experiments.checkpoints import Checkpoints
-from truthsim.experiments.compare import (
-    BASELINE,
-    Comparison,
-    Selection,
-    VariantResult,
-)
+from truthsim.experiments.compare import BASELINE, Comparison, VariantResult
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import check_size
-from truthsim.experiments.replication import ReplicationResult, RunSummary, run_replications
+from truthsim.experiments.pool import Pool, by_kn, by_mcb
+from truthsim.experiments.replication import ReplicationResult
 from truthsim.experiments.robustness import periods, robustness
-from truthsim.experiments.selection import MIN_FIRST_STAGE, kn, kn_bound, mcb
+from truthsim.experiments.selection import MIN_FIRST_STAGE
 from truthsim.experiments.spread import parameter_spread
-from truthsim.experiments.stats import replications_for_power, simultaneous, stein_replications
+from truthsim.experiments.stats import simultaneous, stein_replications
 from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
 from truthsim.experiments.value import (
     OBJECTIVES,
     WORDS,
     Objective,
-    Valuation,
     annuity,
     default_delta,
     objective_values,
@@ -158,15 +153,13 @@ def compare(
             ]
         )
         pool.extend(range(len(pool.names)), min(needed, max_replications))
-        selections = {o: _by_mcb(pool, o, costs_all, deltas[o], each, power) for o in objectives}
+        selections = {o: by_mcb(pool, o, costs_all, deltas[o], each, power) for o in objectives}
     elif select:
         procedure = "budget" if limit is not None else "select"
-        selections = _by_kn(
-            pool, objectives, costs_all, deltas, each, first_stage, max_replications
-        )
+        selections = by_kn(pool, objectives, costs_all, deltas, each, first_stage, max_replications)
     else:
         procedure = "fixed"
-        selections = {o: _by_mcb(pool, o, costs_all, deltas[o], each, power) for o in objectives}
+        selections = {o: by_mcb(pool, o, costs_all, deltas[o], each, power) for o in objectives}
     level = simultaneous(each, max(1, len(chosen)))
     variants = [
         VariantResult(
@@ -226,137 +219,6 @@ def compare(
         first_stage=None if procedure == "fixed" else first_stage,
         max_replications=None if procedure == "fixed" else max_replications,
     )
-
-
-class Pool:
-    """Every variant's replications so far; runs more of them on common random numbers."""
-
-    def __init__(
-        self,
-        scenarios: list[Scenario],
-        names: list[str],
-        root: int,
-        execution: Execution,
-        uncertainty: ParameterUncertainty | None = None,
-        changes: list[Changes] | None = None,
-    ) -> None:
-        self.scenarios, self.names, self.root, self.execution = scenarios, names, root, execution
-        self.uncertainty = uncertainty  #: calibrated parameters drawn per replication, if any
-        self.changes = changes or [()] * len(scenarios)  #: each variant's own changes
-        self.runs: list[list[RunSummary]] = [[] for _ in scenarios]
-        #: how runs become money; set once the first replications are in
-        self.value = Valuation(1, 0.0)
-
-    def extend(self, variants: Sequence[int] | range, total: int) -> None:
-        """Bring each of ``variants`` up to ``total`` replications (same seeds for all)."""
-        groups: dict[int, list[int]] = {}
-        for v in variants:
-            if len(self.runs[v]) < total:
-                groups.setdefault(len(self.runs[v]), []).append(v)
-        for start, members in sorted(groups.items()):
-            new = run_replications(
-                [self.scenarios[v] for v in members],
-                self.root,
-                range(start, total),
-                self.execution,
-                labels=[self.names[v] for v in members],
-                uncertainty=self.uncertainty,
-                changes=[self.changes[v] for v in members],
-                base_of=self.scenarios[0],
-            )
-            for v, group in zip(members, new, strict=True):
-                self.runs[v] += group
-
-    def values(self, objective: Objective, costs: Sequence[float]) -> list[np.ndarray]:
-        return [
-            objective_values(r, objective, c, self.value)
-            for r, c in zip(self.runs, costs, strict=True)
-        ]
-
-    def counts(self) -> dict[str, int]:
-        return {name: len(r) for name, r in zip(self.names, self.runs, strict=True)}
-
-
-def _by_mcb(
-    pool: Pool,
-    objective: Objective,
-    costs: Sequence[float],
-    delta: float,
-    confidence: float,
-    power: float,
-) -> Selection:
-    """The best from multiple comparisons with the best, on the replications every variant has."""
-    values = pool.values(objective, costs)
-    n = min(len(v) for v in values)
-    table = np.column_stack([v[:n] for v in values])
-    result = mcb(table, confidence)
-    best = result.best_within(delta)
-    contenders = [pool.names[i] for i in result.contenders]
-    advised = None
-    if best is None and len(result.contenders) > 1:
-        lead, second = result.contenders[:2]
-        gap = table[:, lead] - table[:, second]
-        k = len(values)
-        advised = replications_for_power(
-            float(np.std(gap, ddof=1)),
-            abs(float(gap.mean())) + delta,
-            1.0 - 2.0 * (1.0 - confidence) / (k - 1),
-            power,
-        )
-    return Selection(
-        objective,
-        delta,
-        confidence,
-        "MCB",
-        None if best is None else pool.names[best],
-        contenders,
-        pool.counts(),
-        advised,
-        power,
-        {
-            name: (float(lo), float(hi))
-            for name, lo, hi in zip(pool.names, result.low, result.high, strict=True)
-        },
-    )
-
-
-def _by_kn(
-    pool: Pool,
-    objectives: Sequence[Objective],
-    costs: Sequence[float],
-    deltas: dict[str, float],
-    confidence: float,
-    first_stage: int,
-    max_replications: int,
-) -> dict[str, Selection]:
-    """KN for every objective at once: a variant gets replications while any still needs it."""
-    while True:
-        states = {
-            o: kn(pool.values(o, costs), deltas[o], confidence, first_stage) for o in objectives
-        }
-        open_states = [s for s in states.values() if not s.done]
-        target = max((s.stage + 1 for s in open_states), default=0)
-        if not open_states or target > max_replications:
-            break
-        needed = sorted({i for s in open_states for i in s.survivors})
-        pool.extend(needed, target)
-    selections = {}
-    for o, s in states.items():
-        bound = None
-        if not s.done:
-            values = pool.values(o, costs)
-            bound = kn_bound(values, s.survivors, deltas[o], confidence, first_stage)
-        selections[o] = Selection(
-            o,
-            deltas[o],
-            confidence,
-            "KN",
-            None if s.best is None else pool.names[s.best],
-            [pool.names[i] for i in s.survivors],
-            pool.counts(),
-            bound,
-        )
-    return selections
 
 
 def _as_valued(
