@@ -62,12 +62,14 @@ def _run(per_day: float, days: int = 730) -> RunSummary:
 
 
 def test_the_answer_says_where_the_best_for_net_value_changes() -> None:
-    """A: 10 a day for 5,000 one-off; B: 2 a day for nothing. Over one year B earns more net,
-    over two years A does, unless money two years out is discounted at 20%."""
+    """A: 10 a day for 5,000 one-off; B: 2 a day for nothing; C: 12 a day for 4,000 a year.
+    Over one year B earns more net, over two years A does, unless money two years out is
+    discounted at 20%; C's running cost keeps it from ever being best."""
     scenario = make_scenario(horizon_days=730, value={"discount_rate": 0.12})
     assert periods(scenario) == ([365, 730], [3, 4, 5])
-    runs = [[_run(0.0)], [_run(10.0)], [_run(2.0)]]
-    cells = robustness(scenario, ["baseline", "A", "B"], runs, [(5000, 0), (0, 0)], 1)
+    runs = [[_run(0.0)], [_run(10.0)], [_run(2.0)], [_run(12.0)]]
+    yearly = [(5000, 0), (0, 0), (0, 4000)]
+    cells = robustness(scenario, ["baseline", "A", "B", "C"], runs, yearly, 1)
     best = {(c.days, c.rate): c.best for c in cells}
     assert {best[365, r] for r in (0.0, 0.05, 0.12, 0.2)} == {"B"}
     assert best[730, 0.0] == best[730, 0.05] == best[730, 0.12] == "A"
