@@ -191,6 +191,13 @@ def test_cli_plots_and_redraw(shop_file: Path, tmp_path: Path) -> None:
     assert redraw.exit_code == 0, redraw.output
     assert {p.stem for p in (out / "plots").iterdir()} - {".truthsim-files"} == names
     assert (out / "plots" / "ranking.svg").read_bytes() == (plots / "ranking.svg").read_bytes()
+    # as the README shows it: --dpi and --size without --plots reshape the results' own figures
+    sized = CliRunner().invoke(main, ["plot", str(out), "--dpi", "100", "--size", "4x3"])
+    assert sized.exit_code == 0, sized.output
+    from PIL import Image
+
+    with Image.open(out / "plots" / "ranking.png") as png:
+        assert png.size == (400, 300)
     (out / "figures.json").write_text("{")
     broken = CliRunner().invoke(main, ["plot", str(out)])
     assert broken.exit_code == 2 and "not valid JSON" in broken.output

@@ -41,12 +41,20 @@ def parse_size(text: str | None) -> tuple[float, float] | None:
     return width, height
 
 
-def plots_option(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--plots DIR``, ``--dpi`` and ``--size``, passed on as ``plots`` (FigureOptions or None)."""
+def plots_option(command: Callable[..., Any] | None = None, *, default: str | None = None) -> Any:
+    """``--plots DIR``, ``--dpi`` and ``--size``, passed on as ``plots`` (FigureOptions or None).
+
+    ``default``: the argument whose folder holds the figures when --plots is left out (a
+    redraw's results folder, its ``plots`` inside); without one, --dpi and --size need --plots.
+    """
+    if command is None:
+        return functools.partial(plots_option, default=default)
 
     @functools.wraps(command)
     def gather(*args: Any, **kwargs: Any) -> Any:
         directory, dpi, size = kwargs.pop("plots"), kwargs.pop("dpi"), kwargs.pop("size")
+        if directory is None and default is not None:
+            directory = Path(kwargs[default]) / "plots"
         if directory is None and (size is not None or dpi != DEFAULT_DPI):
             raise UserError("--dpi and --size shape the figures of --plots DIR; add --plots")
         options = None if directory is None else FigureOptions(directory, dpi, parse_size(size))
@@ -97,11 +105,12 @@ def draw_figures(
 Examples:
   truthsim whatif airline --out results/
   truthsim plot results/                       # figures in results/plots
-  truthsim plot results/ --plots deck/ --dpi 300 --size 13.3x7.5
+  truthsim plot results/ --dpi 300 --size 13.3x7.5
+  truthsim plot results/ --plots deck/ --dpi 300
 """
 )
 @click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@plots_option
+@plots_option(default="results")
 @friendly
 def plot(results: Path, plots: FigureOptions | None) -> None:
     """Redraw the figures of saved RESULTS (a folder written with --out), without simulating."""
