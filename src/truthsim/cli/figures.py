@@ -103,10 +103,9 @@ def draw_figures(
 @click.command(
     epilog="""\b
 Examples:
-  truthsim whatif airline --out results/
   truthsim plot results/                       # figures in results/plots
   truthsim plot results/ --dpi 300 --size 13.3x7.5
-  truthsim plot results/ --plots deck/ --dpi 300
+  truthsim plot results/ --plots deck/ --dpi 300   # into another folder
 """
 )
 @click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
