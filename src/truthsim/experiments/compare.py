@@ -36,11 +36,11 @@ class VariantResult(VariantDisplay):
     cost: float  #: one-off plus running cost over the planning period, discounted
     runs: list[RunSummary] = field(repr=False)
     baseline_runs: list[RunSummary] = field(repr=False)
+    #: how the planning period becomes money (the same for every variant of a what-if)
+    value: Valuation = field(repr=False)
     confidence: float = CONFIDENCE  #: of each interval (the table's intervals hold jointly)
     #: (objective, first stage) when that objective's interval comes from the two-stage procedure
     two_stage: tuple[str, int] | None = None
-    #: how the planning period becomes money (the same for every variant of a what-if)
-    value: Valuation = field(default_factory=lambda: Valuation(1, 0.0), repr=False)
     one_off: float = 0.0  #: of ``cost``: the one-off part, undiscounted (the first day)
     per_year: float = 0.0  #: of ``cost``: a year's running cost (staffed hours included)
 

@@ -37,7 +37,7 @@ class Pool:
         self.changes = changes or [()] * len(scenarios)  #: each variant's own changes
         self.runs: list[list[RunSummary]] = [[] for _ in scenarios]
         #: how runs become money; set once the first replications are in
-        self.value = Valuation(1, 0.0)
+        self.value: Valuation | None = None
 
     def extend(self, variants: Sequence[int] | range, total: int) -> None:
         """Bring each of ``variants`` up to ``total`` replications (same seeds for all)."""
@@ -59,10 +59,15 @@ class Pool:
             for v, group in zip(members, new, strict=True):
                 self.runs[v] += group
 
+    def valuation(self) -> Valuation:
+        if self.value is None:
+            raise RuntimeError("the pool is valued once its first replications are in")
+        return self.value
+
     def values(self, objective: Objective, costs: Sequence[float]) -> list[np.ndarray]:
+        value = self.valuation()
         return [
-            objective_values(r, objective, c, self.value)
-            for r, c in zip(self.runs, costs, strict=True)
+            objective_values(r, objective, c, value) for r, c in zip(self.runs, costs, strict=True)
         ]
 
     def counts(self) -> dict[str, int]:

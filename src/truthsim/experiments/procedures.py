@@ -135,7 +135,7 @@ def compare(
     first = first_stage if sequential else replications
     pool.extend(range(len(pool.names)), first)
     # a terminal value is estimated from the first replications, the same for every variant
-    pool.value = valuation(scenario, pool.runs[0][:first])
+    value = pool.value = valuation(scenario, pool.runs[0][:first])
     costs_all = [0.0, *costs]
     two_stage: tuple[str, int] | None = None
     if precision is not None:
@@ -169,9 +169,9 @@ def compare(
             cost,
             pool.runs[k + 1],
             pool.runs[0],
+            value,
             level,
             two_stage,
-            pool.value,
             one_off,
             per_year,
         )
@@ -193,12 +193,12 @@ def compare(
         procedure=procedure,
         power=power,
         value={
-            **pool.value.to_dict(),
+            **value.to_dict(),
             "warmup_days": scenario.warmup_days,
             "families": families,
             "family_confidence": each,
             "baseline_revenue": float(
-                np.mean(objective_values(pool.runs[0], "revenue", 0.0, pool.value))
+                np.mean(objective_values(pool.runs[0], "revenue", 0.0, value))
             ),
             "robustness": [c.to_dict() for c in cells],
             "years_not_simulated": periods(scenario)[1],
