@@ -57,6 +57,29 @@ def scenario_data(
     return copy.deepcopy(data)
 
 
+#: a touchpoint whose moments never move the return: what a plain purchase log knows
+QUIET_DESK = {
+    "servers": "unlimited",
+    "service": {"kind": "exponential", "mean": 1.0},
+    "outcomes": {"misery": 0, "mediocrity": 1, "magic": 0},
+    "wait": {"tolerance": 0, "doubling": None},
+    "shifts": {"misery": 0.0, "mediocrity": 0.0, "magic": 0.0},
+}
+
+
+def quiet_scenario(name: str, segments: dict, **top: Any) -> dict:
+    """Scenario data whose only touchpoint never moves the return: returns and rhythm alone,
+    the customer-base models' world (``top``: horizon, arrivals, memory ...)."""
+    return {
+        "name": name,
+        "warmup_days": 0,
+        "segments": segments,
+        "touchpoints": {"desk": dict(QUIET_DESK)},
+        "journey": ["desk"],
+        **top,
+    }
+
+
 def make_scenario(*args: Any, **kwargs: Any) -> Scenario:
     return Scenario.model_validate(scenario_data(*args, **kwargs))
 

@@ -276,6 +276,7 @@ def test_selection_object_in_json(losing) -> None:
     ("args", "fragment"),
     [
         (["-r", "5", "--precision", "3"], "--precision decides"),
+        (["-r", "5", "--budget", "10"], "--max-replications the most per variant"),
         (["--budget", "10", "--precision", "3"], "not both"),
         (["--objective", "profit"], "--objective"),
         (["--first-stage", "5"], "--first-stage"),

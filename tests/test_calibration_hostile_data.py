@@ -24,6 +24,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.conftest import quiet_scenario
 from truthsim.calibration import calibrate
 from truthsim.cli import main
 from truthsim.scenario import Scenario, bundled_path, load_scenario
@@ -103,31 +104,19 @@ TRUE_RETURN = 0.83
 
 def plain_scenario(start: float = 0.5, ceiling: float | None = 0.9) -> dict:
     """One segment, one touchpoint whose moments never move the return."""
-    return {
-        "name": "plain",
-        "horizon_days": 364,
-        "warmup_days": 0,
-        "arrivals": {"per_day": 20},
-        "segments": {
-            "everyone": {
-                "share": 1.0,
-                "value_per_journey": 100.0,
-                "baseline_return": start,
-                "days_between_journeys": {"kind": "exponential", "mean": 31},
-            }
-        },
-        "touchpoints": {
-            "desk": {
-                "servers": "unlimited",
-                "service": {"kind": "exponential", "mean": 1.0},
-                "outcomes": {"misery": 0, "mediocrity": 1, "magic": 0},
-                "wait": {"tolerance": 0, "doubling": None},
-                "shifts": {"misery": 0.0, "mediocrity": 0.0, "magic": 0.0},
-            }
-        },
-        "journey": ["desk"],
-        "memory": {"ceiling": ceiling},
+    segment = {
+        "share": 1.0,
+        "value_per_journey": 100.0,
+        "baseline_return": start,
+        "days_between_journeys": {"kind": "exponential", "mean": 31},
     }
+    return quiet_scenario(
+        "plain",
+        {"everyone": segment},
+        horizon_days=364,
+        arrivals={"per_day": 20},
+        memory={"ceiling": ceiling},
+    )
 
 
 @pytest.fixture(scope="module")

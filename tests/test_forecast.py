@@ -22,6 +22,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.conftest import quiet_scenario
 from truthsim.calibration import calibrate
 from truthsim.calibration.btyd import Summary, bgnbd, mbgnbd
 from truthsim.cli import main
@@ -42,31 +43,19 @@ def params_of(r: float, M: float, a: float, b: float) -> dict[str, float]:
 
 
 def scenario_data(r: float, M: float, a: float, b: float) -> dict:
-    return {
-        "name": "mbg",
-        "horizon_days": 100,
-        "warmup_days": 0,
-        "arrivals": {"per_day": 10},
-        "segments": {
-            "everyone": {
-                "share": 1.0,
-                "value_per_journey": 10.0,
-                "baseline_return": {"churn_alpha": a, "churn_beta": b},
-                "days_between_journeys": {"kind": "exponential", "mean": M, "rate_shape": r},
-            }
-        },
-        "touchpoints": {
-            "desk": {
-                "servers": "unlimited",
-                "service": {"kind": "exponential", "mean": 1.0},
-                "outcomes": {"misery": 0, "mediocrity": 1, "magic": 0},
-                "wait": {"tolerance": 0, "doubling": None},
-                "shifts": {"misery": 0.0, "mediocrity": 0.0, "magic": 0.0},
-            }
-        },
-        "journey": ["desk"],
-        "memory": {"reference_return": 0.5},
+    segment = {
+        "share": 1.0,
+        "value_per_journey": 10.0,
+        "baseline_return": {"churn_alpha": a, "churn_beta": b},
+        "days_between_journeys": {"kind": "exponential", "mean": M, "rate_shape": r},
     }
+    return quiet_scenario(
+        "mbg",
+        {"everyone": segment},
+        horizon_days=100,
+        arrivals={"per_day": 10},
+        memory={"reference_return": 0.5},
+    )
 
 
 def scenario(r: float, M: float, a: float, b: float) -> Scenario:

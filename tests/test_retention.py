@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from tests.conftest import make_scenario, station
@@ -72,3 +73,39 @@ def test_every_bundled_segment_keeps_a_plausible_share() -> None:
     telecom = load_scenario("telecom")
     family, prepaid = (yearly_retention(telecom, s, False) for s in telecom.segments.values())
     assert 0.98**12 <= family <= 0.992**12 and 0.95**12 <= prepaid <= 0.97**12
+
+
+def test_bundled_staff_cost_the_same_per_hour_and_work_when_customers_come() -> None:
+    """On main a round-the-clock ticket agent cost EUR 5.9 an hour beside reservation agents at
+    28, the hotel's afternoon receptionist worked all day, and telecom agents sat through hours
+    with no calls."""
+    for name in ("airline", "hotel", "telecom"):
+        scenario = load_scenario(name)
+        rates = set()
+        for improvement in scenario.improvements.values():
+            staffs = [p for p in improvement.changes if p.endswith(".servers")]
+            if staffs and not any(".technician." in p for p in staffs):  # a field team's slots
+                assert improvement.cost.per_staffed_hour > 0, (name, improvement)
+                assert improvement.cost.per_year == 0, (name, improvement)
+                rates.add(improvement.cost.per_staffed_hour)
+        assert len(rates) <= 1, (name, rates)
+    hotel = load_scenario("hotel").improvements["second_receptionist"]
+    assert hotel.changes["touchpoints.front_desk.servers"].hours == (14.0, 20.0)
+    telecom = load_scenario("telecom")
+    profile = telecom.arrivals.hourly_profile
+    agents = telecom.touchpoints["agent"].servers
+    quiet = [h for h in range(24) if profile[h] == 0]
+    assert quiet and all(agents.at(h * 60.0) <= 1 for h in quiet)
+
+
+def test_hotel_guests_breakfast_in_the_morning() -> None:
+    """On main breakfast peaked at 02h and check-out at 03h (a 600-minute stay after a 15h
+    check-in)."""
+    scenario = load_scenario("hotel")
+    run = simulate(scenario, seed=2, horizon_days=30)
+    m = run.moments
+    for touchpoint, hours in (("breakfast", range(5, 11)), ("check_out", range(6, 14))):
+        here = m[m["touchpoint"] == run.touchpoint_names.index(touchpoint)]
+        hour = ((here["arrival"] % 1440) // 60).astype(int)
+        peak = int(np.bincount(hour, minlength=24).argmax())
+        assert peak in hours, (touchpoint, peak)

@@ -15,6 +15,7 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
+from tests.conftest import quiet_scenario
 from truthsim.calibration import calibrate
 from truthsim.calibration.btyd import mbgnbd
 from truthsim.calibration.data import read_data
@@ -32,32 +33,19 @@ def scenario_data(segments: tuple[str, ...] = ("everyone",)) -> dict:
     """Moments that never matter, exponential gaps with a Gamma spread of rates and a Beta
     baseline: the MBG/NBD model."""
     share = 1.0 / len(segments)
-    return {
-        "name": "mbg",
-        "horizon_days": 100,
-        "warmup_days": 0,
-        "arrivals": {"per_day": 10},
-        "segments": {
-            name: {
-                "share": share,
-                "value_per_journey": 10.0,
-                "baseline_return": {"churn_alpha": 0.6, "churn_beta": 2.5},
-                "days_between_journeys": {"kind": "exponential", "mean": 30.0, "rate_shape": 0.8},
-            }
-            for name in segments
-        },
-        "touchpoints": {
-            "desk": {
-                "servers": "unlimited",
-                "service": {"kind": "exponential", "mean": 1.0},
-                "outcomes": {"misery": 0, "mediocrity": 1, "magic": 0},
-                "wait": {"tolerance": 0, "doubling": None},
-                "shifts": {"misery": 0.0, "mediocrity": 0.0, "magic": 0.0},
-            }
-        },
-        "journey": ["desk"],
-        "memory": {"reference_return": 0.5},
+    segment = {
+        "share": share,
+        "value_per_journey": 10.0,
+        "baseline_return": {"churn_alpha": 0.6, "churn_beta": 2.5},
+        "days_between_journeys": {"kind": "exponential", "mean": 30.0, "rate_shape": 0.8},
     }
+    return quiet_scenario(
+        "mbg",
+        {name: dict(segment) for name in segments},
+        horizon_days=100,
+        arrivals={"per_day": 10},
+        memory={"reference_return": 0.5},
+    )
 
 
 SCENARIO = Scenario.model_validate(scenario_data())

@@ -72,7 +72,9 @@ class Journey:
         self.completed = True
         self.resolved = False  # a complaint handled without misery (people told become fewer)
         self.keep_going = 1.0  # chance that no misery so far led to a complaint
-        self.miseries: list[tuple[int, float]] = []  # (moment, 1 - its complaint chance)
+        #: (moment, 1 - its complaint chance) of each misery that may lead to a complaint, kept
+        #: for the churn-cause counterfactual; made at the first (most journeys have none)
+        self.miseries: list[tuple[int, float]] | None = None
         self.lag = 0.0  # time since now on the way and in visits, not yet scheduled
         self.position = 0
         self.phase = _STEPS
@@ -205,8 +207,11 @@ class Journey:
                 self.n_magic += outcome == MAGIC
         elif outcome == MISERY:
             self.n_misery += 1
-            self.keep_going *= 1.0 - tp.complain
-            self.miseries.append((len(self.impacts) - 1, 1.0 - tp.complain))
+            if tp.complain:
+                self.keep_going *= 1.0 - tp.complain
+                if self.miseries is None:
+                    self.miseries = []
+                self.miseries.append((len(self.impacts) - 1, 1.0 - tp.complain))
             if abandoned and tp.abandon != CONTINUE:  # continue: on to the next step
                 if retry is not None and u[retry[0]] < tp.retry_share:
                     self.lag += u[retry[1]]  # tries again later: a new wait, a new moment
@@ -245,7 +250,7 @@ class Journey:
         complaint = None
         if self.phase == _COMPLAINING:  # the complaint is the journey's last moment
             drawn = u[plan.complaint.draw_slot]  # type: ignore[union-attr]
-            complaint = (len(impacts) - 1, drawn, tuple(self.miseries))
+            complaint = (len(impacts) - 1, drawn, tuple(self.miseries or ()))
         customer.history.add(tuple(impacts), tuple(self.places), remembered, before, complaint)
         probability = sigmoid(customer.baseline + customer.experience)
         returning = u[plan.return_slot] < probability

@@ -15,15 +15,14 @@ import numpy as np
 
 from truthsim.behaviour.memory import Remember, memory_model
 from truthsim.behaviour.outcome import MomentModel, OutcomeModel
-from truthsim.behaviour.recovery import recovered_impacts
+from truthsim.behaviour.recovery import moment_impacts
 from truthsim.engine.arrivals import ArrivalClock, DayProfile
 from truthsim.engine.streams import key, tag
 from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.model import Scenario
-from truthsim.scenario.probability import logit, shift_to_log_odds
+from truthsim.scenario.probability import logit
 from truthsim.scenario.staffing import Schedule
-from truthsim.scenario.touchpoint import OUTCOMES
 
 Quantile = Callable[[float], float]
 Quantiles = Callable[[np.ndarray], np.ndarray]
@@ -269,9 +268,7 @@ class Plan:
 
 def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
     tp = scenario.touchpoints[name]
-    ref = scenario.reference_return
-    impact = tuple(tp.importance * shift_to_log_odds(getattr(tp.shifts, o), ref) for o in OUTCOMES)
-    recovered = tp.failure.recovered_shift
+    impact, recovered = moment_impacts(tp, scenario.reference_return)
     return TouchpointPlan(
         index=index,
         name=name,
@@ -288,8 +285,8 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
             failure_rate=tp.failure.rate,
             recovery_rate=tp.failure.recovery,
         ),
-        impact=impact,  # type: ignore[arg-type]
-        recovered=recovered_impacts(impact, tp.outcomes.as_tuple(), recovered, tp.importance, ref),
+        impact=impact,
+        recovered=recovered,
         complain=0.0
         if scenario.complaints is None
         else (tp.complain if tp.complain is not None else scenario.complaints.share),

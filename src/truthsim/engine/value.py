@@ -15,9 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from truthsim import exact
-from truthsim.scenario.model import MINUTES_PER_DAY
-
-MINUTES_PER_YEAR = 365.0 * MINUTES_PER_DAY
+from truthsim.scenario.model import MINUTES_PER_DAY, MINUTES_PER_YEAR
 
 
 def discount(minutes: np.ndarray | float, rate: float) -> np.ndarray:

@@ -86,6 +86,14 @@ def budget_sets(
     return [(" + ".join(combo), combo) for combo in fits]
 
 
+def beyond_budget(
+    scenario: Scenario, only: Sequence[str] | None, budget: Budget
+) -> dict[str, list[float]]:
+    """Improvements that do not fit the budget on their own: [one-off, a year's running cost]."""
+    costs = {n: yearly_cost(scenario, n) for n in _chosen(scenario, only)}
+    return {n: list(c) for n, c in costs.items() if not budget.fits(*c)}
+
+
 def _chosen(scenario: Scenario, only: Sequence[str] | None) -> list[str]:
     names = list(scenario.improvements)
     if only:

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from truthsim.experiments.backends import Backend, Execution, Progress
-from truthsim.experiments.candidates import Budget, budget_sets, variants_of
+from truthsim.experiments.candidates import Budget, beyond_budget, budget_sets, variants_of
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.compare import BASELINE, Comparison, VariantResult
 from truthsim.experiments.errors import ExperimentError
@@ -37,12 +37,10 @@ from truthsim.experiments.value import (
     OBJECTIVES,
     WORDS,
     Objective,
-    annuity,
     default_delta,
     objective_values,
     set_cost,
     valuation,
-    yearly_cost,
 )
 from truthsim.scenario.errors import ScenarioError, suggest
 from truthsim.scenario.model import Scenario
@@ -113,7 +111,7 @@ def compare(
     check_size(len(chosen) + 1, max_replications if sequential else replications, allow_large)
     yearly = [set_cost(scenario, combo) for _, combo in chosen]
     plain = valuation(scenario, [])  # the period and the rate (costs need no terminal value)
-    costs = [one_off + per_year * annuity(plain.years, plain.rate) for one_off, per_year in yearly]
+    costs = [plain.cost(one_off, per_year) for one_off, per_year in yearly]
     objectives: list[Objective] = list(dict.fromkeys([objective, "customers", "net_value"]))
     # the table's two families of intervals (customers kept, net value) and one per selection
     families = 2 + len(objectives)
@@ -202,7 +200,7 @@ def compare(
             ),
             "robustness": [c.to_dict() for c in cells],
             "years_not_simulated": periods(scenario)[1],
-            "beyond_budget": _beyond(scenario, improvements, limit),
+            "beyond_budget": {} if limit is None else beyond_budget(scenario, improvements, limit),
             "parameters": None
             if parameter_uncertainty is None
             else {
@@ -241,17 +239,6 @@ def _as_valued(
         return apply_changes(scenario, {p: {"set": v} for p, v in changes.items()})
     except ScenarioError as error:
         raise ExperimentError("; ".join(p.message for p in error.problems)) from None
-
-
-def _beyond(
-    scenario: Scenario, only: Sequence[str] | None, limit: Budget | None
-) -> dict[str, list[float]]:
-    """Improvements that do not fit the budget alone: (one-off, a year's running cost)."""
-    if limit is None:
-        return {}
-    names = [n for n in scenario.improvements if not only or n in only]
-    costs = {n: yearly_cost(scenario, n) for n in names}
-    return {n: list(c) for n, c in costs.items() if not limit.fits(*c)}
 
 
 def _changes_of(scenario: Scenario, combo: Sequence[str]) -> Changes:

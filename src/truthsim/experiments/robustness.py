@@ -17,7 +17,6 @@ from truthsim.experiments.replication import RunSummary
 from truthsim.experiments.value import (
     DAYS_PER_YEAR,
     Valuation,
-    annuity,
     objective_values,
     planning_days,
     valuation,
@@ -88,7 +87,7 @@ def _cell(
     base = objective_values(runs[0][:shared], "revenue", 0.0, value)
     gains = [0.0]
     for group, (one_off, per_year) in zip(runs[1:], yearly, strict=True):
-        cost = one_off + per_year * annuity(value.years, value.rate)
+        cost = value.cost(one_off, per_year)
         net = objective_values(group[:shared], "net_value", cost, value)
         gains.append(float(np.mean(net - base)))
     best = int(np.argmax(gains))  # ties: the earlier, the baseline first

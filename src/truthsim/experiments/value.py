@@ -11,6 +11,7 @@ so no improvement's case rests on what its own service would do after the period
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -54,19 +55,32 @@ class Valuation:
     def years(self) -> float:
         return (self.length or self.days) / DAYS_PER_YEAR
 
+    @functools.cached_property
+    def _daily(self) -> np.ndarray:
+        """Each day's discount factor, from its middle (computed once: a selection revalues
+        every run at each of its steps)."""
+        return discount((np.arange(self.days) + 0.5) * MINUTES_PER_DAY, self.rate)
+
+    @functools.cached_property
+    def _at_end(self) -> float:
+        return float(discount(self.years * DAYS_PER_YEAR * MINUTES_PER_DAY, self.rate))
+
     def within(self, run: RunSummary) -> float:
         """Revenue earned within the period, discounted."""
         revenue = run.period.revenue[: self.days]
-        middle = (np.arange(len(revenue)) + 0.5) * MINUTES_PER_DAY
-        return float(np.dot(revenue, discount(middle, self.rate)))
+        return float(np.dot(revenue, self._daily[: len(revenue)]))
 
     def after(self, run: RunSummary) -> float:
         """The terminal value of the customers active at the period's end, discounted."""
         if self.terminal is None:
             return 0.0
         active = run.period.active[self.days - 1]
-        worth = float(np.dot(active, self.terminal))
-        return worth * float(discount(self.years * DAYS_PER_YEAR * MINUTES_PER_DAY, self.rate))
+        return float(np.dot(active, self.terminal)) * self._at_end
+
+    def cost(self, one_off: float, per_year: float) -> float:
+        """A one-off cost on the first day and a year's running cost paid evenly over the
+        period, discounted."""
+        return one_off + per_year * annuity(self.years, self.rate)
 
     def revenue(self, run: RunSummary) -> float:
         """Discounted revenue of the period, the terminal value included."""
@@ -128,9 +142,7 @@ def set_cost(scenario: Scenario, names: Sequence[str]) -> tuple[float, float]:
 
 def improvement_cost(scenario: Scenario, name: str, value: Valuation | None = None) -> float:
     """What improvement ``name`` costs over the planning period, discounted."""
-    value = value or valuation(scenario, [])
-    one_off, per_year = yearly_cost(scenario, name)
-    return one_off + per_year * annuity(value.years, value.rate)
+    return (value or valuation(scenario, [])).cost(*yearly_cost(scenario, name))
 
 
 def default_delta(scenario: Scenario, objective: Objective) -> float:

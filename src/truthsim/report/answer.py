@@ -146,9 +146,11 @@ def joint(data: dict[str, Any]) -> str | None:
     if not families:
         return None
     return (
-        f"Everything stated here holds jointly with {data['confidence']:.0%} confidence: the "
-        "table's intervals of customers kept and of net value, and each selection, every one of "
-        f"these {families} at {value['family_confidence']:.2%} (Bonferroni)."
+        f"Every interval and selection stated here holds jointly with {data['confidence']:.0%} "
+        "confidence: the table's intervals of customers kept and of net value, and each "
+        f"selection, every one of these {families} at {value['family_confidence']:.2%} "
+        "(Bonferroni); the means across planning periods, rates and parameter draws are not "
+        "part of it."
     )
 
 

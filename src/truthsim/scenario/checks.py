@@ -68,10 +68,8 @@ def expected_journeys(scenario: Scenario) -> float:
         value = segment.baseline_return
         if isinstance(value, ReturnSpread):
             import numpy as np  # loaded only for a spread (validate starts fast)
-            from scipy import special
 
-            a, b = value.beta_parameters()
-            p = special.betaincinv(a, b, (np.arange(400) + 0.5) / 400)
+            p = value.quantiles(400)
             with np.errstate(divide="ignore"):
                 journeys = float(np.minimum(possible, 1.0 / (1.0 - p)).mean())
         else:

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import math
 
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.model import MINUTES_PER_DAY, MINUTES_PER_YEAR, Scenario
 from truthsim.scenario.patch import apply_changes
 from truthsim.scenario.staffing import added_server_hours
-
-MINUTES_PER_YEAR = 365.0 * MINUTES_PER_DAY
 
 
 def planning_days(scenario: Scenario) -> int:

@@ -19,6 +19,7 @@ from truthsim.scenario.touchpoint import OUTCOMES, SUM_TOLERANCE, Touchpoint
 from truthsim.scenario.value import Value
 
 MINUTES_PER_DAY = 1440.0
+MINUTES_PER_YEAR = 365.0 * MINUTES_PER_DAY
 
 
 class Scenario(Strict):

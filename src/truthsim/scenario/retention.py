@@ -12,9 +12,9 @@ import math
 from typing import TYPE_CHECKING
 
 from truthsim.behaviour.memory import fade
-from truthsim.behaviour.recovery import recovered_impacts
+from truthsim.behaviour.recovery import moment_impacts
 from truthsim.scenario.customers import ReturnSpread
-from truthsim.scenario.probability import logit, shift_to_log_odds, sigmoid
+from truthsim.scenario.probability import logit, sigmoid
 
 if TYPE_CHECKING:
     from truthsim.scenario.customers import Segment
@@ -40,14 +40,8 @@ def journey_impact(scenario: Scenario) -> float:
         targets = list(step.choice.items()) if step.choice is not None else [(step.touchpoint, 1.0)]
         for name, chance in targets:
             tp = scenario.touchpoints[str(name)]
-            clean = tuple(
-                tp.importance * shift_to_log_odds(getattr(tp.shifts, o), reference)
-                for o in ("misery", "mediocrity", "magic")
-            )
+            clean, recovered = moment_impacts(tp, reference)
             base = tp.outcomes.as_tuple()
-            recovered = recovered_impacts(
-                clean, base, tp.failure.recovered_shift, tp.importance, reference
-            )
             f, r = tp.failure.rate, tp.failure.recovery
             after = tp.failure.recovered_outcomes.as_tuple()
             impact = (
@@ -63,10 +57,7 @@ def _baselines(segment: Segment) -> list[float]:
     value = segment.baseline_return
     if not isinstance(value, ReturnSpread):
         return [float(value)]
-    from scipy import special  # loaded only for a spread (validate starts fast)
-
-    a, b = value.beta_parameters()
-    return [float(special.betaincinv(a, b, (i + 0.5) / POINTS)) for i in range(POINTS)]
+    return [float(p) for p in value.quantiles(POINTS)]
 
 
 def yearly_retention(scenario: Scenario, segment: Segment, at_mix: bool) -> float:
