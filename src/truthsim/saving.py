@@ -18,6 +18,7 @@ from truthsim.experiments import (
     SensitivityResult,
     SweepResult,
 )
+from truthsim.experiments.leverage_result import LeverageResult
 from truthsim.io import Content, records_to_csv, rows_to_csv, to_json, write_results
 from truthsim.scenario import Scenario
 
@@ -62,6 +63,11 @@ def results_files(
         }
         if isinstance(result, GlobalSensitivityResult):
             files["samples.csv"] = records_to_csv(result.to_records())
+    elif isinstance(result, LeverageResult):
+        files = {
+            "leverage.csv": rows_to_csv(result.summary()),
+            "leverage.json": to_json(result.to_dict()),
+        }
     else:
         raise TypeError(f"cannot save a {type(result).__name__}")
     warmup = scenario.warmup_days if scenario is not None else 0.0

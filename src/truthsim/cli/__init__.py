@@ -26,6 +26,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "sensitivity_command",
         "Which parameters move a result most.",
     ),
+    "leverage": (
+        "truthsim.cli.leverage",
+        "leverage_command",
+        "Map every moment's levers: where magic keeps most.",
+    ),
     "report": ("truthsim.cli.report", "report", "Write a self-contained HTML report."),
     "plot": ("truthsim.cli.figures", "plot", "Redraw the figures of saved results."),
     "calibrate": (

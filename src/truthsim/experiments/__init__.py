@@ -10,6 +10,8 @@ from truthsim.experiments.global_sensitivity import (
     GlobalSensitivityResult,
     global_sensitivity,
 )
+from truthsim.experiments.leverage import leverage
+from truthsim.experiments.leverage_result import LeverageResult
 from truthsim.experiments.one_at_a_time import SensitivityResult, SensitivityRow, sensitivity
 from truthsim.experiments.parameters import Parameter, describe_path, touchpoint_parameters
 from truthsim.experiments.procedures import compare
@@ -32,6 +34,7 @@ __all__ = [
     "Estimate",
     "ExperimentError",
     "GlobalSensitivityResult",
+    "LeverageResult",
     "Parameter",
     "ReplicationResult",
     "Selection",
@@ -45,6 +48,7 @@ __all__ = [
     "describe_path",
     "estimate",
     "global_sensitivity",
+    "leverage",
     "parse_reference",
     "parse_values",
     "parse_vary",

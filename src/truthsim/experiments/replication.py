@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from truthsim.engine import base_pool, simulate
+from truthsim.engine import SimulationResult, base_pool, simulate
 from truthsim.engine.summary import HEADLINE
 from truthsim.engine.value import PlanningDays
 from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
@@ -85,6 +85,11 @@ def run_task(task: Task) -> RunSummary:
             f"{task.scenario.name}{variant}, replication {task.index} of seed {task.root} failed: "
             f"{type(error).__name__}: {error}"
         ) from None
+    return summarise(result)
+
+
+def summarise(result: SimulationResult) -> RunSummary:
+    """What a replication sends back of its result."""
     return RunSummary(
         result.headline, result.touchpoints, result.daily["active"].copy(), result.period
     )

@@ -62,7 +62,8 @@ class Valuation:
         return discount((np.arange(self.days) + 0.5) * MINUTES_PER_DAY, self.rate)
 
     @functools.cached_property
-    def _at_end(self) -> float:
+    def end_discount(self) -> float:
+        """The discount factor at the period's end (where a terminal value is counted)."""
         return float(discount(self.years * DAYS_PER_YEAR * MINUTES_PER_DAY, self.rate))
 
     def within(self, run: RunSummary) -> float:
@@ -75,7 +76,7 @@ class Valuation:
         if self.terminal is None:
             return 0.0
         active = run.period.active[self.days - 1]
-        return float(np.dot(active, self.terminal)) * self._at_end
+        return float(np.dot(active, self.terminal)) * self.end_discount
 
     def cost(self, one_off: float, per_year: float) -> float:
         """A one-off cost on the first day and a year's running cost paid evenly over the

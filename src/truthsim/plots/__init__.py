@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from truthsim.io import write_results
 from truthsim.plots.data import figure_data, metric_label
 from truthsim.plots.figures import churn_pareto, moment_map, ranking_forest
+from truthsim.plots.leverage import journey_map
 from truthsim.plots.retention import cohort_retention, retention_curve, retention_difference
 from truthsim.plots.sensitivity import morris_plot, sobol_bars, tornado
 from truthsim.plots.style import DEFAULT_DPI, span_words, wrap
@@ -100,6 +101,13 @@ def draw(data: dict[str, Any]) -> dict[str, Figure]:
                 f"{title}: {metric}{after}, each parameter varied alone by about "
                 f"±{100 * float(data.get('fraction') or 0):.0f}%"
             ),
+        )
+    if kind == "leverage" and data["levers"]:
+        figures["journey_map"] = journey_map(
+            data["touchpoints"],
+            data["levers"],
+            data["journey_order"],
+            _title(f"{title}: the journey, and what more magic or less misery keeps{after}"),
         )
     if kind == "morris" and data["rows"]:
         metric = metric_label(data["metric"])

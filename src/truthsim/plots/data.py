@@ -22,6 +22,7 @@ from truthsim.experiments import (
     SensitivityResult,
     SweepResult,
 )
+from truthsim.experiments.leverage_result import LeverageResult
 from truthsim.experiments.replication import RunSummary
 
 #: how many improvements the retention figures show beside the baseline
@@ -68,6 +69,16 @@ def figure_data(result: Any, *, warmup_days: float = 0.0) -> dict[str, Any]:
             "metric": result.metric,
             "fraction": result.fraction,
             "rows": result.summary(),
+        }
+    if isinstance(result, LeverageResult):
+        return {
+            "kind": "leverage",
+            "title": result.scenario_name,
+            "horizon_days": result.horizon_days,
+            "currency": result.currency,
+            "touchpoints": result.baseline,
+            "levers": result.summary(),
+            "journey_order": result.journey_order,
         }
     if isinstance(result, GlobalSensitivityResult):
         return {

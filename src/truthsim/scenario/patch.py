@@ -37,8 +37,10 @@ def get_path(data: Mapping[str, Any], path: str) -> Any:
 def apply_changes(scenario: Scenario, changes: Mapping[str, Change | Any]) -> Scenario:
     """A new scenario with ``changes`` (dotted path -> :class:`Change` or raw value) applied."""
     data = scenario.model_dump()
+    shares = _Shares(scenario.model_dump())
     for path, change in changes.items():
-        _apply(data, path, change if isinstance(change, Change) else Change.model_validate(change))
+        change = change if isinstance(change, Change) else Change.model_validate(change)
+        _apply(data, path, change, shares)
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
@@ -67,10 +69,11 @@ def improvement_problems(scenario: Scenario) -> list[Problem]:
     problems: list[Problem] = []
     for name, improvement in scenario.improvements.items():
         data = scenario.model_dump()
+        shares = _Shares(scenario.model_dump())
         broken = False
         for path, change in improvement.changes.items():
             try:
-                _apply(data, path, change)
+                _apply(data, path, change, shares)
             except PathError as error:
                 problems.append(Problem(("improvements", name, "changes", path), str(error)))
                 broken = True
@@ -89,10 +92,42 @@ def improvement_problems(scenario: Scenario) -> list[Problem]:
     return problems
 
 
-def _apply(data: dict[str, Any], path: str, change: Change) -> None:
+class _Shares:
+    """The outcome shares an improvement names, block by block, and their values before it.
+
+    Several changes to one block act together: each named share takes its new value (an add
+    or a scale works on the value as written), and only the shares not named absorb the
+    difference, in their written ratio. So ``magic: +0.1`` with ``mediocrity: -0.1`` moves ten
+    points from mediocrity to magic and leaves misery as it was."""
+
+    def __init__(self, original: dict[str, Any]) -> None:
+        self.original = original
+        self.named: dict[tuple[str | int, ...], set[str]] = {}
+
+    def written(self, parts: list[str | int], path: str) -> Any:
+        parent, key = _parent(self.original, parts, path)
+        return parent[key]
+
+    def set(self, parent: dict[str, Any], parts: list[str | int], key: str, new: float) -> None:
+        block = tuple(parts[:-1])
+        named = self.named.setdefault(block, set())
+        named.add(key)
+        parent[key] = new
+        others = [o for o in OUTCOMES if o not in named]
+        if not others:
+            return  # every share named: the schema checks that they sum to 1
+        written = {o: self.written([*block, o], ".".join(map(str, block))) for o in others}
+        rest = sum(written.values())
+        left = 1.0 - sum(parent[o] for o in named)
+        for o in others:
+            parent[o] = left * (written[o] / rest if rest > 0 else 1.0 / len(others))
+
+
+def _apply(data: dict[str, Any], path: str, change: Change, shares: _Shares) -> None:
     parts = split_path(path)
     parent, key = _parent(data, parts, path)
-    old = parent[key]
+    simplex = getattr(model_at(tuple(parts[:-1])), "simplex", False) and key in OUTCOMES
+    old = shares.written(parts, path) if simplex else parent[key]
     if key == "servers" and change.op == "add" and (change.hours or isinstance(old, dict)):
         parent[key] = _add_staff(old, change, path)
         return
@@ -105,9 +140,8 @@ def _apply(data: dict[str, Any], path: str, change: Change) -> None:
         new = old + change.value if change.op == "add" else old * change.value  # type: ignore[operator]
         if isinstance(old, int) and float(new).is_integer():
             new = int(new)
-    simplex = getattr(model_at(tuple(parts[:-1])), "simplex", False)
-    if simplex and key in OUTCOMES and isinstance(new, int | float):
-        _rescale_others(parent, str(key), float(new))
+    if simplex and isinstance(new, int | float):
+        shares.set(parent, parts, str(key), float(new))
     else:
         parent[key] = new
 
@@ -123,15 +157,6 @@ def _add_staff(old: Any, change: Change, path: str) -> dict[str, Any]:
     except ValidationError as error:
         reason = str(error.errors()[0]["msg"]).removeprefix("Value error, ")
         raise PathError(f"'{path}' {change.describe()}: {reason}") from None
-
-
-def _rescale_others(shares: dict[str, Any], key: str, new: float) -> None:
-    """Set one outcome share; the other two keep their ratio and absorb the difference."""
-    others = [o for o in OUTCOMES if o != key]
-    rest = sum(shares[o] for o in others)
-    for o in others:
-        shares[o] = (1.0 - new) * (shares[o] / rest if rest > 0 else 0.5)
-    shares[key] = new
 
 
 def _parent(data: Any, parts: list[str | int], path: str) -> tuple[Any, str | int]:

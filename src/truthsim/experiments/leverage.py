@@ -1,0 +1,285 @@
+"""The leverage map: what each moment's outcomes, waits and staff are worth, before anyone writes
+an improvement.
+
+For every touchpoint: customers kept at the period's end and discounted revenue per 10 points of
+magic (from mediocrity), per 10 points of misery avoided (to mediocrity), per minute of wait
+tolerated, per minute of service time and per server (all day, and at the peak hours).
+
+Two methods, each where it holds. The outcome-rule levers are likelihood-ratio derivatives from
+the baseline's own replications (:mod:`truthsim.experiments.leverage_score`): all of them at once
+for the cost of the baseline. Staffing and service time change queues, which have no score, so
+they are finite differences on common random numbers (one scenario variant each, paired with the
+baseline replication by replication). With ``check``, the outcome-rule levers are also measured
+by finite differences over their step, and each pair is compared: the derivative is the slope at
+today's values, the difference the average slope over the step, so agreement says the figure is
+a straight line that far. All intervals of a map hold jointly (Bonferroni).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from truthsim.engine import base_pool, simulate
+from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
+from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.leverage_result import Claim, LeverageResult, LeverRow
+from truthsim.experiments.leverage_score import lever_sums
+from truthsim.experiments.levers import Lever, levers
+from truthsim.experiments.limits import check_number, check_size
+from truthsim.experiments.replication import (
+    DEFAULT_REPLICATIONS,
+    RunSummary,
+    Task,
+    replication_seed,
+    run_replications,
+    summarise,
+)
+from truthsim.experiments.stats import CONFIDENCE, estimate, simultaneous
+from truthsim.experiments.value import annuity, valuation
+from truthsim.scenario.errors import suggest
+from truthsim.scenario.model import Scenario
+from truthsim.scenario.patch import apply_changes, with_horizon
+
+#: replications of each staffing and service-time variant when none are asked for: with the
+#: baseline's ten, the airline's map costs about what a what-if's first stage does
+DEFAULT_DIFFERENCE_REPLICATIONS = 4
+#: the lever kinds whose leader the map names (which moment, which desk)
+CLAIMED = ("magic", "misery", "servers")
+
+
+@dataclass(frozen=True)
+class ScoreTask:
+    """A baseline replication and the levers whose scores it measures."""
+
+    task: Task
+    levers: tuple[Lever, ...]
+    rate: float
+
+
+def run_score_task(job: ScoreTask) -> tuple[RunSummary, np.ndarray]:
+    """Simulate one baseline replication; its summary and the levers' score sums."""
+    task = job.task
+    result = simulate(
+        task.scenario,
+        replication_seed(task.root, task.index),
+        allow_large=task.allow_large,
+        base=base_pool(task.base_of or task.scenario, task.allow_large),
+    )
+    return summarise(result), lever_sums(task.scenario, result, job.levers, job.rate)
+
+
+def leverage(
+    scenario: Scenario,
+    replications: int = DEFAULT_REPLICATIONS,
+    seed: int | None = None,
+    jobs: int | None = None,
+    *,
+    difference_replications: int = DEFAULT_DIFFERENCE_REPLICATIONS,
+    touchpoints: Sequence[str] | None = None,
+    check: bool = False,
+    confidence: float = CONFIDENCE,
+    horizon_days: float | None = None,
+    progress: Progress | None = None,
+    backend: Backend = "local",
+    scheduler: str | None = None,
+    allow_large: bool = False,
+) -> LeverageResult:
+    """The leverage map of ``scenario``: every lever of every touchpoint, ranked by customers
+    kept, with intervals that hold jointly at ``confidence``.
+
+    ``replications`` baseline replications give every outcome-rule lever (and pair with the
+    variants); ``difference_replications`` (at most ``replications``) run each staffing and
+    service-time variant. ``check`` also runs the outcome-rule levers as finite differences.
+    """
+    check_number("replications", replications, 2)
+    check_number("difference_replications", difference_replications, 2)
+    check_number("confidence", confidence, 0.5, 0.9999)
+    difference_replications = min(difference_replications, replications)
+    if horizon_days is not None:
+        scenario = with_horizon(scenario, horizon_days)
+    _check_touchpoints(scenario, touchpoints)
+    root = scenario.seed if seed is None else seed
+    execution = Execution(jobs, backend, scheduler, None, progress, allow_large)
+    first, skipped = levers(scenario, None, list(touchpoints or scenario.touchpoints))
+    scored = tuple(lever for lever in first if lever.scored)
+    base = scenario if scenario.customer_base.kind != "none" else None
+    jobs_ = [
+        ScoreTask(Task(scenario, root, i, "baseline", allow_large, base), scored, _rate(scenario))
+        for i in range(replications)
+    ]
+    done = run_tasks(
+        run_score_task,
+        jobs_,
+        jobs=execution.jobs,
+        progress=progress,
+        backend=backend,
+        scheduler=scheduler,
+    )
+    baseline = [summary for summary, _ in done]
+    sums = np.array([s for _, s in done])  # (replications, scored levers, segments + 1)
+    peaks = _peak_hours(scenario, baseline)
+    every, skipped = levers(scenario, peaks, list(touchpoints or scenario.touchpoints))
+    differenced = [lever for lever in every if not lever.scored or check]
+    check_size(1 + len(differenced), replications, allow_large, "lever variants")
+    variants = [apply_changes(scenario, dict(lever.changes)) for lever in differenced]
+    runs = (
+        run_replications(
+            variants,
+            root,
+            range(difference_replications),
+            execution,
+            labels=[lever.name for lever in differenced],
+            base_of=scenario,
+        )
+        if variants
+        else []
+    )
+    value = valuation(scenario, baseline)
+    terminal = (
+        np.zeros(len(scenario.segments)) if value.terminal is None else np.array(value.terminal)
+    )
+    at_end = value.end_discount
+    rows: list[LeverRow] = []
+    count = 2 * len(every) + (len(scored) if check else 0)
+    each = simultaneous(confidence, count)
+    by_name = {lever.name: k for k, lever in enumerate(scored)}
+    fd = {lever.name: group for lever, group in zip(differenced, runs, strict=True)}
+    for lever in every:
+        if lever.scored:
+            per = sums[:, by_name[lever.name], :] * lever.unit
+            segments = per[:, :-1]
+            money = per[:, -1] + segments @ terminal * at_end
+            method, n = "score", replications
+        else:
+            segments, money = _differences(fd[lever.name], baseline, value, lever)
+            method, n = "difference", difference_replications
+        kept = segments.sum(axis=1)
+        agreement = difference = None
+        if check and lever.scored:
+            fd_kept = _differences(fd[lever.name], baseline, value, lever)[0].sum(axis=1)
+            difference = estimate(fd_kept, each)
+            agreement = estimate(kept[: len(fd_kept)] - fd_kept, each)
+        rows.append(
+            LeverRow(
+                lever=lever,
+                method=method,
+                kept=estimate(kept, each),
+                value=estimate(money, each),
+                by_segment=segments.mean(axis=0).tolist(),
+                per_year=annuity(value.years, value.rate),
+                values=kept,
+                money_values=money,
+                replications=n,
+                difference=difference,
+                agreement=agreement,
+            )
+        )
+    rows.sort(key=lambda r: (-r.kept.mean, r.lever.name))
+    return LeverageResult(
+        scenario_name=scenario.name,
+        seed=root,
+        replications=replications,
+        difference_replications=difference_replications,
+        confidence=confidence,
+        horizon_days=scenario.horizon_days,
+        currency=scenario.currency,
+        segment_names=list(scenario.segments),
+        rows=rows,
+        claims=_claims(rows, confidence),
+        skipped=skipped,
+        baseline=_baseline_rows(scenario, baseline),
+        journey_order=journey_order(scenario),
+        planning_years=value.years,
+        discount_rate=value.rate,
+    )
+
+
+def _rate(scenario: Scenario) -> float:
+    return scenario.value.discount_rate
+
+
+def _differences(
+    group: list[RunSummary], baseline: list[RunSummary], value, lever: Lever
+) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    """Per replication, (kept by segment, revenue) of the variant minus the baseline, per unit."""
+    scale = lever.unit / lever.step
+    segments = np.array(
+        [
+            (v.period.active[value.days - 1] - b.period.active[value.days - 1]) * scale
+            for v, b in zip(group, baseline, strict=False)
+        ],
+        dtype=float,
+    )
+    money = np.array(
+        [
+            (value.revenue(v) - value.revenue(b)) * scale
+            for v, b in zip(group, baseline, strict=False)
+        ]
+    )
+    return segments, money
+
+
+def _claims(rows: list[LeverRow], confidence: float) -> list[Claim]:
+    """For each kind the map names a leader of: the leader against every other lever of the
+    kind, paired on the replications they share, jointly over every comparison of the map."""
+    groups = {kind: [r for r in rows if r.lever.kind == kind] for kind in CLAIMED}
+    groups = {k: g for k, g in groups.items() if len(g) >= 2}
+    comparisons = sum(len(g) - 1 for g in groups.values())
+    each = simultaneous(confidence, comparisons)
+    claims = []
+    for kind, group in groups.items():
+        leader = group[0]
+        close = []
+        for other in group[1:]:
+            n = min(len(leader.values), len(other.values))
+            gap = estimate(leader.values[:n] - other.values[:n], each)
+            if not gap.low > 0:
+                close.append(other.lever.touchpoint)
+        claims.append(Claim(kind, leader.lever.touchpoint, close, confidence))
+    return claims
+
+
+def _peak_hours(scenario: Scenario, runs: list[RunSummary]) -> dict[str, float]:
+    """Each staffed touchpoint's busiest hour, the one most replications agree on."""
+    hours: dict[str, list[float]] = {}
+    for run in runs:
+        for row in run.touchpoints:
+            if row.get("peak_hour") is not None and scenario.touchpoints[row["touchpoint"]].servers:
+                hours.setdefault(row["touchpoint"], []).append(float(row["peak_hour"]))
+    return {k: float(np.bincount(np.array(v, dtype=int)).argmax()) for k, v in hours.items() if v}
+
+
+def _baseline_rows(scenario: Scenario, runs: list[RunSummary]) -> list[dict[str, float | str]]:
+    """Per touchpoint, the baseline's visits, outcome mix and churn caused, replication means."""
+    out = []
+    for name in scenario.touchpoints:
+        rows = [r for run in runs for r in run.touchpoints if r["touchpoint"] == name]
+        if not rows:
+            continue
+        mean = {
+            k: float(np.mean([r[k] for r in rows]))
+            for k in ("visits", "misery", "mediocrity", "magic", "churn_caused", "mean_wait")
+        }
+        out.append({"touchpoint": name, "label": scenario.touchpoints[name].title(name), **mean})
+    return out
+
+
+def journey_order(scenario: Scenario) -> list[str]:
+    """Touchpoints in the order a journey meets them (a choice's options in turn), then any
+    touchpoint no step names (a complaints desk)."""
+    order: list[str] = []
+    for step in scenario.journey:
+        for name in [step.touchpoint] if step.touchpoint else list(step.choice or {}):
+            if name not in order:
+                order.append(name)
+    return order + [name for name in scenario.touchpoints if name not in order]
+
+
+def _check_touchpoints(scenario: Scenario, touchpoints: Sequence[str] | None) -> None:
+    for name in touchpoints or ():
+        if name not in scenario.touchpoints:
+            hint = suggest(name, list(scenario.touchpoints))
+            raise ExperimentError(f"{scenario.name} has no touchpoint '{name}'{hint}")

@@ -1,0 +1,226 @@
+"""Likelihood-ratio derivatives of customers kept and revenue from one replication's records.
+
+For a lever theta of a touchpoint's outcome rule, d E[Y] / d theta = E[sum over moments m of
+score_m * Y] (Glynn 1990; Rubinstein 1989). Used as it stands, Y (a whole business's customers
+kept) makes that sum hopelessly noisy, so two standard reductions are applied:
+
+- causality: a moment's outcome cannot change what happened before it, so each moment is
+  weighted by what follows it, and by its own customer's future only: whether they are kept at
+  the period's end, the discounted revenue of their later journeys;
+- word of mouth is carried as its expectation given the journey's tone: a miserable journey
+  deters ``tells x share`` prospects, each worth what a new customer arriving then brings
+  (estimated from the same replication's new customers, by week); a magical one refers some.
+
+What is left out: a kept customer's load on the queues (a slightly longer wait for others) and
+the market's thinning as customers are kept. The finite differences on common random numbers,
+which simulate everything, measure how much that matters (``benchmarks/leverage.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from truthsim.behaviour.outcome import MAGIC, MISERY
+from truthsim.behaviour.outcome_score import cumulative, cumulative_slopes, outcome_score
+from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE
+from truthsim.engine import SimulationResult
+from truthsim.engine.value import discount
+from truthsim.experiments.levers import Lever
+from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+
+#: width of the bins in which a new customer's worth is estimated (days)
+WORTH_BIN_DAYS = 7.0
+
+
+def lever_sums(
+    scenario: Scenario, result: SimulationResult, chosen: Sequence[Lever], rate: float
+) -> np.ndarray:
+    """Per lever, the replication's estimate of d(customers kept by segment, discounted revenue
+    within the period) per unit of the lever: shape (levers, segments + 1)."""
+    segments = len(result.segment_names)
+    out = np.zeros((len(chosen), segments + 1))
+    moments, journeys, customers = result.moments, result.journeys, result.customers
+    if not len(moments) or not len(journeys):
+        return out
+    start = result.warmup_days * MINUTES_PER_DAY
+    end = result.horizon_days * MINUTES_PER_DAY
+    order = np.argsort(customers["customer"], kind="stable")
+    ids = customers["customer"][order]
+
+    def row(who: np.ndarray) -> np.ndarray:
+        return order[np.searchsorted(ids, who)]
+
+    kept = (customers["acquired"] <= end) & ~(
+        customers["churned"] & (customers["churn_time"] <= end)
+    )
+    segment = customers["segment"].astype(np.int64)
+    # each journey's own worth: money if it ends within the period, and its word of mouth
+    jorder = np.lexsort((journeys["journey"], journeys["customer"]))
+    js = journeys[jorder]
+    ended = js["end"]
+    counted = (ended >= start) & (ended < end)
+    day = np.floor((ended - start) / MINUTES_PER_DAY)
+    money = np.where(counted, js["revenue"] * discount((day + 0.5) * MINUTES_PER_DAY, rate), 0.0)
+    worth = np.zeros((len(js), segments + 1))
+    tone = _tones(scenario, result, js)
+    new_worth = _new_customer_worth(result, customers, kept, segment, journeys, money, jorder)
+    wom = scenario.word_of_mouth
+    if wom is not None:
+        told = (
+            np.where(_resolved(scenario, result, js), wom.resolved_tells, wom.misery_tells)
+            * wom.deterred_share
+        )
+        worth -= np.where(tone == MISERABLE, told, 0.0)[:, None] * new_worth(ended)
+        delay = wom.referral_delay_days.expected() * MINUTES_PER_DAY
+        referred = np.where(tone == MAGICAL, wom.magic_tells * wom.referred_share, 0.0)
+        worth += referred[:, None] * new_worth(ended + delay)
+    # what follows a moment of journey j: the word of mouth of j and every later journey, the
+    # money of every later journey, and whether the customer is kept
+    who = js["customer"]
+    after_wom = _suffix_sums(who, worth)
+    after_money = _suffix_sums(who, money[:, None])[:, 0] - money
+    reward = after_wom
+    reward[:, segments] += after_money
+    crow = row(who)
+    reward[np.arange(len(js)), segment[crow]] += kept[crow]
+    # each moment's journey (moments of journeys still under way at the horizon change nothing)
+    jkey = (who.astype(np.int64) << 32) | js["journey"].astype(np.int64)
+    mkey = (moments["customer"].astype(np.int64) << 32) | moments["journey"].astype(np.int64)
+    at = np.minimum(np.searchsorted(jkey, mkey), len(jkey) - 1)
+    decided = jkey[at] == mkey
+    mseg = segment[row(moments["customer"])]
+    patience = np.array([s.patience for s in scenario.segments.values()])[mseg]
+    names = result.touchpoint_names
+    for i, lever in enumerate(chosen):
+        place = names.index(lever.touchpoint)
+        score = _scores(scenario, lever, moments, patience, place) * decided
+        used = score != 0.0
+        if not used.any():
+            continue
+        got = reward[at[used]]
+        s = score[used]
+        # a control variate: each segment's mean reward (the score has mean zero)
+        centre = np.zeros_like(got)
+        for k in range(segments):
+            mine = mseg[used] == k
+            if mine.any():
+                centre[mine] = got[mine].mean(axis=0)
+        out[i] = (s[:, None] * (got - centre)).sum(axis=0)
+    return out
+
+
+def _scores(
+    scenario: Scenario, lever: Lever, moments: np.ndarray, patience: np.ndarray, place: int
+) -> np.ndarray:
+    """Each moment's score for ``lever`` (zero at other touchpoints and for outcomes the lever
+    does not draw: abandonment, an unrecovered failure)."""
+    tp = scenario.touchpoints[lever.touchpoint]
+    here = (moments["touchpoint"] == place) & ~moments["abandoned"]
+    score = np.zeros(len(moments))
+    per_minute = 0.0 if tp.wait.doubling is None else float(np.log(2.0) / tp.wait.doubling)
+    rules = [(~moments["failed"], tp.outcomes)]
+    if lever.kind == "tolerance":  # a recovered failure's outcome waits on the same tolerance
+        rules.append((moments["failed"] & moments["recovered"], tp.failure.recovered_outcomes))
+    for drawn, shares in rules:
+        mask = here & drawn
+        if not mask.any():
+            continue
+        low, high = shares.misery, min(1.0, shares.misery + shares.mediocrity)
+        factor = patience[mask]
+        lower, upper, pushed = cumulative(
+            low, high, tp.wait.tolerance * factor, per_minute, moments["wait"][mask]
+        )
+        d_lower, d_upper = cumulative_slopes(
+            lever.kind,  # type: ignore[arg-type]
+            low,
+            high,
+            lower,
+            upper,
+            pushed,
+            per_minute,
+            factor,
+        )
+        outcome = moments["outcome"][mask]
+        score[mask] = outcome_score(outcome, lower, upper, d_lower, d_upper)
+    return score
+
+
+def _suffix_sums(group: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per row, the sum of ``values`` over that row and the later rows of its group (rows
+    sorted by group)."""
+    total = np.cumsum(values[::-1], axis=0)[::-1]
+    last = np.r_[np.flatnonzero(group[1:] != group[:-1]), len(group) - 1]
+    group_end = np.searchsorted(last, np.arange(len(group)))  # index into last
+    after_group = last[group_end] + 1
+    beyond = np.vstack([total, np.zeros((1, values.shape[1]))])[after_group]
+    return total - beyond
+
+
+def _tones(scenario: Scenario, result: SimulationResult, js: np.ndarray) -> np.ndarray:
+    """Each journey's tone as word of mouth reads it: a recovered failure's magic not retold."""
+    from truthsim.behaviour.word_of_mouth import journey_tone
+
+    needed = scenario.word_of_mouth.magic_moments if scenario.word_of_mouth else 0
+    retold = js["magic"] - _per_journey(
+        result, js, (result.moments["outcome"] == MAGIC) & result.moments["recovered"]
+    )
+    tone = np.vectorize(journey_tone, otypes=[np.int64])
+    return tone(js["misery"], retold, needed) if len(js) else np.zeros(0, dtype=np.int64)
+
+
+def _resolved(scenario: Scenario, result: SimulationResult, js: np.ndarray) -> np.ndarray:
+    """Whether each journey's complaint was handled without misery."""
+    if scenario.complaints is None:
+        return np.zeros(len(js), dtype=bool)
+    desk = result.touchpoint_names.index(scenario.complaints.touchpoint)
+    m = result.moments
+    handled = (m["touchpoint"] == desk) & (m["outcome"] != MISERY)
+    return _per_journey(result, js, handled) > 0
+
+
+def _per_journey(result: SimulationResult, js: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """How many of the moments in ``mask`` each journey of ``js`` (sorted) had."""
+    m = result.moments[mask]
+    jkey = (js["customer"].astype(np.int64) << 32) | js["journey"].astype(np.int64)
+    mkey = (m["customer"].astype(np.int64) << 32) | m["journey"].astype(np.int64)
+    at = np.searchsorted(jkey, mkey)
+    ok = (at < len(jkey)) & (jkey[np.minimum(at, len(jkey) - 1)] == mkey)
+    return np.bincount(at[ok], minlength=len(jkey))[: len(jkey)]
+
+
+def _new_customer_worth(
+    result: SimulationResult,
+    customers: np.ndarray,
+    kept: np.ndarray,
+    segment: np.ndarray,
+    journeys: np.ndarray,
+    money: np.ndarray,
+    jorder: np.ndarray,
+):  # type: ignore[no-untyped-def]
+    """What one more new customer arriving at a time brings: (kept by segment, money), from
+    this replication's new customers by week (none after the horizon)."""
+    segments = len(result.segment_names)
+    width = WORTH_BIN_DAYS * MINUTES_PER_DAY
+    bins = max(1, int(np.ceil(result.horizon_days / WORTH_BIN_DAYS)))
+    new = (customers["acquired"] >= 0) & ~customers["referred"]
+    order = np.argsort(customers["customer"], kind="stable")
+    per_customer = np.zeros(len(customers))
+    where = order[np.searchsorted(customers["customer"][order], journeys["customer"][jorder])]
+    np.add.at(per_customer, where, money)
+    at = np.minimum((customers["acquired"][new] // width).astype(np.int64), bins - 1)
+    count = np.bincount(at, minlength=bins).astype(float)
+    table = np.zeros((bins + 1, segments + 1))
+    for k in range(segments):
+        mine = kept[new] & (segment[new] == k)
+        table[:bins, k] = np.bincount(at[mine], minlength=bins)
+    table[:bins, segments] = np.bincount(at, weights=per_customer[new], minlength=bins)
+    table[:bins] /= np.maximum(count, 1.0)[:, None]
+    horizon = result.horizon_days * MINUTES_PER_DAY
+
+    def worth(times: np.ndarray) -> np.ndarray:
+        index = np.where(times < horizon, np.minimum(times // width, bins - 1), bins)
+        return table[index.astype(np.int64)]
+
+    return worth
