@@ -111,7 +111,7 @@ def render_leverage(result: LeverageResult, lever: str | None = None) -> str:
             f"{r.kept.mean:+,.0f} ({r.kept.low:+,.0f}..{r.kept.high:+,.0f})",
             f"{r.value.mean:+,.0f}",
             f"{r.break_even:,.0f}",
-            r.lever.range_words(),
+            r.linear_words(),
             "derivative" if r.method == "score" else "difference",
         ]
         for r in result.rows[:SHOWN]
@@ -128,7 +128,7 @@ def render_leverage(result: LeverageResult, lever: str | None = None) -> str:
         "customers kept",
         f"value ({money})",
         f"break-even a year ({money})",
-        "linear",
+        "holds",
         "method",
     ]
     parts = [head, table(columns, rows)]
@@ -138,8 +138,9 @@ def render_leverage(result: LeverageResult, lever: str | None = None) -> str:
     if checked:
         apart = [r.lever.name for r in checked if r.agreement.excludes_zero]
         parts.append(
-            f"check: derivative and finite difference agree within their joint intervals on "
-            f"{len(checked) - len(apart)} of {len(checked)} outcome levers"
+            "check: each outcome lever's finite difference over its step against the mean of "
+            "its derivatives at the two ends (the trapezoid); they agree within their joint "
+            f"intervals on {len(checked) - len(apart)} of {len(checked)} levers"
             + (f" (not on {', '.join(apart)})" if apart else "")
         )
     parts.append(result.answer())

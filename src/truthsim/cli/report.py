@@ -40,7 +40,7 @@ from truthsim.scenario import Scenario, ScenarioError, load_scenario
     epilog="""\b
 Examples:
   truthsim report airline -o report.html            # the best, with a guarantee
-  truthsim report --from results/ -o report.html      # saved whatif, sweep, sensitivity, calibration
+  truthsim report --from results/ -o report.html      # saved whatif, sweep, sensitivity, leverage, calibration
   truthsim report --from whatif/ --from sweep/ -o all.html   # one page for several folders
 """
 )
@@ -59,7 +59,8 @@ Examples:
     multiple=True,
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="Report saved results instead of running a what-if: a folder written by 'whatif', "
-    "'sweep' or 'sensitivity' with --out, or the folder of 'calibrate -o'. Repeat it for one "
+    "'sweep', 'sensitivity' or 'leverage' with --out, or the folder of 'calibrate -o'. Repeat it "
+    "for one "
     "combined report that opens with every answer.",
 )
 @selection_options
@@ -78,7 +79,8 @@ def report(
     **options: Any,
 ) -> None:
     """Write a self-contained HTML report of SCENARIO's what-if, or of saved what-if, sweep or
-    sensitivity results with --from. With --json, print the reported results as JSON."""
+    sensitivity or leverage results with --from. With --json, print the reported results as
+    JSON."""
     out = settings.out
     if output.exists() and not settings.force:
         raise UserError(f"{output} already exists; choose another -o or add --force")
@@ -166,14 +168,15 @@ def read_calibration(folder: Path) -> tuple[dict[str, Any], Scenario, dict[str, 
 
 
 def saved_kind(folder: Path) -> str:
-    """Which experiment a results folder holds: whatif, sweep, sensitivity or calibration."""
-    for kind in ("whatif", "sweep", "sensitivity", "calibration"):
+    """Which experiment a results folder holds: whatif, sweep, sensitivity, leverage or
+    calibration."""
+    for kind in ("whatif", "sweep", "sensitivity", "leverage", "calibration"):
         if (folder / f"{kind}.json").exists():
             return kind
     raise UserError(
-        f"{folder}: no whatif.json, sweep.json, sensitivity.json or calibration.json; write "
-        "results with "
-        f"'truthsim whatif|sweep|sensitivity SCENARIO --out {folder}' or "
+        f"{folder}: no whatif.json, sweep.json, sensitivity.json, leverage.json or "
+        "calibration.json; write results with "
+        f"'truthsim whatif|sweep|sensitivity|leverage SCENARIO --out {folder}' or "
         f"'truthsim calibrate SCENARIO --data DATA -o {folder}/calibrated.yaml'"
     )
 

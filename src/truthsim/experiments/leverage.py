@@ -34,12 +34,12 @@ from truthsim.experiments.replication import (
     RunSummary,
     Task,
     replication_seed,
-    run_replications,
     summarise,
 )
 from truthsim.experiments.stats import CONFIDENCE, estimate, simultaneous
-from truthsim.experiments.value import annuity, valuation
-from truthsim.scenario.errors import suggest
+from truthsim.experiments.value import Valuation, annuity, valuation
+from truthsim.scenario.errors import ScenarioError, suggest
+from truthsim.scenario.limits import run_size_problems
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes, with_horizon
 
@@ -103,80 +103,67 @@ def leverage(
     _check_touchpoints(scenario, touchpoints)
     root = scenario.seed if seed is None else seed
     execution = Execution(jobs, backend, scheduler, None, progress, allow_large)
-    first, skipped = levers(scenario, None, list(touchpoints or scenario.touchpoints))
-    scored = tuple(lever for lever in first if lever.scored)
-    base = scenario if scenario.customer_base.kind != "none" else None
-    jobs_ = [
-        ScoreTask(Task(scenario, root, i, "baseline", allow_large, base), scored, _rate(scenario))
-        for i in range(replications)
-    ]
-    done = run_tasks(
-        run_score_task,
-        jobs_,
-        jobs=execution.jobs,
-        progress=progress,
-        backend=backend,
-        scheduler=scheduler,
-    )
+    problems = run_size_problems(scenario, allow_large)
+    if problems:
+        raise ScenarioError(problems, file=scenario.name)
+    names = list(touchpoints or scenario.touchpoints)
+    scored = tuple(lever for lever in levers(scenario, None, names)[0] if lever.scored)
+    done = _run(execution, scenario, [(scenario, scored)], root, replications)[0]
     baseline = [summary for summary, _ in done]
     sums = np.array([s for _, s in done])  # (replications, scored levers, segments + 1)
-    peaks = _peak_hours(scenario, baseline)
-    every, skipped = levers(scenario, peaks, list(touchpoints or scenario.touchpoints))
+    every, skipped = levers(scenario, _peak_hours(scenario, baseline), names)
     differenced = [lever for lever in every if not lever.scored or check]
     check_size(1 + len(differenced), replications, allow_large, "lever variants")
-    variants = [apply_changes(scenario, dict(lever.changes)) for lever in differenced]
-    runs = (
-        run_replications(
-            variants,
-            root,
-            range(difference_replications),
-            execution,
-            labels=[lever.name for lever in differenced],
-            base_of=scenario,
+    variants = [
+        (apply_changes(scenario, dict(lever.changes)), (lever,) if lever.scored else ())
+        for lever in differenced
+    ]
+    runs = dict(
+        zip(
+            [lever.name for lever in differenced],
+            _run(execution, scenario, variants, root, difference_replications),
+            strict=True,
         )
-        if variants
-        else []
     )
     value = valuation(scenario, baseline)
     terminal = (
         np.zeros(len(scenario.segments)) if value.terminal is None else np.array(value.terminal)
     )
-    at_end = value.end_discount
+    each = simultaneous(confidence, 2 * len(every) + (2 * len(scored) if check else 0))
+
+    def scored_values(per: np.ndarray, lever: Lever) -> tuple[np.ndarray, np.ndarray]:
+        """(kept by segment, money) per replication from score sums (levers, segments + 1)."""
+        segments = per[:, :-1] * lever.unit
+        return segments, per[:, -1] * lever.unit + segments @ terminal * value.end_discount
+
     rows: list[LeverRow] = []
-    count = 2 * len(every) + (len(scored) if check else 0)
-    each = simultaneous(confidence, count)
-    by_name = {lever.name: k for k, lever in enumerate(scored)}
-    fd = {lever.name: group for lever, group in zip(differenced, runs, strict=True)}
     for lever in every:
         if lever.scored:
-            per = sums[:, by_name[lever.name], :] * lever.unit
-            segments = per[:, :-1]
-            money = per[:, -1] + segments @ terminal * at_end
-            method, n = "score", replications
+            segments, money = scored_values(sums[:, scored.index(lever), :], lever)
         else:
-            segments, money = _differences(fd[lever.name], baseline, value, lever)
-            method, n = "difference", difference_replications
-        kept = segments.sum(axis=1)
-        agreement = difference = None
-        if check and lever.scored:
-            fd_kept = _differences(fd[lever.name], baseline, value, lever)[0].sum(axis=1)
-            difference = estimate(fd_kept, each)
-            agreement = estimate(kept[: len(fd_kept)] - fd_kept, each)
-        rows.append(
-            LeverRow(
-                lever=lever,
-                method=method,
-                kept=estimate(kept, each),
-                value=estimate(money, each),
-                by_segment=segments.mean(axis=0).tolist(),
-                per_year=annuity(value.years, value.rate),
-                values=kept,
-                money_values=money,
-                replications=n,
-                difference=difference,
-                agreement=agreement,
-            )
+            segments, money = _differences(runs[lever.name], baseline, value, lever)
+        row = LeverRow(
+            lever=lever,
+            method="score" if lever.scored else "difference",
+            kept=estimate(segments.sum(axis=1), each),
+            value=estimate(money, each),
+            by_segment=segments.mean(axis=0).tolist(),
+            per_year=annuity(value.years, value.rate),
+            values=segments.sum(axis=1),
+            money_values=money,
+            replications=replications if lever.scored else difference_replications,
         )
+        if check and lever.scored:
+            group = runs[lever.name]
+            secant = _differences(group, baseline, value, lever)[0].sum(axis=1)
+            at_step = scored_values(np.array([s[0] for _, s in group]), lever)[0].sum(axis=1)
+            at_start = row.values[: len(secant)]
+            row.difference = estimate(secant, each)
+            row.at_step = estimate(at_step, each)
+            # the secant is the slope's mean over the step: the trapezoid of the two ends
+            row.agreement = estimate(secant - (at_start + at_step) / 2, each)
+            row.curvature = estimate(at_step - at_start, each)
+        rows.append(row)
     rows.sort(key=lambda r: (-r.kept.mean, r.lever.name))
     return LeverageResult(
         scenario_name=scenario.name,
@@ -197,28 +184,47 @@ def leverage(
     )
 
 
-def _rate(scenario: Scenario) -> float:
-    return scenario.value.discount_rate
+def _run(
+    execution: Execution,
+    scenario: Scenario,
+    variants: Sequence[tuple[Scenario, tuple[Lever, ...]]],
+    root: int,
+    replications: int,
+) -> list[list[tuple[RunSummary, np.ndarray]]]:
+    """Each variant's replications 0..n-1 (with its levers' score sums), every one starting
+    from the day-0 customers of ``scenario``: common random numbers throughout."""
+    base = scenario if scenario.customer_base.kind != "none" else None
+    rate = scenario.value.discount_rate
+    tasks = [
+        ScoreTask(Task(variant, root, i, "", execution.allow_large, base), chosen, rate)
+        for variant, chosen in variants
+        for i in range(replications)
+    ]
+    done = run_tasks(
+        run_score_task,
+        tasks,
+        jobs=execution.jobs,
+        progress=execution.progress,
+        backend=execution.backend,
+        scheduler=execution.scheduler,
+    )
+    return [done[k * replications : (k + 1) * replications] for k in range(len(variants))]
 
 
 def _differences(
-    group: list[RunSummary], baseline: list[RunSummary], value, lever: Lever
-) -> tuple[np.ndarray, np.ndarray]:  # type: ignore[no-untyped-def]
+    group: list[tuple[RunSummary, np.ndarray]],
+    baseline: list[RunSummary],
+    value: Valuation,
+    lever: Lever,
+) -> tuple[np.ndarray, np.ndarray]:
     """Per replication, (kept by segment, revenue) of the variant minus the baseline, per unit."""
     scale = lever.unit / lever.step
+    pairs = [(v, b) for (v, _), b in zip(group, baseline, strict=False)]
+    last = value.days - 1
     segments = np.array(
-        [
-            (v.period.active[value.days - 1] - b.period.active[value.days - 1]) * scale
-            for v, b in zip(group, baseline, strict=False)
-        ],
-        dtype=float,
+        [(v.period.active[last] - b.period.active[last]) * scale for v, b in pairs], dtype=float
     )
-    money = np.array(
-        [
-            (value.revenue(v) - value.revenue(b)) * scale
-            for v, b in zip(group, baseline, strict=False)
-        ]
-    )
+    money = np.array([(value.revenue(v) - value.revenue(b)) * scale for v, b in pairs])
     return segments, money
 
 

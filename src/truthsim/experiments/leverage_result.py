@@ -35,9 +35,24 @@ class LeverRow:
     values: np.ndarray = field(repr=False)  #: kept per replication
     money_values: np.ndarray = field(repr=False)  #: value per replication
     replications: int = 0
-    #: with a check: the finite difference over the step, and derivative minus difference
+    #: with a check: the finite difference over the step, the derivative at the step's far
+    #: end, the difference minus the mean of the two derivatives (zero if they agree), and
+    #: the derivative's change over the step (zero if the figure is a straight line that far)
     difference: Estimate | None = None
+    at_step: Estimate | None = None
     agreement: Estimate | None = None
+    curvature: Estimate | None = None
+
+    def linear_words(self) -> str:
+        """How far the figure holds as a straight line, as far as this run measured."""
+        step = self.lever.step_words()
+        if self.method == "difference":
+            return f"mean over {step}"
+        if self.curvature is None or self.at_step is None:
+            return "slope at today's values"
+        if not self.curvature.excludes_zero:
+            return f"straight to {step}"
+        return f"curves: {self.at_step.mean:+,.0f} at {step}"
 
     @property
     def break_even(self) -> float:
@@ -53,7 +68,8 @@ class LeverRow:
             "per": self.lever.per,
             "method": self.method,
             "replications": self.replications,
-            "linear_range": self.lever.range_words(),
+            "step": self.lever.step,
+            "linear_range": self.linear_words(),
             "kept": self.kept.mean,
             "kept_low": self.kept.low,
             "kept_high": self.kept.high,
@@ -66,13 +82,15 @@ class LeverRow:
             "break_even_per_year_high": self.value.high / self.per_year,
         }
         row.update({f"kept_{s}": v for s, v in zip(segments, self.by_segment, strict=True)})
-        if self.difference is not None and self.agreement is not None:
+        if self.difference is not None and self.agreement and self.curvature and self.at_step:
             row.update(
                 {
                     "difference_kept": self.difference.mean,
                     "difference_kept_low": self.difference.low,
                     "difference_kept_high": self.difference.high,
+                    "derivative_at_step": self.at_step.mean,
                     "agrees": not self.agreement.excludes_zero,
+                    "straight": not self.curvature.excludes_zero,
                 }
             )
         return row

@@ -18,7 +18,7 @@ which simulate everything, measure how much that matters (``benchmarks/leverage.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -42,7 +42,7 @@ def lever_sums(
     segments = len(result.segment_names)
     out = np.zeros((len(chosen), segments + 1))
     moments, journeys, customers = result.moments, result.journeys, result.customers
-    if not len(moments) or not len(journeys):
+    if not chosen or not len(moments) or not len(journeys):
         return out
     start = result.warmup_days * MINUTES_PER_DAY
     end = result.horizon_days * MINUTES_PER_DAY
@@ -63,19 +63,20 @@ def lever_sums(
     counted = (ended >= start) & (ended < end)
     day = np.floor((ended - start) / MINUTES_PER_DAY)
     money = np.where(counted, js["revenue"] * discount((day + 0.5) * MINUTES_PER_DAY, rate), 0.0)
-    worth = np.zeros((len(js), segments + 1))
     tone = _tones(scenario, result, js)
-    new_worth = _new_customer_worth(result, customers, kept, segment, journeys, money, jorder)
     wom = scenario.word_of_mouth
+    deter = refer = np.zeros(len(js))
+    delay = 0.0
     if wom is not None:
-        told = (
-            np.where(_resolved(scenario, result, js), wom.resolved_tells, wom.misery_tells)
-            * wom.deterred_share
-        )
-        worth -= np.where(tone == MISERABLE, told, 0.0)[:, None] * new_worth(ended)
+        told = np.where(_resolved(scenario, result, js), wom.resolved_tells, wom.misery_tells)
+        deter = np.where(tone == MISERABLE, told * wom.deterred_share, 0.0)
+        refer = np.where(tone == MAGICAL, wom.magic_tells * wom.referred_share, 0.0)
         delay = wom.referral_delay_days.expected() * MINUTES_PER_DAY
-        referred = np.where(tone == MAGICAL, wom.magic_tells * wom.referred_share, 0.0)
-        worth += referred[:, None] * new_worth(ended + delay)
+    crow = row(js["customer"])
+    new_worth = _new_customer_worth(
+        result, customers, kept, segment, crow, money, (ended, -deter), (ended + delay, refer)
+    )
+    worth = refer[:, None] * new_worth(ended + delay) - deter[:, None] * new_worth(ended)
     # what follows a moment of journey j: the word of mouth of j and every later journey, the
     # money of every later journey, and whether the customer is kept
     who = js["customer"]
@@ -83,7 +84,6 @@ def lever_sums(
     after_money = _suffix_sums(who, money[:, None])[:, 0] - money
     reward = after_wom
     reward[:, segments] += after_money
-    crow = row(who)
     reward[np.arange(len(js)), segment[crow]] += kept[crow]
     # each moment's journey (moments of journeys still under way at the horizon change nothing)
     jkey = (who.astype(np.int64) << 32) | js["journey"].astype(np.int64)
@@ -195,32 +195,43 @@ def _new_customer_worth(
     customers: np.ndarray,
     kept: np.ndarray,
     segment: np.ndarray,
-    journeys: np.ndarray,
+    journey_customer: np.ndarray,
     money: np.ndarray,
-    jorder: np.ndarray,
-):  # type: ignore[no-untyped-def]
-    """What one more new customer arriving at a time brings: (kept by segment, money), from
-    this replication's new customers by week (none after the horizon)."""
+    *told: tuple[np.ndarray, np.ndarray],
+) -> Callable[[np.ndarray], np.ndarray]:
+    """What one more new customer arriving at a time brings, by week: (kept by segment, money),
+    their own and, through what they tell others, that of the customers they bring or deter.
+
+    ``told``: (time, people moved: referred +, deterred -) per journey of ``journey_customer``.
+    A week's worth is its new customers' own mean plus what their journeys' word of mouth is
+    worth in the weeks it lands in: V = A + W V, with W upper triangular (word of mouth lands
+    after the journey), solved for V. After the horizon a customer is worth nothing here."""
     segments = len(result.segment_names)
     width = WORTH_BIN_DAYS * MINUTES_PER_DAY
-    bins = max(1, int(np.ceil(result.horizon_days / WORTH_BIN_DAYS)))
-    new = (customers["acquired"] >= 0) & ~customers["referred"]
-    order = np.argsort(customers["customer"], kind="stable")
-    per_customer = np.zeros(len(customers))
-    where = order[np.searchsorted(customers["customer"][order], journeys["customer"][jorder])]
-    np.add.at(per_customer, where, money)
-    at = np.minimum((customers["acquired"][new] // width).astype(np.int64), bins - 1)
-    count = np.bincount(at, minlength=bins).astype(float)
-    table = np.zeros((bins + 1, segments + 1))
-    for k in range(segments):
-        mine = kept[new] & (segment[new] == k)
-        table[:bins, k] = np.bincount(at[mine], minlength=bins)
-    table[:bins, segments] = np.bincount(at, weights=per_customer[new], minlength=bins)
-    table[:bins] /= np.maximum(count, 1.0)[:, None]
     horizon = result.horizon_days * MINUTES_PER_DAY
+    bins = max(1, int(np.ceil(horizon / width)))
 
-    def worth(times: np.ndarray) -> np.ndarray:
-        index = np.where(times < horizon, np.minimum(times // width, bins - 1), bins)
-        return table[index.astype(np.int64)]
+    def week(times: np.ndarray) -> np.ndarray:
+        return np.where(times < horizon, np.minimum(times // width, bins - 1), bins).astype(int)
 
-    return worth
+    new = (customers["acquired"] >= 0) & ~customers["referred"]
+    at = week(np.maximum(customers["acquired"], 0.0))
+    count = np.maximum(np.bincount(at[new], minlength=bins + 1)[:bins], 1).astype(float)
+    own = np.zeros((bins + 1, segments + 1))
+    for k in range(segments):
+        own[:bins, k] = np.bincount(at[new & kept & (segment == k)], minlength=bins + 1)[:bins]
+    spent = np.bincount(journey_customer, weights=money, minlength=len(customers))
+    own[:bins, segments] = np.bincount(at[new], weights=spent[new], minlength=bins + 1)[:bins]
+    own[:bins] /= count[:, None]
+    passes = np.zeros((bins + 1, bins + 1))
+    mine = new[journey_customer]
+    for times, moved in told:
+        np.add.at(passes, (at[journey_customer[mine]], week(times[mine])), moved[mine])
+    passes[:bins] /= count[:, None]
+    passes[bins] = 0.0
+    worth = np.linalg.solve(np.eye(bins + 1) - passes, own)
+
+    def lookup(times: np.ndarray) -> np.ndarray:
+        return worth[week(times)]
+
+    return lookup

@@ -11,6 +11,7 @@ time change queues, whose effect has no score: they are measured by finite diffe
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Literal
 
@@ -64,12 +65,12 @@ class Lever:
     def unit(self) -> float:
         return UNIT[self.kind]
 
-    def range_words(self) -> str:
-        """How far the figure was checked to be a straight line: the step measured."""
+    def step_words(self) -> str:
+        """The step a finite difference measures over, in the lever's terms."""
         if self.kind in ("magic", "misery"):
-            return f"to {self.step * 100:g} points"
+            return f"{self.step * 100:g} points"
         if self.kind in ("tolerance", "service"):
-            return f"to {self.step:g} min"
+            return f"{self.step:g} min"
         return "one server"
 
     def improvement(self, name: str | None = None) -> str:
@@ -78,7 +79,7 @@ class Lever:
         title = name or f"{self.kind}_{self.touchpoint}"
         return (
             f"  {title}:\n"
-            f"    description: {self.label}: {self.describe_step()}\n"
+            f"    description: {json.dumps(f'{self.label}: {self.describe_step()}')}\n"
             f"    changes: {{{changes}}}\n"
             f"    cost: {{one_off: 0, per_year: 0}}   # write what it would cost\n"
         )

@@ -42,6 +42,10 @@ def build_experiment_report(
         question = "how do results respond to these parameters?"
         body, order = _sweep_body(data), ("difference", "response")
         method = f"a sweep of {len(data['points'])} points"
+    elif kind == "leverage":
+        question = "where would more magic, less misery or more staff keep the most customers?"
+        body, order = _leverage_body(data), ("journey_map",)
+        method = "a leverage map"
     else:
         method_name = data.get("method", "oat")
         question = "which parameters move the result most?"
@@ -141,6 +145,46 @@ def _sensitivity_body(data: dict[str, Any]) -> list[str]:
         f"<section><h2>Parameters, widest estimated swing first ({html.escape(data['metric'])})</h2>",
         table(["parameter", "varied over", *columns], rows),
         f'<p class="note">{html.escape(note)}</p>' if note else "",
+        "</section>",
+    ]
+
+
+def _leverage_body(data: dict[str, Any]) -> list[str]:
+    money = data.get("currency", "")
+    rows = [
+        [
+            r["label"],
+            r["per"],
+            _interval({"mean": r["kept"], "low": r["kept_low"], "high": r["kept_high"]}),
+            f"{r['value']:+,.0f}",
+            f"{r['break_even_per_year']:,.0f}",
+            r["linear_range"],
+            "derivative" if r["method"] == "score" else "difference",
+        ]
+        for r in data["levers"]
+    ]
+    return [
+        "<section><h2>Every lever, most customers kept first</h2>",
+        table(
+            [
+                "touchpoint",
+                "lever",
+                "customers kept (joint 95% CI)",
+                f"value ({money})",
+                f"break-even a year ({money})",
+                "holds",
+                "method",
+            ],
+            rows,
+        ),
+        '<p class="note">Customers kept: active at the end of the planning period. Value: its '
+        "discounted revenue. Break-even: the most one could pay a year for the lever and still "
+        "gain value over the period. Derivatives (likelihood-ratio, from the baseline's own "
+        "replications) are slopes at today's values; differences (common random numbers) are "
+        "the mean slope over the step shown. Every interval of the table holds jointly.</p>",
+        f'<p class="note">Lever lines for the scenario file are in leverage.json '
+        f"(&quot;improvement&quot;); for example:</p><pre>"
+        f"{html.escape(data['levers'][0]['improvement']) if data['levers'] else ''}</pre>",
         "</section>",
     ]
 
