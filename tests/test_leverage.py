@@ -225,3 +225,37 @@ def test_command_refuses_bad_input_clearly(tmp_path, arguments, words) -> None:
     result = CliRunner().invoke(main, ["leverage", str(scenario), "-r", "2", "-q", *arguments])
     assert result.exit_code == 2, result.output
     assert words in result.output and "Traceback" not in result.output
+
+
+def test_derivative_matches_the_shifted_beta_geometric_law() -> None:
+    """Customers differ in their baseline return (churn ~ Beta(a, b), the sBG law); each
+    customer's journeys return with p_c = sum_k P(k) sigmoid(logit(b_c) + shift_k), so
+    kept = rate * sum_k E[p_c^(k+1)], an integral over the Beta."""
+    from scipy import integrate, stats
+
+    a, b = 2.0, 3.0
+    scenario = geometric_shop()
+    data = scenario.model_dump()
+    data["segments"]["everyone"]["baseline_return"] = {"churn_alpha": a, "churn_beta": b}
+    scenario = type(scenario).model_validate(data)
+    impacts, _ = moment_impacts(scenario.touchpoints["kiosk"], 0.5)
+    shares = np.array(scenario.touchpoints["kiosk"].outcomes.as_tuple())
+
+    def kept(epsilon: float) -> float:
+        moved = shares + epsilon * np.array([0.0, -1.0, 1.0])  # magic from mediocrity
+
+        def integrand(churn: float) -> float:
+            p = sum(s * sigmoid(logit(1 - churn) + x) for s, x in zip(moved, impacts, strict=True))
+            return stats.beta.pdf(churn, a, b) * PER_DAY * p * (1 - p**DAYS) / (1 - p)
+
+        return integrate.quad(integrand, 1e-9, 1 - 1e-9, limit=200)[0]
+
+    slope = (kept(1e-4) - kept(-1e-4)) / 2e-4 * 0.1
+    row = leverage(scenario, replications=20, seed=13).row("kiosk.magic")
+    assert abs(row.kept.mean - slope) < Z * row.kept.se
+
+
+def test_the_same_seed_gives_the_same_map_on_any_number_of_workers() -> None:
+    one = leverage(geometric_shop(), replications=3, seed=2, jobs=1).to_dict()
+    two = leverage(geometric_shop(), replications=3, seed=2, jobs=2).to_dict()
+    assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)

@@ -129,7 +129,9 @@ def leverage(
     terminal = (
         np.zeros(len(scenario.segments)) if value.terminal is None else np.array(value.terminal)
     )
-    each = simultaneous(confidence, 2 * len(every) + (2 * len(scored) if check else 0))
+    comparisons = sum(max(0, sum(lever.kind == k for lever in every) - 1) for k in CLAIMED)
+    intervals = 2 * len(every) + (2 * len(scored) if check else 0) + comparisons
+    each = simultaneous(confidence, intervals)
 
     def scored_values(per: np.ndarray, lever: Lever) -> tuple[np.ndarray, np.ndarray]:
         """(kept by segment, money) per replication from score sums (levers, segments + 1)."""
@@ -175,7 +177,7 @@ def leverage(
         currency=scenario.currency,
         segment_names=list(scenario.segments),
         rows=rows,
-        claims=_claims(rows, confidence),
+        claims=_claims(rows, each, confidence),
         skipped=skipped,
         baseline=_baseline_rows(scenario, baseline),
         journey_order=journey_order(scenario),
@@ -228,15 +230,15 @@ def _differences(
     return segments, money
 
 
-def _claims(rows: list[LeverRow], confidence: float) -> list[Claim]:
+def _claims(rows: list[LeverRow], each: float, confidence: float) -> list[Claim]:
     """For each kind the map names a leader of: the leader against every other lever of the
-    kind, paired on the replications they share, jointly over every comparison of the map."""
-    groups = {kind: [r for r in rows if r.lever.kind == kind] for kind in CLAIMED}
-    groups = {k: g for k, g in groups.items() if len(g) >= 2}
-    comparisons = sum(len(g) - 1 for g in groups.values())
-    each = simultaneous(confidence, comparisons)
+    kind, paired on the replications they share, each comparison at ``each`` (one family with
+    the map's intervals, so everything the map states holds jointly at ``confidence``)."""
     claims = []
-    for kind, group in groups.items():
+    for kind in CLAIMED:
+        group = [r for r in rows if r.lever.kind == kind]
+        if len(group) < 2:
+            continue
         leader = group[0]
         close = []
         for other in group[1:]:

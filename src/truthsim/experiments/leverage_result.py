@@ -109,8 +109,8 @@ class Claim:
         where = labels[self.leader]
         if not self.close:
             return (
-                f"{LEADER_WORDS[self.kind]} {where}: more than at any other touchpoint, "
-                f"{self.confidence:.0%} confidence jointly over every comparison of the map."
+                f"{LEADER_WORDS[self.kind]} {where}: more than at any other touchpoint, at "
+                f"{self.confidence:.0%} confidence jointly with every figure of the map."
             )
         others = ", ".join(labels[c] for c in self.close)
         return (
@@ -176,7 +176,7 @@ class LeverageResult:
             "replications": self.replications,
             "difference_replications": self.difference_replications,
             "confidence": self.confidence,
-            "joint": "every interval of the map holds jointly (Bonferroni)",
+            "joint": "every interval and every leader named hold jointly (Bonferroni)",
             "horizon_days": self.horizon_days,
             "currency": self.currency,
             "planning_years": self.planning_years,
