@@ -11,7 +11,7 @@ from pydantic import ValidationError
 
 from truthsim.calibration.estimates import FitResult, Unidentified
 from truthsim.scenario.errors import Problem, ScenarioError
-from truthsim.scenario.explain import explain
+from truthsim.scenario.explain import explain_all
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
 
@@ -203,4 +203,4 @@ def set_values(scenario: Scenario, values: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError([explain(e) for e in error.errors()]) from None
+        raise ScenarioError(explain_all(error.errors())) from None

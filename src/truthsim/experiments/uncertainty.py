@@ -22,7 +22,7 @@ from pydantic import ValidationError
 
 from truthsim.errors import ExperimentError
 from truthsim.scenario.errors import ScenarioError
-from truthsim.scenario.explain import explain
+from truthsim.scenario.explain import explain_all
 from truthsim.scenario.improvement import Change
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes
@@ -156,7 +156,7 @@ def _validated(data: dict[str, Any]) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError([explain(e) for e in error.errors()]) from None
+        raise ScenarioError(explain_all(error.errors())) from None
 
 
 def load_uncertainty(path: str | Path, scenario: Scenario | None = None) -> ParameterUncertainty:

@@ -46,11 +46,14 @@ class ScenarioError(Exception):
         return "\n".join(p.render(self.file) for p in self.located())
 
     def located(self) -> list[Problem]:
-        """The problems with YAML line numbers filled in where the file gives them."""
-        return [
+        """The problems with YAML line numbers filled in where the file gives them, in line
+        order (those without a line last), each once."""
+        found = [
             p if p.line is not None else Problem(p.place, p.message, line_of(p.place, self.lines))
             for p in self.problems
         ]
+        unique = list(dict.fromkeys(found))
+        return sorted(unique, key=lambda p: (p.line is None, p.line or 0))
 
 
 def dotted(place: Sequence[str | int]) -> str:

@@ -9,9 +9,9 @@ from pydantic import ValidationError
 
 from truthsim.scenario.bundled import bundled_names, bundled_path
 from truthsim.scenario.errors import Problem, ScenarioError, dotted, suggest
-from truthsim.scenario.explain import explain
+from truthsim.scenario.explain import explain_all
 from truthsim.scenario.model import Scenario, journey_targets, unknown_touchpoints
-from truthsim.scenario.patch import improvement_problems
+from truthsim.scenario.patch import improvement_path_problems, improvement_problems
 from truthsim.scenario.yaml_text import read_text, read_yaml
 
 
@@ -65,9 +65,10 @@ def _beside(scenario: Scenario, folder: Path) -> Scenario:
 
 
 def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
-    """Validate scenario YAML given as text; errors are reported against ``source``."""
+    """Validate scenario YAML given as text; errors are reported against ``source``, every
+    problem at once (a repeated key does not hide the others)."""
     data, lines, problems = read_yaml(text)
-    if problems:
+    if problems and data is None:  # the syntax: nothing else can be read
         raise ScenarioError(problems, file=source, lines=lines)
     if not isinstance(data, dict):
         found = "nothing" if data is None else type(data).__name__
@@ -85,15 +86,17 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as error:
-        problems = [explain(e) for e in error.errors()]
+        problems += explain_all(error.errors())
         touchpoints = data.get("touchpoints")
         if isinstance(touchpoints, dict):  # references are checked even when fields are not valid
             known = [str(k) for k in touchpoints]
             problems += unknown_touchpoints(journey_targets(data.get("journey")), known)
+        problems += improvement_path_problems(data)
         raise ScenarioError(problems, file=source, lines=lines) from None
     except ScenarioError as error:
-        raise ScenarioError(error.problems, file=source, lines=lines) from None
-    problems = improvement_problems(scenario)
+        problems += [*error.problems, *improvement_path_problems(data)]
+        raise ScenarioError(problems, file=source, lines=lines) from None
+    problems += improvement_problems(scenario)
     if problems:
         raise ScenarioError(problems, file=source, lines=lines)
     return scenario

@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from truthsim.scenario.errors import Problem, ScenarioError, dotted, suggest
-from truthsim.scenario.explain import explain, model_at
+from truthsim.scenario.explain import explain_all, model_at, schema_path_problem
 from truthsim.scenario.improvement import Change, Improvement
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.staffing import Schedule, add_in_hours
@@ -44,7 +44,7 @@ def apply_changes(scenario: Scenario, changes: Mapping[str, Change | Any]) -> Sc
     try:
         return Scenario.model_validate(data)
     except ValidationError as error:
-        raise ScenarioError([explain(e) for e in error.errors()]) from None
+        raise ScenarioError(explain_all(error.errors())) from None
 
 
 def with_horizon(scenario: Scenario, days: float) -> Scenario:
@@ -121,6 +121,31 @@ class _Shares:
         left = 1.0 - sum(parent[o] for o in named)
         for o in others:
             parent[o] = left * (written[o] / rest if rest > 0 else 1.0 / len(others))
+
+
+def improvement_path_problems(data: Mapping[str, Any]) -> list[Problem]:
+    """Improvement paths that name no parameter, read from a file's data that is not a valid
+    scenario yet (so they are reported with its other problems): keys checked against the
+    schema, touchpoint and segment names against the file."""
+    problems: list[Problem] = []
+    improvements = data.get("improvements")
+    if not isinstance(improvements, dict):
+        return problems
+    for name, improvement in improvements.items():
+        changes = improvement.get("changes") if isinstance(improvement, dict) else None
+        for path in changes if isinstance(changes, dict) else ():
+            parts = split_path(str(path))
+            named = (
+                data.get(parts[0]) if parts and parts[0] in ("touchpoints", "segments") else None
+            )
+            if isinstance(named, dict) and len(parts) > 1 and parts[1] not in named:
+                hint = suggest(str(parts[1]), [str(k) for k in named])
+                reason = f"{parts[0]} has no '{parts[1]}'{hint}"
+            else:
+                reason = schema_path_problem(tuple(parts))  # type: ignore[assignment]
+            if reason:
+                problems.append(Problem(("improvements", name, "changes", path), reason))
+    return problems
 
 
 def _apply(data: dict[str, Any], path: str, change: Change, shares: _Shares) -> None:

@@ -1,0 +1,95 @@
+"""Messages about a broken scenario: every problem at once, in line order, each said once and
+in plain words; and a mistyped command gets a did-you-mean."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from click.testing import CliRunner
+
+from truthsim.cli import main
+from truthsim.scenario import ScenarioError, parse_scenario
+
+GOOD = """\
+name: shop
+arrivals: {per_day: 10}
+touchpoints:
+  desk:
+    servers: 1
+    service: {kind: exponential, mean: 2}
+    outcomes: {misery: 0.1, mediocrity: 0.5, magic: 0.4}
+journey: [desk]
+segments:
+  all:
+    share: 1
+    value_per_journey: 10
+    baseline_return: 0.5
+    days_between_journeys: {kind: fixed, value: 3}
+    patience: 1
+improvements:
+  more_staff: {changes: {touchpoints.desk.servers: +1}}
+"""
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(ScenarioError) as caught:
+        parse_scenario(text, "shop.yaml")
+    return str(caught.value).splitlines()
+
+
+def test_the_base_file_is_valid() -> None:
+    parse_scenario(GOOD, "shop.yaml")
+
+
+def test_a_field_is_described_in_words_that_read() -> None:
+    (line,) = problems(GOOD.replace("patience: 1", "patience: -1"))
+    assert "patience is the multiplies" not in line
+    assert "; patience: multiplies touchpoint patience" in line
+
+
+@pytest.mark.parametrize(("written", "hint"), [("35", "did you mean 0.35?"), ("1.35", None)])
+def test_a_percentage_hint_only_for_what_looks_like_one(written: str, hint: str | None) -> None:
+    (line,) = problems(GOOD.replace("magic: 0.4}", f"magic: {written}}}"))
+    assert "between 0 and 1" in line
+    if hint:
+        assert hint in line
+    else:
+        assert "did you mean" not in line
+
+
+def test_a_duplicate_key_does_not_hide_the_other_problems() -> None:
+    text = GOOD.replace("    servers: 1\n", "    servers: 1\n    servers: 2\n").replace(
+        "patience: 1", "patience: -1"
+    )
+    found = problems(text)
+    assert any("appears twice" in line for line in found)
+    assert any("segments.all.patience" in line for line in found)
+
+
+def test_an_improvements_path_typo_comes_with_the_other_problems() -> None:
+    text = GOOD.replace("patience: 1", "patience: -1").replace(
+        "touchpoints.desk.servers: +1", "touchpoints.desk.servrs: +1"
+    )
+    found = problems(text)
+    assert any("segments.all.patience" in line for line in found)
+    assert any("servrs" in line and "did you mean 'servers'" in line for line in found)
+
+
+def test_a_misspelt_key_is_one_problem() -> None:
+    found = problems(GOOD.replace("    servers: 1\n", "    servrs: 1\n"))
+    assert len(found) == 1, found
+    assert "unknown key 'servrs'; did you mean 'servers'?" in found[0]
+
+
+def test_problems_come_in_line_order() -> None:
+    text = GOOD.replace("patience: 1", "patience: -1").replace("magic: 0.4}", "magic: 1.4}")
+    found = problems(text)
+    lines = [int(re.match(r"shop\.yaml:(\d+):", line).group(1)) for line in found]
+    assert len(lines) >= 2 and lines == sorted(lines)
+
+
+def test_a_mistyped_command_gets_a_did_you_mean() -> None:
+    result = CliRunner().invoke(main, ["runn", "airline"])
+    assert result.exit_code == 2
+    assert "did you mean 'run'" in result.output
