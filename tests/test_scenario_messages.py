@@ -93,3 +93,15 @@ def test_a_mistyped_command_gets_a_did_you_mean() -> None:
     result = CliRunner().invoke(main, ["runn", "airline"])
     assert result.exit_code == 2
     assert "did you mean 'run'" in result.output
+
+
+def test_run_takes_quiet_and_a_warmup(tmp_path) -> None:
+    out = tmp_path / "r"
+    result = CliRunner().invoke(
+        main,
+        ["run", "airline", "--horizon-days", "10", "--warmup-days", "3", "-q", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stderr == ""
+    summary = (out / "summary.json").read_text()
+    assert '"warmup_days": 3.0' in summary

@@ -86,7 +86,11 @@ def check_plots(plots: FigureOptions | None, force: bool) -> None:
 
 
 def draw_figures(
-    result: Any, plots: FigureOptions | None, force: bool, warmup_days: float = 0.0
+    result: Any,
+    plots: FigureOptions | None,
+    force: bool,
+    warmup_days: float = 0.0,
+    quiet: bool = False,
 ) -> list[Path]:
     """Draw the figures of ``result`` (a result object, or saved figure data) into ``--plots``,
     replacing the folder's earlier figures as a set."""
@@ -96,7 +100,8 @@ def draw_figures(
 
     data = result if isinstance(result, dict) else figure_data(result, warmup_days=warmup_days)
     written = save_figures(draw(data), plots.directory, dpi=plots.dpi, size=plots.size, force=force)
-    click.echo(f"wrote {len(written)} figure files to {plots.directory}", err=True)
+    if not quiet:
+        click.echo(f"wrote {len(written)} figure files to {plots.directory}", err=True)
     return written
 
 

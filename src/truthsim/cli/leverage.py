@@ -71,7 +71,7 @@ def leverage_command(
     """Every moment's levers in SCENARIO: customers kept and value per 10 points of magic, per
     10 points of misery avoided, per minute of wait tolerated or of service, and per server,
     ranked, with intervals that hold jointly. -r is the baseline's replications."""
-    loaded = scenario_to_run(scenario)
+    loaded = scenario_to_run(scenario, settings.warmup_days)
     out = settings.out
     if out is not None:
         check_free(out, force=settings.force)

@@ -25,7 +25,14 @@ from truthsim.scenario.limits import MAX_DAYS
 
 
 def run_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    """``--seed`` and ``--horizon-days``, the same on every simulating command."""
+    """``--seed``, ``--horizon-days`` and ``--warmup-days``, the same on every simulating
+    command."""
+    command = click.option(
+        "--warmup-days",
+        type=Finite(min=0, max=MAX_DAYS),
+        help="Days left out of the statistics at the start (overrides the scenario's "
+        "warmup_days; 0 for an established base).",
+    )(command)
     command = click.option(
         "--horizon-days",
         type=Finite(min=0, min_open=True, max=MAX_DAYS),
@@ -50,6 +57,7 @@ class ExperimentSettings:
     quiet: bool
     seed: int | None
     horizon_days: float | None
+    warmup_days: float | None
     backend: str
     scheduler: str | None
     allow_large: bool

@@ -111,7 +111,7 @@ def report(
         return
     if scenario is None:
         raise UserError("give a SCENARIO to run, or --from RESULTS to report saved results")
-    loaded = scenario_to_run(scenario)
+    loaded = scenario_to_run(scenario, settings.warmup_days)
     arguments = answer_arguments(settings, **options)
     uncertainty = load_option(uncertainty_file, loaded)
     if out is not None:

@@ -47,6 +47,7 @@ Examples:
     help="Days in one period of the cohort retention table (cohort.csv) written with --out.",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON (results only).")
+@click.option("-q", "--quiet", is_flag=True, help="No notes on files written (the summary only).")
 @click.option(
     "--force", is_flag=True, help="Replace the results already in --out (and figures in --plots)."
 )
@@ -57,16 +58,18 @@ def run(
     scenario: str,
     seed: int | None,
     horizon_days: float | None,
+    warmup_days: float | None,
     out: Path | None,
     records: str,
     cohort_days: float,
     as_json: bool,
+    quiet: bool,
     force: bool,
     allow_large: bool,
     plots: FigureOptions | None,
 ) -> None:
     """Simulate SCENARIO (a YAML file or a bundled name such as 'airline') once and summarise it."""
-    loaded = scenario_to_run(scenario)
+    loaded = scenario_to_run(scenario, warmup_days)
     if out is not None:
         check_free(out, force=force)
     check_plots(plots, force)
@@ -74,9 +77,9 @@ def run(
         result = simulate(loaded, seed=seed, horizon_days=horizon_days, allow_large=allow_large)
     if out is not None:
         written = save(result, out, force=force, records=records, cohort_days=cohort_days)
-        if not as_json:
+        if not (as_json or quiet):
             click.echo(f"wrote {len(written)} files to {out}", err=True)
-    draw_figures(result, plots, force)
+    draw_figures(result, plots, force, quiet=quiet)
     if as_json:
         click.echo(to_json(result.to_dict()), nl=False)
     else:

@@ -116,7 +116,7 @@ def sensitivity_command(
 ) -> None:
     """Which of SCENARIO's parameters move a result most. Every sample point runs on the same
     replication seeds (common random numbers); -r is replications per point."""
-    loaded = scenario_to_run(scenario)
+    loaded = scenario_to_run(scenario, settings.warmup_days)
     out = settings.out
     if out is not None:
         check_free(out, force=settings.force)

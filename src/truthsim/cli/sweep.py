@@ -68,7 +68,7 @@ def sweep_command(
 ) -> None:
     """Run SCENARIO at every point of a grid of parameter values; report each point's paired
     difference from a reference point, with the levels beside it."""
-    loaded = scenario_to_run(scenario)
+    loaded = scenario_to_run(scenario, settings.warmup_days)
     uncertainty = load_option(uncertainty_file, loaded)
     vary = once_each("--vary", [parse_vary(v) for v in varies])
     reference = once_each("--reference", [parse_reference(r) for r in references])

@@ -211,7 +211,7 @@ def whatif(
     Without -r, a fully sequential selection (Kim and Nelson) runs each variant until the best
     is known to within --delta at --confidence, or --max-replications is reached.
     """
-    loaded = scenario_to_run(scenario)
+    loaded = scenario_to_run(scenario, settings.warmup_days)
     arguments = answer_arguments(settings, **options)
     uncertainty = load_option(uncertainty_file, loaded)
     out = settings.out
