@@ -309,7 +309,7 @@ def render(result: Comparison) -> str:
     headers = [
         "rank",
         "improvement",
-        "reps",
+        "paired reps",
         f"extra customers ({result.confidence:.0%} CI)",
         "return rate",
         f"revenue {cur} (disc.)",
@@ -319,7 +319,10 @@ def render(result: Comparison) -> str:
     ]
     lines.append(table(headers, rows, "rlrrrrrrr"))
     lines.append("")
-    lines.append(f"* its interval of {WORDS[result.objective]} excludes zero. {columns(data)}")
+    lines.append(
+        f"* its interval of {WORDS[result.objective]} excludes zero. Paired reps: the "
+        f"replications it shares with the baseline, which its intervals use. {columns(data)}"
+    )
     lines.append("")
     lines += answer_sentences(data)
     return "\n".join(lines)

@@ -27,6 +27,7 @@ from truthsim.experiments.compare import BASELINE, Comparison, VariantResult
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import check_size
 from truthsim.experiments.pool import Pool, by_kn, by_mcb
+from truthsim.experiments.progress import Cumulative
 from truthsim.experiments.replication import ReplicationResult
 from truthsim.experiments.robustness import periods, robustness
 from truthsim.experiments.selection import MIN_FIRST_STAGE
@@ -122,6 +123,8 @@ def compare(
             raise ExperimentError(f"delta must be positive, not {delta:g}")
         deltas[objective] = float(delta)
     root = scenario.seed if seed is None else seed
+    if sequential and callable(progress):
+        progress = Cumulative(progress)  # one count across the steps, not one per step
     pool = Pool(
         [scenario, *(_apply_in_turn(scenario, combo) for _, combo in chosen)],
         [BASELINE, *(name for name, _ in chosen)],

@@ -13,7 +13,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, Literal, TextIO
 
-Progress = Callable[[int, int], None]
+#: called with (replications done, of how many); ``None`` when the total is open (a sequential
+#: procedure adds replications until it decides)
+Progress = Callable[[int, int | None], None]
 Display = Literal["auto", "bar", "lines", "none"]
 #: seconds between two plain progress lines
 LINE_INTERVAL = 5.0
@@ -45,12 +47,19 @@ class ProgressLines:
         self.start = clock()
         self.last = self.start
 
-    def __call__(self, done: int, total: int) -> None:
+    def __call__(self, done: int, total: int | None) -> None:
         now = self.clock()
-        if done < total and now - self.last < self.interval:
+        if (total is None or done < total) and now - self.last < self.interval:
             return
         self.last = now
         elapsed = now - self.start
+        if total is None:
+            line = (
+                f"{self.label}: {done} replications done, {duration(elapsed)} elapsed; "
+                "more, a few at a time, until the selection decides"
+            )
+            print(line, file=self.stream, flush=True)
+            return
         line = f"{self.label}: {done}/{total} replications done, {duration(elapsed)} elapsed"
         if 0 < done < total:
             line += f", about {duration(elapsed / done * (total - done))} left"
@@ -64,18 +73,35 @@ class ProgressBar:
         self.label, self.stream = label, stream
         self.bar: Any = None
 
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None or self.bar.total != total:
-            self.close()
+    def __call__(self, done: int, total: int | None) -> None:
+        if self.bar is None:
             from tqdm.auto import tqdm
 
             self.bar = tqdm(total=total, desc=self.label, unit="run", file=self.stream)
+        elif self.bar.total != total:
+            self.bar.total = total  # an open total (None): the count alone
         self.bar.update(done - self.bar.n)
 
     def close(self) -> None:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+class Cumulative:
+    """Progress over the batches of a sequential procedure, counted on from batch to batch:
+    the first batch (the first stage) with its total, the later ones with an open total."""
+
+    def __init__(self, inner: Progress) -> None:
+        self.inner = inner
+        self.before = 0  #: replications of the batches already finished
+        self.batches = 0
+
+    def __call__(self, done: int, total: int | None) -> None:
+        self.inner(self.before + done, total if self.batches == 0 else None)
+        if total is not None and done >= total:
+            self.before += total
+            self.batches += 1
 
 
 @contextmanager

@@ -289,7 +289,16 @@ def procedure_words(data: dict[str, Any]) -> str:
             f"±{data['precision']:,g})"
         )
     among = " among the sets that fit the budget" if data["procedure"] == "budget" else ""
-    return f"sequential selection{among}, {used} replications in all"
+    text = f"sequential selection{among}, {used} replications in all"
+    each = data["selection"].get("replications") or {} if data.get("selection") else {}
+    first = data.get("first_stage")
+    more = {k: n for k, n in each.items() if first is not None and n > first}
+    if first is not None and each:
+        text += f" ({first} of each of the {len(each)} variants, the baseline included"
+        if more:
+            text += "; then " + ", ".join(f"{k} {n}" for k, n in more.items())
+        text += ")"
+    return text
 
 
 def reproduce(data: dict[str, Any]) -> str:
