@@ -251,13 +251,27 @@ def test_a_money_losing_best_is_said_plainly_everywhere(losing) -> None:
         assert words in text and words in html, words
 
 
-def test_terminal_and_report_say_the_same_sentences(losing) -> None:
-    from truthsim.report.answer import answer_sentences
+def test_terminal_report_and_json_say_the_same_sentences(losing) -> None:
+    from truthsim.report.answer import meeting_answer
 
     text, data, html = losing
-    for sentence in answer_sentences(data):
+    said = meeting_answer({k: v for k, v in data.items() if k != "answer"})
+    assert data["answer"] == said
+    for sentence in said["brief"]:
         assert sentence in text
         assert f"{escape(sentence)}</p>" in html
+    for sentence in said["details"]:
+        assert sentence in text and escape(sentence) in html
+
+
+def test_the_brief_speaks_to_a_manager(losing) -> None:
+    """What to do in the improvement's own words, not its key; no indifference zone."""
+    _, data, _ = losing
+    brief = data["answer"]["brief"]
+    assert brief[0].startswith("Do this: ") and "three_more_staff" not in brief[0]
+    assert "within" not in " ".join(brief)  # the indifference zone is a detail
+    assert any(s.startswith("How sure: ") for s in brief)
+    assert any("customers" in s and "net value" in s for s in brief)
 
 
 def test_selection_object_in_json(losing) -> None:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from truthsim import load_scenario
 from truthsim.cli import main
 from truthsim.experiments import compare, sweep
+from truthsim.saving import whatif_data
 
 
 def test_whatif_prints_a_ranked_table(shop_file: Path) -> None:
@@ -72,7 +73,8 @@ def test_whatif_out_and_only(shop_file: Path, tmp_path: Path) -> None:
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 2 and "--force" in again.output and "--resume" in again.output
     api = compare(load_scenario(str(shop_file)), ["friendlier_kiosk"], replications=2, jobs=1)
-    assert json.loads((out / "whatif.json").read_text()) == json.loads(json.dumps(api.to_dict()))
+    saved = json.loads((out / "whatif.json").read_text())
+    assert saved == json.loads(json.dumps(whatif_data(api)))
     revenue = [float(r["revenue"]) for r in rows]
     assert revenue == pytest.approx(api.to_records()["revenue"].tolist(), rel=1e-12)
 

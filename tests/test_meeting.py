@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import re
+import shutil
+import subprocess
+
+import pytest
+import yaml
+from click.testing import CliRunner
+
 from tests.conftest import shop
+from truthsim.cli import main
 from truthsim.experiments import compare
 from truthsim.report.answer import procedure_words
 
@@ -30,3 +39,53 @@ def test_the_header_says_how_the_replications_add_up() -> None:
     for name, n in per.items():
         if n > 10:
             assert f"{name} {n}" in words
+
+
+MEASURE = """<script>
+window.addEventListener("load", function () {
+  var right = document.documentElement.clientWidth, clipped = [];
+  document.querySelectorAll("td, th").forEach(function (cell) {
+    if (cell.scrollWidth > cell.clientWidth + 1 || cell.getBoundingClientRect().right > right + 1)
+      clipped.push(cell.textContent.slice(0, 40));
+  });
+  document.body.setAttribute("data-clipped", clipped.length + ":" + clipped.join("|"));
+});
+</script></body>"""
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="needs headless Chromium")
+@pytest.mark.parametrize("width", [1400, 1032])  # a wide screen; A4 landscape within margins
+def test_no_table_cell_of_the_report_is_clipped(tmp_path, width: int) -> None:
+    """Money as large as a real business's (millions, with their intervals) still fits."""
+    data = shop().model_dump(mode="json")
+    for segment in data["segments"].values():
+        segment["value_per_journey"] *= 5000
+    for improvement in data["improvements"].values():
+        improvement["cost"] = {k: v * 5000 for k, v in improvement["cost"].items()}
+    scenario = tmp_path / "big.yaml"
+    scenario.write_text(yaml.safe_dump(data))
+    out = tmp_path / "results"
+    run = CliRunner().invoke(main, ["whatif", str(scenario), "-r", "3", "-q", "--out", str(out)])
+    assert run.exit_code == 0, run.output
+    page = tmp_path / "report.html"
+    made = CliRunner().invoke(main, ["report", "--from", str(out), "-o", str(page)])
+    assert made.exit_code == 0, made.output
+    page.write_text(page.read_text().replace("</body>", MEASURE))
+    dom = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            f"--window-size={width},1000",
+            "--virtual-time-budget=3000",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    ).stdout
+    found = re.search(r'data-clipped="([^"]*)"', dom)
+    assert found is not None, "the page did not finish loading"
+    assert found.group(1).startswith("0:"), found.group(1)

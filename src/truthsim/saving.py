@@ -47,7 +47,7 @@ def results_files(
     elif isinstance(result, Comparison):
         files = {
             "whatif.csv": rows_to_csv(result.summary()),
-            "whatif.json": to_json(result.to_dict()),
+            "whatif.json": to_json(whatif_data(result)),
             "replications.csv": records_to_csv(result.to_records()),
         }
     elif isinstance(result, SweepResult):
@@ -77,6 +77,14 @@ def results_files(
     if meta is not None:
         files["meta.json"] = to_json(meta)
     return files
+
+
+def whatif_data(result: Comparison) -> dict[str, Any]:
+    """A what-if's results with its answer in words (the same the terminal and report give)."""
+    from truthsim.report.answer import meeting_answer
+
+    data = result.to_dict()
+    return {**data, "answer": meeting_answer(data)}
 
 
 def save(

@@ -29,8 +29,8 @@ from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.value import OBJECTIVES
-from truthsim.report.answer import WORDS, answer_sentences, columns, procedure_words
-from truthsim.saving import save
+from truthsim.report.answer import WORDS, columns, meeting_answer, procedure_words
+from truthsim.saving import save, whatif_data
 from truthsim.scenario import Scenario, fingerprint
 from truthsim.scenario.patch import with_horizon
 
@@ -238,7 +238,7 @@ def whatif(
             meta={**scenario_meta(scenario), **uncertainty_meta(uncertainty)},
         )
     draw_figures(result, plots, settings.force, loaded.warmup_days)
-    settings.show(result.to_dict(), lambda: render(result) + intervals_line(uncertainty))
+    settings.show(whatif_data(result), lambda: render(result) + intervals_line(uncertainty))
 
 
 def intervals_line(uncertainty: Any) -> str:
@@ -324,5 +324,7 @@ def render(result: Comparison) -> str:
         f"replications it shares with the baseline, which its intervals use. {columns(data)}"
     )
     lines.append("")
-    lines += answer_sentences(data)
+    said = meeting_answer(data)
+    lines += said["brief"]
+    lines += ["", "Details: " + " ".join(said["details"])]
     return "\n".join(lines)

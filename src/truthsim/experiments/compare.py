@@ -113,6 +113,7 @@ class VariantResult(VariantDisplay):
         per = self.cost_per_retained_interval()
         return {
             "improvement": self.name,
+            "description": self.description,
             "replications": self.replications,
             "retained": retained.mean,
             "retained_low": retained.low,

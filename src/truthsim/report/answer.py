@@ -13,8 +13,87 @@ WORDS = {"customers": "customers kept", "net_value": "net value", "revenue": "re
 BASELINE = "baseline"
 
 
+def meeting_answer(data: dict[str, Any]) -> dict[str, list[str]]:
+    """The answer for a manager (``brief``: what to do in the improvement's own words, what it
+    keeps and earns with ranges, its cost per customer beside the runner-up's, how sure in one
+    plain sentence) and the statistical statement behind it (``details``). The same words in
+    the terminal, the report and the JSON."""
+    return {"brief": brief(data), "details": answer_sentences(data)}
+
+
+def brief(data: dict[str, Any]) -> list[str]:
+    """Four sentences a manager reads in ten seconds."""
+    ranking = data["ranking"]
+    selection = data.get("selection")
+    if not ranking or selection is None:
+        return ["The scenario lists no improvements to compare."]
+    cur, objective = data["currency"], data["objective"]
+    chosen = selection["by_objective"][objective]
+    rows = {r["improvement"]: r for r in ranking}
+    budget = ""
+    if data.get("procedure") == "budget":
+        budget = (
+            f"Within the budget ({cur} {data.get('budget') or 0:,.0f} one-off and {cur} "
+            f"{data.get('budget_per_year') or 0:,.0f} a year), "
+        )
+    best = chosen["best"]
+    if best is None:
+        contenders = [_described(c, rows) for c in chosen["contenders"]]
+        first = f"{budget or ''}too close to call between {_join(contenders)}."
+        return [first[0].upper() + first[1:], _how_sure(chosen, data)]
+    if best == BASELINE:
+        first = f"{budget}change nothing: no improvement does better for {WORDS[objective]}."
+        return [first[0].upper() + first[1:], _how_sure(chosen, data)]
+    row = rows[best]
+    first = f"{budget}do this: {_described(best, rows)}."
+    out = [first[0].upper() + first[1:]]
+    period = _period(int((data.get("value") or {}).get("planning_days") or 365))
+    kept = f"It keeps {row['retained']:+,.0f} customers"
+    if row["retained_low"] is not None:
+        kept += f" ({row['retained_low']:+,.0f} to {row['retained_high']:+,.0f})"
+    net = f"{cur} {row['net_value']:+,.0f}"
+    if row["net_value_low"] is not None:
+        net += f" ({row['net_value_low']:+,.0f} to {row['net_value_high']:+,.0f})"
+    out.append(f"{kept} and adds {net} of net value over {period}, against changing nothing.")
+    runner = next((r for r in ranking if r["improvement"] != best), None)
+    if row["cost_per_retained"] is not None:
+        text = f"Each customer kept costs {cur} {row['cost_per_retained']:,.0f}"
+        if runner is not None and runner["cost_per_retained"] is not None:
+            text += (
+                f"; with the runner-up ({_described(runner['improvement'], rows)}) one costs "
+                f"{cur} {runner['cost_per_retained']:,.0f}"
+            )
+        out.append(text + ".")
+    out.append(_how_sure(chosen, data))
+    return out
+
+
+def _described(name: str, rows: dict[str, dict[str, Any]]) -> str:
+    """An improvement in its own words (its description), or its name without underscores."""
+    if name == BASELINE:
+        return "changing nothing"
+    text = (rows.get(name) or {}).get("description") or name
+    if text == name:
+        return name.replace("_", " ")
+    return text[0].lower() + text[1:] if text[:2] != text[:2].upper() else text
+
+
+def _how_sure(selection: dict[str, Any], data: dict[str, Any]) -> str:
+    confidence = f"{data['confidence']:.0%}"
+    if selection["best"] is not None:
+        return (
+            f"How sure: {confidence}, that no other option is better by more than the smallest "
+            "difference worth acting on (details below)."
+        )
+    return (
+        f"How sure: not yet; at {confidence} confidence these cannot be told apart with the "
+        "replications run (details below say how many more would tell)."
+    )
+
+
 def answer_sentences(data: dict[str, Any]) -> list[str]:
-    """What to take into the meeting: the best choice, how sure, what it keeps and what it earns."""
+    """What the answer rests on: the best choice with its guarantee, what it keeps and earns
+    with joint intervals, and what every figure counts."""
     ranking = data["ranking"]
     selection = data.get("selection")
     if not ranking or selection is None:

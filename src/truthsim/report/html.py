@@ -11,10 +11,10 @@ from typing import Any
 
 from truthsim.report.answer import (
     WORDS,
-    answer_sentences,
     columns,
     counted,
     joint,
+    meeting_answer,
     procedure_words,
     reproduce,
 )
@@ -77,10 +77,16 @@ def build_report(
 
 
 def answer(comparison: dict[str, Any]) -> list[str]:
-    """The answer box: the same sentences the command line closes with, the first as headline."""
-    sentences = [html.escape(line) for line in answer_sentences(comparison)]
-    first, rest = sentences[0], sentences[1:]
-    return [f'<p class="headline">{first}</p>', *(f"<p>{line}</p>" for line in rest)]
+    """The answer box: the brief a manager reads (its first sentence the headline), then the
+    details it rests on, in the same words as the command line."""
+    said = meeting_answer(comparison)
+    first, *rest = [html.escape(line) for line in said["brief"]]
+    details = " ".join(html.escape(line) for line in said["details"])
+    return [
+        f'<p class="headline">{first}</p>',
+        *(f"<p>{line}</p>" for line in rest),
+        f'<p class="details">Details: {details}</p>',
+    ]
 
 
 def table_note(comparison: dict[str, Any]) -> str:
@@ -96,7 +102,10 @@ def ranking_table(comparison: dict[str, Any], cur: str, scenario: Scenario) -> s
         described = scenario.improvements.get(r["improvement"])
         label = r["improvement"] + (" *" if r["significant"] else "")
         per = (
-            f"{r['cost_per_retained']:,.0f} ({r['cost_per_retained_low']:,.0f}..{r['cost_per_retained_high']:,.0f})"
+            _two_lines(
+                f"{r['cost_per_retained']:,.0f}",
+                f"({r['cost_per_retained_low']:,.0f}..{r['cost_per_retained_high']:,.0f})",
+            )
             if r["cost_per_retained_low"] is not None
             else "not measurable"
         )
@@ -134,7 +143,7 @@ def ranking_table(comparison: dict[str, Any], cur: str, scenario: Scenario) -> s
         + "".join(
             f'<td class="text">{html.escape(c)}</td>'
             if i in (1, 2)
-            else f"<td>{html.escape(c)}</td>"
+            else f"<td>{c if isinstance(c, Markup) else html.escape(c)}</td>"
             for i, c in enumerate(cells)
         )
         + "</tr>"
@@ -151,11 +160,21 @@ def ranking_table(comparison: dict[str, Any], cur: str, scenario: Scenario) -> s
     )
 
 
+class Markup(str):
+    """Cell text that is already HTML (escaped parts joined by tags)."""
+
+
+def _two_lines(mean: str, interval: str) -> Markup:
+    """A figure over its interval: the interval on a line of its own, so a column of them
+    stays narrow enough for the page."""
+    return Markup(f'{html.escape(mean)}<br><span class="range">{html.escape(interval)}</span>')
+
+
 def _span(row: dict[str, Any], key: str) -> str:
     low, high = row[f"{key}_low"], row[f"{key}_high"]
     if low is None or high is None:
         return f"{row[key]:+,.0f}"
-    return f"{row[key]:+,.0f} ({low:+,.0f}..{high:+,.0f})"
+    return _two_lines(f"{row[key]:+,.0f}", f"({low:+,.0f}..{high:+,.0f})")
 
 
 def baseline_paragraph(comparison: dict[str, Any], cur: str) -> str:

@@ -29,26 +29,31 @@ STYLE = """
 :root { --ink: #1a1a1a; --muted: #5b5b5b; --rule: #dddddd; --misery: #D55E00; --magic: #0072B2; }
 * { box-sizing: border-box; }
 body { font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: var(--ink);
-       max-width: 62rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
+       max-width: 72rem; margin: 0 auto; padding: 1.5rem 1.25rem 3rem; }
 h1 { font-size: 1.7rem; margin: 0 0 .3rem; } h2 { font-size: 1.25rem; margin: 2rem 0 .6rem;
      border-bottom: 1px solid var(--rule); padding-bottom: .2rem; }
 .lede { color: var(--muted); margin-top: 0; }
 .answer { background: #f3f7fb; border-left: 4px solid var(--magic); padding: .8rem 1rem; margin: 1rem 0; }
 .answer p { margin: .3rem 0; } .headline { font-size: 1.2rem; font-weight: 600; }
+.answer .details { color: var(--muted); font-size: .85rem; margin-top: .7rem; }
 table { border-collapse: collapse; width: 100%; font-size: .9rem; margin: .5rem 0; }
 th, td { padding: .35rem .5rem; border-bottom: 1px solid var(--rule); text-align: right; vertical-align: top; }
 th:first-child, td:first-child, th.text, td.text { text-align: left; }
 th { font-weight: 600; background: #fafafa; }
 tr.clear td:nth-child(2) { font-weight: 600; }
 .note { color: var(--muted); font-size: .85rem; }
-#ranking { font-size: .8rem; } #ranking td { white-space: nowrap; } #ranking td.text { white-space: normal; }
+#ranking { font-size: .8rem; } #ranking td, #ranking th { padding: .3rem .35rem; }
+#ranking td:nth-child(3) { min-width: 8rem; } #ranking td.text { overflow-wrap: anywhere; }
+#ranking th { white-space: normal; } .range { color: var(--muted); font-size: .85em; white-space: normal; }
 figure { margin: 1.2rem 0; break-inside: avoid; page-break-inside: avoid; }
 figure img { width: 100%; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: .85rem; margin-top: .3rem; }
 footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; border-top: 1px solid var(--rule); padding-top: .6rem; }
 #render-warning { display: none; background: #fde8dd; border: 1px solid var(--misery); padding: .5rem; }
-@media print { body { max-width: none; padding: 0; font-size: 11pt; } h2 { break-after: avoid; }
-               .answer { background: none; } }
+@page { size: A4 landscape; margin: 12mm; }
+@media print { body { max-width: none; padding: 0; font-size: 10pt; } h2 { break-after: avoid; }
+               .answer { background: none; } section { break-before: auto; }
+               h2 { break-before: page; } header + section h2, .answer h2 { break-before: avoid; } }
 """
 
 CHECK = """
