@@ -50,12 +50,15 @@ def test_run_figures(tmp_path: Path) -> None:
     (shade,) = [p for p in retention.patches if "warm-up" in p.get_label()]
     assert shade.get_x() == 0 and shade.get_width() == 3, "the three warm-up days are shaded"
     churn = figures["churn_causes"].axes[0]
-    assert len(churn.patches) == 3, "two touchpoints, then the losses with no moment to blame"
+    assert len(churn.patches) == 2, "a bar per touchpoint; no bar dwarfs them"
     heights = [p.get_height() for p in churn.patches]
-    assert heights[:2] == sorted(heights[:2], reverse=True), "a Pareto chart: largest first"
-    assert heights[2] == pytest.approx(result.headline["churned_unblamed"])
-    assert sum(heights) == pytest.approx(result.headline["churned"]), "bars add up to all lost"
-    assert churn.get_xticklabels()[2].get_text() == "no moment to blame"
+    assert heights == sorted(heights, reverse=True), "a Pareto chart: largest first"
+    unblamed = result.headline["churned_unblamed"]
+    assert sum(heights) + unblamed == pytest.approx(result.headline["churned"])
+    (note,) = [t.get_text() for t in churn.texts if "no moment to blame" in t.get_text()]
+    assert f"{unblamed:,.0f} lost" in note, "the rest are said, in whole customers"
+    line = figures["churn_causes"].axes[1].lines[0].get_ydata()
+    assert line[-1] == pytest.approx(sum(heights) / result.headline["churned"])
     written = save_figures(figures, tmp_path)
     assert {p.name for p in written} == {f"{n}.{e}" for n in figures for e in ("png", "svg")}
     assert all(p.stat().st_size > 1000 for p in written)
@@ -205,3 +208,29 @@ def test_cli_plots_and_redraw(shop_file: Path, tmp_path: Path) -> None:
     assert empty.exit_code == 2 and "--out" in empty.output
     data = json.loads((out / "whatif.json").read_text())
     assert data["ranking"][0]["improvement"] == "three_more_staff"
+
+
+def test_axis_text_fits_and_counts_read_as_counts(tmp_path: Path) -> None:
+    """The ranking's axis label is inside the figure at its own size; thousands carry a
+    separator; a cohort axis counts whole periods."""
+    from truthsim.plots.figures import churn_pareto, ranking_forest
+    from truthsim.plots.retention import cohort_retention
+
+    rows = [
+        {"improvement": f"option_{i}", "label": f"Option {i}", "retained": 100.0 * i,
+         "retained_low": 80.0 * i, "retained_high": 120.0 * i, "cost_per_retained": 50.0}
+        for i in range(1, 4)
+    ]  # fmt: skip
+    figure = ranking_forest(rows, "EUR")
+    figure.canvas.draw()
+    label = figure.axes[0].xaxis.label.get_window_extent()
+    assert label.y0 >= 0 and label.x0 >= 0 and label.x1 <= figure.bbox.x1
+    pareto = churn_pareto(
+        [{"touchpoint": "a", "churn_caused": 12000.4}, {"touchpoint": "b", "churn_caused": 30.0}]
+    )
+    pareto.canvas.draw()
+    ticks = [t.get_text() for t in pareto.axes[0].get_yticklabels()]
+    assert any("," in t for t in ticks) and not any("." in t for t in ticks), ticks
+    cohort = cohort_retention({"period_days": 30, "share": [1.0, 0.6, 0.5], "customers": [9, 9, 9]})
+    cohort.canvas.draw()
+    assert all(float(x).is_integer() for x in cohort.axes[0].get_xticks())

@@ -133,11 +133,11 @@ def render(result: SimulationResult) -> str:
             percent(r["misery"]),
             percent(r["mediocrity"]),
             percent(r["magic"]),
-            f"{r['churn_caused']:,.1f}",
+            f"{r['churn_caused']:,.0f}",
         ]
         for r in result.touchpoints
     ]
-    rows.append(["lost without a moment to blame", *[""] * 10, f"{h['churned_unblamed']:,.1f}"])
+    rows.append(["lost without a moment to blame", *[""] * 10, f"{h['churned_unblamed']:,.0f}"])
     note = (
         "util: busy share of staffed time over the whole day; peak hour: the busiest hour of day, "
         "its utilisation and mean wait (hourly.csv with --out has every hour).\n"

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import PercentFormatter, StrMethodFormatter
 
 from truthsim.plots.style import (
     BASELINE,
@@ -67,31 +67,41 @@ def moment_map(touchpoints: Sequence[Mapping[str, Any]], title: str = "") -> Fig
 def churn_pareto(
     touchpoints: Sequence[Mapping[str, Any]], title: str = "", unblamed: float | None = None
 ) -> Figure:
-    """Lost customers by the touchpoint whose moments decided it, largest first, then (grey) those
-    lost without a moment to blame; the line is the cumulative share of all customers lost."""
+    """Lost customers by the touchpoint whose moments decided it, largest first; the line is the
+    cumulative share of all customers lost. Those lost without a moment to blame are said in
+    a note, not drawn as a bar: they are often most of the losses and would flatten the bars
+    that can be acted on."""
     rows = sorted(touchpoints, key=lambda t: -_num(t["churn_caused"]))
     counts = [_num(t["churn_caused"]) for t in rows]
     labels = [str(t.get("label") or t["touchpoint"]) for t in rows]
-    colours = [OUTCOME_COLOURS["misery"]] * len(rows)
-    if unblamed is not None:
-        counts.append(_num(unblamed))
-        labels.append("no moment to blame")
-        colours.append(UNCLEAR)
     fig = new_figure()
     ax = fig.add_subplot()
     x = np.arange(len(counts))
-    ax.bar(x, counts, color=colours)
+    ax.bar(x, counts, color=OUTCOME_COLOURS["misery"])
     ax.set_xticks(x, labels, rotation=30, ha="right")
     ax.set_ylabel("customers lost who would have\nstayed without these moments")
+    ax.yaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
     tidy(ax)
-    total = float(np.sum(counts))
+    rest = _num(unblamed) if unblamed is not None else 0.0
+    total = float(np.sum(counts)) + rest
     if total > 0:
         share = ax.twinx()
         share.plot(x, np.cumsum(counts) / total, color=BASELINE, marker="o", linewidth=1.5)
-        share.set_ylim(0, 1.05)
-        share.yaxis.set_major_formatter(PercentFormatter(1.0))
+        share.set_ylim(0, max(0.05, float(np.sum(counts)) / total) * 1.15)
+        share.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
         share.set_ylabel("cumulative share of all customers lost")
         share.spines["top"].set_visible(False)
+    if rest > 0:
+        ax.text(
+            0.99,
+            0.97,
+            f"and {rest:,.0f} lost with no moment to blame ({rest / total:.0%} of all lost)",
+            transform=ax.transAxes,
+            ha="right",
+            va="top",
+            fontsize=9,
+            color=UNCLEAR,
+        )
     ax.set_title(title or "Where customers were lost (churn causes)")
     return fig
 
@@ -132,7 +142,7 @@ def ranking_forest(
     ax.axvline(0, color=BASELINE, linewidth=1)
     ax.set_yticks(y, [wrap(str(r.get("label") or r["improvement"]), 40) for r in rows])
     ax.set_xlabel(
-        f"extra customers at the horizon vs baseline ({confidence:.0%} intervals, holding "
+        f"extra customers at the horizon vs baseline\n({confidence:.0%} intervals, holding "
         "jointly; grey: includes zero)"
     )
     ax.margins(x=0.35)

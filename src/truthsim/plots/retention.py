@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from truthsim.plots.style import (
     BASELINE,
@@ -112,6 +112,7 @@ def cohort_retention(cohort: Mapping[str, Sequence[float]], title: str = "") -> 
     ax.fill_between(periods, centre - half, centre + half, color=BASELINE, alpha=0.15, linewidth=0)
     ax.set_ylim(0, 1.02)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:.0%}"))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # whole periods, never 0.25 of one
     ax.set_xlabel(f"periods of {period:g} days since the customer's first journey")
     ax.set_ylabel("share of customers still active")
     ax.set_title(title or "Cohort retention")
