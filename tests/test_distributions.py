@@ -23,6 +23,10 @@ CASES = [
     ({"kind": "normal", "mean": 1.0, "sd": 1.0}, stats.truncnorm(-1.0, np.inf, loc=1.0, scale=1.0)),
     ({"kind": "fixed", "value": 2.5}, None),
     ({"kind": "empirical", "values": [1.0, 2.0, 6.0]}, None),
+    ({"kind": "erlang", "shape": 3, "mean": 6.0}, stats.gamma(3.0, scale=2.0)),
+    ({"kind": "weibull", "shape": 1.5, "scale": 4.0}, stats.weibull_min(1.5, scale=4.0)),
+    ({"kind": "loglogistic", "shape": 4.0, "scale": 5.0}, stats.fisk(4.0, scale=5.0)),
+    ({"kind": "piecewise", "values": [2.0, 1.0, 6.0, 3.0]}, None),
 ]
 
 
@@ -52,7 +56,11 @@ def test_lognormal_has_the_stated_sd() -> None:
         ({"kind": "uniform", "low": 3, "high": 1}, "low <= high"),
         ({"kind": "fixed", "value": 1, "mean": 2}, "fixed takes value, not mean"),
         ({"kind": "triangular", "low": 1, "mode": 5, "high": 3}, "low <= mode <= high"),
-        ({"kind": "weibull", "mean": 1}, "Input should be"),
+        ({"kind": "weibull", "mean": 1}, "weibull needs shape, scale"),
+        ({"kind": "erlang", "shape": 2.5, "mean": 3}, "whole number of phases"),
+        ({"kind": "loglogistic", "shape": 1, "scale": 3}, "shape > 1"),
+        ({"kind": "piecewise", "values": [3]}, "at least two values"),
+        ({"kind": "gammma", "shape": 1, "scale": 3}, "did you mean|Input should be"),
     ],
 )
 def test_bad_parameters_are_explained(spec, message) -> None:
@@ -69,6 +77,10 @@ def test_bad_parameters_are_explained(spec, message) -> None:
         {"kind": "triangular", "low": 1.0, "mode": 2.0, "high": 5.0},
         {"kind": "uniform", "low": 1.0, "high": 4.0},
         {"kind": "normal", "mean": 3.0, "sd": 2.0},
+        {"kind": "erlang", "shape": 2, "mean": 3.0},
+        {"kind": "weibull", "shape": 0.8, "scale": 3.0},
+        {"kind": "loglogistic", "shape": 3.0, "scale": 2.0},
+        {"kind": "piecewise", "values": [1.0, 2.0, 7.0]},
     ],
 )
 def test_the_cdf_undoes_the_quantiles(spec: dict) -> None:

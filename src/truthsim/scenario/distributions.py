@@ -7,6 +7,7 @@ so a what-if run moves each draw monotonically instead of reshuffling it.
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
@@ -20,7 +21,18 @@ if TYPE_CHECKING:
     import numpy as np
 
 Kind = Literal[
-    "exponential", "lognormal", "gamma", "triangular", "uniform", "normal", "fixed", "empirical"
+    "exponential",
+    "lognormal",
+    "gamma",
+    "erlang",
+    "weibull",
+    "loglogistic",
+    "triangular",
+    "uniform",
+    "normal",
+    "fixed",
+    "empirical",
+    "piecewise",
 ]
 
 #: which parameters each kind takes, in the order a user would write them
@@ -28,11 +40,15 @@ PARAMETERS: dict[str, tuple[str, ...]] = {
     "exponential": ("mean",),
     "lognormal": ("mean", "sd"),
     "gamma": ("shape", "scale"),
+    "erlang": ("shape", "mean"),  # shape: a whole number of exponential phases
+    "weibull": ("shape", "scale"),
+    "loglogistic": ("shape", "scale"),  # scale: the median; shape > 1 for a finite mean
     "triangular": ("low", "mode", "high"),
     "uniform": ("low", "high"),
     "normal": ("mean", "sd"),
     "fixed": ("value",),
     "empirical": ("values",),
+    "piecewise": ("values",),  # observed values; between them, straight lines (no ties)
 }
 
 
@@ -68,8 +84,17 @@ class Distribution(Strict):
             raise ValueError("triangular needs low <= mode <= high")
         if self.kind == "uniform" and not self.low <= self.high:  # type: ignore[operator]
             raise ValueError("uniform needs low <= high")
-        if self.kind == "empirical" and not all(0 <= v <= MAX_TIME for v in self.values):  # type: ignore[union-attr]
-            raise ValueError(f"empirical values must lie between 0 and {MAX_TIME:g}")
+        if self.kind in ("empirical", "piecewise") and not all(
+            0 <= v <= MAX_TIME
+            for v in self.values  # type: ignore[union-attr]
+        ):
+            raise ValueError(f"{self.kind} values must lie between 0 and {MAX_TIME:g}")
+        if self.kind == "piecewise" and len(self.values) < 2:  # type: ignore[arg-type]
+            raise ValueError("piecewise needs at least two values to draw lines between")
+        if self.kind == "erlang" and not float(self.shape).is_integer():  # type: ignore[arg-type]
+            raise ValueError(f"erlang's shape is a whole number of phases, not {self.shape:g}")
+        if self.kind == "loglogistic" and not self.shape > 1:  # type: ignore[operator]
+            raise ValueError("loglogistic needs shape > 1 (at or below 1 its mean is infinite)")
         return self
 
     def expected(self) -> float:
@@ -77,8 +102,16 @@ class Distribution(Strict):
         k = self.kind
         if k in ("exponential", "lognormal"):
             return float(self.mean)  # type: ignore[arg-type]
-        if k == "gamma":
-            return float(self.shape * self.scale)  # type: ignore[operator]
+        if k in ("gamma", "erlang"):
+            return float(self.mean if k == "erlang" else self.shape * self.scale)  # type: ignore[operator]
+        if k == "weibull":
+            return float(self.scale * math.gamma(1 + 1 / self.shape))  # type: ignore[operator]
+        if k == "loglogistic":
+            b = math.pi / float(self.shape)  # type: ignore[arg-type]
+            return float(self.scale) * b / math.sin(b)  # type: ignore[arg-type]
+        if k == "piecewise":
+            ordered = sorted(self.values)  # type: ignore[arg-type]
+            return sum(a + b for a, b in itertools.pairwise(ordered)) / (2 * (len(ordered) - 1))
         if k == "triangular":
             return (self.low + self.mode + self.high) / 3  # type: ignore[operator]
         if k == "uniform":
@@ -110,9 +143,19 @@ class Distribution(Strict):
             sigma = math.sqrt(math.log1p((s / m) ** 2))
             mu = math.log(m) - sigma * sigma / 2
             return lambda u: exact.exp(mu + sigma * special.ndtri(u))
-        if k == "gamma":
-            shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
+        if k in ("gamma", "erlang"):
+            shape, scale = self._gamma()
             return lambda u: scale * special.gammaincinv(shape, u)
+        if k == "weibull":
+            shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
+            return lambda u: scale * exact.exp(exact.log(-exact.log1p(-u)) / shape)
+        if k == "loglogistic":
+            shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
+            return lambda u: scale * exact.exp((exact.log(u) - exact.log1p(-u)) / shape)
+        if k == "piecewise":
+            ordered = np.sort(np.asarray(self.values, dtype=float))
+            knots = np.linspace(0.0, 1.0, len(ordered))
+            return lambda u: np.interp(u, knots, ordered)
         if k == "triangular":
             lo, mo, hi = float(self.low), float(self.mode), float(self.high)  # type: ignore[arg-type]
             if hi == lo:
@@ -158,9 +201,21 @@ class Distribution(Strict):
             if sigma == 0.0:
                 return lambda x: (x >= m).astype(float)
             return lambda x: special.ndtr((exact.log(np.maximum(x, 0.0)) - mu) / sigma)
-        if k == "gamma":
-            shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
+        if k in ("gamma", "erlang"):
+            shape, scale = self._gamma()
             return lambda x: special.gammainc(shape, np.maximum(x, 0.0) / scale)
+        if k == "weibull":
+            shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
+            return lambda x: (
+                1.0 - exact.exp(-exact.exp(shape * exact.log(np.maximum(x, 0.0) / scale)))
+            )
+        if k == "loglogistic":
+            shape, scale = float(self.shape), float(self.scale)  # type: ignore[arg-type]
+            return lambda x: 1.0 / (1.0 + exact.exp(-shape * exact.log(np.maximum(x, 0.0) / scale)))
+        if k == "piecewise":
+            ordered = np.sort(np.asarray(self.values, dtype=float))
+            knots = np.linspace(0.0, 1.0, len(ordered))
+            return lambda x: np.interp(x, ordered, knots)
         if k == "triangular":
             lo, mo, hi = float(self.low), float(self.mode), float(self.high)  # type: ignore[arg-type]
             if hi == lo:
@@ -191,6 +246,13 @@ class Distribution(Strict):
             return lambda x: (x >= m).astype(float)
         floor = float(special.ndtr(-m / s))
         return lambda x: np.clip((special.ndtr((x - m) / s) - floor) / (1 - floor), 0.0, 1.0)
+
+    def _gamma(self) -> tuple[float, float]:
+        """(shape, scale) of a gamma or an Erlang (whose mean is written, not its scale)."""
+        shape = float(self.shape)  # type: ignore[arg-type]
+        if self.kind == "erlang":
+            return shape, float(self.mean) / shape  # type: ignore[arg-type]
+        return shape, float(self.scale)  # type: ignore[arg-type]
 
     def quantile_function(self) -> Callable[[float], float]:
         """The inverse CDF for one number at a time (draws too rare to batch)."""
