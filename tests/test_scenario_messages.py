@@ -105,3 +105,35 @@ def test_run_takes_quiet_and_a_warmup(tmp_path) -> None:
     assert result.stderr == ""
     summary = (out / "summary.json").read_text()
     assert '"warmup_days": 3.0' in summary
+
+
+def test_a_scenario_from_a_dict_is_checked_as_a_file_is() -> None:
+    import yaml
+
+    import truthsim
+
+    data = yaml.safe_load(GOOD)
+    data["improvements"]["more_staff"]["changes"]["touchpoints.desk.servers"] = "+1"  # adds
+    assert truthsim.scenario_from_dict(data) == parse_scenario(GOOD, "shop.yaml")
+    data["touchpoints"]["desk"]["servrs"] = data["touchpoints"]["desk"].pop("servers")
+    with pytest.raises(ScenarioError) as caught:
+        truthsim.scenario_from_dict(data, "my dict")
+    assert str(caught.value) == (
+        "my dict: touchpoints.desk.servrs: unknown key 'servrs'; did you mean 'servers'? "
+        "(allowed here: label, servers, service, patience, abandonment, outcomes, wait, "
+        "failure, complain, importance, shifts)"
+    )
+
+
+def test_scenarios_and_results_read_as_people_read_them() -> None:
+    import truthsim
+
+    scenario = truthsim.load_scenario("airline")
+    assert str(scenario) == repr(scenario) and len(str(scenario)) < 200
+    html = scenario._repr_html_()
+    assert "schedule=" not in html and "1-2 by hour" in html
+    result = truthsim.simulate(scenario, seed=1, horizon_days=3)
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", result._repr_html_())
+    shown = dict(zip(cells[::2], cells[1::2], strict=True))
+    assert shown["return rate"].endswith("%") and not any("e+" in v for v in shown.values())
+    assert shown["revenue"] == f"{result.headline['revenue']:,.0f}"

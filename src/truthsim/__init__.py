@@ -23,6 +23,7 @@ _EXPORTS = {
     "apply_improvement": "truthsim.scenario",
     "load_scenario": "truthsim.scenario",
     "parse_scenario": "truthsim.scenario",
+    "scenario_from_dict": "truthsim.scenario",
     "SimulationResult": "truthsim.engine",
     "simulate": "truthsim.engine",
 }
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
         apply_improvement,
         load_scenario,
         parse_scenario,
+        scenario_from_dict,
     )
 
 
@@ -60,5 +62,6 @@ __all__ = [
     "apply_improvement",
     "load_scenario",
     "parse_scenario",
+    "scenario_from_dict",
     "simulate",
 ]

@@ -185,10 +185,7 @@ def _shown(servers: int | Schedule | None) -> int | str:
     if servers is None:
         return "unlimited"
     if isinstance(servers, Schedule):
-        counts = [n for _, n in servers.schedule] + [
-            n for shifts in (servers.days or {}).values() for _, n in shifts
-        ]
-        return f"{min(counts)}-{max(counts)} by hour"
+        return servers.range_words()
     return servers
 
 

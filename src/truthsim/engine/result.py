@@ -159,10 +159,28 @@ class SimulationResult:
     def _repr_html_(self) -> str:
         from truthsim.display import html_table
 
-        rows = [[HEADLINE[k].split(" (")[0], f"{_plain(v):,.4g}"] for k, v in self.headline.items()]
+        rows = [[HEADLINE[k].split(" (")[0], headline_text(k, v)] for k, v in self.headline.items()]
         return html_table(
             f"{self.scenario_name}: seed {self.seed}, {self.horizon_days:g} days", ["", ""], rows
         )
+
+
+#: headline figures shown as a share of 100, and the one shown in points
+SHARES = ("return_rate", "misery_share", "magic_share", "abandonment_rate")
+
+
+def headline_text(metric: str, value: Any) -> str:
+    """A headline figure as a person reads it: 66.0%, +6.6 points, 2.30 journeys, 2,302,000."""
+    value = _plain(value)
+    if value is None:
+        return "not measured"
+    if metric in SHARES:
+        return f"{value:.1%}"
+    if metric == "net_moment_score":
+        return f"{100 * value:+.1f} points"
+    if metric == "journeys_per_customer":
+        return f"{value:.2f}"
+    return f"{value:,.0f}"
 
 
 def _plain(value: Any) -> Any:

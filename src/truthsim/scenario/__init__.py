@@ -9,7 +9,13 @@ from truthsim.scenario.distributions import Distribution
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.improvement import Change, Cost, Improvement
 from truthsim.scenario.journey import Step
-from truthsim.scenario.loader import fingerprint, load_scenario, parse_scenario, resolve_source
+from truthsim.scenario.loader import (
+    fingerprint,
+    load_scenario,
+    parse_scenario,
+    resolve_source,
+    scenario_from_dict,
+)
 from truthsim.scenario.memory import Complaints, Memory, WordOfMouth
 from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes, apply_improvement
@@ -43,4 +49,5 @@ __all__ = [
     "load_scenario",
     "parse_scenario",
     "resolve_source",
+    "scenario_from_dict",
 ]

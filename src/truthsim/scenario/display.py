@@ -22,7 +22,9 @@ def scenario_html(s: Scenario) -> str:
     rows = [
         [
             tp.title(name),
-            "unlimited" if tp.servers is None else str(tp.servers),
+            "unlimited"
+            if tp.servers is None
+            else (str(tp.servers) if isinstance(tp.servers, int) else tp.servers.range_words()),
             f"{tp.service.expected():.1f} min",
             f"{tp.outcomes.misery:.0%} / {tp.outcomes.mediocrity:.0%} / {tp.outcomes.magic:.0%}",
         ]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import hashlib
 from pathlib import Path
+from typing import Any
 
 from pydantic import ValidationError
 
 from truthsim.scenario.bundled import bundled_names, bundled_path
-from truthsim.scenario.errors import Problem, ScenarioError, dotted, suggest
+from truthsim.scenario.errors import Place, Problem, ScenarioError, dotted, suggest
 from truthsim.scenario.explain import explain_all
 from truthsim.scenario.model import Scenario, journey_targets, unknown_touchpoints
 from truthsim.scenario.patch import improvement_path_problems, improvement_problems
@@ -70,6 +72,21 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     data, lines, problems = read_yaml(text)
     if problems and data is None:  # the syntax: nothing else can be read
         raise ScenarioError(problems, file=source, lines=lines)
+    return _validated(data, source, lines, problems)
+
+
+def scenario_from_dict(data: Any, source: str = "<dict>") -> Scenario:
+    """A scenario from plain data (what a YAML file holds, as Python dicts and lists), checked
+    as a file is: every problem at once in a ScenarioError, with a did-you-mean where it helps.
+
+    >>> scenario_from_dict({"name": "shop", "arrivals": {"per_day": 10}, ...})  # doctest: +SKIP
+    """
+    return _validated(copy.deepcopy(data), source, {}, [])
+
+
+def _validated(
+    data: Any, source: str, lines: dict[Place, int], problems: list[Problem]
+) -> Scenario:
     if not isinstance(data, dict):
         found = "nothing" if data is None else type(data).__name__
         raise ScenarioError(
@@ -102,4 +119,4 @@ def parse_scenario(text: str, source: str = "<scenario>") -> Scenario:
     return scenario
 
 
-__all__ = ["ScenarioError", "dotted", "load_scenario", "parse_scenario"]
+__all__ = ["ScenarioError", "dotted", "load_scenario", "parse_scenario", "scenario_from_dict"]

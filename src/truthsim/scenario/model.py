@@ -89,6 +89,9 @@ class Scenario(Strict):
 
         return scenario_repr(self)
 
+    def __str__(self) -> str:  # print(scenario): the same one line, not every field
+        return self.__repr__()
+
     def _repr_html_(self) -> str:
         from truthsim.scenario.display import scenario_html
 

@@ -72,6 +72,13 @@ class Schedule(Strict):
         text = ", ".join(f"{n} from {h:g}h" for h, n in self.schedule)
         return text + (f" (own schedule: {', '.join(self.days)})" if self.days else "")
 
+    def range_words(self) -> str:
+        """``1-3 by hour``: the fewest and the most serving at any hour of any day."""
+        counts = [n for _, n in self.schedule] + [
+            n for shifts in (self.days or {}).values() for _, n in shifts
+        ]
+        return f"{min(counts)}-{max(counts)} by hour"
+
     def day(self, weekday: int) -> Shifts:
         """The shifts of weekday ``weekday`` (0 = Monday)."""
         return (self.days or {}).get(WEEKDAYS[weekday % 7], self.schedule)  # type: ignore[call-overload]
