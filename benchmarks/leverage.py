@@ -59,6 +59,7 @@ def agreement(names: list[str], replications: int) -> dict:
                     "difference": row.difference.to_dict(),
                     "difference_minus_trapezoid": row.agreement.to_dict(),
                     "agrees": not row.agreement.excludes_zero,
+                    "difference_share": row.difference_share,
                     "derivative_alone_agrees": not _excludes(row),
                     "curves": row.curvature.excludes_zero,
                 }

@@ -172,7 +172,7 @@ EXPERIMENTS = {
             "2",
         ],
         1,
-        "has the largest estimated mean absolute effect on active at horizon",
+        "moves active at horizon the most: varied across its range",
     ),
 }
 

@@ -137,12 +137,21 @@ def render_leverage(result: LeverageResult, lever: str | None = None) -> str:
     checked = [r for r in result.rows if r.agreement is not None]
     if checked:
         apart = [r.lever.name for r in checked if r.agreement.excludes_zero]
-        parts.append(
+        shares = [r.difference_share for r in checked if r.kept.excludes_zero]
+        text = (
             "check: each outcome lever's finite difference over its step against the mean of "
             "its derivatives at the two ends (the trapezoid); they agree within their joint "
             f"intervals on {len(checked) - len(apart)} of {len(checked)} levers"
             + (f" (not on {', '.join(apart)})" if apart else "")
         )
+        known = [s for s in shares if s is not None]
+        if known:
+            text += (
+                f". The differences, which let the queues and the market answer the customers "
+                f"kept, were {min(known):.0%} to {max(known):.0%} of the derivatives "
+                "(levers whose derivative stands out from zero)"
+            )
+        parts.append(text)
     parts.append(result.answer())
     parts.append(
         "break-even: the most one could pay a year for the lever and still gain value over the "

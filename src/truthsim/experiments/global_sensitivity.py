@@ -138,18 +138,22 @@ class GlobalSensitivityResult:
             mu, conf = self.indices["mu_star"], self.indices["mu_star_conf"]
             top = self.order()[0]
             clear = [i for i in self.order() if mu[i] - conf[i] > 0]
+            low, high = max(0.0, mu[top] - conf[top]), mu[top] + conf[top]
             return (
-                f"{ranked[0].label} has the largest estimated mean absolute effect on {metric} "
-                f"(mu* {mu[top]:,.3g} ± {conf[top]:,.2g} across its range); {len(clear)} of "
-                f"{len(ranked)} parameters have a mu* whose own 95% interval excludes zero."
+                f"{ranked[0].label} moves {metric} the most: varied across its range, it "
+                f"changes it by about {mu[top]:,.3g} on average ({low:,.3g} to {high:,.3g}, "
+                f"95% interval; Morris's mu*). {len(clear)} of {len(ranked)} parameters move "
+                "it measurably (their own interval excludes zero)."
             )
         st, conf = self.indices["ST"], self.indices["ST_conf"]
         top = self.order()[0]
         clear = [i for i in self.order() if st[i] - conf[i] > 0]
+        low, high = max(0.0, st[top] - conf[top]), min(1.0, st[top] + conf[top])
         return (
-            f"{ranked[0].label} has the largest estimated share of the variance of {metric}: "
-            f"total index {st[top]:.2f} ± {conf[top]:.2f}; {len(clear)} of {len(ranked)} "
-            f"parameters have a total index whose own 95% interval excludes zero."
+            f"{ranked[0].label} explains the largest share of how {metric} varies: about "
+            f"{st[top]:.0%} with its interactions ({low:.0%} to {high:.0%}, 95% interval; "
+            f"Sobol's total index). {len(clear)} of {len(ranked)} parameters explain a "
+            "measurable share (their own interval excludes zero)."
         )
 
     def __repr__(self) -> str:

@@ -10,9 +10,11 @@ the baseline's own replications (:mod:`truthsim.experiments.leverage_score`): al
 for the cost of the baseline. Staffing and service time change queues, which have no score, so
 they are finite differences on common random numbers (one scenario variant each, paired with the
 baseline replication by replication). With ``check``, the outcome-rule levers are also measured
-by finite differences over their step, and each pair is compared: the derivative is the slope at
-today's values, the difference the average slope over the step, so agreement says the figure is
-a straight line that far. All intervals of a map hold jointly (Bonferroni).
+by finite differences over their step, and each difference is set against the mean of the
+derivatives at the step's two ends (the secant is the mean slope). The derivative holds the
+queues and the market as they are; the difference lets them answer the customers kept, and on
+busy queues it is the smaller (``benchmarks/leverage.py``). Every interval of a map and every
+leader it names hold jointly (Bonferroni).
 """
 
 from __future__ import annotations

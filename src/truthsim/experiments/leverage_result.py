@@ -16,8 +16,8 @@ if TYPE_CHECKING:
 
 #: what each claimed kind's leader is called in the answer
 LEADER_WORDS = {
-    "magic": "10 points more magic keeps the most customers at",
-    "misery": "10 points less misery keeps the most customers at",
+    "magic": "10 points more magic keeps the most customers (queues held as they are) at",
+    "misery": "10 points less misery keeps the most customers (queues held as they are) at",
     "servers": "one more server all day keeps the most customers at",
 }
 
@@ -55,6 +55,16 @@ class LeverRow:
         return f"curves: {self.at_step.mean:+,.0f} at {step}"
 
     @property
+    def difference_share(self) -> float | None:
+        """With a check: the finite difference (everything simulated, the queues' and the
+        market's answer to the customers kept included) as a share of the mean derivative
+        over the step (which holds them as they are); None without a check or a derivative."""
+        if self.difference is None or self.at_step is None:
+            return None
+        mean = (self.kept.mean + self.at_step.mean) / 2
+        return self.difference.mean / mean if mean else None
+
+    @property
     def break_even(self) -> float:
         """The most one could pay a year for the lever's unit and still gain value (the mean)."""
         return self.value.mean / self.per_year
@@ -89,6 +99,7 @@ class LeverRow:
                     "difference_kept_low": self.difference.low,
                     "difference_kept_high": self.difference.high,
                     "derivative_at_step": self.at_step.mean,
+                    "difference_share": self.difference_share,
                     "agrees": not self.agreement.excludes_zero,
                     "straight": not self.curvature.excludes_zero,
                 }
