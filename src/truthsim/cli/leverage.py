@@ -5,15 +5,14 @@ from __future__ import annotations
 import click
 
 from truthsim.cli.errors import UserError, friendly
-from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, plots_option
 from truthsim.cli.format import table
 from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import ExperimentSettings, experiment_options, interruptible, progress_bar
-from truthsim.cli.whatif import as_run, scenario_meta
+from truthsim.cli.results import deliver
 from truthsim.experiments.leverage import DEFAULT_DIFFERENCE_REPLICATIONS, leverage
 from truthsim.experiments.leverage_result import LeverageResult
 from truthsim.io import check_free
-from truthsim.saving import save
 
 #: rows the terminal table shows (the saved files hold every lever)
 SHOWN = 15
@@ -89,16 +88,7 @@ def leverage_command(
             result.row(lever)
         except KeyError as error:
             raise UserError(f"--lever: {error.args[0]}") from None
-    if out is not None:
-        save(
-            result,
-            out,
-            force=settings.force,
-            scenario=as_run(loaded, settings.horizon_days),
-            meta=scenario_meta(scenario),
-        )
-    draw_figures(result, plots, settings.force)
-    settings.show(result.to_dict(), lambda: render_leverage(result, lever))
+    deliver(result, loaded, scenario, settings, plots, lambda: render_leverage(result, lever))
 
 
 def render_leverage(result: LeverageResult, lever: str | None = None) -> str:

@@ -17,14 +17,9 @@ from truthsim.cli.options import (
     interruptible,
     progress_bar,
 )
+from truthsim.cli.results import as_run, scenario_meta
 from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
-from truthsim.cli.whatif import (
-    answer_arguments,
-    answer_options,
-    as_run,
-    scenario_meta,
-    selection_options,
-)
+from truthsim.cli.whatif import answer_arguments, answer_options, selection_options
 from truthsim.experiments import compare
 from truthsim.io import check_free, write_text
 from truthsim.plots.data import figure_data

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from truthsim.cli.errors import friendly
-from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, plots_option
 from truthsim.cli.format import table
 from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import (
@@ -15,7 +15,7 @@ from truthsim.cli.options import (
     progress_bar,
 )
 from truthsim.cli.params import Choice, Finite
-from truthsim.cli.whatif import as_run, scenario_meta
+from truthsim.cli.results import deliver
 from truthsim.experiments import (
     METRICS,
     GlobalSensitivityResult,
@@ -24,7 +24,6 @@ from truthsim.experiments import (
     sensitivity,
 )
 from truthsim.io import check_free
-from truthsim.saving import save
 
 SOBOL_NOTE = (
     "S1: share of the variance a parameter explains alone; ST: with its interactions. An index "
@@ -138,16 +137,7 @@ def sensitivity_command(
                 **chosen,
                 **settings.api(progress),
             )
-    if out is not None:
-        save(
-            result,
-            out,
-            force=settings.force,
-            scenario=as_run(loaded, settings.horizon_days),
-            meta=scenario_meta(scenario),
-        )
-    draw_figures(result, plots, settings.force)
-    settings.show(result.to_dict(), lambda: render_sensitivity(result))
+    deliver(result, loaded, scenario, settings, plots, lambda: render_sensitivity(result))
 
 
 def render_sensitivity(result: SensitivityResult | GlobalSensitivityResult) -> str:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from truthsim.cli.errors import UserError, friendly
-from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, plots_option
 from truthsim.cli.format import number, table
 from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import (
@@ -21,10 +21,10 @@ from truthsim.cli.options import (
     resume_option,
     tell_resumed,
 )
+from truthsim.cli.results import deliver
 from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
-from truthsim.cli.whatif import as_run, intervals_line, scenario_meta
+from truthsim.cli.whatif import intervals_line
 from truthsim.experiments import Estimate, SweepResult, parse_reference, parse_vary, sweep
-from truthsim.saving import save
 
 
 @click.command(
@@ -86,16 +86,15 @@ def sweep_command(
             **settings.api(progress),
         )
     tell_resumed(store, resume)
-    if out is not None:
-        save(
-            result,
-            out,
-            force=True,  # checked before the run
-            scenario=as_run(loaded, settings.horizon_days),
-            meta={**scenario_meta(scenario), **uncertainty_meta(uncertainty)},
-        )
-    draw_figures(result, plots, settings.force)
-    settings.show(result.to_dict(), lambda: render_sweep(result) + intervals_line(uncertainty))
+    deliver(
+        result,
+        loaded,
+        scenario,
+        settings,
+        plots,
+        lambda: render_sweep(result) + intervals_line(uncertainty),
+        uncertainty_meta(uncertainty),
+    )
 
 
 def once_each(option: str, pairs: list[tuple[str, Any]]) -> dict[str, Any]:

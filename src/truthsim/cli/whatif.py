@@ -9,7 +9,6 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from truthsim import __version__
 from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import money, number, percent, table
@@ -25,14 +24,13 @@ from truthsim.cli.options import (
     tell_resumed,
 )
 from truthsim.cli.params import Finite
+from truthsim.cli.results import as_run, scenario_meta
 from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.value import OBJECTIVES
 from truthsim.report.answer import WORDS, columns, meeting_answer, procedure_words
 from truthsim.saving import save, whatif_data
-from truthsim.scenario import Scenario, fingerprint
-from truthsim.scenario.patch import with_horizon
 
 
 def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -246,20 +244,6 @@ def intervals_line(uncertainty: Any) -> str:
     if uncertainty is None:
         return ""
     return f"\nIntervals include parameter uncertainty: {uncertainty.describe()}."
-
-
-def scenario_meta(source: str) -> dict[str, Any]:
-    """What a reader needs to reproduce a result: versions and the scenario file's fingerprint."""
-    return {
-        "truthsim": __version__,
-        "scenario_file": Path(str(source)).name if Path(str(source)).exists() else str(source),
-        "scenario_sha256": fingerprint(source),
-    }
-
-
-def as_run(scenario: Scenario, horizon_days: float | None) -> Scenario:
-    """The scenario as simulated (with any --horizon-days), for what is saved and reported."""
-    return scenario if horizon_days is None else with_horizon(scenario, horizon_days)
 
 
 def _interval(mean: float, low: float | None, high: float | None, fmt: str = "{:+,.0f}") -> str:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from truthsim.engine import base_pool, simulate
 from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.leverage_result import Claim, LeverageResult, LeverRow
@@ -35,7 +34,7 @@ from truthsim.experiments.replication import (
     DEFAULT_REPLICATIONS,
     RunSummary,
     Task,
-    replication_seed,
+    simulate_task,
     summarise,
 )
 from truthsim.experiments.stats import CONFIDENCE, estimate, simultaneous
@@ -63,14 +62,8 @@ class ScoreTask:
 
 def run_score_task(job: ScoreTask) -> tuple[RunSummary, np.ndarray]:
     """Simulate one baseline replication; its summary and the levers' score sums."""
-    task = job.task
-    result = simulate(
-        task.scenario,
-        replication_seed(task.root, task.index),
-        allow_large=task.allow_large,
-        base=base_pool(task.base_of or task.scenario, task.allow_large),
-    )
-    return summarise(result), lever_sums(task.scenario, result, job.levers, job.rate)
+    result = simulate_task(job.task)
+    return summarise(result), lever_sums(job.task.scenario, result, job.levers, job.rate)
 
 
 def leverage(
@@ -110,14 +103,18 @@ def leverage(
         raise ScenarioError(problems, file=scenario.name)
     names = list(touchpoints or scenario.touchpoints)
     scored = tuple(lever for lever in levers(scenario, None, names)[0] if lever.scored)
-    done = _run(execution, scenario, [(scenario, scored)], root, replications)[0]
+    done = _run(execution, scenario, [(scenario, scored, "baseline")], root, replications)[0]
     baseline = [summary for summary, _ in done]
     sums = np.array([s for _, s in done])  # (replications, scored levers, segments + 1)
     every, skipped = levers(scenario, _peak_hours(scenario, baseline), names)
     differenced = [lever for lever in every if not lever.scored or check]
     check_size(1 + len(differenced), replications, allow_large, "lever variants")
     variants = [
-        (apply_changes(scenario, dict(lever.changes)), (lever,) if lever.scored else ())
+        (
+            apply_changes(scenario, dict(lever.changes)),
+            (lever,) if lever.scored else (),
+            lever.name,
+        )
         for lever in differenced
     ]
     runs = dict(
@@ -182,7 +179,7 @@ def leverage(
         claims=_claims(rows, each, confidence),
         skipped=skipped,
         baseline=_baseline_rows(scenario, baseline),
-        journey_order=journey_order(scenario),
+        journey_order=scenario.touchpoint_order(),
         planning_years=value.years,
         discount_rate=value.rate,
     )
@@ -191,7 +188,7 @@ def leverage(
 def _run(
     execution: Execution,
     scenario: Scenario,
-    variants: Sequence[tuple[Scenario, tuple[Lever, ...]]],
+    variants: Sequence[tuple[Scenario, tuple[Lever, ...], str]],
     root: int,
     replications: int,
 ) -> list[list[tuple[RunSummary, np.ndarray]]]:
@@ -200,8 +197,8 @@ def _run(
     base = scenario if scenario.customer_base.kind != "none" else None
     rate = scenario.value.discount_rate
     tasks = [
-        ScoreTask(Task(variant, root, i, "", execution.allow_large, base), chosen, rate)
-        for variant, chosen in variants
+        ScoreTask(Task(variant, root, i, label, execution.allow_large, base), chosen, rate)
+        for variant, chosen, label in variants
         for i in range(replications)
     ]
     done = run_tasks(
@@ -275,17 +272,6 @@ def _baseline_rows(scenario: Scenario, runs: list[RunSummary]) -> list[dict[str,
         }
         out.append({"touchpoint": name, "label": scenario.touchpoints[name].title(name), **mean})
     return out
-
-
-def journey_order(scenario: Scenario) -> list[str]:
-    """Touchpoints in the order a journey meets them (a choice's options in turn), then any
-    touchpoint no step names (a complaints desk)."""
-    order: list[str] = []
-    for step in scenario.journey:
-        for name in [step.touchpoint] if step.touchpoint else list(step.choice or {}):
-            if name not in order:
-                order.append(name)
-    return order + [name for name in scenario.touchpoints if name not in order]
 
 
 def _check_touchpoints(scenario: Scenario, touchpoints: Sequence[str] | None) -> None:

@@ -24,7 +24,7 @@ import numpy as np
 
 from truthsim.behaviour.outcome import MAGIC, MISERY
 from truthsim.behaviour.outcome_score import cumulative, cumulative_slopes, outcome_score
-from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE
+from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone
 from truthsim.engine import SimulationResult
 from truthsim.engine.value import discount
 from truthsim.experiments.levers import Lever
@@ -160,8 +160,6 @@ def _suffix_sums(group: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 def _tones(scenario: Scenario, result: SimulationResult, js: np.ndarray) -> np.ndarray:
     """Each journey's tone as word of mouth reads it: a recovered failure's magic not retold."""
-    from truthsim.behaviour.word_of_mouth import journey_tone
-
     needed = scenario.word_of_mouth.magic_moments if scenario.word_of_mouth else 0
     retold = js["magic"] - _per_journey(
         result, js, (result.moments["outcome"] == MAGIC) & result.moments["recovered"]

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from truthsim.scenario.model import Scenario
-from truthsim.scenario.staffing import Schedule
 
 LeverKind = Literal["magic", "misery", "tolerance", "service", "servers", "peak_servers"]
 #: what each figure is per, and how a lever reads in a table
@@ -154,8 +153,3 @@ def _shares(base: str, share: str, step: float) -> tuple[tuple[str, str], ...]:
         (f"{base}.outcomes.{share}", f"{step:+.6g}"),
         (f"{base}.outcomes.mediocrity", f"{-step:+.6g}"),
     )
-
-
-def is_staffed(scenario: Scenario, name: str) -> bool:
-    servers = scenario.touchpoints[name].servers
-    return isinstance(servers, int | Schedule)

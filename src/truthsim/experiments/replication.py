@@ -70,8 +70,13 @@ class RunSummary:
 
 def run_task(task: Task) -> RunSummary:
     """Simulate one replication (top-level so worker processes can receive it)."""
+    return summarise(simulate_task(task))
+
+
+def simulate_task(task: Task) -> SimulationResult:
+    """One replication's whole result; a failure names the variant and the replication."""
     try:
-        result = simulate(
+        return simulate(
             task.scenario,
             replication_seed(task.root, task.index),
             allow_large=task.allow_large,
@@ -85,7 +90,6 @@ def run_task(task: Task) -> RunSummary:
             f"{task.scenario.name}{variant}, replication {task.index} of seed {task.root} failed: "
             f"{type(error).__name__}: {error}"
         ) from None
-    return summarise(result)
 
 
 def summarise(result: SimulationResult) -> RunSummary:
