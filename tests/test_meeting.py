@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import shlex
 import shutil
 import subprocess
 
+import click
 import pytest
 import yaml
 from click.testing import CliRunner
@@ -89,3 +91,42 @@ def test_no_table_cell_of_the_report_is_clipped(tmp_path, width: int) -> None:
     found = re.search(r'data-clipped="([^"]*)"', dom)
     assert found is not None, "the page did not finish loading"
     assert found.group(1).startswith("0:"), found.group(1)
+
+
+def shown_commands() -> list[list[str]]:
+    """Every `truthsim ...` line of the README's shell blocks and of each command's examples."""
+    from pathlib import Path
+
+    from truthsim.cli import COMMANDS
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    blocks = re.findall(r"```bash\n(.*?)```", readme, flags=re.S)
+    lines = [line for block in blocks for line in block.splitlines()]
+    for name in COMMANDS:
+        lines += (main.get_command(None, name).epilog or "").splitlines()  # type: ignore[union-attr]
+    found = []
+    for line in lines:
+        for part in line.split("&&"):
+            text = part.split("#")[0].strip()
+            if text.startswith("truthsim "):
+                found.append(shlex.split(text)[1:])
+    return found
+
+
+def test_every_command_the_readme_and_help_show_parses() -> None:
+    """The options and arguments of every example exist (the README offered `run -q` and
+    `--warmup-days` before they did); nothing runs."""
+    shown = shown_commands()
+    assert len(shown) > 40
+    for words in shown:
+        if not words or words[0].startswith("-"):
+            continue  # truthsim --help, --version
+        command = main.get_command(click.Context(main), words[0])
+        assert command is not None, f"no command in: truthsim {' '.join(words)}"
+        if isinstance(command, click.Group):
+            continue
+        parser = command.make_parser(click.Context(command, info_name=words[0]))
+        try:
+            parser.parse_args(list(words[1:]))
+        except click.UsageError as error:
+            raise AssertionError(f"truthsim {' '.join(words)}: {error}") from None
