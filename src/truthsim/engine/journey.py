@@ -96,6 +96,8 @@ class Journey:
             taken += 1
             if step.delay is not None:  # the way to a step takes its time, visited or not
                 self.lag += u[step.delay_slot]  # already a time (see Plan.transforms)
+            if step.segments is not None and self.customer.segment.index not in step.segments:
+                continue  # a step for other segments: passed by
             if step.cumulative is not None:
                 x = u[step.draw_slot]
                 target = 0
@@ -176,7 +178,8 @@ class Journey:
             outcome, failed, recovered = MISERY, False, False
             impact = tp.impact[MISERY] * sensitivity
         else:
-            outcome, failed, recovered = tp.moment.draw(
+            rule = tp.moment if tp.by_segment is None else tp.by_segment[segment.index]
+            outcome, failed, recovered = rule.draw(
                 u[columns[OUTCOME]],
                 u[columns[FAILURE]],
                 u[columns[RECOVERY]],

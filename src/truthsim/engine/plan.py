@@ -51,6 +51,8 @@ class TouchpointPlan:
     complain: float  #: chance that a misery here leads to a complaint
     abandon: int = LOST  #: after giving up waiting: LOST, RETRY or CONTINUE
     retry_share: float = 0.0  #: RETRY: the share who try again
+    #: per segment, its own outcome rule where the touchpoint has outcome mixes by segment
+    by_segment: tuple[MomentModel, ...] | None = None
 
 
 Retry = tuple[int, int, tuple[int, ...]]
@@ -68,6 +70,8 @@ class StepPlan:
     #: per target whose abandoners may try again: (draw column, delay column, the retry's
     #: visit columns); None elsewhere
     retries: tuple[Retry | None, ...] = ()
+    #: the segments (indexes) that take the step, if not everyone
+    segments: frozenset[int] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,9 @@ class Plan:
                     delay_slot,
                     visits,
                     tuple(retry(i, target) for target in step.targets()),
+                    None
+                    if step.segments is None
+                    else frozenset(list(scenario.segments).index(s) for s in step.segments),
                 )
             )
         complaints = scenario.complaints
@@ -269,6 +276,20 @@ class Plan:
 def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
     tp = scenario.touchpoints[name]
     impact, recovered = moment_impacts(tp, scenario.reference_return)
+
+    def moment(outcomes: tuple[float, float, float]) -> MomentModel:
+        return MomentModel(
+            clean=OutcomeModel.build(outcomes, tp.wait.tolerance, tp.wait.doubling),
+            recovered=OutcomeModel.build(
+                tp.failure.recovered_outcomes.as_tuple(), tp.wait.tolerance, tp.wait.doubling
+            ),
+            failure_rate=tp.failure.rate,
+            recovery_rate=tp.failure.recovery,
+        )
+
+    by_segment = None
+    if tp.outcomes_by_segment:
+        by_segment = tuple(moment(tp.outcomes_for(s).as_tuple()) for s in scenario.segments)
     return TouchpointPlan(
         index=index,
         name=name,
@@ -277,14 +298,7 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         schedule=tp.servers if isinstance(tp.servers, Schedule) else None,
         service=tp.service.quantiles(),
         patience=tp.patience.quantiles() if tp.patience else None,
-        moment=MomentModel(
-            clean=OutcomeModel.build(tp.outcomes.as_tuple(), tp.wait.tolerance, tp.wait.doubling),
-            recovered=OutcomeModel.build(
-                tp.failure.recovered_outcomes.as_tuple(), tp.wait.tolerance, tp.wait.doubling
-            ),
-            failure_rate=tp.failure.rate,
-            recovery_rate=tp.failure.recovery,
-        ),
+        moment=moment(tp.outcomes.as_tuple()),
         impact=impact,
         recovered=recovered,
         complain=0.0
@@ -292,4 +306,5 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         else (tp.complain if tp.complain is not None else scenario.complaints.share),
         abandon=_ABANDON[tp.abandonment.then],
         retry_share=tp.abandonment.share if tp.abandonment.then == "retry" else 0.0,
+        by_segment=by_segment,
     )

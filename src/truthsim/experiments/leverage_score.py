@@ -95,7 +95,7 @@ def lever_sums(
     names = result.touchpoint_names
     for i, lever in enumerate(chosen):
         place = names.index(lever.touchpoint)
-        score = _scores(scenario, lever, moments, patience, place) * decided
+        score = _scores(scenario, lever, moments, patience, place, mseg) * decided
         used = score != 0.0
         if not used.any():
             continue
@@ -112,15 +112,27 @@ def lever_sums(
 
 
 def _scores(
-    scenario: Scenario, lever: Lever, moments: np.ndarray, patience: np.ndarray, place: int
+    scenario: Scenario,
+    lever: Lever,
+    moments: np.ndarray,
+    patience: np.ndarray,
+    place: int,
+    segment: np.ndarray,
 ) -> np.ndarray:
     """Each moment's score for ``lever`` (zero at other touchpoints and for outcomes the lever
-    does not draw: abandonment, an unrecovered failure)."""
+    does not draw: abandonment, an unrecovered failure, a segment with its own outcome mix
+    when the lever moves the touchpoint's)."""
     tp = scenario.touchpoints[lever.touchpoint]
     here = (moments["touchpoint"] == place) & ~moments["abandoned"]
     score = np.zeros(len(moments))
     per_minute = 0.0 if tp.wait.doubling is None else float(np.log(2.0) / tp.wait.doubling)
     rules = [(~moments["failed"], tp.outcomes)]
+    if tp.outcomes_by_segment:  # each segment its own mix; the lever moves the shared one
+        rules = [
+            (~moments["failed"] & (segment == k), tp.outcomes_for(name))
+            for k, name in enumerate(scenario.segments)
+            if lever.kind == "tolerance" or name not in tp.outcomes_by_segment
+        ]
     if lever.kind == "tolerance":  # a recovered failure's outcome waits on the same tolerance
         rules.append((moments["failed"] & moments["recovered"], tp.failure.recovered_outcomes))
     for drawn, shares in rules:

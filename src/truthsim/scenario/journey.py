@@ -31,6 +31,12 @@ class Step(Strict):
         description="minutes between the previous step and this one; the way takes this long "
         "even when an optional step is skipped",
     )
+    segments: list[str] | None = Field(
+        default=None,
+        max_length=MAX_ITEMS,
+        description="only customers of these segments take the step (a lounge for business "
+        "travellers); the others pass it by, its delay still passing; null: everyone",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -108,6 +108,30 @@ class Scenario(Strict):
         return list(seen)
 
 
+def segment_name_problems(scenario: Scenario) -> list[Problem]:
+    """Steps limited to segments, and outcome mixes by segment, name segments that exist."""
+    known = list(scenario.segments)
+    problems = []
+    named = [
+        (("journey", i, "segments"), step.segments or []) for i, step in enumerate(scenario.journey)
+    ]
+    named += [
+        (("touchpoints", key, "outcomes_by_segment"), list(tp.outcomes_by_segment or {}))
+        for key, tp in scenario.touchpoints.items()
+    ]
+    for place, names in named:
+        for name in names:
+            if name not in known:
+                problems.append(
+                    Problem(
+                        place,
+                        f"there is no segment '{name}'{suggest(name, known)} (segments: "
+                        f"{', '.join(known)})",
+                    )
+                )
+    return problems
+
+
 def consistency_problems(scenario: Scenario) -> list[Problem]:
     """Checks that span sections: references, shares, horizons, shifts that stay probabilities."""
     problems = unknown_touchpoints(
@@ -115,6 +139,7 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
         list(scenario.touchpoints),
     )
     problems += complaint_problems(scenario)
+    problems += segment_name_problems(scenario)
 
     shares = sum(s.share for s in scenario.segments.values())
     if abs(shares - 1.0) > SUM_TOLERANCE:

@@ -29,7 +29,7 @@ def journeys_a_year(segment: Segment) -> float:
     return 365.0 / max(segment.days_between_journeys.expected(), 1e-9)
 
 
-def journey_impact(scenario: Scenario) -> float:
+def journey_impact(scenario: Scenario, segment: str | None = None) -> float:
     """The log-odds an average journey adds to memory at the outcome mix, served without
     waiting: each visit's expected impact (importance x the shift of each outcome; a recovered
     failure as the engine counts it), weighted by the chance the journey visits it. Exact in
@@ -37,11 +37,13 @@ def journey_impact(scenario: Scenario) -> float:
     reference = scenario.reference_return
     total = 0.0
     for step in scenario.journey:
+        if segment is not None and step.segments is not None and segment not in step.segments:
+            continue
         targets = list(step.choice.items()) if step.choice is not None else [(step.touchpoint, 1.0)]
         for name, chance in targets:
             tp = scenario.touchpoints[str(name)]
             clean, recovered = moment_impacts(tp, reference)
-            base = tp.outcomes.as_tuple()
+            base = (tp.outcomes if segment is None else tp.outcomes_for(segment)).as_tuple()
             f, r = tp.failure.rate, tp.failure.recovery
             after = tp.failure.recovered_outcomes.as_tuple()
             impact = (
@@ -75,7 +77,8 @@ def yearly_retention(scenario: Scenario, segment: Segment, at_mix: bool) -> floa
     """
     n = journeys_a_year(segment)
     rhythm = segment.days_between_journeys
-    step = journey_impact(scenario) * segment.sensitivity if at_mix else 0.0
+    name = next(k for k, s in scenario.segments.items() if s is segment)
+    step = journey_impact(scenario, name) * segment.sensitivity if at_mix else 0.0
     cap = _cap(scenario)
     fading = fade(1.0, rhythm.expected(), scenario.memory.forgetting_half_life_days)
     factors = [1.0]

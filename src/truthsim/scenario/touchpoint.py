@@ -8,7 +8,14 @@ from pydantic import Discriminator, Field, Tag, field_validator, model_validator
 
 from truthsim.scenario.base import Strict
 from truthsim.scenario.distributions import Distribution
-from truthsim.scenario.limits import MAX_FACTOR, MAX_NAME, MAX_SERVERS, MAX_TIME, MIN_SCALE
+from truthsim.scenario.limits import (
+    MAX_FACTOR,
+    MAX_ITEMS,
+    MAX_NAME,
+    MAX_SERVERS,
+    MAX_TIME,
+    MIN_SCALE,
+)
 from truthsim.scenario.staffing import Schedule
 
 OUTCOMES = ("misery", "mediocrity", "magic")
@@ -154,6 +161,12 @@ class Touchpoint(Strict):
         "{then: retry, share: 0.5, delay: {kind: exponential, mean: 60}} or {then: continue}",
     )
     outcomes: Outcomes
+    outcomes_by_segment: dict[str, Outcomes] | None = Field(
+        default=None,
+        max_length=MAX_ITEMS,
+        description="a segment's own outcome mix here, for a customer served at once, instead "
+        "of outcomes (e.g. {business: {misery: 0.1, mediocrity: 0.7, magic: 0.2}})",
+    )
     wait: WaitPenalty = Field(default_factory=WaitPenalty)
     failure: Failure = Field(default_factory=Failure)
     complain: float | None = Field(
@@ -188,6 +201,10 @@ class Touchpoint(Strict):
         if isinstance(self.servers, Schedule):
             return self.servers.server_minutes(start, end)
         return self.servers * (end - start)
+
+    def outcomes_for(self, segment: str) -> Outcomes:
+        """The outcome mix a customer of ``segment`` meets here."""
+        return (self.outcomes_by_segment or {}).get(segment, self.outcomes)
 
     def title(self, key: str) -> str:
         return self.label or key.replace("_", " ")
