@@ -137,3 +137,20 @@ def test_scenarios_and_results_read_as_people_read_them() -> None:
     shown = dict(zip(cells[::2], cells[1::2], strict=True))
     assert shown["return rate"].endswith("%") and not any("e+" in v for v in shown.values())
     assert shown["revenue"] == f"{result.headline['revenue']:,.0f}"
+
+
+def test_a_runs_summary_files_carry_no_float_noise(tmp_path) -> None:
+    import json
+
+    out = tmp_path / "r"
+    result = CliRunner().invoke(
+        main, ["run", "airline", "--horizon-days", "5", "-q", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    summary = json.loads((out / "summary.json").read_text())
+    floats = [v for v in summary["headline"].values() if isinstance(v, float)]
+    assert floats and all(
+        len(repr(v).replace("-", "").replace(".", "").lstrip("0")) <= 12 for v in floats
+    )
+    _, *rows = (out / "touchpoints.csv").read_text().splitlines()
+    assert not any(re.search(r"\d\.\d{11,}", row) for row in rows), rows[0]

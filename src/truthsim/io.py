@@ -125,6 +125,19 @@ def to_json(data: Any) -> str:
     return json.dumps(_clean(data), indent=2, allow_nan=False) + "\n"
 
 
+def significant(data: Any, digits: int = 10) -> Any:
+    """``data`` with every float rounded to ``digits`` significant digits: a summary's
+    statistics without the float noise of their last bits (0.6604, not 0.6604000000000001);
+    sums of whole amounts stay exact. For files people read; records keep every bit."""
+    if isinstance(data, Mapping):
+        return {k: significant(v, digits) for k, v in data.items()}
+    if isinstance(data, list | tuple):
+        return [significant(v, digits) for v in data]
+    if isinstance(data, float) and data == data and abs(data) != float("inf"):
+        return float(f"{data:.{digits}g}")
+    return data
+
+
 def rows_to_csv(rows: Sequence[Mapping[str, Any]]) -> str:
     if not rows:
         return ""

@@ -16,6 +16,7 @@ from typing import Literal
 
 import numpy as np
 
+from truthsim import exact
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 
 #: the changes a score is known for (per unit: a share of 1, or one minute)
@@ -24,7 +25,7 @@ SCORED: tuple[ScoredLever, ...] = ("magic", "misery", "tolerance")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    return 1.0 / (1.0 + exact.exp(-x))  # the same bits on every machine (see exact)
 
 
 def cumulative(

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from truthsim.engine.summary import HEADLINE, cohort_table
-from truthsim.io import records_to_csv, records_to_npz, rows_to_csv, to_json
+from truthsim.io import records_to_csv, records_to_npz, rows_to_csv, significant, to_json
 from truthsim.scenario.model import MINUTES_PER_DAY
 from truthsim.scenario.touchpoint import OUTCOMES
 
@@ -203,7 +203,7 @@ def result_files(
     integer codes and the name tables they index."""
     if records not in RECORD_FORMATS:
         raise ValueError(f"records must be one of {', '.join(RECORD_FORMATS)}, not {records!r}")
-    summary = result.to_dict()
+    summary = significant(result.to_dict())
     files: dict[str, str | bytes] = {
         "summary.json": to_json(summary),
         "touchpoints.csv": rows_to_csv(summary["touchpoints"]),
