@@ -22,7 +22,6 @@ SHOWN = 15
     name="leverage",
     epilog="""\b
 Examples:
-  truthsim leverage airline                         # the map, and the top lever as an improvement
   truthsim leverage airline --lever gate.magic      # that lever's improvement for the scenario file
   truthsim leverage airline --out lev/ --plots lev/plots
   truthsim leverage airline --check -r 20 --difference-replications 20   # derivatives vs differences

@@ -77,7 +77,7 @@ def yearly_retention(scenario: Scenario, segment: Segment, at_mix: bool) -> floa
     """
     n = journeys_a_year(segment)
     rhythm = segment.days_between_journeys
-    name = next(k for k, s in scenario.segments.items() if s is segment)
+    name = next((k for k, s in scenario.segments.items() if s == segment), None)
     step = journey_impact(scenario, name) * segment.sensitivity if at_mix else 0.0
     cap = _cap(scenario)
     fading = fade(1.0, rhythm.expected(), scenario.memory.forgetting_half_life_days)
