@@ -194,3 +194,16 @@ def test_sweep_reference_outside_the_grid_is_simulated_too() -> None:
     assert result.difference(0, "active_at_horizon").mean > 0, "three beats one server"
     with pytest.raises(ExperimentError, match="does not vary"):
         sweep(shop(), {"touchpoints.desk.servers": [1]}, reference={"arrivals.per_day": 9}, **FAST)
+
+
+def test_a_notebook_shows_indices_in_words_with_intervals() -> None:
+    parameters = [Parameter(n, n.upper(), 1.0, 0.5, 1.5) for n in "ab"]
+    result = GlobalSensitivityResult(
+        "shop", 1, "morris", "retained", 0.2, parameters,
+        {"mu_star": np.array([104.0, 3.0]), "mu_star_conf": np.array([46.0, 1.0]),
+         "mu": np.array([100.0, 1.0]), "sigma": np.array([20.0, 2.0])},
+        np.zeros((0, 2)), np.zeros((0, 1)),
+    )  # fmt: skip
+    html = result._repr_html_()
+    assert "mu_star_conf" not in html and "mean absolute effect" in html
+    assert "104 (58..150)" in html

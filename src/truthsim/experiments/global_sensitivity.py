@@ -171,14 +171,26 @@ class GlobalSensitivityResult:
     def _repr_html_(self) -> str:
         from truthsim.display import html_table
 
-        keys = INDICES[self.method]
+        if self.method == "morris":
+            columns = ["mean absolute effect mu* (95% CI)", "spread sigma"]
+            shown = [("mu_star", "mu_star_conf"), ("sigma", None)]
+        else:
+            columns = ["first-order S1 (95% CI)", "total ST (95% CI)"]
+            shown = [("S1", "S1_conf"), ("ST", "ST_conf")]
+
+        def cell(row: dict[str, Any], key: str, conf: str | None) -> str:
+            if conf is None:
+                return f"{row[key]:,.3g}"
+            low, high = row[key] - row[conf], row[key] + row[conf]
+            return f"{row[key]:,.3g} ({low:,.3g}..{high:,.3g})"
+
         rows = [
-            [r["label"], f"{r['low']:.3g}..{r['high']:.3g}", *(f"{r[k]:.3g}" for k in keys)]
+            [r["label"], f"{r['low']:.3g}..{r['high']:.3g}", *(cell(r, *k) for k in shown)]
             for r in self.summary()
         ]
         return html_table(
             f"{self.scenario_name}: {self.method} sensitivity of {self.metric}",
-            ["parameter", "range", *keys],
+            ["parameter", "varied over", *columns],
             rows,
         )
 

@@ -45,13 +45,14 @@ tr.clear td:nth-child(2) { font-weight: 600; }
 #ranking { font-size: .8rem; } #ranking td, #ranking th { padding: .3rem .35rem; }
 #ranking td:nth-child(3) { min-width: 8rem; } #ranking td.text { overflow-wrap: anywhere; }
 #ranking th { white-space: normal; } .range { color: var(--muted); font-size: .85em; white-space: normal; }
-figure { margin: 1.2rem 0; break-inside: avoid; page-break-inside: avoid; }
-figure img { width: 100%; height: auto; display: block; }
+figure { margin: 1.2rem 0; break-inside: avoid; page-break-inside: avoid; overflow-x: auto; }
+figure img { width: 100%; min-width: 44rem; height: auto; display: block; }
 figcaption { color: var(--muted); font-size: .85rem; margin-top: .3rem; }
 footer { margin-top: 2.5rem; color: var(--muted); font-size: .8rem; border-top: 1px solid var(--rule); padding-top: .6rem; }
 #render-warning { display: none; background: #fde8dd; border: 1px solid var(--misery); padding: .5rem; }
 @page { size: A4 landscape; margin: 12mm; }
 @media print { body { max-width: none; padding: 0; font-size: 10pt; } h2 { break-after: avoid; }
+               figure img { min-width: 0; max-height: 16cm; object-fit: contain; }
                .answer { background: none; } section { break-before: auto; }
                h2 { break-before: page; } header + section h2, .answer h2 { break-before: avoid; } }
 """
