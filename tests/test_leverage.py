@@ -259,3 +259,26 @@ def test_the_same_seed_gives_the_same_map_on_any_number_of_workers() -> None:
     one = leverage(geometric_shop(), replications=3, seed=2, jobs=1).to_dict()
     two = leverage(geometric_shop(), replications=3, seed=2, jobs=2).to_dict()
     assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
+
+
+def test_levers_a_score_cannot_measure_are_left_out_with_a_reason() -> None:
+    """No magic to move yet (a score at zero probability has no mean zero), or every segment
+    with its own mix (the touchpoint's shared mix reaches nobody)."""
+    scenario = geometric_shop()
+    data = scenario.model_dump()
+    data["touchpoints"]["kiosk"]["outcomes"] = {"misery": 0.2, "mediocrity": 0.8, "magic": 0.0}
+    found, skipped = levers(type(scenario).model_validate(data))
+    assert "kiosk.magic" in skipped and {lever.name for lever in found} == {"kiosk.misery"}
+    data["touchpoints"]["kiosk"]["outcomes_by_segment"] = {
+        "everyone": {"misery": 0.1, "mediocrity": 0.6, "magic": 0.3}
+    }
+    found, skipped = levers(type(scenario).model_validate(data))
+    assert not found and "own outcome mix" in skipped["kiosk.misery"]
+
+
+def test_shares_moved_between_themselves_leave_the_third_exactly() -> None:
+    scenario = load_scenario("airline")
+    changes = {"touchpoints.reservation.outcomes.magic": "+0.1"}
+    changes["touchpoints.reservation.outcomes.mediocrity"] = "-0.1"
+    moved = apply_changes(scenario, changes).touchpoints["reservation"].outcomes
+    assert moved.misery == scenario.touchpoints["reservation"].outcomes.misery

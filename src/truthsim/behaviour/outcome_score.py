@@ -21,7 +21,6 @@ from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 
 #: the changes a score is known for (per unit: a share of 1, or one minute)
 ScoredLever = Literal["magic", "misery", "tolerance"]
-SCORED: tuple[ScoredLever, ...] = ("magic", "misery", "tolerance")
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

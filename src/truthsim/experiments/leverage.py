@@ -129,7 +129,9 @@ def leverage(
         np.zeros(len(scenario.segments)) if value.terminal is None else np.array(value.terminal)
     )
     comparisons = sum(max(0, sum(lever.kind == k for lever in every) - 1) for k in CLAIMED)
-    intervals = 2 * len(every) + (2 * len(scored) if check else 0) + comparisons
+    # two intervals per lever; a check adds three statements per outcome lever (the
+    # difference's interval, whether it agrees, whether the derivative curves)
+    intervals = 2 * len(every) + (3 * len(scored) if check else 0) + comparisons
     each = simultaneous(confidence, intervals)
 
     def scored_values(per: np.ndarray, lever: Lever) -> tuple[np.ndarray, np.ndarray]:

@@ -120,7 +120,8 @@ class Claim:
         where = labels[self.leader]
         if not self.close:
             return (
-                f"{LEADER_WORDS[self.kind]} {where}: more than at any other touchpoint, at "
+                f"{LEADER_WORDS[self.kind]} {where}: more than at any other touchpoint with "
+                "this lever, at "
                 f"{self.confidence:.0%} confidence jointly with every figure of the map."
             )
         others = ", ".join(labels[c] for c in self.close)

@@ -69,7 +69,8 @@ def lever_sums(
     delay = 0.0
     if wom is not None:
         told = np.where(_resolved(scenario, result, js), wom.resolved_tells, wom.misery_tells)
-        deter = np.where(tone == MISERABLE, told * wom.deterred_share, 0.0)
+        # as the engine: journeys of the base replayed before day 0 tell nobody
+        deter = np.where((tone == MISERABLE) & (ended >= 0.0), told * wom.deterred_share, 0.0)
         refer = np.where(tone == MAGICAL, wom.magic_tells * wom.referred_share, 0.0)
         delay = wom.referral_delay_days.expected() * MINUTES_PER_DAY
     crow = row(js["customer"])
@@ -86,8 +87,7 @@ def lever_sums(
     reward[:, segments] += after_money
     reward[np.arange(len(js)), segment[crow]] += kept[crow]
     # each moment's journey (moments of journeys still under way at the horizon change nothing)
-    jkey = (who.astype(np.int64) << 32) | js["journey"].astype(np.int64)
-    mkey = (moments["customer"].astype(np.int64) << 32) | moments["journey"].astype(np.int64)
+    jkey, mkey = journey_key(js), journey_key(moments)
     at = np.minimum(np.searchsorted(jkey, mkey), len(jkey) - 1)
     decided = jkey[at] == mkey
     mseg = segment[row(moments["customer"])]
@@ -159,6 +159,11 @@ def _scores(
     return score
 
 
+def journey_key(rows: np.ndarray) -> np.ndarray:
+    """One sortable number per (customer, journey) of records that have both."""
+    return (rows["customer"].astype(np.int64) << 32) | rows["journey"].astype(np.int64)
+
+
 def _suffix_sums(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Per row, the sum of ``values`` over that row and the later rows of its group (rows
     sorted by group)."""
@@ -170,31 +175,42 @@ def _suffix_sums(group: np.ndarray, values: np.ndarray) -> np.ndarray:
     return total - beyond
 
 
+def _complaints(scenario: Scenario, result: SimulationResult) -> np.ndarray:
+    """Which moments are complaints: at the complaints desk and their journey's last moment
+    (the engine makes the complaint a journey's last; moments are recorded in journey order)."""
+    m = result.moments
+    if scenario.complaints is None or not len(m):
+        return np.zeros(len(m), dtype=bool)
+    desk = result.touchpoint_names.index(scenario.complaints.touchpoint)
+    key = journey_key(m)
+    order = np.argsort(key, kind="stable")  # each journey's moments together, in their order
+    last = np.zeros(len(m), dtype=bool)
+    ordered = key[order]
+    last[order[np.r_[ordered[1:] != ordered[:-1], True]]] = True
+    return last & (m["touchpoint"] == desk)
+
+
 def _tones(scenario: Scenario, result: SimulationResult, js: np.ndarray) -> np.ndarray:
-    """Each journey's tone as word of mouth reads it: a recovered failure's magic not retold."""
+    """Each journey's tone as word of mouth reads it: a recovered failure's magic not retold
+    (a complaint's magic is, as the engine counts it)."""
     needed = scenario.word_of_mouth.magic_moments if scenario.word_of_mouth else 0
-    retold = js["magic"] - _per_journey(
-        result, js, (result.moments["outcome"] == MAGIC) & result.moments["recovered"]
-    )
+    m = result.moments
+    recovered = (m["outcome"] == MAGIC) & m["recovered"] & ~_complaints(scenario, result)
+    retold = js["magic"] - _per_journey(result, js, recovered)
     tone = np.vectorize(journey_tone, otypes=[np.int64])
     return tone(js["misery"], retold, needed) if len(js) else np.zeros(0, dtype=np.int64)
 
 
 def _resolved(scenario: Scenario, result: SimulationResult, js: np.ndarray) -> np.ndarray:
     """Whether each journey's complaint was handled without misery."""
-    if scenario.complaints is None:
-        return np.zeros(len(js), dtype=bool)
-    desk = result.touchpoint_names.index(scenario.complaints.touchpoint)
-    m = result.moments
-    handled = (m["touchpoint"] == desk) & (m["outcome"] != MISERY)
+    handled = _complaints(scenario, result) & (result.moments["outcome"] != MISERY)
     return _per_journey(result, js, handled) > 0
 
 
 def _per_journey(result: SimulationResult, js: np.ndarray, mask: np.ndarray) -> np.ndarray:
     """How many of the moments in ``mask`` each journey of ``js`` (sorted) had."""
     m = result.moments[mask]
-    jkey = (js["customer"].astype(np.int64) << 32) | js["journey"].astype(np.int64)
-    mkey = (m["customer"].astype(np.int64) << 32) | m["journey"].astype(np.int64)
+    jkey, mkey = journey_key(js), journey_key(m)
     at = np.searchsorted(jkey, mkey)
     ok = (at < len(jkey)) & (jkey[np.minimum(at, len(jkey) - 1)] == mkey)
     return np.bincount(at[ok], minlength=len(jkey))[: len(jkey)]
@@ -222,7 +238,11 @@ def _new_customer_worth(
     bins = max(1, int(np.ceil(horizon / width)))
 
     def week(times: np.ndarray) -> np.ndarray:
-        return np.where(times < horizon, np.minimum(times // width, bins - 1), bins).astype(int)
+        """Each time's week; times before day 0 or from the horizon on: the zero row."""
+        inside = (times >= 0.0) & (times < horizon)
+        return np.where(inside, np.minimum(np.maximum(times, 0.0) // width, bins - 1), bins).astype(
+            int
+        )
 
     new = (customers["acquired"] >= 0) & ~customers["referred"]
     at = week(np.maximum(customers["acquired"], 0.0))

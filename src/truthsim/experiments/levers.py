@@ -112,12 +112,21 @@ def levers(
         label = tp.title(name)
         base = f"touchpoints.{name}"
         shares = tp.outcomes
-        if shares.mediocrity > 0:
+        own = set(tp.outcomes_by_segment or {})
+        if own >= set(scenario.segments):
+            skipped[f"{name}.magic"] = skipped[f"{name}.misery"] = (
+                "every segment has its own outcome mix here: change those"
+            )
+        elif shares.mediocrity <= 0:
+            skipped[f"{name}.magic"] = "no mediocrity to turn into magic"
+        elif shares.magic <= 0:  # the score needs magic to be possible (a derivative at zero)
+            skipped[f"{name}.magic"] = "no magic here yet: write an improvement and run whatif"
+        else:
             step = min(UNIT["magic"], shares.mediocrity / 2)
             chosen.append(Lever(name, "magic", step, _shares(base, "magic", step), label))
-        else:
-            skipped[f"{name}.magic"] = "no mediocrity to turn into magic"
-        if shares.misery > 0:
+        if own >= set(scenario.segments):
+            pass
+        elif shares.misery > 0:
             step = min(UNIT["misery"], shares.misery / 2)
             chosen.append(Lever(name, "misery", step, _shares(base, "misery", -step), label))
         else:

@@ -117,6 +117,11 @@ class _Shares:
         if not others:
             return  # every share named: the schema checks that they sum to 1
         written = {o: self.written([*block, o], ".".join(map(str, block))) for o in others}
+        before = sum(self.written([*block, o], ".".join(map(str, block))) for o in named)
+        if abs(sum(parent[o] for o in named) - before) < 1e-12:
+            for o in others:  # the named ones only moved between themselves
+                parent[o] = written[o]
+            return
         rest = sum(written.values())
         left = 1.0 - sum(parent[o] for o in named)
         for o in others:
