@@ -268,7 +268,7 @@ def test_the_brief_speaks_to_a_manager(losing) -> None:
     """What to do in the improvement's own words, not its key; no indifference zone."""
     _, data, _ = losing
     brief = data["answer"]["brief"]
-    assert brief[0].startswith("Do this: ") and "three_more_staff" not in brief[0]
+    assert brief[0] == "To keep the most customers: three more staff."
     assert "within" not in " ".join(brief)  # the indifference zone is a detail
     assert any(s.startswith("How sure: ") for s in brief)
     assert any("customers" in s and "net value" in s for s in brief)

@@ -45,7 +45,7 @@ def test_report_carries_the_whole_story(reported) -> None:
     _scenario, html, _ = reported
     text = html.read_text()
     assert text.startswith("<!doctype html>")
-    assert re.search(r'class="headline">(Do this: |Too close to call)', text)
+    assert re.search(r'class="headline">(To keep the most customers: |Too close to call)', text)
     assert re.search(
         r'class="details">Details: .+ is the best for customers kept, or within .+ of it, '
         r"with 95% confidence",

@@ -11,6 +11,12 @@ from typing import Any
 
 WORDS = {"customers": "customers kept", "net_value": "net value", "revenue": "revenue"}
 BASELINE = "baseline"
+#: how the brief's first sentence names what the choice is best for
+GOALS = {
+    "customers": "to keep the most customers",
+    "net_value": "for the most net value",
+    "revenue": "for the most revenue",
+}
 
 
 def meeting_answer(data: dict[str, Any]) -> dict[str, list[str]]:
@@ -45,7 +51,7 @@ def brief(data: dict[str, Any]) -> list[str]:
         first = f"{budget}change nothing: no improvement does better for {WORDS[objective]}."
         return [first[0].upper() + first[1:], _how_sure(chosen, data)]
     row = rows[best]
-    first = f"{budget}do this: {_described(best, rows)}."
+    first = f"{budget}{GOALS[objective]}: {_described(best, rows)}."
     out = [first[0].upper() + first[1:]]
     period = _period(int((data.get("value") or {}).get("planning_days") or 365))
     kept = f"It keeps {row['retained']:+,.0f} customers"
