@@ -175,7 +175,7 @@ def test_a_levers_improvement_line_is_a_valid_improvement() -> None:
     assert (shares.misery, shares.mediocrity, shares.magic) == pytest.approx((0.05, 0.70, 0.25))
 
 
-def test_the_map_names_a_leader_only_when_it_is_sure(geometric_map) -> None:
+def test_the_map_names_a_leader_only_when_it_is_sure() -> None:
     scenario = geometric_shop()
     data = {**scenario.model_dump(), "touchpoints": {}}
     data["touchpoints"] = {

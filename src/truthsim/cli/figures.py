@@ -116,7 +116,7 @@ Examples:
 @click.argument("results", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @plots_option(default="results")
 @friendly
-def plot(results: Path, plots: FigureOptions | None) -> None:
+def plot(results: Path, plots: FigureOptions) -> None:
     """Redraw the figures of saved RESULTS (a folder written with --out), without simulating."""
     source = results / FIGURE_DATA
     if not source.exists():
@@ -128,6 +128,6 @@ def plot(results: Path, plots: FigureOptions | None) -> None:
     if not isinstance(data, dict) or "kind" not in data:
         raise UserError(f"{source}: not truthsim figure data")
     try:
-        draw_figures(data, plots or FigureOptions(results / "plots"), force=True)  # a redraw
+        draw_figures(data, plots, force=True)  # a redraw (--plots defaults to RESULTS/plots)
     except (KeyError, TypeError, ValueError) as error:
         raise UserError(f"{source}: incomplete figure data ({error})") from None

@@ -42,10 +42,10 @@ from truthsim.engine.streams import root_from_seed
 from truthsim.scenario.customer_base import CustomerBase
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.limits import MAX_NEW_CUSTOMERS
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.model import MINUTES_PER_DAY, MINUTES_PER_YEAR, Scenario
 from truthsim.scenario.value import Value
 
-YEAR = 365.0 * MINUTES_PER_DAY
+YEAR = MINUTES_PER_YEAR
 #: the longest a scenario may take to settle before its base is taken as it stands (years)
 MAX_YEARS = 20
 #: the share of a steady state's customers older than the run when it counts as settled

@@ -34,6 +34,7 @@ from truthsim.experiments.replication import (
     DEFAULT_REPLICATIONS,
     RunSummary,
     Task,
+    shared_base,
     simulate_task,
     summarise,
 )
@@ -196,7 +197,7 @@ def _run(
 ) -> list[list[tuple[RunSummary, np.ndarray]]]:
     """Each variant's replications 0..n-1 (with its levers' score sums), every one starting
     from the day-0 customers of ``scenario``: common random numbers throughout."""
-    base = scenario if scenario.customer_base.kind != "none" else None
+    base = shared_base(scenario)
     rate = scenario.value.discount_rate
     tasks = [
         ScoreTask(Task(variant, root, i, label, execution.allow_large, base), chosen, rate)

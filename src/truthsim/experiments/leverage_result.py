@@ -9,7 +9,7 @@ import numpy as np
 
 from truthsim.experiments.levers import Lever
 from truthsim.experiments.stats import Estimate
-from truthsim.experiments.tables import records_to_pandas
+from truthsim.experiments.tables import records_to_pandas, rows_to_records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -206,11 +206,7 @@ class LeverageResult:
 
     def to_records(self) -> np.ndarray:
         """One row per lever: its name and every number of :meth:`summary`."""
-        rows = self.summary()
-        numbers = [k for k, v in rows[0].items() if isinstance(v, int | float)] if rows else []
-        width = max([len(r["lever"]) for r in rows] + [1])
-        dtype = [("lever", f"U{width}")] + [(k, "f8") for k in numbers]
-        return np.array([(r["lever"], *(float(r[k]) for k in numbers)) for r in rows], dtype=dtype)
+        return rows_to_records(self.summary(), "lever")
 
     def to_pandas(self) -> pd.DataFrame:
         """The map as a DataFrame (needs pandas)."""

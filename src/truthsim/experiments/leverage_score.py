@@ -63,12 +63,14 @@ def lever_sums(
     counted = (ended >= start) & (ended < end)
     day = np.floor((ended - start) / MINUTES_PER_DAY)
     money = np.where(counted, js["revenue"] * discount((day + 0.5) * MINUTES_PER_DAY, rate), 0.0)
-    tone = _tones(scenario, result, js)
+    complaints = _complaints(scenario, result)
+    tone = _tones(scenario, result, js, complaints)
     wom = scenario.word_of_mouth
     deter = refer = np.zeros(len(js))
     delay = 0.0
     if wom is not None:
-        told = np.where(_resolved(scenario, result, js), wom.resolved_tells, wom.misery_tells)
+        resolved = _per_journey(result, js, complaints & (moments["outcome"] != MISERY)) > 0
+        told = np.where(resolved, wom.resolved_tells, wom.misery_tells)
         # as the engine: journeys of the base replayed before day 0 tell nobody
         deter = np.where((tone == MISERABLE) & (ended >= 0.0), told * wom.deterred_share, 0.0)
         refer = np.where(tone == MAGICAL, wom.magic_tells * wom.referred_share, 0.0)
@@ -190,21 +192,17 @@ def _complaints(scenario: Scenario, result: SimulationResult) -> np.ndarray:
     return last & (m["touchpoint"] == desk)
 
 
-def _tones(scenario: Scenario, result: SimulationResult, js: np.ndarray) -> np.ndarray:
+def _tones(
+    scenario: Scenario, result: SimulationResult, js: np.ndarray, complaints: np.ndarray
+) -> np.ndarray:
     """Each journey's tone as word of mouth reads it: a recovered failure's magic not retold
     (a complaint's magic is, as the engine counts it)."""
     needed = scenario.word_of_mouth.magic_moments if scenario.word_of_mouth else 0
     m = result.moments
-    recovered = (m["outcome"] == MAGIC) & m["recovered"] & ~_complaints(scenario, result)
+    recovered = (m["outcome"] == MAGIC) & m["recovered"] & ~complaints
     retold = js["magic"] - _per_journey(result, js, recovered)
     tone = np.vectorize(journey_tone, otypes=[np.int64])
     return tone(js["misery"], retold, needed) if len(js) else np.zeros(0, dtype=np.int64)
-
-
-def _resolved(scenario: Scenario, result: SimulationResult, js: np.ndarray) -> np.ndarray:
-    """Whether each journey's complaint was handled without misery."""
-    handled = _complaints(scenario, result) & (result.moments["outcome"] != MISERY)
-    return _per_journey(result, js, handled) > 0
 
 
 def _per_journey(result: SimulationResult, js: np.ndarray, mask: np.ndarray) -> np.ndarray:

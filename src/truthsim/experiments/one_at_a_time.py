@@ -29,7 +29,7 @@ from truthsim.experiments.replication import (
     run_replications,
 )
 from truthsim.experiments.stats import Estimate, estimate
-from truthsim.experiments.tables import records_to_pandas
+from truthsim.experiments.tables import records_to_pandas, rows_to_records
 from truthsim.scenario.model import Scenario
 
 if TYPE_CHECKING:
@@ -106,13 +106,7 @@ class SensitivityResult:
 
     def to_records(self) -> np.ndarray:
         """One row per parameter: its path and every number of :meth:`summary`."""
-        rows = self.summary()
-        numbers = [k for k in rows[0] if k not in ("parameter", "label")] if rows else []
-        width = max([len(r["parameter"]) for r in rows] + [1])
-        dtype = [("parameter", f"U{width}")] + [(k, "f8") for k in numbers]
-        return np.array(
-            [(r["parameter"], *(float(r[k]) for k in numbers)) for r in rows], dtype=dtype
-        )
+        return rows_to_records(self.summary(), "parameter")
 
     def to_pandas(self) -> pd.DataFrame:
         """The tornado table as a DataFrame (needs pandas)."""

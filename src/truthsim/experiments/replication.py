@@ -170,6 +170,11 @@ class ReplicationResult:
         )
 
 
+def shared_base(scenario: Scenario) -> Scenario | None:
+    """The scenario whose day-0 customers every variant starts from; None when it has none."""
+    return None if scenario.customer_base.kind == "none" else scenario
+
+
 def replication_scenario(
     scenario: Scenario,
     root: int,
@@ -215,9 +220,7 @@ def run_replications(
         if problems:
             raise ScenarioError(problems, file=scenario.name + (f" ({label})" if label else ""))
     own = changes or [()] * len(scenarios)
-    base_of = base_of if base_of is not None else scenarios[0]
-    if base_of.customer_base.kind == "none":
-        base_of = None  # nobody on day 0: nothing to share
+    base_of = shared_base(base_of if base_of is not None else scenarios[0])
     tasks = [
         Task(
             replication_scenario(s, seed, i, uncertainty, c),

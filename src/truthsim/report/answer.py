@@ -77,7 +77,7 @@ def brief(data: dict[str, Any]) -> list[str]:
 def _described(name: str, rows: dict[str, dict[str, Any]]) -> str:
     """An improvement in its own words (its description), or its name without underscores."""
     if name == BASELINE:
-        return "changing nothing"
+        return _named(name)
     text = (rows.get(name) or {}).get("description") or name
     if text == name:
         return name.replace("_", " ")
