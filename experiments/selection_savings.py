@@ -19,7 +19,7 @@ import numpy as np
 import truthsim
 from truthsim.experiments import compare
 from truthsim.experiments.selection import kn_fixed_equivalent
-from truthsim.experiments.value import objective_values
+from truthsim.experiments.valuation import objective_values
 
 
 def main() -> None:

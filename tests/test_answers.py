@@ -22,7 +22,7 @@ from truthsim.cli import main
 from truthsim.experiments import Budget, budget_sets, compare
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.replication import RunSummary
-from truthsim.experiments.value import default_delta, improvement_cost, valuation
+from truthsim.experiments.valuation import default_delta, improvement_cost, valuation
 
 CONFIDENCE = 0.95
 

@@ -176,8 +176,8 @@ def test_runaway_word_of_mouth_stops_with_a_message() -> None:
     at its cap on active customers (here a small one, so the test is quick)."""
     from tests.conftest import make_scenario, station
     from truthsim import ScenarioError
-    from truthsim.engine.model import Simulation
     from truthsim.engine.plan import Plan
+    from truthsim.engine.simulation import Simulation
     from truthsim.engine.streams import root_from_seed
     from truthsim.scenario.checks import referrals_per_customer
     from truthsim.scenario.limits import customer_cap

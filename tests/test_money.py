@@ -12,11 +12,11 @@ from click.testing import CliRunner
 
 from tests.conftest import make_scenario, shop
 from truthsim.cli import main
-from truthsim.engine.value import PlanningDays
+from truthsim.engine.money import PlanningDays
 from truthsim.experiments import compare
 from truthsim.experiments.replication import RunSummary
 from truthsim.experiments.robustness import periods, robustness
-from truthsim.experiments.value import annuity
+from truthsim.experiments.valuation import annuity
 from truthsim.report.answer import holds
 
 
@@ -152,7 +152,7 @@ def test_a_period_that_is_not_whole_days_costs_its_own_length() -> None:
                           "cost": {"per_year": 3650}}}  # fmt: skip
     scenario = make_scenario(horizon_days=10.5, value={"discount_rate": 0},
                              improvements=improvements)  # fmt: skip
-    from truthsim.experiments.value import improvement_cost, valuation
+    from truthsim.experiments.valuation import improvement_cost, valuation
 
     assert improvement_cost(scenario, "x") == pytest.approx(3650 * 10.5 / 365)
     value = valuation(scenario, [])

@@ -10,7 +10,7 @@ import numpy as np
 from tests.conftest import make_scenario, station
 from truthsim.engine import simulate
 from truthsim.experiments.replication import RunSummary
-from truthsim.experiments.value import Valuation
+from truthsim.experiments.valuation import Valuation
 from truthsim.scenario import apply_changes
 
 

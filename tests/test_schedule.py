@@ -15,10 +15,10 @@ from simpy.events import NORMAL
 from tests.conftest import make_scenario, station
 from truthsim.engine.calendar import Wake
 from truthsim.engine.customer import Customer
-from truthsim.engine.model import Simulation
 from truthsim.engine.plan import Plan
+from truthsim.engine.simulation import Simulation
 from truthsim.engine.streams import root_from_seed
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 
 
 def quiet_simulation(**extra: Any) -> Simulation:

@@ -172,7 +172,7 @@ def test_a_bad_schedule_is_explained(schedule, fragment: str) -> None:
 
 
 def test_staff_hours_an_improvement_adds_are_costed() -> None:
-    from truthsim.experiments.value import improvement_cost, yearly_cost
+    from truthsim.experiments.valuation import improvement_cost, yearly_cost
 
     scenario = make_scenario(
         {"desk": station(servers=2)},

@@ -19,7 +19,7 @@ from truthsim.calibration.outcomes import fit_outcomes
 from truthsim.calibration.return_fit import fit_returns
 from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.loader import load_scenario
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 #: what calibrate never estimates, and why (reported, never silently kept)
 KEPT = {

@@ -38,7 +38,7 @@ from truthsim.calibration.datasets import (
 from truthsim.calibration.file_readers import arrivals_of, cohort_of, journeys_of, moments_of
 from truthsim.calibration.tables import Flaw, Table, data_error
 from truthsim.calibration.transactions import journeys_of_log, read_log
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.schema import MINUTES_PER_DAY, Scenario
 
 __all__ = ["FILES", "Arrivals", "CalibrationData", "Cohort", "Journeys", "Moments", "read_data"]
 

@@ -35,7 +35,7 @@ from truthsim.calibration.rhythm import EXPONENTIAL, GAMMA, written_form, writte
 from truthsim.engine.base import BasePool
 from truthsim.engine.firm_base import FirmBase, Law
 from truthsim.scenario.customers import ReturnSpread
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.schema import MINUTES_PER_DAY, Scenario
 
 #: points of the grids a posterior law is drawn from where it has no closed form
 GRID = 64

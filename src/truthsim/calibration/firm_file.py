@@ -18,7 +18,7 @@ from truthsim.calibration.data import read_data
 from truthsim.calibration.firm import firm_base
 from truthsim.engine.firm_base import save_firm_base
 from truthsim.scenario.customer_base import CustomerBase
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 
 def with_firm_base(scenario: Scenario, folder: str | Path | None = None) -> Scenario:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from truthsim.calibration.estimates import FitResult, Unidentified
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.explain import explain_all
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
 
 

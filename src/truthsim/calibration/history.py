@@ -14,7 +14,7 @@ import numpy as np
 
 from truthsim.behaviour.outcome import MEDIOCRITY, MISERY
 from truthsim.calibration.data import Journeys, Moments
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.schema import MINUTES_PER_DAY, Scenario
 
 #: outcome kinds of a moment: a clean outcome (0-2) or a recovered failure's outcome (3-5)
 KINDS = 6

@@ -16,7 +16,7 @@ from scipy import stats
 
 from truthsim.calibration.data import Arrivals, CalibrationData, Moments
 from truthsim.calibration.estimates import Draws, FitResult, Fitted, Unidentified, counted, wald
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 #: service times needed before a distribution is fitted
 MIN_SERVICES = 30

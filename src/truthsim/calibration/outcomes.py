@@ -29,7 +29,7 @@ from truthsim.calibration.estimates import (
     counted,
     wald,
 )
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
 
 METHOD = "ordered logit, maximum likelihood (statsmodels OrderedModel)"

@@ -32,7 +32,7 @@ from truthsim.calibration.spread_fit import (
     log_half_life,
     relayout,
 )
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
 
 #: a half-life whose interval holds all of this range (days) is reported as not identified

@@ -29,8 +29,8 @@ from truthsim.calibration.layout import Layout, beta_nodes, beta_of
 from truthsim.calibration.pattern_memory import PatternMemory
 from truthsim.calibration.rhythm import Gaps, rhythm_terms
 from truthsim.scenario.checks import experience_cap
-from truthsim.scenario.model import Scenario
 from truthsim.scenario.probability import logit
+from truthsim.scenario.schema import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
 
 

@@ -21,7 +21,7 @@ import numpy as np
 from truthsim.engine import simulate
 from truthsim.engine.result import SimulationResult
 from truthsim.io import rows_to_csv, write_results
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.schema import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
 
 #: days simulated past the horizon so the journeys begun before it end

@@ -20,7 +20,7 @@ from truthsim.engine import simulate
 from truthsim.io import to_json, write_text
 from truthsim.scenario import apply_changes
 from truthsim.scenario.loader import parse_scenario
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 from truthsim.scenario.touchpoint import OUTCOMES
 
 

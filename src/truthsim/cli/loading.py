@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from truthsim.scenario import ScenarioError, apply_changes, load_scenario
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 
 def scenario_to_run(source: str, warmup_days: float | None = None) -> Scenario:

@@ -28,7 +28,7 @@ from truthsim.cli.results import as_run, scenario_meta
 from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.limits import MAX_REPLICATIONS
-from truthsim.experiments.value import OBJECTIVES
+from truthsim.experiments.valuation import OBJECTIVES
 from truthsim.report.answer import WORDS, columns, meeting_answer, procedure_words
 from truthsim.saving import save, whatif_data
 

@@ -9,16 +9,16 @@ import numpy as np
 
 from truthsim.engine.firm_base import FirmBase, load_firm_base
 from truthsim.engine.hourly import capacity_by_hour, hourly_table
-from truthsim.engine.model import Base, Simulation, no_collections
+from truthsim.engine.money import day_by_day
 from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
+from truthsim.engine.simulation import Base, Simulation, no_collections
 from truthsim.engine.streams import root_from_seed
 from truthsim.engine.summary import busy_area, daily_series, headline, touchpoint_table
-from truthsim.engine.value import day_by_day
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.limits import customer_cap, run_size_problems
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.patch import with_horizon
+from truthsim.scenario.schema import MINUTES_PER_DAY, Scenario
 from truthsim.scenario.staffing import Schedule
 from truthsim.scenario.touchpoint import Touchpoint
 

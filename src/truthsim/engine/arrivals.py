@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 
 
 class DayProfile:

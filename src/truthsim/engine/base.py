@@ -30,10 +30,10 @@ from truthsim.behaviour.rhythm import days_after
 from truthsim.engine.customer import Customer
 from truthsim.engine.records import JOURNEY
 from truthsim.engine.streams import Streams, key, keys, tag
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 
 if TYPE_CHECKING:
-    from truthsim.engine.model import Simulation
+    from truthsim.engine.simulation import Simulation
 
 #: keys of the base's customers, and the purposes of the draws that make a base
 BASE, PICK, COUNT, RESIDUAL, MINUTE = (

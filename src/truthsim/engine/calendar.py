@@ -16,7 +16,7 @@ from heapq import heappush
 import simpy
 from simpy.events import NORMAL, URGENT, Event
 
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 
 
 class Wake:

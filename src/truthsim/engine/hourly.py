@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 
 HOURLY = np.dtype(
     [

@@ -30,7 +30,7 @@ from truthsim.engine.streams import Ticket, key, tag
 from truthsim.scenario.probability import sigmoid
 
 if TYPE_CHECKING:
-    from truthsim.engine.model import Simulation
+    from truthsim.engine.simulation import Simulation
 
 _REFERRAL = tag("referral")
 #: where a journey is: visiting its steps, deciding on a complaint, at the complaints desk

@@ -20,8 +20,8 @@ from truthsim.engine.arrivals import ArrivalClock, DayProfile
 from truthsim.engine.streams import key, tag
 from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.customers import ReturnSpread
-from truthsim.scenario.model import Scenario
 from truthsim.scenario.probability import logit
+from truthsim.scenario.schema import Scenario
 from truthsim.scenario.staffing import Schedule
 
 Quantile = Callable[[float], float]

@@ -9,13 +9,13 @@ import numpy as np
 
 from truthsim.engine.summary import HEADLINE, cohort_table
 from truthsim.io import records_to_csv, records_to_npz, rows_to_csv, significant, to_json
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 from truthsim.scenario.touchpoint import OUTCOMES
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from truthsim.engine.value import PlanningDays
+    from truthsim.engine.money import PlanningDays
 
 #: record fields that hold integer codes, and which name table each indexes (-1: none)
 CODED = {

@@ -35,14 +35,14 @@ from pathlib import Path
 import numpy as np
 
 from truthsim.engine.base import BasePool, capture, join, load_pool, save_pool
-from truthsim.engine.model import Simulation, no_collections
 from truthsim.engine.plan import Plan
 from truthsim.engine.records import JOURNEY
+from truthsim.engine.simulation import Simulation, no_collections
 from truthsim.engine.streams import root_from_seed
 from truthsim.scenario.customer_base import CustomerBase
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.limits import MAX_NEW_CUSTOMERS
-from truthsim.scenario.model import MINUTES_PER_DAY, MINUTES_PER_YEAR, Scenario
+from truthsim.scenario.schema import MINUTES_PER_DAY, MINUTES_PER_YEAR, Scenario
 from truthsim.scenario.value import Value
 
 YEAR = MINUTES_PER_YEAR

@@ -14,7 +14,7 @@ import numpy as np
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 from truthsim.engine.hourly import peak
 from truthsim.engine.records import COHORT, DAILY, since
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 
 #: headline metrics in the order tables show them, with a plain-words label
 HEADLINE = {

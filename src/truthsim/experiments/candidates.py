@@ -9,9 +9,9 @@ from dataclasses import dataclass
 
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import check_size
-from truthsim.experiments.value import yearly_cost
+from truthsim.experiments.valuation import yearly_cost
 from truthsim.scenario.errors import suggest
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 #: a budget chooses among every subset of the improvements: keep that enumeration small
 MAX_BUDGET_IMPROVEMENTS = 16

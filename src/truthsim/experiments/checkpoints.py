@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from truthsim._version import __version__ as VERSION
-from truthsim.engine.value import PlanningDays
+from truthsim.engine.money import PlanningDays
 from truthsim.experiments.errors import ExperimentError
 from truthsim.io import to_json, write_text
 

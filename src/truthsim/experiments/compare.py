@@ -18,7 +18,7 @@ from truthsim.experiments.display import ComparisonDisplay, VariantDisplay
 from truthsim.experiments.replication import METRICS, ReplicationResult, RunSummary
 from truthsim.experiments.stats import CONFIDENCE, Estimate, estimate, stein_estimate
 from truthsim.experiments.tables import records_to_pandas
-from truthsim.experiments.value import WORDS, Objective, Valuation, objective_values
+from truthsim.experiments.valuation import WORDS, Objective, Valuation, objective_values
 
 if TYPE_CHECKING:
     import pandas as pd

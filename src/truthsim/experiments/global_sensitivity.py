@@ -32,7 +32,7 @@ from truthsim.experiments.replication import (
 )
 from truthsim.experiments.stats import CONFIDENCE
 from truthsim.experiments.tables import records_to_pandas
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

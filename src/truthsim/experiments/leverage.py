@@ -39,11 +39,11 @@ from truthsim.experiments.replication import (
     summarise,
 )
 from truthsim.experiments.stats import CONFIDENCE, estimate, simultaneous
-from truthsim.experiments.value import Valuation, annuity, valuation
+from truthsim.experiments.valuation import Valuation, annuity, valuation
 from truthsim.scenario.errors import ScenarioError, suggest
 from truthsim.scenario.limits import run_size_problems
-from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes, with_horizon
+from truthsim.scenario.schema import Scenario
 
 #: replications of each staffing and service-time variant when none are asked for: with the
 #: baseline's ten, the airline's map costs about what a what-if's first stage does

@@ -26,9 +26,9 @@ from truthsim.behaviour.outcome import MAGIC, MISERY
 from truthsim.behaviour.outcome_score import cumulative, cumulative_slopes, outcome_score
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone
 from truthsim.engine import SimulationResult
-from truthsim.engine.value import discount
+from truthsim.engine.money import discount
 from truthsim.experiments.levers import Lever
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.schema import MINUTES_PER_DAY, Scenario
 
 #: width of the bins in which a new customer's worth is estimated (days)
 WORTH_BIN_DAYS = 7.0

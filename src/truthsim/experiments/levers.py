@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass
 from typing import Literal
 
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 LeverKind = Literal["magic", "misery", "tolerance", "service", "servers", "peak_servers"]
 #: what each figure is per, and how a lever reads in a table

@@ -30,7 +30,7 @@ from truthsim.experiments.replication import (
 )
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas, rows_to_records
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -16,8 +16,8 @@ from typing import Any
 
 from truthsim.experiments.errors import ExperimentError
 from truthsim.scenario.errors import ScenarioError
-from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import PathError, get_path, split_path
+from truthsim.scenario.schema import Scenario
 
 #: how close to 0 or 1 a varied probability may come (the model needs strict inequalities)
 MARGIN = 1e-3

@@ -16,8 +16,8 @@ from truthsim.experiments.replication import RunSummary, run_replications
 from truthsim.experiments.selection import kn, kn_bound, mcb
 from truthsim.experiments.stats import replications_for_power
 from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
-from truthsim.experiments.value import Objective, Valuation, objective_values
-from truthsim.scenario.model import Scenario
+from truthsim.experiments.valuation import Objective, Valuation, objective_values
+from truthsim.scenario.schema import Scenario
 
 
 class Pool:

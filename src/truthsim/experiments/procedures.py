@@ -34,7 +34,7 @@ from truthsim.experiments.selection import MIN_FIRST_STAGE
 from truthsim.experiments.spread import parameter_spread
 from truthsim.experiments.stats import simultaneous, stein_replications
 from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
-from truthsim.experiments.value import (
+from truthsim.experiments.valuation import (
     OBJECTIVES,
     WORDS,
     Objective,
@@ -44,8 +44,8 @@ from truthsim.experiments.value import (
     valuation,
 )
 from truthsim.scenario.errors import ScenarioError, suggest
-from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes, with_horizon
+from truthsim.scenario.schema import Scenario
 
 
 def compare(
@@ -82,7 +82,7 @@ def compare(
     ``objective`` (customers, net_value or revenue) is what is ranked and selected; the best for
     customers and for net value are always chosen too. ``delta`` is the smallest difference in
     the objective worth telling apart (default from the scenario, see
-    :func:`~truthsim.experiments.value.default_delta`). ``confidence`` is the joint confidence
+    :func:`~truthsim.experiments.valuation.default_delta`). ``confidence`` is the joint confidence
     of everything the answer states: the table's intervals of customers kept and of net value,
     and each selection, every one of these families at ``1 - (1 - confidence) / families``.
     With ``select`` the fully sequential procedure decides how many replications each variant
@@ -93,7 +93,7 @@ def compare(
     omitted part of the budget is zero). Otherwise every variant gets ``replications``.
 
     Money is counted over the planning period, the horizon after any warm-up (see
-    :mod:`~truthsim.experiments.value`); ``discount_rate`` and ``terminal_value`` override the
+    :mod:`~truthsim.experiments.valuation`); ``discount_rate`` and ``terminal_value`` override the
     scenario's ``value`` section. ``backend``, ``scheduler``, ``checkpoints`` and
     ``allow_large`` as for :func:`~truthsim.experiments.replicate`. With
     ``parameter_uncertainty``, each replication draws the calibrated parameters (common to every

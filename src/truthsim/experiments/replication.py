@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from truthsim.engine import SimulationResult, base_pool, simulate
+from truthsim.engine.money import PlanningDays
 from truthsim.engine.summary import HEADLINE
-from truthsim.engine.value import PlanningDays
 from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError, ReplicationFailed
@@ -28,8 +28,8 @@ from truthsim.experiments.tables import records_to_pandas
 from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
 from truthsim.scenario.errors import ScenarioError, suggest
 from truthsim.scenario.limits import run_size_problems
-from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import with_horizon
+from truthsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from truthsim.experiments.replication import RunSummary
-from truthsim.experiments.value import (
+from truthsim.experiments.valuation import (
     DAYS_PER_YEAR,
     Valuation,
     objective_values,
     planning_days,
     valuation,
 )
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 #: planning periods asked about, in years
 YEARS = (1, 2, 3, 4, 5)

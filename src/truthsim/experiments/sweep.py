@@ -33,8 +33,8 @@ from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.tables import records_to_pandas
 from truthsim.experiments.uncertainty import ParameterUncertainty
 from truthsim.scenario.errors import ScenarioError
-from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import PathError, apply_changes, get_path
+from truthsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

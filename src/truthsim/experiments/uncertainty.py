@@ -24,9 +24,9 @@ from truthsim.errors import ExperimentError
 from truthsim.scenario.errors import ScenarioError
 from truthsim.scenario.explain import explain_all
 from truthsim.scenario.improvement import Change
-from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes
 from truthsim.scenario.probability import logit
+from truthsim.scenario.schema import Scenario
 
 #: spawn key that keeps parameter draws apart from every simulation stream
 PARAMETER_STREAM = 0x70617261

@@ -19,7 +19,7 @@ from truthsim.calibration.btyd import Summary, bgnbd, mbgnbd, pareto_nbd
 from truthsim.calibration.data import CalibrationData
 from truthsim.engine.firm_base import FirmBase
 from truthsim.forecast.split import Holdout
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 
 if TYPE_CHECKING:
     from truthsim.forecast.run import Forecast

@@ -32,7 +32,7 @@ from truthsim.forecast.holdout import Holdout, compare
 from truthsim.forecast.split import cut_at, split
 from truthsim.io import rows_to_csv, to_json, write_results
 from truthsim.scenario.loader import load_scenario
-from truthsim.scenario.model import MINUTES_PER_DAY, Scenario
+from truthsim.scenario.schema import MINUTES_PER_DAY, Scenario
 
 #: replications of a forecast unless asked otherwise
 REPLICATIONS = 100

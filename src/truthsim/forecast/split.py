@@ -14,7 +14,7 @@ import numpy as np
 
 from truthsim.calibration.data import CalibrationData
 from truthsim.errors import DataError
-from truthsim.scenario.model import MINUTES_PER_DAY
+from truthsim.scenario.schema import MINUTES_PER_DAY
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 

@@ -17,8 +17,8 @@ from truthsim.scenario.loader import (
     scenario_from_dict,
 )
 from truthsim.scenario.memory import Complaints, Memory, WordOfMouth
-from truthsim.scenario.model import Scenario
 from truthsim.scenario.patch import apply_changes, apply_improvement
+from truthsim.scenario.schema import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES, Outcomes, Shifts, Touchpoint
 from truthsim.scenario.value import Value
 

@@ -16,7 +16,7 @@ from truthsim.scenario.probability import logit, shift_to_log_odds, sigmoid
 
 if TYPE_CHECKING:
     from truthsim.scenario.customers import Segment
-    from truthsim.scenario.model import Scenario
+    from truthsim.scenario.schema import Scenario
     from truthsim.scenario.touchpoint import Touchpoint
 
 #: a segment whose best customers return with at least this probability earns a warning

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import math
 
-from truthsim.scenario.model import MINUTES_PER_DAY, MINUTES_PER_YEAR, Scenario
 from truthsim.scenario.patch import apply_changes
+from truthsim.scenario.schema import MINUTES_PER_DAY, MINUTES_PER_YEAR, Scenario
 from truthsim.scenario.staffing import added_server_hours
 
 

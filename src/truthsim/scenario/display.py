@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from truthsim.display import html_table
 
 if TYPE_CHECKING:
-    from truthsim.scenario.model import Scenario
+    from truthsim.scenario.schema import Scenario
 
 
 def scenario_repr(s: Scenario) -> str:

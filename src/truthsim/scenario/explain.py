@@ -11,7 +11,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from truthsim.scenario.errors import Place, Problem, suggest
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 
 
 def explain_all(errors: list[Any]) -> list[Problem]:

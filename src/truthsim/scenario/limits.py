@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from truthsim.scenario.errors import Problem
 
 if TYPE_CHECKING:
-    from truthsim.scenario.model import Scenario
+    from truthsim.scenario.schema import Scenario
 
 #: bytes a scenario file may have (bundled scenarios are about 10 KB)
 MAX_FILE_BYTES = 1 << 20

@@ -12,8 +12,8 @@ from pydantic import ValidationError
 from truthsim.scenario.bundled import bundled_names, bundled_path
 from truthsim.scenario.errors import Place, Problem, ScenarioError, dotted, suggest
 from truthsim.scenario.explain import explain_all
-from truthsim.scenario.model import Scenario, journey_targets, unknown_touchpoints
 from truthsim.scenario.patch import improvement_path_problems, improvement_problems
+from truthsim.scenario.schema import Scenario, journey_targets, unknown_touchpoints
 from truthsim.scenario.yaml_text import read_text, read_yaml
 
 

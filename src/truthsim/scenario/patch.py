@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from truthsim.scenario.errors import Problem, ScenarioError, dotted, suggest
 from truthsim.scenario.explain import explain_all, model_at, schema_path_problem
 from truthsim.scenario.improvement import Change, Improvement
-from truthsim.scenario.model import Scenario
+from truthsim.scenario.schema import Scenario
 from truthsim.scenario.staffing import Schedule, add_in_hours
 from truthsim.scenario.touchpoint import OUTCOMES
 

@@ -18,7 +18,7 @@ from truthsim.scenario.probability import logit, sigmoid
 
 if TYPE_CHECKING:
     from truthsim.scenario.customers import Segment
-    from truthsim.scenario.model import Scenario
+    from truthsim.scenario.schema import Scenario
 
 #: quadrature points over a spread of baselines (its Beta distribution's quantiles)
 POINTS = 200
