@@ -1,5 +1,18 @@
-"""Customer behaviour: outcome draws, memory, return decisions and word of mouth. No simulation."""
+"""The model's rule book: how a customer lives a moment, remembers a journey and decides to come
+back. Pure functions, no simulation; the engine, the reference engine, churn-cause attribution,
+calibration and the analytic checks all call these.
 
+- :mod:`~truthsim.behaviour.outcome`: how a moment ends (misery, mediocrity, magic) after a wait;
+- :mod:`~truthsim.behaviour.recovery`: what each outcome does to return (its impact);
+- :mod:`~truthsim.behaviour.memory`: how a journey's moments are remembered, and fading;
+- :mod:`~truthsim.behaviour.returns`: experience carried, the ceiling, the return decision;
+- :mod:`~truthsim.behaviour.complaints`: when miseries lead to a complaint;
+- :mod:`~truthsim.behaviour.word_of_mouth`: which journeys are retold, to how many;
+- :mod:`~truthsim.behaviour.rhythm`: how often a customer comes;
+- :mod:`~truthsim.behaviour.attribution`: which moments a lost customer was lost to.
+"""
+
+from truthsim.behaviour.complaints import complains, silent_after
 from truthsim.behaviour.memory import additive, fade, memory_model, peak_end, recency, weakest_link
 from truthsim.behaviour.outcome import (
     MAGIC,
@@ -7,6 +20,14 @@ from truthsim.behaviour.outcome import (
     MISERY,
     MomentModel,
     OutcomeModel,
+)
+from truthsim.behaviour.returns import (
+    ceiling_cap,
+    comes_back,
+    experience_after,
+    experience_after_all,
+    return_probabilities,
+    return_probability,
 )
 from truthsim.behaviour.word_of_mouth import journey_tone, poisson_quantile
 
@@ -17,11 +38,19 @@ __all__ = [
     "MomentModel",
     "OutcomeModel",
     "additive",
+    "ceiling_cap",
+    "comes_back",
+    "complains",
+    "experience_after",
+    "experience_after_all",
     "fade",
     "journey_tone",
     "memory_model",
     "peak_end",
     "poisson_quantile",
     "recency",
+    "return_probabilities",
+    "return_probability",
+    "silent_after",
     "weakest_link",
 ]

@@ -12,10 +12,11 @@ uniform number), the complaint's moment goes too.
 
 from __future__ import annotations
 
+from truthsim.behaviour.complaints import complains, silent_after
 from truthsim.behaviour.memory import Remember
-from truthsim.scenario.probability import sigmoid
+from truthsim.behaviour.returns import comes_back, experience_after, return_probability
 
-#: a journey's complaint: (its moment, its uniform number, (moment, 1 - chance) per misery)
+#: a journey's complaint: (its moment, its uniform number, (moment, chance) per misery)
 Complaint = tuple[int, float, tuple[tuple[int, float], ...]]
 
 
@@ -29,11 +30,11 @@ def without(impacts: tuple[float, ...], m: int, complaint: Complaint | None) -> 
     position, drawn, miseries = complaint
     if m == position or all(k != m for k, _ in miseries):
         return kept
-    keep_going = 1.0
-    for k, factor in miseries:
+    silent = 1.0
+    for k, chance in miseries:
         if k != m:
-            keep_going *= factor
-    if drawn >= keep_going:
+            silent = silent_after(silent, chance)
+    if complains(drawn, silent):
         return kept  # the other miseries would have led to it anyway
     return kept[: position - 1] + kept[position:]  # the complaint moved one place forward
 
@@ -50,7 +51,7 @@ class History:
         self.before: list[float] = []  #: experience as each journey began
         self.fades: list[float] = []  #: factor on the experience after it
         #: per journey that ended in a complaint: (its moment, the complaint's uniform number,
-        #: (moment, 1 - complaint chance) of each misery before it); None while there is none
+        #: (moment, complaint chance) of each misery before it); None while there is none
         self.complaints: dict[int, Complaint] | None = None
 
     def add(
@@ -98,10 +99,11 @@ def decisive_moments(
             if linear and impact >= 0.0:
                 continue  # removing it cannot bring the customer back (nor its complaint)
             remembered = remember(without(impacts, m, complaint))
-            experience = min(history.before[j] + remembered, cap)
+            experience = experience_after(history.before[j], remembered, cap)
             for k in range(j + 1, last + 1):
-                experience = min(experience * history.fades[k - 1] + history.remembered[k], cap)
-            if u < sigmoid(baseline + experience):
+                faded = experience * history.fades[k - 1]
+                experience = experience_after(faded, history.remembered[k], cap)
+            if comes_back(u, return_probability(baseline, experience)):
                 found.append((j, m))
     return found
 

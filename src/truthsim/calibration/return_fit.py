@@ -11,6 +11,7 @@ from dataclasses import replace
 import numpy as np
 from scipy import special
 
+from truthsim.behaviour.returns import return_probabilities
 from truthsim.calibration.estimates import (
     Z95,
     FitResult,
@@ -260,7 +261,7 @@ def _retention(model: ReturnModel, theta: np.ndarray) -> list[dict[str, float]]:
     known = model.decision != CENSORED
     baselines = model.baselines(theta)
     mean_logit = np.array([special.logit(m) for m, _ in baselines])[model.journey_segment]
-    fitted = special.expit(mean_logit + e)
+    fitted = return_probabilities(mean_logit + e)
     position = model.h.position[known]
     decisions = np.bincount(position)
     returned = np.bincount(position, weights=model.decision[known] == RETURNED)

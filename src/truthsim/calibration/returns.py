@@ -24,6 +24,7 @@ from scipy import special
 
 from truthsim.behaviour.memory import fade
 from truthsim.behaviour.recovery import recovered_impacts
+from truthsim.behaviour.returns import experience_after_all, return_probabilities
 from truthsim.calibration.history import CENSORED, KINDS, LEFT, RETURNED, Histories
 from truthsim.calibration.layout import Layout, beta_nodes, beta_of
 from truthsim.calibration.pattern_memory import PatternMemory
@@ -186,7 +187,7 @@ class ReturnModel:
         e = np.zeros(len(self.h))
         for k, idx in enumerate(self.by_position):
             carried = 0.0 if k == 0 else e[self.previous[idx]] * fades[self.previous[idx]]
-            e[idx] = np.minimum(carried + journey[idx], cap)
+            e[idx] = experience_after_all(carried, journey[idx], cap)
         return e
 
     def loglike(self, theta: np.ndarray) -> float:
@@ -295,7 +296,7 @@ class ReturnModel:
         )
         out[returned] = -np.logaddexp(0.0, -logits[returned])
         out[left] = -np.logaddexp(0.0, logits[left])
-        p = special.expit(logits[censored])
+        p = return_probabilities(logits[censored])
         unseen = unseen_all[rows][censored]
         if p.ndim == 2:
             unseen = unseen[:, None]

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from truthsim.behaviour.complaints import complains, silent_after
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
+from truthsim.behaviour.returns import comes_back, experience_after, return_probability
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import NEVER
 from truthsim.engine.plan import CONTINUE, FAILURE, OUTCOME, PATIENCE, RECOVERY, SERVICE, Retry
 from truthsim.engine.streams import Ticket, key, tag
-from truthsim.scenario.probability import sigmoid
 
 if TYPE_CHECKING:
     from truthsim.engine.simulation import Simulation
@@ -72,7 +73,7 @@ class Journey:
         self.completed = True
         self.resolved = False  # a complaint handled without misery (people told become fewer)
         self.keep_going = 1.0  # chance that no misery so far led to a complaint
-        #: (moment, 1 - its complaint chance) of each misery that may lead to a complaint, kept
+        #: (moment, its complaint chance) of each misery that may lead to a complaint, kept
         #: for the churn-cause counterfactual; made at the first (most journeys have none)
         self.miseries: list[tuple[int, float]] | None = None
         self.lag = 0.0  # time since now on the way and in visits, not yet scheduled
@@ -116,7 +117,7 @@ class Journey:
         self.position = taken
         if self.phase != _COMPLAINING:
             complaint = plan.complaint
-            if complaint is not None and u[complaint.draw_slot] >= self.keep_going:  # judgment day
+            if complaint is not None and complains(u[complaint.draw_slot], self.keep_going):
                 self.phase = _COMPLAINING
                 if complaint.delay is not None:
                     self.lag += u[complaint.delay_slot]
@@ -211,10 +212,10 @@ class Journey:
         elif outcome == MISERY:
             self.n_misery += 1
             if tp.complain:
-                self.keep_going *= 1.0 - tp.complain
+                self.keep_going = silent_after(self.keep_going, tp.complain)
                 if self.miseries is None:
                     self.miseries = []
-                self.miseries.append((len(self.impacts) - 1, 1.0 - tp.complain))
+                self.miseries.append((len(self.impacts) - 1, tp.complain))
             if abandoned and tp.abandon != CONTINUE:  # continue: on to the next step
                 if retry is not None and u[retry[0]] < tp.retry_share:
                     self.lag += u[retry[1]]  # tries again later: a new wait, a new moment
@@ -249,14 +250,14 @@ class Journey:
         impacts = self.impacts
         remembered = plan.remember(impacts)
         before = customer.experience
-        customer.experience = min(before + remembered, plan.cap)  # memory saturates
+        customer.experience = experience_after(before, remembered, plan.cap)
         complaint = None
         if self.phase == _COMPLAINING:  # the complaint is the journey's last moment
             drawn = u[plan.complaint.draw_slot]  # type: ignore[union-attr]
             complaint = (len(impacts) - 1, drawn, tuple(self.miseries or ()))
         customer.history.add(tuple(impacts), tuple(self.places), remembered, before, complaint)
-        probability = sigmoid(customer.baseline + customer.experience)
-        returning = u[plan.return_slot] < probability
+        probability = return_probability(customer.baseline, customer.experience)
+        returning = comes_back(u[plan.return_slot], probability)
         completed = self.completed
         revenue = segment.value if completed else 0.0
         customer.journeys += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from truthsim.behaviour.returns import ceiling_cap
 from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.errors import Problem
 from truthsim.scenario.probability import logit, shift_to_log_odds, sigmoid
@@ -90,10 +91,7 @@ def referrals_per_customer(scenario: Scenario) -> float:
 
 def experience_cap(scenario: Scenario) -> float:
     """The most that accumulated experience can add to a customer's return log-odds."""
-    ceiling = scenario.memory.ceiling
-    if ceiling is None:
-        return math.inf
-    return logit(ceiling) - logit(scenario.reference_return)
+    return ceiling_cap(scenario.memory.ceiling, scenario.reference_return)
 
 
 def market_problems(scenario: Scenario) -> list[Problem]:

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from truthsim.behaviour.memory import fade
 from truthsim.behaviour.recovery import moment_impacts
+from truthsim.behaviour.returns import ceiling_cap, experience_after, return_probability
 from truthsim.scenario.customers import ReturnSpread
-from truthsim.scenario.probability import logit, sigmoid
+from truthsim.scenario.probability import logit
 
 if TYPE_CHECKING:
     from truthsim.scenario.customers import Segment
@@ -79,7 +80,7 @@ def yearly_retention(scenario: Scenario, segment: Segment, at_mix: bool) -> floa
     rhythm = segment.days_between_journeys
     name = next((k for k, s in scenario.segments.items() if s == segment), None)
     step = journey_impact(scenario, name) * segment.sensitivity if at_mix else 0.0
-    cap = _cap(scenario)
+    cap = ceiling_cap(scenario.memory.ceiling, scenario.reference_return)
     fading = fade(1.0, rhythm.expected(), scenario.memory.forgetting_half_life_days)
     factors = [1.0]
     if rhythm.rate_shape is not None:
@@ -109,15 +110,12 @@ def _kept(p: float, n: float, step: float, cap: float, fading: float, fixed: boo
     total, stay, experience = 0.0, 1.0, 0.0
     base = logit(p)
     for k in range(max(weights) + 1):
-        experience = min(experience * fading + step, cap)  # as the (k+1)-th journey ends
-        stay *= sigmoid(base + experience)
+        experience = experience_after(
+            experience * fading, step, cap
+        )  # as the (k+1)-th journey ends
+        stay *= return_probability(base, experience)
         total += weights.get(k, 0.0) * stay
     return total
-
-
-def _cap(scenario: Scenario) -> float:
-    ceiling = scenario.memory.ceiling
-    return math.inf if ceiling is None else logit(ceiling) - logit(scenario.reference_return)
 
 
 def retention_lines(scenario: Scenario) -> list[str]:
