@@ -15,6 +15,7 @@ every integer and boolean column exactly, and every float column exactly except 
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -23,6 +24,7 @@ import pytest
 from tests.conftest import scenario_data, station
 from truthsim import simulate
 from truthsim.engine.reference import simulate_reference
+from truthsim.engine.reference_line import Line
 from truthsim.scenario import Scenario
 from truthsim.scenario.schema import MINUTES_PER_DAY
 
@@ -222,9 +224,10 @@ def talk_scenario() -> Scenario:
     data["arrivals"]["market_size"] = 400
     data["complaints"] = {"touchpoint": "complaints", "share": 0.2,
                           "delay": {"kind": "exponential", "mean": 60.0}}  # fmt: skip
+    a_day = {"kind": "exponential", "mean": 1.0}
     data["word_of_mouth"] = {"misery_tells": 8.0, "resolved_tells": 3.0, "deterred_share": 0.1,
                              "magic_tells": 6.0, "referred_share": 0.15, "magic_moments": 1,
-                             "referral_delay_days": {"kind": "exponential", "mean": 1.0}}  # fmt: skip
+                             "referral_delay_days": a_day}  # fmt: skip
     data["memory"] = {"model": "peak_end", "forgetting_half_life_days": 10.0, "ceiling": 0.95}
     return build(data)
 
@@ -258,8 +261,8 @@ def base_scenario() -> Scenario:
         "kiosk": station(None, 2.0, shifts=SHIFTS),
     }  # fmt: skip
     data = scenario_data(tps, per_day=6.0, horizon_days=5.0, warmup_days=1.0)
-    data["journey"] = ["desk", {"touchpoint": "kiosk",
-                                "delay": {"kind": "uniform", "low": 1440, "high": 2880}}]  # fmt: skip
+    later = {"kind": "uniform", "low": 1440, "high": 2880}  # a day or two after the desk
+    data["journey"] = ["desk", {"touchpoint": "kiosk", "delay": later}]
     data["segments"]["everyone"].update(
         baseline_return=0.7,
         days_between_journeys={"kind": "gamma", "shape": 2.0, "scale": 3.0, "rate_shape": 3.0},
@@ -305,9 +308,9 @@ def cohort_scenario() -> Scenario:
     data["journey"] = ["app", {"choice": {"phone": 0.5, "store": 0.5},
                                "delay": {"kind": "exponential", "mean": 120}}]  # fmt: skip
     data["complaints"] = {"touchpoint": "care", "share": 0.5}
+    two_days = {"kind": "exponential", "mean": 2.0}
     data["word_of_mouth"] = {"magic_tells": 4.0, "referred_share": 0.2, "magic_moments": 2,
-                             "deterred_share": 0.0,
-                             "referral_delay_days": {"kind": "exponential", "mean": 2.0}}  # fmt: skip
+                             "deterred_share": 0.0, "referral_delay_days": two_days}  # fmt: skip
     data["arrivals"]["market_size"] = 2000
     data["memory"] = {"model": "additive", "ceiling": None, "forgetting_half_life_days": None}
     return build(data)
@@ -326,8 +329,53 @@ def test_a_cohort_by_day_without_ceiling_or_fading() -> None:
     assert store["failed"].sum() > 5 and not store["recovered"].any()
 
 
+# -- 6. staff coming and going -----------------------------------------------------------------
+
+
+def staffing_scenario() -> Scenario:
+    """Busy desks whose staff change every few minutes at times, one with nobody at night (its
+    customers wait for the morning), one whose callers give up and try again."""
+    tps = {
+        "desk": station({"schedule": [[0, 0], [6, 3], [9, 1], [9.1, 3], [12, 1], [12.05, 2],
+                                      [14, 4], [14.05, 1], [14.1, 3], [18, 1], [22, 0]]}, 15.0,
+                        shifts=SHIFTS),
+        "counter": station({"schedule": [[0, 2], [0.1, 0], [0.3, 3], [5, 2], [5.05, 0],
+                                         [5.1, 4], [13, 1], [13.02, 3]]}, 12.0, shifts=SHIFTS,
+                           patience={"kind": "exponential", "mean": 40.0},
+                           abandonment={"then": "retry", "share": 0.7,
+                                        "delay": {"kind": "exponential", "mean": 20.0}}),
+    }  # fmt: skip
+    data = scenario_data(tps, per_day=140.0, horizon_days=3.0, gap_days=0.3, baseline_return=0.6)
+    on_the_way = {"kind": "exponential", "mean": 10}
+    data["journey"] = [{"touchpoint": "desk", "probability": 0.6},
+                       {"touchpoint": "counter", "delay": on_the_way}]  # fmt: skip
+    return build(data)
+
+
+def test_staff_coming_and_going_mid_service(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Covers: shifts ending with more customers in service than servers staying on (they are
+    finished, nobody new is taken), servers coming on shift while customers are still served
+    past a shift's end, hours with nobody on shift and customers without patience waiting
+    through them, abandonment with retries."""
+    seen = {"past their shift": 0, "back on shift": 0}
+    change = Line.change
+
+    def counted(line: Line, servers: int) -> None:
+        seen["past their shift"] += line.serving > servers
+        seen["back on shift"] += line.servers < servers and line.serving > line.servers
+        change(line, servers)
+
+    monkeypatch.setattr(Line, "change", counted)
+    result = assert_same_records(staffing_scenario(), seed=5)
+    assert seen["past their shift"] > 10 and seen["back on shift"] > 1, seen
+    desk = moments_at(result, "desk")
+    night = (desk["arrival"] % MINUTES_PER_DAY) >= 22 * 60
+    assert (desk["wait"][night] > 60).any(), "at night they wait for the morning"
+    assert moments_at(result, "counter")["abandoned"].sum() > 20
+
+
 @pytest.mark.parametrize("build_scenario", [queues_scenario, talk_scenario])
-def test_the_summaries_agree_too(build_scenario) -> None:
+def test_the_summaries_agree_too(build_scenario: Callable[[], Scenario]) -> None:
     """The headline and the touchpoint table (queue areas after the warm-up included) agree to
     rounding: the reference integrates the lines event by event, the engine customer by
     customer."""

@@ -45,7 +45,7 @@ from truthsim.scenario.schema import MINUTES_PER_DAY, Scenario
 PROSPECT, SEGMENT, ARRIVALS, MARKET, BASELINE, RHYTHM, REFERRAL = (
     tag(n) for n in ("prospect", "segment", "arrivals", "market", "baseline", "rhythm", "referral")
 )
-ARRIVAL_BLOCK = 1024  #: arrival gaps are drawn in blocks of this many
+ARRIVAL_BLOCK = 1024  #: arrival gaps are drawn in blocks of this many (which numbers they get)
 DAY = MINUTES_PER_DAY
 Numbers = Sequence[float]  #: a journey's numbers by column (see Plan: times already drawn)
 
@@ -95,9 +95,11 @@ class Reference:
         self.base_rows = rows
         start = -lead_in(pool, rows) if pool is not None else 0.0  # type: ignore[arg-type]
         self.env = simpy.Environment(initial_time=start)
-        self.desks = [None if tp.servers is None else Line(
-            self.env, tp.schedule.changes(plan.end, start) if tp.schedule else
-            [(start, tp.servers)], (plan.warmup, plan.horizon)) for tp in plan.touchpoints]  # fmt: skip
+        window = (plan.warmup, plan.horizon)
+        self.desks: list[Line | None] = []  # a line where staffed, none at self-service
+        for tp in plan.touchpoints:
+            shifts = tp.schedule.changes(plan.end, start) if tp.schedule else [(start, tp.servers)]
+            self.desks.append(None if tp.servers is None else Line(self.env, shifts, window))
         self.moments, self.journeys, self.causes = Rows(MOMENT), Rows(JOURNEY), Rows(CAUSE)
         self.customers: list[Customer] = []
         self.active = 0  #: customers acquired and not lost
@@ -106,8 +108,6 @@ class Reference:
         if pool is not None:
             self.install(pool, rows)  # type: ignore[arg-type]
         self.env.process(self.arrivals())
-
-    # -- who comes ---------------------------------------------------------------------------
 
     def arrivals(self) -> Process:
         """Prospects: a unit-rate Poisson process mapped to times by the arrival clock."""
@@ -149,11 +149,10 @@ class Reference:
         segment = segments[0 if len(segments) == 1 else min(place, len(segments) - 1)]
         customer = Customer(len(self.customers), who, segment, self.env.now, referred)
         if segment.spread is not None:  # customers differ in loyalty: a Beta draw each
-            customer.baseline = logit(
-                float(special.betaincinv(*segment.spread, draw(who, BASELINE)))
-            )
+            p = float(special.betaincinv(*segment.spread, draw(who, BASELINE)))
+            customer.baseline = logit(p)
         if segment.rate_shape is not None:  # ... and in how often they come: a Gamma draw
-            customer.rhythm = rate_factor(segment.rate_shape, draw(who, RHYTHM))  # type: ignore[assignment]
+            customer.rhythm = rate_factor(segment.rate_shape, draw(who, RHYTHM))
         self.customers.append(customer)
         self.active += 1
         self.env.process(self.journey(customer, 0, 0.0, returning=False))
@@ -167,18 +166,16 @@ class Reference:
             customer = Customer(len(self.customers), who, segment, float(pool.acquired[i]),
                                 bool(pool.referred[i]))  # fmt: skip
             customer.baseline, customer.rhythm = float(pool.baseline[i]), float(pool.rhythm[i])
-            customer.experience, customer.journeys = (
-                float(pool.experience[i]),
-                int(pool.journeys[i]),
-            )
-            customer.history = pool.history(i)
-            between = math.isnan(pool.ongoing[i])
-            start = float(pool.ongoing[i])
+            customer.experience = float(pool.experience[i])
+            customer.journeys, customer.history = int(pool.journeys[i]), pool.history(i)
+            start = float(pool.ongoing[i])  # in a journey: replayed from its start
+            between = math.isnan(start)
             if between:
                 last = -float(pool.elapsed[i])
                 gaps = plan.scenario.segments[segment.name].days_between_journeys
-                days = days_after(gaps.cdf(), gaps.quantiles(), np.array([customer.rhythm]),
-                                  np.array([-last / DAY]), np.array([draw(who, RESIDUAL)]))  # fmt: skip
+                passed, u = np.array([-last / DAY]), np.array([draw(who, RESIDUAL)])
+                rhythm = np.array([customer.rhythm])
+                days = days_after(gaps.cdf(), gaps.quantiles(), rhythm, passed, u)
                 start = last + float(days[0]) * DAY
                 if plan.profile is not None:  # at an hour of day as the profile has it
                     minute = float(plan.profile.minute_of_day(draw(who, MINUTE)))
@@ -192,8 +189,6 @@ class Reference:
             if start < plan.end:
                 after = start - self.env.now
                 self.env.process(self.journey(customer, customer.journeys, after, between))
-
-    # -- a journey ---------------------------------------------------------------------------
 
     def journey(self, customer: Customer, number: int, after: float, returning: bool) -> Process:
         """Journey ``number`` of ``customer``, beginning ``after`` minutes from now."""
@@ -246,7 +241,7 @@ class Reference:
             wait = env.now - arrival
             if turn.triggered:
                 yield env.timeout(service)
-                line.done(turn.value)  # type: ignore[arg-type]
+                line.done()
             else:
                 line.leave(turn)
                 service, gave_up = 0.0, True
@@ -329,13 +324,12 @@ class Reference:
         if shares:  # the touchpoint most to blame (on a tie the first)
             customer.cause = max(shares, key=lambda t: (shares[t], -t))
 
-    # -- what the result reads ---------------------------------------------------------------
-
     def customer_records(self) -> np.ndarray:
         rows = Rows(CUSTOMER)
         for c in self.customers:
             rows.add(c.id, c.segment.index, c.acquired, sigmoid(c.baseline), c.referred,
-                     c.journeys, not math.isnan(c.churn_time), c.churn_time, c.cause, c.revenue)  # fmt: skip
+                     c.journeys, not math.isnan(c.churn_time), c.churn_time, c.cause,
+                     c.revenue)  # fmt: skip
         return rows.to_numpy()
 
     def release(self) -> None:

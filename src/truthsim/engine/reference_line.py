@@ -1,7 +1,13 @@
-"""A staffed touchpoint as the reference model has it (see engine.reference): servers that a
-schedule brings on and off shift, serving one first-come-first-served line event by event, and
-customers who give up waiting. The fast engine computes the same waits on arrival instead
-(engine.desks); this is the line that moves, written plainly.
+"""A staffed touchpoint as the reference model has it (see engine.reference): a first-come-
+first-served line that moves event by event, served by as many servers as the schedule has on
+shift, with customers who may give up waiting.
+
+Servers are a number, not people. Customers are taken while fewer are in service than are on
+shift, so a shift that ends leaves those in service to finish (and takes nobody new until
+fewer are in service than the new count), and servers who come on shift take the first in
+line at once if fewer are in service. The fast engine (engine.desks) follows each server's
+free time instead and computes a wait on arrival; it says which servers leave and which stay,
+and this plain count is what that bookkeeping must amount to.
 """
 
 from __future__ import annotations
@@ -14,25 +20,17 @@ import simpy
 Process = Generator[simpy.Event, object, None]
 
 
-class Server:
-    ends = 0.0  #: when the customer in hand is done
-
-
 class Line:
-    """A staffed touchpoint: servers as ``staffing`` says, taking customers first come first
-    served. When a shift ends, free servers leave at once, then those to finish soonest, each
-    after the customer in hand; when servers come on, those still finishing stay on (the last
-    to finish first), then new ones come. Keeps the areas under the counts over ``window``."""
+    """Servers as ``staffing`` says ((time, servers) from the start, in time order) serving one
+    line; keeps the areas under the counts waiting and in service over ``window``."""
 
     def __init__(
         self, env: simpy.Environment, staffing: Iterable[tuple[float, int]], window: tuple
     ) -> None:
         changes = iter(staffing)
-        servers = next(changes)[1]
         self.env, self.window = env, window
-        self.idle = [Server() for _ in range(servers)]  #: on shift and free
-        self.busy: list[Server] = []  #: on shift, serving
-        self.owed: list[Server] = []  #: off shift, finishing a customer
+        self.servers = next(changes)[1]  #: on shift now
+        self.serving = 0  #: customers in service, some perhaps past their server's shift
         self.waiting: deque[tuple[simpy.Event, float, float]] = deque()  #: turn, since, service
         self.area_waiting = self.area_busy = 0.0
         env.process(self.shifts(changes))
@@ -40,24 +38,15 @@ class Line:
     def shifts(self, changes: Iterable[tuple[float, int]]) -> Process:
         for at, servers in changes:
             yield self.env.timeout(at - self.env.now)
-            more = servers - len(self.idle) - len(self.busy)
-            finishing = sorted((s for s in self.owed if s.ends > at), key=lambda s: s.ends)
-            for server in finishing[max(0, len(finishing) - more) :] if more > 0 else ():
-                self.owed.remove(server)
-                self.busy.append(server)
-                more -= 1
-            self.idle += [Server() for _ in range(more)]
-            for _ in range(-more):
-                if self.idle:
-                    self.idle.pop()
-                else:
-                    first = min(self.busy, key=lambda s: s.ends)
-                    self.busy.remove(first)
-                    self.owed.append(first)
-            self.serve()
+            self.change(servers)
+
+    def change(self, servers: int) -> None:
+        """The shift changes now: ``servers`` on shift from here on."""
+        self.servers = servers
+        self.serve()
 
     def join(self, service: float) -> simpy.Event:
-        """Queue up; the event succeeds, with the server, when a server takes the customer."""
+        """Queue up; the event succeeds when a server takes the customer."""
         turn = self.env.event()
         self.waiting.append((turn, self.env.now, service))
         self.serve()
@@ -71,23 +60,17 @@ class Line:
 
     def serve(self) -> None:
         now = self.env.now
-        while self.idle and self.waiting:
+        while self.serving < self.servers and self.waiting:
             turn, since, service = self.waiting.popleft()
-            server = self.idle.pop()
-            server.ends = now + service
-            self.busy.append(server)
+            self.serving += 1
             self.area_waiting += self.overlap(since, now)
-            self.area_busy += self.overlap(now, server.ends)
-            turn.succeed(server)
+            self.area_busy += self.overlap(now, now + service)
+            turn.succeed()
 
-    def done(self, server: Server) -> None:
-        """A service ends: the server takes the next customer, or leaves when off shift."""
-        if server in self.owed:
-            self.owed.remove(server)
-        else:
-            self.busy.remove(server)
-            self.idle.append(server)
-            self.serve()
+    def done(self) -> None:
+        """A service ends."""
+        self.serving -= 1
+        self.serve()
 
     def close(self) -> None:
         """At the horizon: those still in line have waited until then."""
