@@ -177,7 +177,8 @@ def queues_scenario() -> Scenario:
     data["segments"]["everyone"]["days_between_journeys"] = {"kind": "exponential", "mean": 0.7}
     data["segments"]["everyone"]["patience"] = 1.5
     data["journey"] = ["call", {"touchpoint": "desk", "delay": {"kind": "exponential", "mean": 5}},
-                       {"touchpoint": "repair", "probability": 0.5}]  # fmt: skip
+                       {"touchpoint": "repair", "probability": 0.5,
+                        "delay": {"kind": "exponential", "mean": 30}}]  # fmt: skip
     data["memory"] = {"model": "recency", "recency_decay": 0.6, "forgetting_half_life_days": 2.0}
     return build(data)
 
@@ -185,7 +186,8 @@ def queues_scenario() -> Scenario:
 def test_schedules_patience_retries_continuing_failures_and_recoveries() -> None:
     """Covers: server schedules by hour with a weekday's own and hours with nobody on shift,
     patience and abandonment (lost after a retry, retry, continue), failures and recoveries
-    (with a recovered shift of its own), recency memory, fading, warm-up."""
+    (with a recovered shift of its own), a last step that may be skipped, its delay passing
+    still, recency memory, fading, warm-up."""
     result = assert_same_records(queues_scenario(), seed=5)
     call, desk, repair = (moments_at(result, n) for n in ("call", "desk", "repair"))
     assert call["abandoned"].sum() > 20 and desk["abandoned"].sum() > 5
@@ -253,16 +255,20 @@ def test_complaints_word_of_mouth_and_a_finite_market() -> None:
 
 def base_scenario() -> Scenario:
     """A customer base on day 0 from the scenario's own steady state, with journeys in progress
-    (a kiosk a day or two after the desk); arrivals and returns by hour of day."""
+    (a kiosk and a counter a day or two after the desk); arrivals and returns by hour of day;
+    word of mouth (nobody is told of a journey that ended before day 0)."""
     profile = [0.0] * 6 + [1.0, 3.0, 5.0, 5.0, 4.0, 3.0, 4.0, 4.0, 3.0, 3.0, 4.0, 5.0] + [2.0] * 6
     tps = {
         "desk": station(2, 6.0, shifts=SHIFTS, patience={"kind": "exponential", "mean": 10.0},
                         wait={"tolerance": 2.0, "doubling": 4.0}),
         "kiosk": station(None, 2.0, shifts=SHIFTS),
+        "counter": station(1, 3.0, shifts=SHIFTS, patience={"kind": "exponential", "mean": 5.0}),
     }  # fmt: skip
     data = scenario_data(tps, per_day=6.0, horizon_days=5.0, warmup_days=1.0)
     later = {"kind": "uniform", "low": 1440, "high": 2880}  # a day or two after the desk
-    data["journey"] = ["desk", {"touchpoint": "kiosk", "delay": later}]
+    data["journey"] = ["desk", {"touchpoint": "kiosk", "delay": later}, "counter"]
+    data["word_of_mouth"] = {"misery_tells": 10.0, "deterred_share": 0.2, "magic_tells": 2.0,
+                             "referred_share": 0.1, "magic_moments": 1}  # fmt: skip
     data["segments"]["everyone"].update(
         baseline_return=0.7,
         days_between_journeys={"kind": "gamma", "shape": 2.0, "scale": 3.0, "rate_shape": 3.0},
@@ -277,16 +283,22 @@ def base_scenario() -> Scenario:
 def test_a_customer_base_on_day_0_with_journeys_replayed_and_an_hourly_profile() -> None:
     """Covers: a steady-state customer base on day 0 (customers between journeys, with their
     next one drawn given the time passed, and journeys in progress replayed from before day 0),
-    an hour-of-day arrival profile (returns too), rate_shape, weakest-link memory, fading,
-    warm-up."""
+    an hour-of-day arrival profile (returns too), a staffed touchpoint days after the journey
+    began, word of mouth with journeys replayed before day 0, rate_shape, weakest-link memory,
+    fading, warm-up."""
     result = assert_same_records(base_scenario(), seed=2)
     customers, journeys = result.customers, result.journeys
     assert (customers["acquired"] < 0).sum() > 20, "customers on day 0"
     assert (journeys["start"] < 0).sum() > 3, "journeys in progress replayed"
-    assert ((journeys["journey"] > 0) & (journeys["start"] >= 0)).sum() > 20
-    desk = moments_at(result, "desk")
-    hour = (desk["arrival"][desk["arrival"] >= 0] % MINUTES_PER_DAY) // 60
-    assert len(hour) > 50 and (hour >= 6).all(), "from day 0 nobody starts before 6:00"
+    assert ((journeys["journey"] > 0) & (journeys["start"] >= 0)).sum() > 10
+    assert ((journeys["end"] < 0) & (journeys["misery"] > 0)).any(), "miserable before day 0"
+    assert customers["referred"].any() and result.daily["deterred"].sum() > 0
+    assert len(moments_at(result, "counter")) > 50
+    desk = moments_at(result, "desk")  # where journeys begin; a referral's first begins when
+    desk = desk[desk["arrival"] >= 0]  # they were told, and a delay later
+    told = customers["referred"][desk["customer"]] & (desk["journey"] == 0)
+    hour = (desk["arrival"][~told] % MINUTES_PER_DAY) // 60
+    assert len(hour) > 20 and (hour >= 6).all(), "from day 0 nobody starts before 6:00"
 
 
 # -- 5. a campaign's cohort ---------------------------------------------------------------------
