@@ -23,6 +23,8 @@ import pytest
 
 from tests.conftest import scenario_data, station
 from truthsim import simulate
+from truthsim.engine import base_pool
+from truthsim.engine.firm_base import FirmBase, Law
 from truthsim.engine.reference import simulate_reference
 from truthsim.engine.reference_line import Line
 from truthsim.scenario import Scenario
@@ -58,9 +60,10 @@ def canonical(result: Any) -> dict[str, np.ndarray]:
     }
 
 
-def assert_same_records(scenario: Scenario, seed: int) -> Any:
+def assert_same_records(scenario: Scenario, seed: int, base: Any = None) -> Any:
     """The fast engine's and the reference's records are equal; the fast engine's result."""
-    fast, reference = simulate(scenario, seed), simulate_reference(scenario, seed)
+    fast = simulate(scenario, seed, base=base)
+    reference = simulate_reference(scenario, seed, base=base)
     ours, theirs = canonical(fast), canonical(reference)
     for table, rows in ours.items():
         other = theirs[table]
@@ -299,6 +302,21 @@ def test_a_customer_base_on_day_0_with_journeys_replayed_and_an_hourly_profile()
     told = customers["referred"][desk["customer"]] & (desk["journey"] == 0)
     hour = (desk["arrival"][~told] % MINUTES_PER_DAY) // 60
     assert len(hour) > 20 and (hour >= 6).all(), "from day 0 nobody starts before 6:00"
+
+
+def test_a_firms_own_customers_on_day_0() -> None:
+    """Covers: a firm's own customers on day 0 (each alive with its own chance, with a baseline
+    and a rate drawn from its own laws), on the same histories as the steady state's."""
+    pool = base_pool(base_scenario())
+    n = len(pool)
+    loyalty, rate = (
+        Law("beta", np.full(n, 3.0), np.full(n, 2.0)),
+        Law("gamma", np.full(n, 2.0), np.full(n, 2.0)),
+    )
+    firm = FirmBase(pool, np.full(n, 0.7), loyalty, rate, [str(i) for i in range(n)])
+    result = assert_same_records(base_scenario(), seed=4, base=firm)
+    baselines = result.customers["baseline_return"][result.customers["acquired"] < 0]
+    assert len(np.unique(baselines)) > 20, "each with a baseline of their own"
 
 
 # -- 5. a campaign's cohort ---------------------------------------------------------------------
