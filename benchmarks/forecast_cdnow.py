@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from truthsim.datasets import path
+from truthsim.experiments import Execution
 from truthsim.forecast import forecast
 from truthsim.scenario import parse_scenario
 
@@ -57,7 +58,11 @@ def main() -> None:
         (folder / "transactions.csv").write_bytes(path("cdnow_sample.csv").read_bytes())
         started = time.perf_counter()
         result = forecast(
-            scenario, folder, holdout_from="1997-10-01", replications=args.replications, jobs=2
+            scenario,
+            folder,
+            holdout_from="1997-10-01",
+            replications=args.replications,
+            execution=Execution(jobs=2),
         )
         seconds = time.perf_counter() - started
     held = result.holdout

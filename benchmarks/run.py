@@ -309,15 +309,18 @@ def whatif(args: argparse.Namespace) -> dict[str, Any]:
 
 def pool(args: argparse.Namespace) -> dict[str, Any]:
     import truthsim
-    from truthsim.experiments import default_jobs, replicate
+    from truthsim.experiments import Execution, default_jobs, replicate
 
     scenario = truthsim.load_scenario("airline")
     cores, horizon, replications = default_jobs(), 60.0, 4
     t0 = time.perf_counter()
-    one = replicate(scenario, replications, seed=1, jobs=1, horizon_days=horizon)
+    one = replicate(
+        scenario, replications, seed=1, horizon_days=horizon, execution=Execution(jobs=1)
+    )
     serial = time.perf_counter() - t0
     t0 = time.perf_counter()
-    many = replicate(scenario, replications, seed=1, jobs=cores, horizon_days=horizon)
+    on_all = Execution(jobs=cores)
+    many = replicate(scenario, replications, seed=1, horizon_days=horizon, execution=on_all)
     parallel = time.perf_counter() - t0
     result = {
         "cores": cores,
@@ -343,16 +346,22 @@ def dask(args: argparse.Namespace) -> dict[str, Any]:
         print("dask: not installed, skipped")
         return {"skipped": "dask.distributed is not installed"}
     import truthsim
-    from truthsim.experiments import compare, default_jobs
+    from truthsim.experiments import Execution, compare, default_jobs
 
     scenario = truthsim.load_scenario("airline")
     only, cores, horizon, replications = ["reservation_agent"], default_jobs(), 60.0, 4
     t0 = time.perf_counter()
-    local = compare(scenario, only, replications, seed=2, jobs=cores, horizon_days=horizon)
+    on_pool = Execution(jobs=cores)
+    local = compare(scenario, only, replications, seed=2, horizon_days=horizon, execution=on_pool)
     pool_seconds = time.perf_counter() - t0
     t0 = time.perf_counter()
     on_dask = compare(
-        scenario, only, replications, seed=2, jobs=cores, horizon_days=horizon, backend="dask"
+        scenario,
+        only,
+        replications,
+        seed=2,
+        horizon_days=horizon,
+        execution=Execution(jobs=cores, backend="dask"),
     )
     dask_seconds = time.perf_counter() - t0
     result = {

@@ -19,7 +19,7 @@ from pathlib import Path
 import truthsim
 from truthsim.calibration import calibrate, synthesize, write_synthetic
 from truthsim.calibration.yaml_edit import edit_yaml
-from truthsim.experiments import compare
+from truthsim.experiments import Execution, compare
 from truthsim.experiments.uncertainty import uncertainty_from_dict
 from truthsim.scenario.loader import resolve_source
 
@@ -96,7 +96,11 @@ def main() -> None:
     for u in fitted.unidentified:
         print(f"  not identified: {u.path}: {u.reason}")
 
-    settings = {"replications": args.replications, "seed": args.seed, "jobs": args.jobs}
+    settings = {
+        "replications": args.replications,
+        "seed": args.seed,
+        "execution": Execution(jobs=args.jobs),
+    }
     true_whatif = compare(truth, **settings)
     calibrated_whatif = compare(fitted.scenario, **settings)
     drawn = uncertainty_from_dict(fitted.to_dict(), "the calibration", fitted.scenario)

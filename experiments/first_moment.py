@@ -13,7 +13,7 @@ import argparse
 
 import truthsim
 from truthsim.cli.whatif import render
-from truthsim.experiments import compare
+from truthsim.experiments import Execution, compare
 from truthsim.report.answer import answer_sentences
 
 
@@ -31,7 +31,7 @@ def main() -> None:
         scenario,
         replications=args.replications,
         seed=args.seed,
-        jobs=args.jobs,
+        execution=Execution(jobs=args.jobs),
         horizon_days=args.horizon_days,
     )
     print(render(result))

@@ -12,7 +12,7 @@ import argparse
 
 import truthsim
 from truthsim.cli.format import table
-from truthsim.experiments import compare
+from truthsim.experiments import Execution, compare
 
 MODELS = ("additive", "peak_end", "weakest_link", "recency")
 
@@ -34,7 +34,7 @@ def main() -> None:
             scenario,
             replications=args.replications,
             seed=args.seed,
-            jobs=args.jobs,
+            execution=Execution(jobs=args.jobs),
             horizon_days=args.horizon_days,
         )
         print(f"ran {model}", flush=True)

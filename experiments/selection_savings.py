@@ -17,7 +17,7 @@ import argparse
 import numpy as np
 
 import truthsim
-from truthsim.experiments import compare
+from truthsim.experiments import Execution, compare
 from truthsim.experiments.selection import kn_fixed_equivalent
 from truthsim.experiments.valuation import objective_values
 
@@ -44,7 +44,7 @@ def main() -> None:
             scenario,
             args.only,
             seed=seed,
-            jobs=args.jobs,
+            execution=Execution(jobs=args.jobs),
             select=True,
             objective=args.objective,
             delta=args.delta,

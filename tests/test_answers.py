@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from tests.conftest import make_scenario, shop, station
 from truthsim import simulate
 from truthsim.cli import main
-from truthsim.experiments import Budget, budget_sets, compare
+from truthsim.experiments import Budget, Execution, budget_sets, compare
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.replication import RunSummary
 from truthsim.experiments.valuation import default_delta, improvement_cost, valuation
@@ -112,7 +112,7 @@ def test_budget_candidates_are_every_set_that_fits() -> None:
 
 
 def test_budget_selects_among_the_sets_that_fit() -> None:
-    result = compare(shop(), seed=4, jobs=1, budget=5000.0)
+    result = compare(shop(), seed=4, execution=Execution(jobs=1), budget=5000.0)
     assert result.procedure == "budget"
     names = ["friendlier_kiosk", "nothing_really", "friendlier_kiosk + nothing_really"]
     assert [v.name for v in result.variants] == names
@@ -145,7 +145,7 @@ def twins(**extra) -> object:
 
 def test_improvements_that_change_nothing_are_rarely_called_better() -> None:
     repetitions, each = 120, 10
-    whole = compare(twins(), replications=repetitions * each, seed=1, jobs=2)
+    whole = compare(twins(), replications=repetitions * each, seed=1, execution=Execution(jobs=2))
     called = 0
     for r in range(repetitions):
         block = slice(r * each, (r + 1) * each)
@@ -198,7 +198,7 @@ def test_selection_finds_the_best_ahead_by_exactly_delta() -> None:
     scenario = returns_scenario(6, 10, 1, ps)
     repetitions, correct, used = 80, 0, []
     for seed in range(repetitions):
-        result = compare(scenario, seed=seed, jobs=1, select=True, delta=delta)
+        result = compare(scenario, seed=seed, execution=Execution(jobs=1), select=True, delta=delta)
         correct += result.selection.best == "return_0.7"
         used.append(result.replications_used)
     assert correct / repetitions >= CONFIDENCE - allowed(CONFIDENCE, repetitions)
@@ -207,14 +207,14 @@ def test_selection_finds_the_best_ahead_by_exactly_delta() -> None:
 
 def test_sequential_selection_is_the_same_for_any_number_of_workers() -> None:
     scenario = returns_scenario(6, 10, 1, [0.5, 0.62, 0.7])
-    one = compare(scenario, seed=5, jobs=1, select=True, delta=0.5)
-    two = compare(scenario, seed=5, jobs=2, select=True, delta=0.5)
+    one = compare(scenario, seed=5, execution=Execution(jobs=1), select=True, delta=0.5)
+    two = compare(scenario, seed=5, execution=Execution(jobs=2), select=True, delta=0.5)
     assert one.to_dict() == two.to_dict()
 
 
 def test_precision_sizes_the_run_in_two_stages() -> None:
     scenario = returns_scenario(6, 10, 1, [0.5, 0.6])
-    result = compare(scenario, seed=2, jobs=1, precision=0.8)
+    result = compare(scenario, seed=2, execution=Execution(jobs=1), precision=0.8)
     row = result.summary()[0]
     assert result.procedure == "precision" and result.replications > 10, "a second stage ran"
     assert row["retained_high"] - row["retained"] == pytest.approx(

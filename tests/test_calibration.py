@@ -19,7 +19,7 @@ from truthsim.calibration.cohort import fit_cohort, sbg_survival
 from truthsim.calibration.data import Cohort
 from truthsim.cli import main
 from truthsim.errors import DataError
-from truthsim.experiments import compare
+from truthsim.experiments import Execution, compare
 from truthsim.experiments.replication import replication_scenario
 from truthsim.experiments.uncertainty import PARAMETER_STREAM, uncertainty_from_dict
 from truthsim.scenario import Scenario
@@ -519,11 +519,11 @@ def test_parameter_uncertainty_is_the_same_for_any_number_of_workers():
         "parameter_uncertainty": drawn,
         "improvements": ["friendlier_kiosk"],
     }
-    one = compare(scenario, jobs=1, **kwargs).to_dict()
-    two = compare(scenario, jobs=2, **kwargs).to_dict()
+    one = compare(scenario, execution=Execution(jobs=1), **kwargs).to_dict()
+    two = compare(scenario, execution=Execution(jobs=2), **kwargs).to_dict()
     plain = compare(
         scenario,
-        jobs=1,
+        execution=Execution(jobs=1),
         replications=2,
         seed=4,
         horizon_days=4.0,

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from truthsim import load_scenario
 from truthsim.cli import main
-from truthsim.experiments import compare, sweep
+from truthsim.experiments import Execution, compare, sweep
 from truthsim.saving import whatif_data
 
 
@@ -72,7 +72,12 @@ def test_whatif_out_and_only(shop_file: Path, tmp_path: Path) -> None:
     assert {r["variant"] for r in rows} == {"baseline", "friendlier_kiosk"} and len(rows) == 4
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 2 and "--force" in again.output and "--resume" in again.output
-    api = compare(load_scenario(str(shop_file)), ["friendlier_kiosk"], replications=2, jobs=1)
+    api = compare(
+        load_scenario(str(shop_file)),
+        ["friendlier_kiosk"],
+        replications=2,
+        execution=Execution(jobs=1),
+    )
     saved = json.loads((out / "whatif.json").read_text())
     assert saved == json.loads(json.dumps(whatif_data(api)))
     revenue = [float(r["revenue"]) for r in rows]
@@ -119,7 +124,9 @@ def test_sweep_table_and_files(shop_file: Path, tmp_path: Path) -> None:
     assert [r["touchpoints.desk.servers"] for r in rows] == ["1", "2", "3"]
     # the file holds the numbers the Python API computes for the same inputs
     grid = {"touchpoints.desk.servers": [1, 2, 3]}
-    api = sweep(load_scenario(str(shop_file)), grid, replications=2, jobs=1).summary()
+    api = sweep(
+        load_scenario(str(shop_file)), grid, replications=2, execution=Execution(jobs=1)
+    ).summary()
     for row, expected in zip(rows, api, strict=True):
         for metric in ("active_at_horizon", "active_at_horizon_low", "revenue", "return_rate"):
             assert float(row[metric]) == pytest.approx(expected[metric], rel=1e-12), metric

@@ -11,6 +11,7 @@ from scipy import stats
 
 from tests.conftest import make_scenario, shop, station
 from truthsim.experiments import (
+    Execution,
     ExperimentError,
     compare,
     estimate,
@@ -56,7 +57,9 @@ def test_intervals_cover_the_known_answer_95_percent() -> None:
     low, high = coverage_bounds(trials)
     covered = normal_covered = 0
     for seed in range(trials):
-        e = replicate(scenario, replications=3, seed=seed, jobs=1).estimate("magic_share")
+        e = replicate(scenario, replications=3, seed=seed, execution=Execution(jobs=1)).estimate(
+            "magic_share"
+        )
         covered += e.low <= p <= e.high
         normal_covered += abs(e.mean - p) <= 1.96 * e.se
     assert low <= covered <= high, (covered, low, high)
@@ -65,8 +68,8 @@ def test_intervals_cover_the_known_answer_95_percent() -> None:
 
 def test_replications_are_independent_and_reproducible() -> None:
     scenario = shop()
-    a = replicate(scenario, replications=3, seed=4, jobs=1)
-    b = replicate(scenario, replications=3, seed=4, jobs=1)
+    a = replicate(scenario, replications=3, seed=4, execution=Execution(jobs=1))
+    b = replicate(scenario, replications=3, seed=4, execution=Execution(jobs=1))
     assert a.to_records().tobytes() == b.to_records().tobytes()
     values = a.values("active_at_horizon")
     assert len(set(values.tolist())) == 3, "each replication has its own streams"
@@ -81,12 +84,19 @@ def test_precision_sizes_the_run_in_two_stages() -> None:
     from truthsim.experiments.stats import robust_df, stein_estimate
 
     scenario = shop()
-    loose = replicate(scenario, replications=3, seed=1, jobs=1, precision=1e9)
+    loose = replicate(scenario, replications=3, seed=1, execution=Execution(jobs=1), precision=1e9)
     assert loose.replications == 10 and loose.two_stage == ("active_at_horizon", 10)
-    tight = replicate(scenario, replications=3, seed=1, jobs=1, precision=1e-9, max_replications=7)
+    tight = replicate(
+        scenario,
+        replications=3,
+        seed=1,
+        execution=Execution(jobs=1),
+        precision=1e-9,
+        max_replications=7,
+    )
     assert tight.replications == 7, "the cap holds, even below the usual first stage"
     goal = 12.0  # about 17 replications in all
-    sized = replicate(scenario, replications=3, seed=1, jobs=1, precision=goal)
+    sized = replicate(scenario, replications=3, seed=1, execution=Execution(jobs=1), precision=goal)
     first = loose.values("active_at_horizon")
     t = stats.t.ppf(0.975, robust_df(first))
     assert sized.replications == max(10, math.ceil((t * np.std(first, ddof=1) / goal) ** 2)) > 10
@@ -97,15 +107,24 @@ def test_precision_sizes_the_run_in_two_stages() -> None:
     )
     assert sized.estimate("revenue") == estimate(sized.values("revenue")), "other metrics: plain t"
     with pytest.raises(ExperimentError, match="max_replications must be at least 2"):
-        replicate(scenario, replications=1, seed=1, jobs=1, precision=1.0, max_replications=1)
+        replicate(
+            scenario,
+            replications=1,
+            seed=1,
+            execution=Execution(jobs=1),
+            precision=1.0,
+            max_replications=1,
+        )
     quiet = make_scenario({"desk": station(servers=1)}, per_day=0.05, horizon_days=2)
     with pytest.raises(ExperimentError, match="journeys_per_customer is undefined in 8 of 10"):
-        replicate(quiet, replications=3, seed=1, jobs=1, precision=0.5,
+        replicate(quiet, replications=3, seed=1, execution=Execution(jobs=1), precision=0.5,
                   metric="journeys_per_customer")  # fmt: skip
 
 
 def test_a_change_that_changes_nothing_has_exactly_zero_difference() -> None:
-    result = compare(shop(), ["nothing_really"], replications=3, seed=2, jobs=1)
+    result = compare(
+        shop(), ["nothing_really"], replications=3, seed=2, execution=Execution(jobs=1)
+    )
     (variant,) = result.variants
     for metric in ("active_at_horizon", "revenue", "return_rate", "net_moment_score"):
         assert np.all(variant.differences(metric) == 0.0), metric
@@ -113,7 +132,7 @@ def test_a_change_that_changes_nothing_has_exactly_zero_difference() -> None:
 
 
 def test_the_improvement_built_to_be_best_ranks_first() -> None:
-    result = compare(shop(), replications=4, seed=3, jobs=1)
+    result = compare(shop(), replications=4, seed=3, execution=Execution(jobs=1))
     ranked = result.ranking()
     assert ranked[0].name == "three_more_staff"
     assert ranked[0].retained.excludes_zero and ranked[0].retained.low > 0
@@ -130,7 +149,7 @@ def test_combinations_add_pairs() -> None:
         ["three_more_staff", "friendlier_kiosk"],
         replications=2,
         seed=3,
-        jobs=1,
+        execution=Execution(jobs=1),
         combinations=2,
     )
     names = {v.name for v in result.variants}
@@ -140,15 +159,15 @@ def test_combinations_add_pairs() -> None:
 
 
 def test_one_worker_or_two_give_identical_results() -> None:
-    one = compare(shop(), replications=3, seed=5, jobs=1)
-    two = compare(shop(), replications=3, seed=5, jobs=2)
+    one = compare(shop(), replications=3, seed=5, execution=Execution(jobs=1))
+    two = compare(shop(), replications=3, seed=5, execution=Execution(jobs=2))
     assert one.to_dict() == two.to_dict()
     assert one.to_records().tobytes() == two.to_records().tobytes()
 
 
 def test_unknown_improvement_is_explained() -> None:
     with pytest.raises(ExperimentError, match="did you mean 'friendlier_kiosk'"):
-        compare(shop(), ["friendly_kiosk"], replications=2, jobs=1)
+        compare(shop(), ["friendly_kiosk"], replications=2, execution=Execution(jobs=1))
 
 
 def test_parse_values() -> None:
@@ -169,7 +188,7 @@ def test_sweep_runs_the_full_grid_on_common_random_numbers() -> None:
         {"touchpoints.desk.servers": [1, 3], "arrivals.per_day": [100, 150]},
         replications=2,
         seed=1,
-        jobs=1,
+        execution=Execution(jobs=1),
     )
     assert result.points == [(1, 100), (1, 150), (3, 100), (3, 150)]
     active = [e.mean for e in result.response("active_at_horizon")]
@@ -187,7 +206,9 @@ def test_sensitivity_ranks_servers_first() -> None:
         "touchpoints.desk.service.mean",
         "touchpoints.kiosk.outcomes.magic",
     ]
-    result = sensitivity(shop(), fraction=0.2, replications=2, seed=1, jobs=1, parameters=chosen)
+    result = sensitivity(
+        shop(), fraction=0.2, replications=2, seed=1, execution=Execution(jobs=1), parameters=chosen
+    )
     assert {r.parameter for r in result.rows} == set(chosen)
     assert result.rows[0].parameter == "touchpoints.desk.servers"
     assert result.rows[0].low_effect.mean < 0 < result.rows[0].high_effect.mean
@@ -196,7 +217,7 @@ def test_sensitivity_ranks_servers_first() -> None:
 
 
 def test_to_pandas_or_a_clear_message(monkeypatch) -> None:
-    result = replicate(shop(), replications=2, seed=1, jobs=1)
+    result = replicate(shop(), replications=2, seed=1, execution=Execution(jobs=1))
     pd = pytest.importorskip("pandas")
     frame = result.to_pandas()
     assert isinstance(frame, pd.DataFrame) and len(frame) == 2
@@ -223,7 +244,14 @@ def test_a_combination_makes_every_change_of_its_improvements() -> None:
     scenario = Scenario.model_validate(
         {**shop().model_dump(mode="json"), "improvements": improvements}
     )
-    result = compare(scenario, replications=2, seed=6, jobs=1, combinations=3, horizon_days=4)
+    result = compare(
+        scenario,
+        replications=2,
+        seed=6,
+        execution=Execution(jobs=1),
+        combinations=3,
+        horizon_days=4,
+    )
     assert len(result.variants) == 7
     ranked = result.ranking()
     means = [v.retained.mean for v in ranked]
@@ -264,7 +292,9 @@ def test_a_combination_makes_every_change_of_its_improvements() -> None:
         by_hand = scenario
         for name in variant.improvements:
             by_hand = apply_changes(by_hand, changes[name])
-        direct = replicate(by_hand, replications=2, seed=6, jobs=1, horizon_days=4)
+        direct = replicate(
+            by_hand, replications=2, seed=6, execution=Execution(jobs=1), horizon_days=4
+        )
         for plain, valued_run in zip(direct.runs, variant.runs, strict=True):
             assert plain.headline == valued_run.headline
 
@@ -295,6 +325,12 @@ def test_replicate_refuses_too_many_replications_before_running(monkeypatch) -> 
 
     monkeypatch.setattr(replication, "run_replications", ran)
     with pytest.raises(ExperimentError, match="replications per variant"):
-        replicate(make_scenario(), replications=10_001, jobs=1)
+        replicate(make_scenario(), replications=10_001, execution=Execution(jobs=1))
     with pytest.raises(ExperimentError, match="replications per variant"):
-        replicate(make_scenario(), replications=2, precision=1.0, max_replications=10_001, jobs=1)
+        replicate(
+            make_scenario(),
+            replications=2,
+            precision=1.0,
+            max_replications=10_001,
+            execution=Execution(jobs=1),
+        )

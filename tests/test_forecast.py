@@ -27,6 +27,7 @@ from truthsim.calibration import calibrate
 from truthsim.calibration.btyd import Summary, bgnbd, mbgnbd
 from truthsim.cli import main
 from truthsim.errors import DataError
+from truthsim.experiments import Execution
 from truthsim.forecast import Forecast, forecast
 from truthsim.io import OutputExistsError
 from truthsim.scenario import Scenario
@@ -523,14 +524,25 @@ def test_same_seed_same_forecast(repro_log: Path) -> None:
 
 
 def test_one_or_two_jobs_give_the_same_forecast(repro_log: Path) -> None:
-    one = forecast(AT_TRUTH, repro_log, 30, fit=False, replications=7, seed=7, jobs=1)
-    two = forecast(AT_TRUTH, repro_log, 30, fit=False, replications=7, seed=7, jobs=2)
+    one = forecast(
+        AT_TRUTH, repro_log, 30, fit=False, replications=7, seed=7, execution=Execution(jobs=1)
+    )
+    two = forecast(
+        AT_TRUTH, repro_log, 30, fit=False, replications=7, seed=7, execution=Execution(jobs=2)
+    )
     assert_same(one, two)
 
 
 def test_same_seed_same_holdout_forecast(repro_log: Path) -> None:
     one = forecast(START, repro_log, holdout_from=cut_date(150), replications=5, seed=3)
-    two = forecast(START, repro_log, holdout_from=cut_date(150), replications=5, seed=3, jobs=2)
+    two = forecast(
+        START,
+        repro_log,
+        holdout_from=cut_date(150),
+        replications=5,
+        seed=3,
+        execution=Execution(jobs=2),
+    )
     assert_same(one, two)
     assert one.holdout == two.holdout
 

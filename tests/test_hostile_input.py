@@ -273,8 +273,8 @@ def test_a_script_without_the_main_guard_is_told_about_it(tmp_path: Path) -> Non
     script = tmp_path / "noguard.py"
     script.write_text(
         "from tests.conftest import shop\n"
-        "from truthsim.experiments import replicate\n"
-        "replicate(shop(), replications=2, backend='dask', jobs=1)\n"
+        "from truthsim.experiments import Execution, replicate\n"
+        "replicate(shop(), replications=2, execution=Execution(backend='dask', jobs=1))\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path.cwd()), *sys.path])}
     process = subprocess.run(

@@ -15,7 +15,7 @@ from truthsim.behaviour.outcome import OutcomeModel
 from truthsim.behaviour.outcome_score import cumulative, cumulative_slopes, outcome_score
 from truthsim.behaviour.recovery import moment_impacts
 from truthsim.cli import main
-from truthsim.experiments import leverage
+from truthsim.experiments import Execution, leverage
 from truthsim.experiments.levers import levers
 from truthsim.scenario import apply_changes, load_scenario
 from truthsim.scenario.improvement import Improvement
@@ -55,7 +55,12 @@ def geometric_terms(scenario):
 @pytest.fixture(scope="module")
 def geometric_map():
     return leverage(
-        geometric_shop(), replications=20, difference_replications=20, check=True, seed=11, jobs=1
+        geometric_shop(),
+        replications=20,
+        difference_replications=20,
+        check=True,
+        seed=11,
+        execution=Execution(jobs=1),
     )
 
 
@@ -256,8 +261,8 @@ def test_derivative_matches_the_shifted_beta_geometric_law() -> None:
 
 
 def test_the_same_seed_gives_the_same_map_on_any_number_of_workers() -> None:
-    one = leverage(geometric_shop(), replications=3, seed=2, jobs=1).to_dict()
-    two = leverage(geometric_shop(), replications=3, seed=2, jobs=2).to_dict()
+    one = leverage(geometric_shop(), replications=3, seed=2, execution=Execution(jobs=1)).to_dict()
+    two = leverage(geometric_shop(), replications=3, seed=2, execution=Execution(jobs=2)).to_dict()
     assert json.dumps(one, sort_keys=True) == json.dumps(two, sort_keys=True)
 
 

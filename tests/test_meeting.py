@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from tests.conftest import shop
 from truthsim.cli import main
-from truthsim.experiments import compare
+from truthsim.experiments import Execution, compare
 from truthsim.report.answer import procedure_words
 
 
@@ -23,7 +23,11 @@ def selected() -> tuple[object, list[tuple[int, int | None]]]:
     """A sequential selection on the shop, with every progress call it made."""
     seen: list[tuple[int, int | None]] = []
     result = compare(
-        shop(), seed=4, jobs=1, select=True, delta=0.5, progress=lambda d, t: seen.append((d, t))
+        shop(),
+        seed=4,
+        select=True,
+        delta=0.5,
+        execution=Execution(jobs=1, progress=lambda d, t: seen.append((d, t))),
     )
     return result, seen
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from tests.conftest import make_scenario, shop
 from truthsim.cli import main
 from truthsim.engine.money import PlanningDays
-from truthsim.experiments import compare
+from truthsim.experiments import Execution, compare
 from truthsim.experiments.replication import RunSummary
 from truthsim.experiments.robustness import periods, robustness
 from truthsim.experiments.valuation import annuity
@@ -24,7 +24,14 @@ def test_cost_per_customer_kept_counts_cost_and_customers_over_one_period() -> N
     """On main the cost ran to the end of a three-year run-off while the customers were counted
     at the horizon: the cost per customer kept moved elevenfold with the run-off."""
     plain, terminal = (
-        compare(shop(), ["three_more_staff"], replications=3, seed=3, jobs=1, terminal_value=t)
+        compare(
+            shop(),
+            ["three_more_staff"],
+            replications=3,
+            seed=3,
+            execution=Execution(jobs=1),
+            terminal_value=t,
+        )
         for t in (False, True)
     )
     a, b = plain.variants[0], terminal.variants[0]
@@ -37,7 +44,7 @@ def test_cost_per_customer_kept_counts_cost_and_customers_over_one_period() -> N
 def test_the_terminal_value_is_the_same_for_every_customer_of_a_segment() -> None:
     """An improvement's terminal value is its extra customers at the period's end times one
     worth per segment, estimated from the baseline: not what its own service would bring them."""
-    result = compare(shop(), ["three_more_staff"], replications=4, seed=5, jobs=1,
+    result = compare(shop(), ["three_more_staff"], replications=4, seed=5, execution=Execution(jobs=1),
                      terminal_value=True)  # fmt: skip
     (variant,) = result.variants
     value = variant.value
@@ -49,7 +56,9 @@ def test_the_terminal_value_is_the_same_for_every_customer_of_a_segment() -> Non
     assert value.terminal == pytest.approx((worth,))
     kept = variant.gains("customers")
     assert variant.terminal_gains() == pytest.approx(kept * worth * 1.12 ** -(12 / 365))
-    plain = compare(shop(), ["three_more_staff"], replications=4, seed=5, jobs=1)
+    plain = compare(
+        shop(), ["three_more_staff"], replications=4, seed=5, execution=Execution(jobs=1)
+    )
     revenue = variant.gains("revenue") - variant.terminal_gains()
     assert revenue == pytest.approx(plain.variants[0].gains("revenue"))
 
@@ -87,7 +96,7 @@ def test_the_answer_says_where_the_best_for_net_value_changes() -> None:
 def test_every_statement_of_the_answer_holds_jointly() -> None:
     """On main each of four families (the table's intervals of customers and of net value, the
     two selections) was at 95% on its own: jointly at least 80%."""
-    result = compare(shop(), replications=3, seed=3, jobs=1)
+    result = compare(shop(), replications=3, seed=3, execution=Execution(jobs=1))
     data = result.to_dict()
     assert data["value"]["families"] == 4
     each = 1 - 0.05 / 4
@@ -130,7 +139,7 @@ def test_drawn_parameters_show_the_spread_the_mean_hides() -> None:
     }
     scenario = shop()
     drawn = uncertainty_from_dict(draws, scenario=scenario)
-    result = compare(scenario, ["three_more_staff"], replications=20, seed=3, jobs=1,
+    result = compare(scenario, ["three_more_staff"], replications=20, seed=3, execution=Execution(jobs=1),
                      parameter_uncertainty=drawn)  # fmt: skip
     data = result.to_dict()
     spread = data["value"]["parameters"]["customers"]

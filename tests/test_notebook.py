@@ -16,6 +16,7 @@ from truthsim import load_scenario, simulate
 from truthsim.cli import main
 from truthsim.experiments import (
     DEFAULT_REPLICATIONS,
+    Execution,
     compare,
     estimate,
     global_sensitivity,
@@ -32,7 +33,7 @@ def run():
 
 
 def test_reprs_are_short_and_html_is_a_table(run) -> None:
-    fast = {"replications": 2, "seed": 1, "jobs": 1, "horizon_days": 6}
+    fast = {"replications": 2, "seed": 1, "execution": Execution(jobs=1), "horizon_days": 6}
     objects = [
         load_scenario("airline"),
         run,
@@ -59,13 +60,15 @@ def test_estimate_is_a_number() -> None:
     assert float(e) == 2.0 and round(e.mean + float(e)) == 4
 
 
-def test_one_default_for_jobs_and_replications() -> None:
+def test_one_default_for_execution_and_replications() -> None:
     from truthsim.experiments import compare as c
     from truthsim.experiments import replicate as r
 
+    assert Execution().jobs is None  # all cores
     for function in (r, c, sweep, sensitivity, global_sensitivity):
         parameters = inspect.signature(function).parameters
-        assert parameters["jobs"].default is None, function.__name__  # all cores
+        assert parameters["execution"].default is None, function.__name__  # Execution()
+        assert parameters["execution"].kind is inspect.Parameter.KEYWORD_ONLY
         assert parameters["replications"].default == DEFAULT_REPLICATIONS, function.__name__
     import click
 

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from tests.conftest import shop
 from truthsim.cli import main
 from truthsim.engine import simulate
-from truthsim.experiments import compare, global_sensitivity, sensitivity, sweep
+from truthsim.experiments import Execution, compare, global_sensitivity, sensitivity, sweep
 from truthsim.plots import draw, figure_data, save_figures
 from truthsim.plots.style import OUTCOME_COLOURS
 
@@ -22,7 +22,7 @@ from truthsim.plots.style import OUTCOME_COLOURS
 def comparison():
     scenario = shop()
     scenario.improvements["three_more_staff"].description = "Three more staff at the desk"
-    return compare(scenario, replications=3, seed=1, jobs=1)
+    return compare(scenario, replications=3, seed=1, execution=Execution(jobs=1))
 
 
 def test_run_figures(tmp_path: Path) -> None:
@@ -113,7 +113,13 @@ def test_whatif_figures(comparison) -> None:
 
 
 def test_sweep_figures() -> None:
-    swept = sweep(shop(), {"touchpoints.desk.servers": [1, 2, 3]}, replications=2, seed=1, jobs=1)
+    swept = sweep(
+        shop(),
+        {"touchpoints.desk.servers": [1, 2, 3]},
+        replications=2,
+        seed=1,
+        execution=Execution(jobs=1),
+    )
     figures = draw(figure_data(swept))
     (ax,) = figures["response"].axes
     assert len(ax.lines) == 1 and len(ax.lines[0].get_xdata()) == 3
@@ -132,7 +138,7 @@ def test_tornado_names_parameters_metric_and_fraction() -> None:
         shop(),
         replications=2,
         seed=1,
-        jobs=1,
+        execution=Execution(jobs=1),
         parameters=["touchpoints.desk.servers", "touchpoints.desk.service.mean"],
     )
     (ax,) = draw(figure_data(result))["tornado"].axes
@@ -149,7 +155,13 @@ def test_tornado_names_parameters_metric_and_fraction() -> None:
 
 def test_morris_and_sobol_figures() -> None:
     chosen = ["touchpoints.desk.servers", "touchpoints.desk.service.mean"]
-    common = {"replications": 2, "seed": 1, "jobs": 1, "horizon_days": 6, "parameters": chosen}
+    common = {
+        "replications": 2,
+        "seed": 1,
+        "execution": Execution(jobs=1),
+        "horizon_days": 6,
+        "parameters": chosen,
+    }
     morris = global_sensitivity(shop(), "morris", trajectories=3, **common)
     figure = draw(figure_data(morris))["morris"]
     ax, side = figure.axes

@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from tests.conftest import shop
 from truthsim.cli import main
-from truthsim.experiments import ExperimentError, compare
+from truthsim.experiments import Execution, ExperimentError, compare
 
 
 def whatif(shop_file: Path, out: Path, *extra: str) -> list[str]:
@@ -123,18 +123,14 @@ def test_dask_backend_needs_a_reachable_scheduler(monkeypatch) -> None:
             shop(),
             ["friendlier_kiosk"],
             replications=2,
-            jobs=1,
-            backend="dask",
-            scheduler="tcp://127.0.0.1:9",
+            execution=Execution(jobs=1, backend="dask", scheduler="tcp://127.0.0.1:9"),
         )
     with pytest.raises(ExperimentError, match="dask backend"):
         compare(
             shop(),
             ["friendlier_kiosk"],
             replications=2,
-            jobs=1,
-            backend="local",
-            scheduler="tcp://x:1",
+            execution=Execution(jobs=1, backend="local", scheduler="tcp://x:1"),
         )
 
 
@@ -205,13 +201,10 @@ def test_dask_cluster_survives_a_dead_worker_with_identical_results(tmp_path: Pa
             scenario,
             replications=6,
             seed=3,
-            jobs=2,
-            backend="dask",
-            scheduler=address,
-            progress=kill_one,
+            execution=Execution(jobs=2, backend="dask", scheduler=address, progress=kill_one),
         )
         assert killed, "a worker was killed while replications were still running"
-        local = compare(scenario, replications=6, seed=3, jobs=2)
+        local = compare(scenario, replications=6, seed=3, execution=Execution(jobs=2))
         assert on_cluster.to_dict() == local.to_dict()
         assert on_cluster.to_records().tobytes() == local.to_records().tobytes()
     finally:
@@ -223,15 +216,28 @@ def test_dask_cluster_survives_a_dead_worker_with_identical_results(tmp_path: Pa
 
 def test_dask_local_cluster_matches_the_pool() -> None:
     pytest.importorskip("dask.distributed")
-    on_dask = compare(shop(), ["three_more_staff"], replications=2, seed=5, jobs=2, backend="dask")
-    local = compare(shop(), ["three_more_staff"], replications=2, seed=5, jobs=1)
+    on_dask = compare(
+        shop(),
+        ["three_more_staff"],
+        replications=2,
+        seed=5,
+        execution=Execution(jobs=2, backend="dask"),
+    )
+    local = compare(
+        shop(), ["three_more_staff"], replications=2, seed=5, execution=Execution(jobs=1)
+    )
     assert on_dask.to_dict() == local.to_dict()
 
 
 def test_without_dask_the_message_says_how_to_install_it(monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "dask.distributed", None)
     with pytest.raises(ExperimentError, match=r"pip install 'truthsim\[dask\]'"):
-        compare(shop(), ["friendlier_kiosk"], replications=2, jobs=1, backend="dask")
+        compare(
+            shop(),
+            ["friendlier_kiosk"],
+            replications=2,
+            execution=Execution(jobs=1, backend="dask"),
+        )
 
 
 def test_a_failing_replication_says_which_and_why(monkeypatch) -> None:
@@ -246,4 +252,4 @@ def test_a_failing_replication_says_which_and_why(monkeypatch) -> None:
         match=r"\(baseline\), replication 0 of seed 7 failed: "
         r"ZeroDivisionError: the dice fell off the table",
     ):
-        compare(shop(), ["friendlier_kiosk"], replications=2, seed=7, jobs=1)
+        compare(shop(), ["friendlier_kiosk"], replications=2, seed=7, execution=Execution(jobs=1))

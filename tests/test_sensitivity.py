@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import make_scenario, shop, station
 from truthsim.experiments import (
+    Execution,
     ExperimentError,
     global_sensitivity,
     sensitivity,
@@ -19,7 +20,7 @@ from truthsim.experiments import (
 from truthsim.experiments.global_sensitivity import GlobalSensitivityResult
 from truthsim.experiments.parameters import Parameter, parameter_ranges, with_values
 
-FAST = {"replications": 2, "seed": 3, "jobs": 1, "horizon_days": 6}
+FAST = {"replications": 2, "seed": 3, "execution": Execution(jobs=1), "horizon_days": 6}
 THREE = [
     "touchpoints.desk.servers",
     "touchpoints.desk.service.mean",

@@ -26,10 +26,12 @@ _EXPORTS = {
     "scenario_from_dict": "truthsim.scenario",
     "SimulationResult": "truthsim.engine",
     "simulate": "truthsim.engine",
+    "Execution": "truthsim.experiments",
 }
 
 if TYPE_CHECKING:
     from truthsim.engine import SimulationResult, simulate
+    from truthsim.experiments import Execution
     from truthsim.scenario import (
         Scenario,
         ScenarioError,
@@ -54,6 +56,7 @@ def __dir__() -> list[str]:
 
 
 __all__ = [
+    "Execution",
     "Scenario",
     "ScenarioError",
     "SimulationResult",

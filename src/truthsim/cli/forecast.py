@@ -85,6 +85,7 @@ def forecast_command(
 ) -> None:
     """Forecast a firm's customers from their data with SCENARIO's dynamics: expected journeys
     and revenue per period with intervals, each customer's chance of still being one."""
+    from truthsim.experiments import Execution
     from truthsim.forecast import forecast
 
     loaded = load_scenario(scenario)
@@ -105,7 +106,7 @@ def forecast_command(
         replications=replications,
         seed=seed,
         keep_same_day=keep_same_day,
-        jobs=jobs or 1,
+        execution=Execution(jobs=jobs or 1),
     )
     if out is not None:
         result.save(out, force=force)

@@ -14,7 +14,13 @@ import click
 
 from truthsim.cli.errors import RunFailed, UserError
 from truthsim.cli.params import Choice, Finite, allow_large_option
-from truthsim.experiments.backends import BACKENDS, check_scheduler, default_jobs
+from truthsim.experiments.backends import (
+    BACKENDS,
+    Backend,
+    Execution,
+    check_scheduler,
+    default_jobs,
+)
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import MAX_REPLICATIONS
@@ -58,21 +64,33 @@ class ExperimentSettings:
     seed: int | None
     horizon_days: float | None
     warmup_days: float | None
-    backend: str
+    backend: Backend
     scheduler: str | None
     allow_large: bool
 
-    def api(self, progress: Progress | None) -> dict[str, Any]:
-        """Keyword arguments for replicate / compare / sweep / sensitivity."""
+    def execution(
+        self, progress: Progress | None, checkpoints: Checkpoints | None = None
+    ) -> Execution:
+        """How the replications run, from the flags (the bar and the checkpoint folder are the
+        command's own)."""
+        return Execution(
+            jobs=self.jobs,
+            backend=self.backend,
+            scheduler=self.scheduler,
+            checkpoints=checkpoints,
+            progress=progress,
+            allow_large=self.allow_large,
+        )
+
+    def api(
+        self, progress: Progress | None, checkpoints: Checkpoints | None = None
+    ) -> dict[str, Any]:
+        """Keyword arguments for compare / sweep / sensitivity / leverage."""
         return {
             "replications": self.replications,
             "seed": self.seed,
-            "jobs": self.jobs,
             "horizon_days": self.horizon_days,
-            "progress": progress,
-            "backend": self.backend,
-            "scheduler": self.scheduler,
-            "allow_large": self.allow_large,
+            "execution": self.execution(progress, checkpoints),
         }
 
     def show(self, data: dict[str, Any], text: Callable[[], str]) -> None:

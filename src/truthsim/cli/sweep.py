@@ -81,9 +81,8 @@ def sweep_command(
             loaded,
             vary,
             reference=reference or None,
-            checkpoints=store,
             parameter_uncertainty=uncertainty,
-            **settings.api(progress),
+            **settings.api(progress, store),
         )
     tell_resumed(store, resume)
     deliver(

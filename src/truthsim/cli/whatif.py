@@ -221,10 +221,9 @@ def whatif(
             loaded,
             list(only) or None,
             combinations=combinations,
-            checkpoints=store,
             **arguments,
             parameter_uncertainty=uncertainty,
-            **settings.api(progress),
+            **settings.api(progress, store),
         )
     tell_resumed(store, resume)
     if out is not None:

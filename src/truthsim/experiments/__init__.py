@@ -1,10 +1,13 @@
 """Experiments: replications with intervals, what-if comparisons on common random numbers,
-sweeps, one-at-a-time and global sensitivity, on one process, a local pool or a Dask cluster."""
+sweeps, one-at-a-time and global sensitivity, on one process, a local pool or a Dask cluster
+(each told how by one :class:`Execution`)."""
 
-from truthsim.experiments.backends import default_jobs, run_tasks
+from truthsim.experiments.backends import Execution, default_jobs, run_tasks
 from truthsim.experiments.candidates import Budget, budget_sets, variants_of
 from truthsim.experiments.compare import Comparison, Selection, VariantResult
+from truthsim.experiments.criteria import Criteria
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.fixed import compare_fixed
 from truthsim.experiments.global_sensitivity import (
     GLOBAL_METHODS,
     GlobalSensitivityResult,
@@ -22,8 +25,10 @@ from truthsim.experiments.replication import (
     replicate,
     replication_seed,
 )
+from truthsim.experiments.sequential import best_within_budget, select_best
 from truthsim.experiments.stats import Estimate, estimate
 from truthsim.experiments.sweep import SweepResult, parse_reference, parse_values, parse_vary, sweep
+from truthsim.experiments.two_stage import compare_to_precision
 
 __all__ = [
     "DEFAULT_REPLICATIONS",
@@ -31,7 +36,9 @@ __all__ = [
     "METRICS",
     "Budget",
     "Comparison",
+    "Criteria",
     "Estimate",
+    "Execution",
     "ExperimentError",
     "GlobalSensitivityResult",
     "LeverageResult",
@@ -42,8 +49,11 @@ __all__ = [
     "SensitivityRow",
     "SweepResult",
     "VariantResult",
+    "best_within_budget",
     "budget_sets",
     "compare",
+    "compare_fixed",
+    "compare_to_precision",
     "default_jobs",
     "describe_path",
     "estimate",
@@ -55,6 +65,7 @@ __all__ = [
     "replicate",
     "replication_seed",
     "run_tasks",
+    "select_best",
     "sensitivity",
     "sweep",
     "touchpoint_parameters",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import numbers
 import os
 import re
 import signal
@@ -32,14 +33,27 @@ CONNECT_TIMEOUT = 20
 
 @dataclass(frozen=True)
 class Execution:
-    """How an experiment runs its replications: where, on how many workers, kept where."""
+    """How an experiment runs its replications: where, on how many workers, kept where.
 
-    jobs: int | None = None
-    backend: Backend = "local"
-    scheduler: str | None = None
+    One object for what every experiment shares, so a script sets it once and passes it to each
+    call (``execution=``). None of it changes a result: the same seed gives the same numbers on
+    any backend and any number of workers. Checked when made, so a slip is reported before
+    anything is simulated.
+    """
+
+    jobs: int | None = None  #: worker processes (1: this process; None: all cores)
+    backend: Backend = "local"  #: local processes, or a Dask cluster
+    scheduler: str | None = None  #: a running Dask scheduler (tcp://HOST:PORT), with dask
     checkpoints: Path | Checkpoints | None = None  #: a folder, or Checkpoints(folder, fresh=True)
     progress: Progress | bool | None = None  #: a callback, or True for a bar (or lines in a log)
     allow_large: bool = False  #: run replications beyond the size limits (see scenario.limits)
+
+    def __post_init__(self) -> None:
+        if self.jobs is not None:
+            check_jobs(self.jobs)
+        check_backend(self.backend, self.scheduler)
+        if isinstance(self.checkpoints, str):  # a folder's name is as good as its Path
+            object.__setattr__(self, "checkpoints", Path(self.checkpoints))
 
 
 def default_jobs() -> int:
@@ -79,14 +93,8 @@ def run_tasks(
                 on_result=on_result,
             )
     jobs = default_jobs() if jobs is None else jobs
-    if jobs < 1:
-        raise ExperimentError(f"jobs must be at least 1, not {jobs}")
-    if backend not in BACKENDS:
-        raise ExperimentError(f"unknown backend '{backend}'; choose one of {', '.join(BACKENDS)}")
-    if backend == "local" and scheduler is not None:
-        raise ExperimentError("a scheduler address goes with the dask backend (backend='dask')")
-    if scheduler is not None:
-        check_scheduler(scheduler)
+    check_jobs(jobs)
+    check_backend(backend, scheduler)
     total = len(tasks)
     results: list[Any] = [None] * total
 
@@ -105,6 +113,24 @@ def run_tasks(
     else:
         _run_in_pool(function, tasks, min(jobs, total), collect)
     return results
+
+
+def check_jobs(jobs: int) -> None:
+    """A whole number of workers, at least one, or an ExperimentError."""
+    if isinstance(jobs, bool) or not isinstance(jobs, numbers.Integral):
+        raise ExperimentError(f"jobs must be a whole number of workers, not {jobs!r}")
+    if jobs < 1:
+        raise ExperimentError(f"jobs must be at least 1, not {jobs}")
+
+
+def check_backend(backend: str, scheduler: str | None) -> None:
+    """A known backend, and a scheduler address only with Dask; else an ExperimentError."""
+    if backend not in BACKENDS:
+        raise ExperimentError(f"unknown backend '{backend}'; choose one of {', '.join(BACKENDS)}")
+    if backend == "local" and scheduler is not None:
+        raise ExperimentError("a scheduler address goes with the dask backend (backend='dask')")
+    if scheduler is not None:
+        check_scheduler(scheduler)
 
 
 def _run_in_pool(

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
-from truthsim.experiments.backends import Backend, Execution, Progress
+from truthsim.experiments.backends import Execution
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.execution import WITHOUT_CHECKPOINTS, execution_of
 from truthsim.experiments.limits import check_number, check_size
 from truthsim.experiments.parameters import (
     Parameter,
@@ -209,18 +210,20 @@ def global_sensitivity(
     trajectories: int = 10,
     samples: int = 64,
     horizon_days: float | None = None,
-    progress: Progress | None = None,
-    backend: Backend = "local",
-    scheduler: str | None = None,
-    allow_large: bool = False,
+    execution: Execution | None = None,
+    **deprecated: Any,
 ) -> GlobalSensitivityResult:
     """Morris screening (``trajectories`` paths of one step per parameter) or Sobol indices.
 
     Sobol takes ``samples`` base points (a power of 2) and runs ``samples * (parameters + 2)``
     sample points; Morris runs ``trajectories * (parameters + 1)``. Each point runs
     ``replications`` times on the same seeds as every other point. Parameters are chosen and
-    ranged as for :func:`~truthsim.experiments.sensitivity` (-/+ ``fraction``).
+    ranged as for :func:`~truthsim.experiments.sensitivity` (-/+ ``fraction``), and
+    ``execution`` as there.
     """
+    execution = execution_of(
+        "global_sensitivity", execution, deprecated, jobs=jobs, uses=WITHOUT_CHECKPOINTS
+    )
     if method not in GLOBAL_METHODS:
         raise ExperimentError(
             f"unknown method '{method}'; choose one of {', '.join(GLOBAL_METHODS)}"
@@ -240,7 +243,7 @@ def global_sensitivity(
             "no parameter to vary: " + "; ".join(f"{k} ({v})" for k, v in skipped.items())
         )
     points = trajectories * (len(chosen) + 1) if method == "morris" else samples * (len(chosen) + 2)
-    check_size(points, replications, allow_large, f"{method} sample points")
+    check_size(points, replications, execution.allow_large, f"{method} sample points")
     root = scenario.seed if seed is None else seed
     problem = {
         "num_vars": len(chosen),
@@ -256,7 +259,6 @@ def global_sensitivity(
         with_values(scenario, dict(zip(problem["names"], row, strict=True)))
         for row in values.tolist()
     ]
-    execution = Execution(jobs, backend, scheduler, None, progress, allow_large)
     runs = run_replications(
         scenarios, root, range(replications), execution, horizon_days, base_of=scenario
     )

@@ -21,11 +21,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
-from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
+from truthsim.experiments.backends import Execution, run_tasks
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.execution import WITHOUT_CHECKPOINTS, execution_of
 from truthsim.experiments.leverage_result import Claim, LeverageResult, LeverRow
 from truthsim.experiments.leverage_score import lever_sums
 from truthsim.experiments.levers import Lever, levers
@@ -78,10 +80,8 @@ def leverage(
     check: bool = False,
     confidence: float = CONFIDENCE,
     horizon_days: float | None = None,
-    progress: Progress | None = None,
-    backend: Backend = "local",
-    scheduler: str | None = None,
-    allow_large: bool = False,
+    execution: Execution | None = None,
+    **deprecated: Any,
 ) -> LeverageResult:
     """The leverage map of ``scenario``: every lever of every touchpoint, ranked by customers
     kept, with intervals that hold jointly at ``confidence``.
@@ -89,7 +89,9 @@ def leverage(
     ``replications`` baseline replications give every outcome-rule lever (and pair with the
     variants); ``difference_replications`` (at most ``replications``) run each staffing and
     service-time variant. ``check`` also runs the outcome-rule levers as finite differences.
+    ``execution`` as for :func:`~truthsim.experiments.replicate`, without checkpoints.
     """
+    execution = execution_of("leverage", execution, deprecated, jobs=jobs, uses=WITHOUT_CHECKPOINTS)
     check_number("replications", replications, 2)
     check_number("difference_replications", difference_replications, 2)
     check_number("confidence", confidence, 0.5, 0.9999)
@@ -98,8 +100,7 @@ def leverage(
         scenario = with_horizon(scenario, horizon_days)
     _check_touchpoints(scenario, touchpoints)
     root = scenario.seed if seed is None else seed
-    execution = Execution(jobs, backend, scheduler, None, progress, allow_large)
-    problems = run_size_problems(scenario, allow_large)
+    problems = run_size_problems(scenario, execution.allow_large)
     if problems:
         raise ScenarioError(problems, file=scenario.name)
     names = list(touchpoints or scenario.touchpoints)
@@ -109,7 +110,7 @@ def leverage(
     sums = np.array([s for _, s in done])  # (replications, scored levers, segments + 1)
     every, skipped = levers(scenario, _peak_hours(scenario, baseline), names)
     differenced = [lever for lever in every if not lever.scored or check]
-    check_size(1 + len(differenced), replications, allow_large, "lever variants")
+    check_size(1 + len(differenced), replications, execution.allow_large, "lever variants")
     variants = [
         (
             apply_changes(scenario, dict(lever.changes)),

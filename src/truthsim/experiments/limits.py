@@ -31,13 +31,13 @@ def check_size(variants: int, replications: int, allow_large: bool, what: str = 
     if variants > MAX_VARIANTS:
         raise ExperimentError(
             f"{variants:,} {what} is more than {MAX_VARIANTS:,}; narrow it, or run with "
-            "--allow-large (allow_large=True in Python) if you mean it"
+            "--allow-large (execution=Execution(allow_large=True) in Python) if you mean it"
         )
     if variants * replications > MAX_SIMULATIONS:
         raise ExperimentError(
             f"{variants:,} {what} x {replications:,} replications = {variants * replications:,} "
             f"simulations, more than {MAX_SIMULATIONS:,}; use fewer, or run with --allow-large "
-            "(allow_large=True in Python) if you mean it"
+            "(execution=Execution(allow_large=True) in Python) if you mean it"
         )
 
 

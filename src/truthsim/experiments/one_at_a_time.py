@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from truthsim.experiments.backends import Backend, Execution, Progress
+from truthsim.experiments.backends import Execution
+from truthsim.experiments.execution import WITHOUT_CHECKPOINTS, execution_of
 from truthsim.experiments.limits import check_number, check_size
 from truthsim.experiments.parameters import (
     Parameter,
@@ -173,26 +174,27 @@ def sensitivity(
     touchpoints: Sequence[str] | None = None,
     parameters: Sequence[str] | None = None,
     horizon_days: float | None = None,
-    progress: Progress | None = None,
-    backend: Backend = "local",
-    scheduler: str | None = None,
-    allow_large: bool = False,
+    execution: Execution | None = None,
+    **deprecated: Any,
 ) -> SensitivityResult:
     """Vary each numeric parameter by -/+ ``fraction`` on its own and measure ``metric``.
 
     ``touchpoints`` limits the run to those touchpoints' parameters; ``parameters`` names the
     dotted paths to vary instead (any numeric parameter of the scenario). Whole numbers move by
-    at least one (two servers: one to three).
+    at least one (two servers: one to three). ``execution`` as for
+    :func:`~truthsim.experiments.replicate`, without checkpoints.
     """
+    execution = execution_of(
+        "sensitivity", execution, deprecated, jobs=jobs, uses=WITHOUT_CHECKPOINTS
+    )
     check_metric(metric)
     check_number("fraction", fraction, 0.0, 1.0)
     check_number("replications", replications, 1)
     candidates = parameters or list(touchpoint_parameters(scenario, touchpoints))
     chosen, skipped = parameter_ranges(scenario, candidates, fraction)
-    check_size(1 + 2 * len(chosen), replications, allow_large, "scenario variants")
+    check_size(1 + 2 * len(chosen), replications, execution.allow_large, "scenario variants")
     variants = [with_values(scenario, {p.path: end}) for p in chosen for end in (p.low, p.high)]
     root = scenario.seed if seed is None else seed
-    execution = Execution(jobs, backend, scheduler, None, progress, allow_large)
     runs = run_replications(
         [scenario, *variants], root, range(replications), execution, horizon_days
     )

@@ -12,9 +12,10 @@ import numpy as np
 from truthsim.engine import SimulationResult, base_pool, simulate
 from truthsim.engine.money import PlanningDays
 from truthsim.engine.summary import HEADLINE
-from truthsim.experiments.backends import Backend, Execution, Progress, run_tasks
+from truthsim.experiments.backends import Execution, run_tasks
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.errors import ExperimentError, ReplicationFailed
+from truthsim.experiments.execution import execution_of
 from truthsim.experiments.limits import check_number, check_size
 from truthsim.experiments.selection import MIN_FIRST_STAGE
 from truthsim.experiments.stats import (
@@ -268,11 +269,8 @@ def replicate(
     precision: float | None = None,
     metric: str = "active_at_horizon",
     max_replications: int = 200,
-    progress: Progress | None = None,
-    backend: Backend = "local",
-    scheduler: str | None = None,
-    checkpoints: Path | Checkpoints | None = None,
-    allow_large: bool = False,
+    execution: Execution | None = None,
+    **deprecated: Any,
 ) -> ReplicationResult:
     """Run ``scenario`` ``replications`` times on streams spawned from ``seed``.
 
@@ -281,16 +279,16 @@ def replicate(
     first stage's spread says the 95% interval of ``metric`` needs for a half-width of
     ``precision``, at most ``max_replications``. Stopping when an interval first looks narrow
     enough would cover less often than it says.
-    ``jobs`` worker processes (None: all cores), or ``backend="dask"`` with an optional
-    ``scheduler`` address; the result is identical for any of them. ``checkpoints`` keeps each
-    finished replication in that folder so an interrupted run can resume (pass a
-    :class:`~truthsim.experiments.checkpoints.Checkpoints` to learn how many were loaded).
-    ``allow_large`` lifts the size limits (see :mod:`truthsim.experiments.limits`).
+    ``execution`` says how the replications run (see :class:`~truthsim.experiments.Execution`):
+    worker processes, or a Dask cluster; the result is identical for any of them. Its
+    ``checkpoints`` keep each finished replication in that folder so an interrupted run can
+    resume; ``allow_large`` lifts the size limits (see :mod:`truthsim.experiments.limits`).
+    ``jobs`` and the keywords named for Execution's fields are deprecated.
     """
-    execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
+    execution = execution_of("replicate", execution, deprecated, jobs=jobs)
     check_metric(metric)
     planned = check_plan(replications, precision, max_replications)
-    check_size(1, planned, allow_large, "scenarios")
+    check_size(1, planned, execution.allow_large, "scenarios")
     root = scenario.seed if seed is None else seed
     first = replications
     if precision is not None:

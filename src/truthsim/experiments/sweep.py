@@ -13,14 +13,13 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from truthsim.experiments.backends import Backend, Execution, Progress
-from truthsim.experiments.checkpoints import Checkpoints
+from truthsim.experiments.backends import Execution
 from truthsim.experiments.errors import ExperimentError
+from truthsim.experiments.execution import execution_of
 from truthsim.experiments.limits import MAX_RANGE, check_number, check_size
 from truthsim.experiments.parameters import describe_path
 from truthsim.experiments.replication import (
@@ -272,22 +271,19 @@ def sweep(
     *,
     reference: Mapping[str, Value] | None = None,
     horizon_days: float | None = None,
-    progress: Progress | None = None,
-    backend: Backend = "local",
-    scheduler: str | None = None,
-    checkpoints: Path | Checkpoints | None = None,
-    allow_large: bool = False,
     parameter_uncertainty: ParameterUncertainty | None = None,
+    execution: Execution | None = None,
+    **deprecated: Any,
 ) -> SweepResult:
     """Run every combination of the ``vary`` values (a full grid), on common random numbers.
 
     Differences are taken against ``reference`` (path -> value; the scenario's own value for any
     path it leaves out); a reference outside the grid is simulated as one more point.
-    ``backend``, ``scheduler`` and ``checkpoints`` as for :func:`~truthsim.experiments.replicate`.
+    ``execution`` as for :func:`~truthsim.experiments.replicate`.
     With ``parameter_uncertainty``, each replication draws the calibrated parameters (the same
     at every point); a swept parameter that is also drawn takes the point's value.
     """
-    execution = Execution(jobs, backend, scheduler, checkpoints, progress, allow_large)
+    execution = execution_of("sweep", execution, deprecated, jobs=jobs)
     if not vary:
         raise ExperimentError("a sweep needs at least one parameter to vary")
     parameters = list(vary)
@@ -295,7 +291,8 @@ def sweep(
     if empty:
         raise ExperimentError(f"no values to sweep for {', '.join(empty)}")
     check_number("replications", replications, 1)
-    check_size(math.prod(len(vary[p]) for p in parameters), replications, allow_large, "points")
+    size = math.prod(len(vary[p]) for p in parameters)
+    check_size(size, replications, execution.allow_large, "points")
     extra = [p for p in (reference or {}) if p not in vary]
     if extra:
         raise ExperimentError(

@@ -25,7 +25,8 @@ from truthsim.calibration.firm import firm_base
 from truthsim.engine import simulate
 from truthsim.engine.firm_base import FirmBase
 from truthsim.errors import ExperimentError
-from truthsim.experiments.backends import Backend, Progress, run_tasks
+from truthsim.experiments.backends import Execution, run_tasks
+from truthsim.experiments.execution import execution_of
 from truthsim.experiments.replication import replication_seed
 from truthsim.experiments.stats import estimate
 from truthsim.forecast.holdout import Holdout, compare
@@ -36,6 +37,8 @@ from truthsim.scenario.schema import MINUTES_PER_DAY, Scenario
 
 #: replications of a forecast unless asked otherwise
 REPLICATIONS = 100
+#: what a forecast takes from an Execution: it keeps no checkpoints and has no size limits
+FORECAST_FIELDS = ("jobs", "backend", "scheduler", "progress")
 
 
 @dataclass(repr=False)
@@ -120,18 +123,22 @@ def forecast(
     replications: int = REPLICATIONS,
     seed: int | None = None,
     keep_same_day: bool = False,
-    jobs: int | None = 1,
-    progress: Progress | None = None,
-    backend: Backend = "local",
-    scheduler: str | None = None,
+    execution: Execution | None = None,
+    **deprecated: Any,
 ) -> Forecast:
     """Forecast the firm's customers in ``data`` for ``days`` after the end of the data (or,
     with ``holdout_from``, after that date, to the end of the data unless ``days`` says less).
 
     ``fit`` calibrates the scenario to the data first (on the data before the holdout); without
     it the scenario's values are used as written. ``new_customers`` adds customers arriving at
-    the rate the data show (first journeys per day) to the forecast.
+    the rate the data show (first journeys per day) to the forecast. ``execution`` says how the
+    replications run (see :class:`~truthsim.experiments.Execution`; one worker unless told,
+    no checkpoints, no size limits to lift); ``jobs``, ``progress``, ``backend`` and
+    ``scheduler`` are its fields' old keywords, deprecated.
     """
+    execution = execution_of(
+        "forecast", execution, deprecated, uses=FORECAST_FIELDS, default=Execution(jobs=1)
+    )
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     found = (
         data
@@ -154,9 +161,7 @@ def forecast(
     base = firm_base(found, fitted)
     running = _forecast_scenario(fitted, found, days, new_customers)
     root = loaded.seed if seed is None else seed
-    totals = _replicate(
-        running, base, root, replications, days, period_days, jobs, progress, backend, scheduler
-    )
+    totals = _replicate(running, base, root, replications, days, period_days, execution)
     periods, customers = _summaries(totals, base, period_days, days, replications)
     result = Forecast(
         fitted,
@@ -212,18 +217,23 @@ def _replicate(
     replications: int,
     days: float,
     period_days: float,
-    jobs: int | None,
-    progress: Progress | None,
-    backend: Backend,
-    scheduler: str | None,
+    execution: Execution,
 ) -> dict[str, np.ndarray]:
     """Run the replications in a batch per worker (the base crosses to each worker once)."""
     if replications < 2:
         raise ExperimentError("a forecast needs at least 2 replications for its intervals")
+    jobs = execution.jobs
     workers = max(1, min(jobs or 1, replications))
     chunks = [tuple(range(k, replications, workers)) for k in range(workers)]
     batches = [_Batch(scenario, base, root, c, days, period_days) for c in chunks]
-    done = run_tasks(_run_batch, batches, jobs, progress, backend=backend, scheduler=scheduler)
+    done = run_tasks(
+        _run_batch,
+        batches,
+        jobs,
+        execution.progress,
+        backend=execution.backend,
+        scheduler=execution.scheduler,
+    )
     out: dict[str, np.ndarray] = {}
     order = np.argsort(np.concatenate([np.array(b.indices) for b in batches]))
     for name in done[0]:

@@ -1,0 +1,136 @@
+"""What-ifs that choose the best one replication at a time: Kim and Nelson's fully sequential
+procedure (see :func:`~truthsim.experiments.selection.kn`), among the named improvements or
+among every set of them that fits a budget.
+
+A variant stops getting replications as soon as it is clearly worse than another, so a clear
+answer costs far fewer than a fixed design with the same guarantee; a close one runs until
+``max_replications``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from truthsim.experiments.backends import Execution
+from truthsim.experiments.compare import Comparison
+from truthsim.experiments.comparing import Candidates, WhatIf, named, within_budget
+from truthsim.experiments.criteria import DEFAULT_MAX_REPLICATIONS, Criteria, check_stages
+from truthsim.experiments.execution import execution_of
+from truthsim.experiments.selection import MIN_FIRST_STAGE
+from truthsim.experiments.two_stage import to_precision
+from truthsim.experiments.uncertainty import ParameterUncertainty
+from truthsim.scenario.schema import Scenario
+
+
+def select_best(
+    scenario: Scenario,
+    improvements: Sequence[str] | None = None,
+    seed: int | None = None,
+    *,
+    combinations: int = 1,
+    first_stage: int = MIN_FIRST_STAGE,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    criteria: Criteria | None = None,
+    parameter_uncertainty: ParameterUncertainty | None = None,
+    execution: Execution | None = None,
+) -> Comparison:
+    """The best of the baseline and each improvement, to within the criteria's ``delta`` at
+    their confidence, by the fully sequential procedure.
+
+    Every variant gets ``first_stage`` replications; then those still in contention get one
+    more at a time, until one is left or ``max_replications`` is reached. ``improvements``,
+    ``combinations`` and ``parameter_uncertainty`` as for
+    :func:`~truthsim.experiments.compare_fixed`.
+    """
+    criteria = criteria or Criteria()
+    execution = execution_of("select_best", execution, {})
+    check_stages(first_stage, max_replications)
+    scenario = criteria.applied(scenario)
+    candidates = named(scenario, improvements, combinations, execution.allow_large)
+    whatif = _first_stage(
+        scenario,
+        candidates,
+        criteria,
+        seed,
+        parameter_uncertainty,
+        execution,
+        first_stage,
+        max_replications,
+    )
+    return _by_kn(whatif, first_stage, max_replications)
+
+
+def best_within_budget(
+    scenario: Scenario,
+    budget: float | None = None,
+    budget_per_year: float | None = None,
+    improvements: Sequence[str] | None = None,
+    seed: int | None = None,
+    *,
+    precision: float | None = None,
+    first_stage: int = MIN_FIRST_STAGE,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    criteria: Criteria | None = None,
+    parameter_uncertainty: ParameterUncertainty | None = None,
+    execution: Execution | None = None,
+) -> Comparison:
+    """The best of every set of improvements whose costs fit ``budget`` (one-off) and
+    ``budget_per_year`` (running costs, a year's, staffed hours included), single ones and doing
+    nothing included; an omitted part of the budget is zero.
+
+    Chosen by the fully sequential procedure, as :func:`select_best`; with ``precision``, by
+    the two-stage procedure of :func:`~truthsim.experiments.compare_to_precision` instead.
+    ``improvements`` limits the sets to those names.
+    """
+    criteria = criteria or Criteria()
+    execution = execution_of("best_within_budget", execution, {})
+    check_stages(first_stage, max_replications)
+    scenario = criteria.applied(scenario)
+    candidates = within_budget(scenario, improvements, budget, budget_per_year)
+    whatif = _first_stage(
+        scenario,
+        candidates,
+        criteria,
+        seed,
+        parameter_uncertainty,
+        execution,
+        first_stage,
+        max_replications,
+    )
+    if precision is None:
+        return _by_kn(whatif, first_stage, max_replications)
+    return to_precision(whatif, precision, first_stage, max_replications)
+
+
+def _first_stage(
+    scenario: Scenario,
+    candidates: Candidates,
+    criteria: Criteria,
+    seed: int | None,
+    uncertainty: ParameterUncertainty | None,
+    execution: Execution,
+    first_stage: int,
+    max_replications: int,
+) -> WhatIf:
+    """Every variant's first stage, its progress counted with what follows as one run."""
+    return WhatIf(
+        scenario,
+        candidates,
+        criteria,
+        seed,
+        uncertainty,
+        execution,
+        first=first_stage,
+        most=max_replications,
+        sequential=True,
+    )
+
+
+def _by_kn(whatif: WhatIf, first_stage: int, max_replications: int) -> Comparison:
+    """The fully sequential procedure after the first stage, and the answer."""
+    return whatif.answer(
+        "budget" if whatif.candidates.budgeted else "select",
+        whatif.by_kn(first_stage, max_replications),
+        first_stage=first_stage,
+        max_replications=max_replications,
+    )
