@@ -109,7 +109,8 @@ def segments_scenario() -> Scenario:
         "shop": station(None, 10.0, shifts=SHIFTS),
         "lounge": station(None, 30.0, shifts=SHIFTS,
                           outcomes={"misery": 0.05, "mediocrity": 0.25, "magic": 0.7}),
-        "gate": station(1, 1.5, shifts=SHIFTS, wait={"tolerance": 0.5, "doubling": 2.0}),
+        "gate": station(1, 1.5, shifts=SHIFTS, wait={"tolerance": 0.5, "doubling": 2.0},
+                        importance=2.5),
     }  # fmt: skip
     data = scenario_data(tps, per_day=120.0, horizon_days=6.0, gap_days=1.0)
     data["segments"] = {
@@ -137,7 +138,7 @@ def test_segments_with_own_journeys_mixes_sensitivity_spread_and_rhythm() -> Non
     """Covers: several segments, a step for one segment, an outcome mix by segment, sensitivity
     and patience by segment, spread baselines (mean/polarisation and sBG), rate_shape, a
     choice, an optional step, delays, staffed and self-service touchpoints, waits that sour
-    moments, additive memory, fading."""
+    moments, a moment's importance, additive memory, fading."""
     result = assert_same_records(segments_scenario(), seed=11)
     customers, moments = result.customers, result.moments
     assert set(customers["segment"].tolist()) == {0, 1, 2}
@@ -179,6 +180,7 @@ def queues_scenario() -> Scenario:
                          baseline_return=0.7)  # fmt: skip
     data["segments"]["everyone"]["days_between_journeys"] = {"kind": "exponential", "mean": 0.7}
     data["segments"]["everyone"]["patience"] = 1.5
+    data["arrivals"].update(from_day=0, until_day=3)  # none new on the last day
     data["journey"] = ["call", {"touchpoint": "desk", "delay": {"kind": "exponential", "mean": 5}},
                        {"touchpoint": "repair", "probability": 0.5,
                         "delay": {"kind": "exponential", "mean": 30}}]  # fmt: skip
@@ -188,6 +190,7 @@ def queues_scenario() -> Scenario:
 
 def test_schedules_patience_retries_continuing_failures_and_recoveries() -> None:
     """Covers: server schedules by hour with a weekday's own and hours with nobody on shift,
+    arrivals until a day,
     patience and abandonment (lost after a retry, retry, continue), failures and recoveries
     (with a recovered shift of its own), a last step that may be skipped, its delay passing
     still, recency memory, fading, warm-up."""
@@ -201,6 +204,8 @@ def test_schedules_patience_retries_continuing_failures_and_recoveries() -> None
     after = set(zip(repair["customer"], repair["journey"], strict=True))
     assert gave_up & after, "who gave up at the desk went on to the repair"
     assert (~result.journeys["completed"]).sum() > 10, "lost after giving up"
+    first = result.customers["acquired"][~result.customers["referred"]]
+    assert len(first) > 100 and first.max() < 3 * MINUTES_PER_DAY, "nobody new on the last day"
     assert desk["failed"].sum() > 10 and desk["recovered"].sum() > 5
     assert repair["failed"].sum() > 5 and repair["recovered"].sum() > 2
     hour = (repair["arrival"] % MINUTES_PER_DAY) // 60
