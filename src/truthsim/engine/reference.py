@@ -325,6 +325,7 @@ class Reference:
             customer.cause = max(shares, key=lambda t: (shares[t], -t))
 
     def customer_records(self) -> np.ndarray:
+        """One row per customer, as they stand at the horizon."""
         rows = Rows(CUSTOMER)
         for c in self.customers:
             rows.add(c.id, c.segment.index, c.acquired, sigmoid(c.baseline), c.referred,
