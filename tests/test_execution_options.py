@@ -23,6 +23,7 @@ from truthsim.experiments import (
     select_best,
     sensitivity,
 )
+from truthsim.forecast import forecast
 
 FAST = {"seed": 5, "horizon_days": 6}
 SERIAL = Execution(jobs=1)
@@ -90,6 +91,8 @@ def test_what_a_function_never_took_is_still_refused() -> None:
         sensitivity(shop(), checkpoints=Path("runs"))
     with pytest.raises(ExperimentError, match=r"does not use Execution\.checkpoints"):
         sensitivity(shop(), execution=Execution(checkpoints=Path("runs")))
+    with pytest.raises(ExperimentError, match=r"forecast\(\) does not use Execution\.allow_large"):
+        forecast("airline", "no data here", 30, execution=Execution(allow_large=True))
     with pytest.raises(ExperimentError, match=r"execution must be a truthsim\.Execution"):
         replicate(shop(), 2, execution={"jobs": 1})  # type: ignore[arg-type]
 
