@@ -130,13 +130,13 @@ def test_a_misery_removed_takes_its_complaint_with_it() -> None:
     from truthsim.behaviour.attribution import History, decisive_moments, without
     from truthsim.behaviour.memory import additive
 
-    complaint = (2, 0.5, ((0, 0.6),))  # its moment, its number, the misery with 1 - chance
+    complaint = (2, 0.5, ((0, 0.4),))  # its moment, its number, the misery and its chance
     assert without((-0.5, 0.0, -0.5), 0, complaint) == (0.0,)
     assert without((-0.5, 0.0, -0.5), 1, complaint) == (-0.5, -0.5)
     assert without((-0.5, 0.0, -0.5), 2, complaint) == (-0.5, 0.0)
-    other = (3, 0.7, ((0, 0.6), (1, 0.6)))  # 0.7 >= 0.6: either misery alone led to it
+    other = (3, 0.7, ((0, 0.4), (1, 0.4)))  # 0.7 >= 0.6: either misery alone led to it
     assert without((-0.5, -0.5, 0.0, -0.5), 0, other) == (-0.5, 0.0, -0.5)
-    both = (3, 0.5, ((0, 0.6), (1, 0.6)))  # 0.36 <= 0.5 < 0.6: it took both
+    both = (3, 0.5, ((0, 0.4), (1, 0.4)))  # 0.36 <= 0.5 < 0.6: it took both
     assert without((-0.5, -0.5, 0.0, -0.5), 0, both) == (-0.5, 0.0)
     history = History()
     history.add((-0.5, 0.0, -0.5), (0, 1, 2), -1.0, 0.0, complaint)

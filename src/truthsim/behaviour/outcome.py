@@ -85,7 +85,8 @@ class MomentModel:
                 return self.recovered.draw(u_outcome, wait, tolerance_factor), True, True
             return MISERY, True, False
         clean = self.clean
-        if wait <= clean.tolerance * tolerance_factor:  # the common case, without a call
+        # NOTE (speed): replaces ``clean.draw(...)`` where the wait does no harm, the common case
+        if wait <= clean.tolerance * tolerance_factor:
             if u_outcome < clean.low:
                 return MISERY, False, False
             return (MEDIOCRITY if u_outcome < clean.high else MAGIC), False, False

@@ -31,7 +31,11 @@ class Wake:
 
 
 class Calendar:
-    """Puts events on ``env``'s schedule at the time they are due, until ``end``."""
+    """Puts events on ``env``'s schedule at the time they are due, until ``end``.
+
+    NOTE (speed): replaces ``env.timeout(delay)`` for events days ahead; it pushes onto SimPy's
+    heap (``env._queue``, ``env._eid``) itself, as ``Environment.schedule`` does.
+    """
 
     __slots__ = ("_days", "_eid", "_queue", "_tomorrow", "end", "env")
 

@@ -29,7 +29,10 @@ NEVER = float("inf")
 
 
 class Desks:
-    """Servers as ``staffing`` says, ``(time, servers)`` from the start in time order, serving a
+    """NOTE (speed): replaces a SimPy ``Resource`` whose capacity a schedule changes, with
+    requests raced against patience (see the module's docstring for the semantics kept).
+
+    Servers as ``staffing`` says, ``(time, servers)`` from the start in time order, serving a
     FIFO line; the areas under the counts over the observed window ``[start, end)`` (the end of
     the warm-up to the horizon). ``patient``: nobody gives up (no patience is set)."""
 

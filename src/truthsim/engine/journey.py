@@ -39,7 +39,11 @@ _STEPS, _COMPLAINT, _COMPLAINING = 0, 1, 2
 
 
 class Journey:
-    """One customer's journey in progress; SimPy calls it back when its next moment is due."""
+    """One customer's journey in progress; SimPy calls it back when its next moment is due.
+
+    NOTE (speed): replaces the generator process per journey of the reference engine
+    (engine/reference.py); a journey is its own scheduled event, so resuming it builds no Timeout.
+    """
 
     __slots__ = ("_ok", "at", "callbacks", "columns", "completed", "customer", "impacts",
                  "index", "keep_going", "lag", "miseries", "n_magic", "n_misery", "n_recovered_magic",
@@ -76,6 +80,8 @@ class Journey:
         #: (moment, its complaint chance) of each misery that may lead to a complaint, kept
         #: for the churn-cause counterfactual; made at the first (most journeys have none)
         self.miseries: list[tuple[int, float]] | None = None
+        # NOTE (speed): time on the way, waits and services add up here instead of each being
+        # a ``yield env.timeout(...)``; only an arrival at a line is scheduled (see visit)
         self.lag = 0.0  # time since now on the way and in visits, not yet scheduled
         self.position = 0
         self.phase = _STEPS
@@ -126,7 +132,8 @@ class Journey:
         end = self.at + self.lag
         if end < plan.horizon or end == self.at:
             self.at = end
-            self.decide()  # at once, ahead of its time (see decide)
+            # NOTE (speed): replaces waiting until ``end`` and deciding then (see decide)
+            self.decide()
 
     # -- one moment of truth -----------------------------------------------------------------
 
@@ -157,7 +164,9 @@ class Journey:
             patience = (
                 NEVER if desks.patient else u[columns[PATIENCE]] * self.customer.segment.patience
             )
-            start = desks.arrive(arrival, service, patience)  # the wait is known now (see desks)
+            # NOTE (speed): replaces requesting a server and racing the request against
+            # patience; the wait is known on arrival (see desks)
+            start = desks.arrive(arrival, service, patience)
             if start is None:  # gave up waiting
                 leaves = arrival + patience
                 if leaves >= sim.plan.end:

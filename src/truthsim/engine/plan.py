@@ -20,6 +20,7 @@ from truthsim.engine.arrivals import ArrivalClock, DayProfile
 from truthsim.engine.streams import key, tag
 from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.customers import ReturnSpread
+from truthsim.scenario.journey import Step
 from truthsim.scenario.probability import logit
 from truthsim.scenario.schema import Scenario
 from truthsim.scenario.staffing import Schedule
@@ -102,141 +103,33 @@ class Plan:
         self.touchpoints = [
             _touchpoint(i, name, scenario) for i, name in enumerate(scenario.touchpoint_order())
         ]
-        by_name = {tp.name: tp.index for tp in self.touchpoints}
-        self.segments = [
-            SegmentPlan(
-                i,
-                name,
-                seg.value_per_journey,
-                logit(seg.mean_return),
-                seg.baseline_return.beta_parameters()
-                if isinstance(seg.baseline_return, ReturnSpread)
-                else None,
-                seg.patience,
-                seg.sensitivity,
-                seg.days_between_journeys.rate_shape,
-            )
-            for i, (name, seg) in enumerate(scenario.segments.items())
-        ]
+        self.segments = _segments(scenario)
         self.segment_cumulative = list(accumulate(s.share for s in scenario.segments.values()))
+        self._lay_out_draws(scenario)
+        self._behaviour(scenario)
 
-        # Each (step, touchpoint, purpose) has a key of its own; a journey's batch draws only
-        # the columns the scenario reads (a patience only where there is patience, a failure
-        # only where things fail ...). A draw's value depends on its key alone, so leaving one
-        # out changes no other. A purpose never read shares the return decision's column.
-        slot_keys: list[int] = []
-
-        def slot(*parts: str | int, needed: bool = True) -> int:
-            if not needed:
-                return -1  # resolved to the return column below
-            slot_keys.append(key(*(tag(p) if isinstance(p, str) else p for p in parts)))
-            return len(slot_keys) - 1
-
-        def visit(where: str | int, name: str) -> tuple[int, ...]:
-            tp = scenario.touchpoints[name]
-            fails = tp.failure.rate > 0.0
-            needed = (True, tp.patience is not None, True, fails, fails and tp.failure.recovery > 0)
-            return tuple(
-                slot("visit", where, name, p, needed=n)
-                for p, n in zip(_PURPOSES, needed, strict=True)
-            )
-
-        def retry(i: int, name: str) -> Retry | None:
-            """Draws of a second try after giving up, where abandoners may try again."""
-            tp = scenario.touchpoints[name]
-            if tp.abandonment.then != "retry" or tp.patience is None:
-                return None
-            return (slot("retry", i, name, "draw"), slot("retry", i, name, "delay"),
-                    visit(f"retry {i}", name))  # fmt: skip
-
-        steps = []
-        for i, step in enumerate(scenario.journey):
-            chosen = step.choice is not None or step.probability < 1.0
-            draw_slot = slot("step", i, "draw", needed=chosen)
-            delay_slot = slot("step", i, "delay", needed=step.delay is not None)
-            visits = tuple(visit(i, target) for target in step.targets())
-            cumulative = None
-            if step.choice is not None:
-                cumulative = tuple(accumulate(step.choice.values()))
-            steps.append(
-                StepPlan(
-                    tuple(by_name[t] for t in step.targets()),
-                    cumulative,
-                    step.probability,
-                    draw_slot,
-                    step.delay.quantiles() if step.delay else None,
-                    delay_slot,
-                    visits,
-                    tuple(retry(i, target) for target in step.targets()),
-                    None
-                    if step.segments is None
-                    else frozenset(list(scenario.segments).index(s) for s in step.segments),
-                )
-            )
-        complaints = scenario.complaints
-        if complaints is not None:
-            desk = complaints.touchpoint
-            draw_slot = slot("complaint", "draw")
-            delay_slot = slot("complaint", "delay", needed=complaints.delay is not None)
-            complaint = StepPlan(
-                (by_name[desk],),
-                None,
-                1.0,
-                draw_slot,
-                complaints.delay.quantiles() if complaints.delay else None,
-                delay_slot,
-                (visit("complaint", desk),),
-            )
+    def _lay_out_draws(self, scenario: Scenario) -> None:
+        """The journey's steps with the columns of their draws, and the journey's own draws."""
+        layout = SlotLayout(scenario)
+        by_name = {tp.name: tp.index for tp in self.touchpoints}
+        steps = [_step(layout, by_name, i, step) for i, step in enumerate(scenario.journey)]
+        complaint = _complaint_step(layout, by_name, scenario)
         wom = scenario.word_of_mouth is not None
         needed = (True, True, self.profile is not None, wom, wom)
-        (
-            self.return_slot,
-            self.gap_slot,
-            self.gap_hour_slot,
-            self.deterred_slot,
-            self.referred_slot,
-        ) = (slot("journey", p, needed=n) for p, n in zip(_JOURNEY_PURPOSES, needed, strict=True))
-        self.slots = np.array(slot_keys, dtype=np.uint64)
-
-        def column(slot: int) -> int:
-            return self.return_slot if slot < 0 else slot
-
-        def resolved(step: StepPlan) -> StepPlan:
-            return replace(
-                step,
-                draw_slot=column(step.draw_slot),
-                delay_slot=column(step.delay_slot),
-                visits=tuple(tuple(column(c) for c in v) for v in step.visits),
-                retries=tuple(
-                    None if r is None else (r[0], r[1], tuple(column(c) for c in r[2]))
-                    for r in step.retries
-                ),
-            )
-
-        self.steps = [resolved(step) for step in steps]
-        #: complaints after a misery: a step of their own, after the journey (or None)
-        self.complaint = resolved(complaint) if complaints is not None else None
-        self.deterred_slot, self.referred_slot = (
-            column(self.deterred_slot),
-            column(self.referred_slot),
+        self.return_slot, gap_slot, gap_hour_slot, deterred_slot, referred_slot = (
+            layout.slot("journey", p, needed=n)
+            for p, n in zip(_JOURNEY_PURPOSES, needed, strict=True)
         )
-        #: slots whose uniforms become times as soon as a batch is drawn (one numpy call per column)
-        self.transforms: list[tuple[int, Quantiles]] = []
-        for step in [*self.steps, *([self.complaint] if self.complaint else [])]:
-            if step.delay is not None:
-                self.transforms.append((step.delay_slot, step.delay))
-            for target, columns in zip(step.targets, step.visits, strict=True):
-                tp = self.touchpoints[target]
-                self.transforms.append((columns[SERVICE], tp.service))
-                if tp.patience is not None:
-                    self.transforms.append((columns[PATIENCE], tp.patience))
-            for target, again in zip(step.targets, step.retries, strict=False):
-                if again is not None:  # the delay, and the second try's times
-                    tp = self.touchpoints[target]
-                    delay = scenario.touchpoints[tp.name].abandonment.delay
-                    self.transforms.append((again[1], delay.quantiles()))  # type: ignore[union-attr]
-                    self.transforms.append((again[2][SERVICE], tp.service))
-                    self.transforms.append((again[2][PATIENCE], tp.patience))  # type: ignore[arg-type]
+        self.slots = np.array(layout.keys, dtype=np.uint64)
+        column = layout.resolver(self.return_slot)
+        self.gap_slot, self.gap_hour_slot = gap_slot, gap_hour_slot
+        self.steps = [_resolved(step, column) for step in steps]
+        #: complaints after a misery: a step of their own, after the journey (or None)
+        self.complaint = _resolved(complaint, column) if complaint is not None else None
+        self.deterred_slot, self.referred_slot = column(deterred_slot), column(referred_slot)
+        #: slots whose uniforms become times as soon as a batch is drawn (one numpy call per
+        #: column). NOTE (speed): replaces turning each uniform into a time at its visit.
+        self.transforms = _transforms(self, scenario)
         #: columns computed from a slot's uniform as a batch is drawn, placed after the slots:
         #: (slot, u -> x); the uniforms stay as they were, so the random layout does not change
         #: with one function per segment, each journey's by its customer's segment
@@ -244,18 +137,19 @@ class Plan:
 
         def derive(source: int, *quantiles: Quantiles) -> int:
             self.derived.append((source, quantiles))
-            return len(slot_keys) + len(self.derived) - 1
+            return len(layout.keys) + len(self.derived) - 1
 
         #: the column holding the days to the next journey, from the customer's segment
         self.gap_column = derive(
-            self.gap_slot,
-            *(seg.days_between_journeys.quantiles() for seg in scenario.segments.values()),
+            gap_slot, *(seg.days_between_journeys.quantiles() for seg in scenario.segments.values())
         )
         #: the column holding the minute of day a returning journey starts at, with a profile
         self.gap_minute_column = (
-            derive(self.gap_hour_slot, self.profile.minute_of_day) if self.profile else -1
+            derive(gap_hour_slot, self.profile.minute_of_day) if self.profile else -1
         )
 
+    def _behaviour(self, scenario: Scenario) -> None:
+        """Memory, the ceiling, the market and word of mouth, as plain numbers."""
         memory = scenario.memory
         self.remember: Remember = memory_model(memory.model, memory.recency_decay)
         #: the journey's memory is a weighted sum (a moment of zero impact never matters)
@@ -263,14 +157,154 @@ class Plan:
         self.half_life_days = memory.forgetting_half_life_days
         self.cap = experience_cap(scenario)  #: the most experience can add to return log-odds
         self.market = scenario.arrivals.market_size
-        self.word_of_mouth = scenario.word_of_mouth
-        wom = scenario.word_of_mouth
+        self.word_of_mouth = wom = scenario.word_of_mouth
         self.deter_mean = wom.misery_tells * wom.deterred_share if wom else 0.0
         #: deterred after a miserable journey whose complaint was handled without misery
         self.deter_resolved = wom.resolved_tells * wom.deterred_share if wom else 0.0
         self.refer_mean = wom.magic_tells * wom.referred_share if wom else 0.0
         self.magic_needed = wom.magic_moments if wom else 0
         self.referral_delay = wom.referral_delay_days.quantile_function() if wom else None
+
+
+class SlotLayout:
+    """The journey's random numbers, one slot per (step, touchpoint, purpose) the scenario reads.
+
+    Each slot has a key of its own, made from names, so a draw's value depends on its key alone
+    and leaving one out changes no other. A purpose the scenario does not need (a patience where
+    customers wait for ever, a failure where nothing fails, a delay not written ...) gets no
+    slot: its column is the return decision's, which every journey draws. NOTE (speed): replaces
+    a column for every purpose; the engine either never reads such a column or reads it where
+    every value gives the same result (a failure of rate 0), so sharing it changes nothing.
+    """
+
+    UNNEEDED = -1  #: the slot of a purpose not needed, until resolved to the return column
+
+    def __init__(self, scenario: Scenario) -> None:
+        self.scenario = scenario
+        self.keys: list[int] = []
+
+    def slot(self, *parts: str | int, needed: bool = True) -> int:
+        if not needed:
+            return self.UNNEEDED
+        self.keys.append(key(*(tag(p) if isinstance(p, str) else p for p in parts)))
+        return len(self.keys) - 1
+
+    def visit(self, where: str | int, name: str) -> tuple[int, ...]:
+        """A visit's slots by purpose (SERVICE, PATIENCE, OUTCOME, FAILURE, RECOVERY)."""
+        tp = self.scenario.touchpoints[name]
+        fails = tp.failure.rate > 0.0
+        needed = (True, tp.patience is not None, True, fails, fails and tp.failure.recovery > 0)
+        return tuple(
+            self.slot("visit", where, name, p, needed=n)
+            for p, n in zip(_PURPOSES, needed, strict=True)
+        )
+
+    def retry(self, i: int, name: str) -> Retry | None:
+        """Draws of a second try after giving up, where abandoners may try again."""
+        tp = self.scenario.touchpoints[name]
+        if tp.abandonment.then != "retry" or tp.patience is None:
+            return None
+        return (self.slot("retry", i, name, "draw"), self.slot("retry", i, name, "delay"),
+                self.visit(f"retry {i}", name))  # fmt: skip
+
+    def resolver(self, return_slot: int) -> Callable[[int], int]:
+        """Slot to column: an unneeded purpose reads the return decision's column."""
+        return lambda slot: return_slot if slot == self.UNNEEDED else slot
+
+
+def _segments(scenario: Scenario) -> list[SegmentPlan]:
+    return [
+        SegmentPlan(
+            i,
+            name,
+            seg.value_per_journey,
+            logit(seg.mean_return),
+            seg.baseline_return.beta_parameters()
+            if isinstance(seg.baseline_return, ReturnSpread)
+            else None,
+            seg.patience,
+            seg.sensitivity,
+            seg.days_between_journeys.rate_shape,
+        )
+        for i, (name, seg) in enumerate(scenario.segments.items())
+    ]
+
+
+def _step(layout: SlotLayout, by_name: dict[str, int], i: int, step: Step) -> StepPlan:
+    """Step ``i`` of the journey, its draws laid out (slots in the order they always had)."""
+    chosen = step.choice is not None or step.probability < 1.0
+    draw_slot = layout.slot("step", i, "draw", needed=chosen)
+    delay_slot = layout.slot("step", i, "delay", needed=step.delay is not None)
+    visits = tuple(layout.visit(i, target) for target in step.targets())
+    segments = layout.scenario.segments
+    return StepPlan(
+        tuple(by_name[t] for t in step.targets()),
+        tuple(accumulate(step.choice.values())) if step.choice is not None else None,
+        step.probability,
+        draw_slot,
+        step.delay.quantiles() if step.delay else None,
+        delay_slot,
+        visits,
+        tuple(layout.retry(i, target) for target in step.targets()),
+        None
+        if step.segments is None
+        else frozenset(list(segments).index(s) for s in step.segments),
+    )
+
+
+def _complaint_step(
+    layout: SlotLayout, by_name: dict[str, int], scenario: Scenario
+) -> StepPlan | None:
+    """Complaints after a misery: a step of their own, after the journey."""
+    complaints = scenario.complaints
+    if complaints is None:
+        return None
+    desk = complaints.touchpoint
+    draw_slot = layout.slot("complaint", "draw")
+    delay_slot = layout.slot("complaint", "delay", needed=complaints.delay is not None)
+    return StepPlan(
+        (by_name[desk],),
+        None,
+        1.0,
+        draw_slot,
+        complaints.delay.quantiles() if complaints.delay else None,
+        delay_slot,
+        (layout.visit("complaint", desk),),
+    )
+
+
+def _resolved(step: StepPlan, column: Callable[[int], int]) -> StepPlan:
+    return replace(
+        step,
+        draw_slot=column(step.draw_slot),
+        delay_slot=column(step.delay_slot),
+        visits=tuple(tuple(column(c) for c in v) for v in step.visits),
+        retries=tuple(
+            None if r is None else (r[0], r[1], tuple(column(c) for c in r[2]))
+            for r in step.retries
+        ),
+    )
+
+
+def _transforms(plan: Plan, scenario: Scenario) -> list[tuple[int, Quantiles]]:
+    """(column, u -> time) of every delay, service time and patience a journey may draw."""
+    transforms: list[tuple[int, Quantiles]] = []
+    for step in [*plan.steps, *([plan.complaint] if plan.complaint else [])]:
+        if step.delay is not None:
+            transforms.append((step.delay_slot, step.delay))
+        for target, columns in zip(step.targets, step.visits, strict=True):
+            tp = plan.touchpoints[target]
+            transforms.append((columns[SERVICE], tp.service))
+            if tp.patience is not None:
+                transforms.append((columns[PATIENCE], tp.patience))
+        for target, again in zip(step.targets, step.retries, strict=False):
+            if again is not None:  # the delay, and the second try's times
+                tp = plan.touchpoints[target]
+                delay = scenario.touchpoints[tp.name].abandonment.delay
+                transforms.append((again[1], delay.quantiles()))  # type: ignore[union-attr]
+                transforms.append((again[2][SERVICE], tp.service))
+                transforms.append((again[2][PATIENCE], tp.patience))  # type: ignore[arg-type]
+    return transforms
 
 
 def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:

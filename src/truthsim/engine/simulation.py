@@ -363,7 +363,9 @@ class Simulation:
         customer.experience *= faded
         customer.history.fades.append(faded)  # type: ignore[union-attr]
         ticket = self.streams.expect(customer.key, number + 1, start, customer.segment.index)
-        at = now + (start - now)  # as SimPy would have it, to the last bit
+        # NOTE (speed): the calendar schedules at a time, not after a delay; this is the time
+        # ``env.timeout(start - now)`` would give, to the last bit
+        at = now + (start - now)
         later = Journey(self, customer, number + 1, at, ticket)  # no numbers while it waits
         later.callbacks = COME_BACK
         self.calendar.at(later, at)

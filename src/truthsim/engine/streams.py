@@ -160,7 +160,12 @@ class Streams:
         return row
 
     def _fill(self, needed: Ticket) -> None:
-        """Draw the numbers of the journeys of the soonest spans, ``needed`` among them."""
+        """Draw the numbers of the journeys of the soonest spans, ``needed`` among them.
+
+        NOTE (speed): replaces ``units(key(root, customer, journey), slots)`` for one journey
+        as it starts, and each quantile function applied to one number at its visit; the
+        numbers are the same whoever shares the batch.
+        """
         soonest, spans = self._soonest, self._spans
         batch: list[Ticket] = []
         found = False
