@@ -39,6 +39,7 @@ SLOW = {
     "tutorials/strategist.md",
     "tutorials/researcher.md",
     "howto/whatif.md",
+    "howto/leverage.md",
     "howto/sweep-sensitivity.md",
     "howto/calibrate.md",
     "howto/forecast.md",
@@ -234,3 +235,10 @@ def test_readme_python_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
     namespace: dict[str, object] = {"__name__": "__readme__"}
     for k, block in enumerate(re.findall(r"```python\n(.*?)```", README.read_text(), flags=re.S)):
         exec(compile(block, f"README.md python block {k + 1}", "exec"), namespace)
+
+
+def test_the_api_page_names_every_top_level_export() -> None:
+    import truthsim
+
+    named = set(re.findall(r"`(\w+)`", (DOCS / "api.md").read_text()))
+    assert set(truthsim.__all__) <= named, set(truthsim.__all__) - named
