@@ -111,6 +111,7 @@ def test_budget_candidates_are_every_set_that_fits() -> None:
         budget_sets(scenario, None, Budget(5))
 
 
+@pytest.mark.slow
 def test_budget_selects_among_the_sets_that_fit() -> None:
     result = compare(shop(), seed=4, execution=Execution(jobs=1), budget=5000.0)
     assert result.procedure == "budget"
@@ -143,6 +144,7 @@ def twins(**extra) -> object:
     return Scenario.model_validate(data)
 
 
+@pytest.mark.slow
 def test_improvements_that_change_nothing_are_rarely_called_better() -> None:
     repetitions, each = 120, 10
     whole = compare(twins(), replications=repetitions * each, seed=1, execution=Execution(jobs=2))
@@ -184,6 +186,7 @@ def returns_scenario(per_day: float, horizon_days: float, gap_days: float, ps: l
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_the_analytic_mean_matches_the_simulation() -> None:
     scenario = returns_scenario(6, 10, 1, [0.7])
     active = [simulate(scenario, s).headline["active_at_horizon"] for s in range(300)]
@@ -191,6 +194,7 @@ def test_the_analytic_mean_matches_the_simulation() -> None:
     assert abs(np.mean(active) - truth) <= 3 * math.sqrt(truth / 300)  # a Poisson count
 
 
+@pytest.mark.slow
 def test_selection_finds_the_best_ahead_by_exactly_delta() -> None:
     ps = [0.5, 0.62, 0.7]
     means = [expected_active(6, 10, 1, p) for p in ps]
@@ -205,6 +209,7 @@ def test_selection_finds_the_best_ahead_by_exactly_delta() -> None:
     assert max(used) > 3 * 10, "the procedure went past its first stage"
 
 
+@pytest.mark.slow
 def test_sequential_selection_is_the_same_for_any_number_of_workers() -> None:
     scenario = returns_scenario(6, 10, 1, [0.5, 0.62, 0.7])
     one = compare(scenario, seed=5, execution=Execution(jobs=1), select=True, delta=0.5)
@@ -212,6 +217,7 @@ def test_sequential_selection_is_the_same_for_any_number_of_workers() -> None:
     assert one.to_dict() == two.to_dict()
 
 
+@pytest.mark.slow
 def test_precision_sizes_the_run_in_two_stages() -> None:
     scenario = returns_scenario(6, 10, 1, [0.5, 0.6])
     result = compare(scenario, seed=2, execution=Execution(jobs=1), precision=0.8)
@@ -236,6 +242,7 @@ def losing(tmp_path_factory, shop_file: Path) -> tuple[str, dict, str]:
     return run.output, json.loads((out / "whatif.json").read_text()), html.read_text()
 
 
+@pytest.mark.slow
 def test_a_money_losing_best_is_said_plainly_everywhere(losing) -> None:
     text, data, html = losing
     chosen = data["selection"]["by_objective"]
@@ -251,6 +258,7 @@ def test_a_money_losing_best_is_said_plainly_everywhere(losing) -> None:
         assert words in text and words in html, words
 
 
+@pytest.mark.slow
 def test_terminal_report_and_json_say_the_same_sentences(losing) -> None:
     from truthsim.report.answer import meeting_answer
 

@@ -127,6 +127,7 @@ def test_cdnow_counts(cdnow_log, cdnow):
 # --- published fits ----------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_bgnbd_cdnow_published(cdnow):
     fit = bgnbd.fit(cdnow)
     close(fit, {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}, -9582.4)
@@ -139,6 +140,7 @@ def test_bgnbd_cdnow_published(cdnow):
     assert bgnbd.p_alive(fit.params, Summary([0.0], [0.0], [5.0]))[0] == 1.0
 
 
+@pytest.mark.slow
 def test_pareto_nbd_cdnow_published(cdnow):
     fit = pareto_nbd.fit(cdnow)
     close(fit, {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}, -9595.0)
@@ -148,6 +150,7 @@ def test_pareto_nbd_cdnow_published(cdnow):
     assert pareto_nbd.conditional_expected(btyd, 52, one)[0] == pytest.approx(25.46, abs=0.01)
 
 
+@pytest.mark.slow
 def test_mbgnbd_cdnow_btydplus(cdnow):
     fit = mbgnbd.fit(cdnow)
     for k, v in {"r": 0.525, "alpha": 6.183, "a": 0.891, "b": 1.614}.items():
@@ -304,6 +307,7 @@ def _compress(summary: Summary) -> tuple[Summary, np.ndarray]:
     return Summary(*rows.T), weights
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", [*CONTINUOUS, bgbb], ids=lambda m: m.__name__.split(".")[-1])
 def test_recovery_intervals_cover_truth(model):
     """3,000 synthetic customers; the 95% intervals cover the truth. With 16 intervals in all,
@@ -327,6 +331,7 @@ def test_recovery_intervals_cover_truth(model):
     assert all(narrow[k][0] > low for k, (low, _) in fit.intervals(0.95).items())
 
 
+@pytest.mark.slow
 def test_coverage_over_seeds():
     """95% intervals from 40 small BG/NBD samples: coverage consistent with 95%
     (binomial sd over 40 is 1.4, so >= 33 is about 3.6 sd below the expected 38)."""

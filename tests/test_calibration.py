@@ -64,6 +64,7 @@ def fitted(scenario, folder, seed, response_rate=1.0):
     return calibrate(scenario, folder, half_life=False)
 
 
+@pytest.mark.slow
 def test_intervals_cover_the_truth_at_the_nominal_rate(tmp_path):
     """16 synthetic firms: 144 intervals. Coverage of 95% intervals within 3 standard errors
     (sqrt(.95 x .05 / 144) = 0.018), and the z-scores' spread near 1 (too wide intervals fail
@@ -86,6 +87,7 @@ def test_intervals_cover_the_truth_at_the_nominal_rate(tmp_path):
     assert rejected <= 4, rejected
 
 
+@pytest.mark.slow
 def test_estimates_converge_as_the_data_grow(tmp_path):
     """Four times the days: standard errors about halve, and estimates stay within 3 of them."""
     small = fitted(two_moments(15.0), tmp_path / "small", 1)
@@ -96,6 +98,7 @@ def test_estimates_converge_as_the_data_grow(tmp_path):
         assert abs(b.estimate - truth) <= 3 * b.se, (path, b.estimate)
 
 
+@pytest.mark.slow
 def test_survey_non_response_does_not_bias_the_shifts(tmp_path):
     """With a third of customers answering, histories stop at the first unknown journey, so no
     decision is chosen by what followed it: the shifts stay within 3 standard errors."""
@@ -178,6 +181,7 @@ def spread_firm():
     )
 
 
+@pytest.mark.slow
 def test_a_spread_written_in_the_scenario_is_recovered(tmp_path):
     """One firm of 1,800 customers whose baselines differ: following the scenario, mean and
     polarisation are fitted (each estimate within 3 standard errors of the truth, two-sided),
@@ -270,6 +274,7 @@ CURB = {"misery": -0.08, "mediocrity": 0.0, "magic": 0.03}
 COMPLAINTS = {"misery": -0.15, "mediocrity": 0.05, "magic": 0.15}
 
 
+@pytest.mark.slow
 def test_no_bias_from_abandonment_delays_or_complaints(tmp_path):
     """The airline once gave a curbside misery shift 2 standard errors too negative. Five firms
     with its features in small (4,000 journeys each, 60% answer surveys): the mean z-score of
@@ -299,6 +304,7 @@ def test_no_bias_from_abandonment_delays_or_complaints(tmp_path):
     assert covered >= 12, covered
 
 
+@pytest.mark.slow
 def test_a_run_folder_with_complaints_schedules_and_a_market_calibrates(tmp_path):
     """`truthsim run --out` writes causes.csv, hourly.csv and a pooled cohort.csv beside the
     records: calibrate reads the records, leaves the pooled cohort out with a note, fits the
@@ -383,6 +389,7 @@ def test_bad_data_is_refused_with_its_place_and_fix(tmp_path, shop_file, name, t
         calibrate(shop(), folder)
 
 
+@pytest.mark.slow
 def test_synthesize_then_calibrate_on_the_command_line(tmp_path, shop_file):
     runner = CliRunner()
     data, out = tmp_path / "data", tmp_path / "fit" / "calibrated.yaml"
@@ -574,6 +581,7 @@ def test_a_calibration_file_that_does_not_fit_is_refused(tmp_path, shop_file):
     assert result.exit_code == 2 and "not valid JSON" in result.output
 
 
+@pytest.mark.slow
 def test_calibrated_yaml_keeps_the_files_own_comments(tmp_path, shop_file):
     text = "# our shop, as we run it\n" + shop_file.read_text()
     source = tmp_path / "shop.yaml"

@@ -138,6 +138,7 @@ def plain_log(tmp_path_factory) -> Path:
     return folder
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ceiling", [0.9, 0.95])
 def test_a_plain_journey_log_calibrates(tmp_path: Path, plain_log: Path, ceiling: float) -> None:
     """Finding 1: the search started at the scenario's 0.5 stepped past the memory ceiling,
@@ -156,6 +157,7 @@ def test_a_plain_journey_log_calibrates(tmp_path: Path, plain_log: Path, ceiling
     load_scenario(out)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("start", [0.3, 0.5, 0.7])
 def test_the_fit_does_not_depend_on_the_scenarios_starting_value(
     plain_log: Path, start: float
@@ -228,6 +230,7 @@ def estimates(out: Path) -> dict[str, tuple[float, float]]:
     return {p["path"]: (p["estimate"], p["se"]) for p in report["parameters"]}
 
 
+@pytest.mark.slow
 def test_synthesized_airline_data_calibrates(airline_data) -> None:
     """Finding 2: the shrunk airline's own synthetic data were refused with 'the scenario has 1
     problem: touchpoints.complaints_desk.shifts.mediocrity: +0.05 would move an average
@@ -236,6 +239,7 @@ def test_synthesized_airline_data_calibrates(airline_data) -> None:
     assert_valid_data_handled(code, output, out)
 
 
+@pytest.mark.slow
 def test_iso_timestamps_give_the_same_fit_as_minutes(tmp_path: Path, airline_data) -> None:
     """Finding 2: the same data with its times written as ISO timestamps (the same instants,
     in UTC) was refused the same way; it must calibrate to the same estimates as minutes. The
@@ -389,6 +393,7 @@ def _dev_zero(path: Path) -> None:
 @pytest.mark.skipif(
     not hasattr(os, "mkfifo") or not Path("/dev/zero").exists(), reason="needs a POSIX system"
 )
+@pytest.mark.slow
 @pytest.mark.parametrize("make", [_fifo, _dev_zero], ids=["a FIFO", "a symlink to /dev/zero"])
 def test_a_data_file_that_never_ends_is_refused(tmp_path: Path, shop_file: Path, make) -> None:
     """Finding 4: a journeys.csv that is a FIFO or a symlink to /dev/zero was skipped without a

@@ -89,6 +89,7 @@ def test_a_likelihood_remembering_otherwise_misses_the_truth(tmp_path, simulated
     assert max(abs(v) for v in z.values()) > 3.0, z
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("memory", ["peak_end", "weakest_link"])
 def test_interval_ends_are_where_the_profile_likelihood_falls(tmp_path, memory):
     """No interval is narrower than the profile likelihood's: at each end of a shift's

@@ -157,6 +157,7 @@ def plain_folder(folder: Path, log: dict[str, Any]) -> Path:
 COVERAGE: list[tuple[float, float, float]] = []
 
 
+@pytest.mark.slow
 @examples(24)
 @given(log=plain_logs(), spread=st.booleans())
 def test_plain_logs_fit_to_finite_estimates_inside_their_intervals(log, spread):
@@ -186,6 +187,7 @@ def coverage_case(seed: int) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_plain_baseline_intervals_cover_the_truth_at_the_nominal_rate(tmp_path):
     """40 fixed plain logs: the baseline's 95% interval covers the true return probability in
     at least 34 (the nominal 38 less 3 binomial standard errors of 1.4)."""
@@ -239,6 +241,7 @@ def hand_loglike(text: str, scenario: Scenario) -> Callable[[float], float]:
     return loglike
 
 
+@pytest.mark.slow
 @examples(20)
 @given(log=plain_logs())
 def test_the_reported_baseline_is_the_maximum_of_the_likelihood(log):
@@ -290,6 +293,7 @@ def joint_hand_loglike(text: str, p: float, mean: float) -> float:
     return total
 
 
+@pytest.mark.slow
 @examples(12)
 @given(log=plain_logs())
 def test_the_joint_fit_of_returns_and_rhythm_is_at_least_as_likely_as_the_truth(log):
@@ -390,6 +394,7 @@ UNBOUNDED_POLARISATION = scenario_data(
     half_life=st.booleans(),
     spread=st.sampled_from([None, True, False]),
 )
+@pytest.mark.slow
 def test_fits_with_moments_are_finite_and_simulate(data, seed, response, half_life, spread):
     """Property 3: under every memory model, with and without a spread, a DataError or finite
     estimates inside their intervals and a calibrated scenario that simulates."""
@@ -411,6 +416,7 @@ def test_fits_with_moments_are_finite_and_simulate(data, seed, response, half_li
     simulate(result.scenario, 1, horizon_days=5)
 
 
+@pytest.mark.slow
 def test_an_unbounded_polarisation_is_held_with_its_mean():
     """Property 3's first finding, as found: under weakest-link memory with --spread, a
     polarisation whose profile likelihood does not fall before its bound is reported as not
@@ -730,6 +736,7 @@ ALTERATIONS: dict[str, Callable[[Path, Callable[..., Any]], str]] = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("alteration", list(ALTERATIONS))
 @examples(2)
 @given(data=st.data())

@@ -19,6 +19,7 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
+@pytest.mark.slow
 def test_run_prints_a_readable_summary(runner: CliRunner) -> None:
     result = runner.invoke(main, ["run", "airline", *SHORT, "--seed", "3"])
     assert result.exit_code == 0, result.output
@@ -35,6 +36,7 @@ def test_run_prints_a_readable_summary(runner: CliRunner) -> None:
         assert text in result.output
 
 
+@pytest.mark.slow
 def test_run_json_is_byte_identical_for_the_same_seed(runner: CliRunner) -> None:
     a = runner.invoke(main, ["run", "scenarios/airline.yaml", *SHORT, "--seed", "5", "--json"])
     b = runner.invoke(main, ["run", "scenarios/airline.yaml", *SHORT, "--seed", "5", "--json"])
@@ -47,6 +49,7 @@ def test_run_json_is_byte_identical_for_the_same_seed(runner: CliRunner) -> None
     assert {row["touchpoint"] for row in data["touchpoints"]} >= {"reservation", "gate", "onboard"}
 
 
+@pytest.mark.slow
 def test_run_out_writes_files_and_never_overwrites(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "res"
     result = runner.invoke(main, ["run", "airline", *SHORT, "--out", str(out)])
@@ -158,6 +161,7 @@ def test_scenarios_list_and_copy(runner: CliRunner, tmp_path: Path) -> None:
     assert unknown.exit_code == 2 and "no bundled scenario" in unknown.output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["airline", "hotel", "telecom"])
 def test_every_bundled_scenario_validates_and_runs(runner: CliRunner, name: str) -> None:
     assert runner.invoke(main, ["validate", name]).exit_code == 0

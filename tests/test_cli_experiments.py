@@ -15,6 +15,7 @@ from truthsim.experiments import Execution, compare, sweep
 from truthsim.saving import whatif_data
 
 
+@pytest.mark.slow
 def test_whatif_prints_a_ranked_table(shop_file: Path) -> None:
     result = CliRunner().invoke(main, ["whatif", str(shop_file), "-r", "6", "--jobs", "1"])
     assert result.exit_code == 0, result.output
@@ -26,6 +27,7 @@ def test_whatif_prints_a_ranked_table(shop_file: Path) -> None:
         assert header in result.output
 
 
+@pytest.mark.slow
 def test_whatif_json_is_identical_for_any_number_of_workers(shop_file: Path) -> None:
     runner = CliRunner()
     one = runner.invoke(
@@ -101,6 +103,7 @@ def test_whatif_bad_flags(shop_file: Path, args: list[str], fragment: str) -> No
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_sweep_table_and_files(shop_file: Path, tmp_path: Path) -> None:
     out = tmp_path / "s"
     result = CliRunner().invoke(
@@ -147,6 +150,7 @@ def test_sweep_bad_vary(shop_file: Path, vary: str, fragment: str) -> None:
     assert fragment in result.output
 
 
+@pytest.mark.slow
 def test_sensitivity_table(shop_file: Path) -> None:
     result = CliRunner().invoke(
         main,

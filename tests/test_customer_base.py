@@ -73,6 +73,7 @@ def window_stats(result, start_day: float, days: float) -> dict[str, float]:
     }
 
 
+@pytest.mark.slow
 def test_a_steady_state_base_is_what_a_long_run_started_empty_reaches() -> None:
     """Count, journeys under way, tenure, rhythm and memory of the base on day 0 against a long
     run started with no customers (another seed), in 60-day windows of its years 6 to 24. Four
@@ -103,6 +104,7 @@ def test_replayed_journeys_begin_before_day_0_and_stay_out_of_the_statistics() -
     assert desk["visits"] == np.count_nonzero(after)
 
 
+@pytest.mark.slow
 def test_every_variant_of_a_replication_starts_from_the_same_base(pool: BasePool) -> None:
     scenario = established()
     variant = apply_changes(scenario, {"touchpoints.desk.servers": 4})
@@ -129,6 +131,7 @@ def test_a_base_holds_its_customers_memory(pool: BasePool) -> None:
     assert abs(float(np.mean(probabilities)) - baseline) > 0.005
 
 
+@pytest.mark.slow
 def test_the_bundled_airline_starts_as_an_established_business() -> None:
     """Issue finding 'born empty': the airline ran from no customers (1,665 active at the end
     of its 30-day warm-up, 8,735 on day 364, still rising). From its steady-state base, day 1

@@ -137,6 +137,7 @@ def _replayed_with(scenario, result, **memory: object) -> np.ndarray:
     return replay_memory(changed, result)[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("model", ["additive"])
 def test_the_ceiling_recovery_cap_and_own_baselines_each_change_the_replay(
     model: str, monkeypatch: pytest.MonkeyPatch

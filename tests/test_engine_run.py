@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import gc
 
+import pytest
+
 import truthsim
 from truthsim.engine import simulate
 
 
+@pytest.mark.slow
 def test_a_finished_replication_leaves_nothing_to_the_cycle_collector() -> None:
     """Customers waiting to come back, people in line and scheduled events all refer back to
     the run; it drops them itself, so its objects are freed at once, not by a collection."""
@@ -23,6 +26,7 @@ def test_a_finished_replication_leaves_nothing_to_the_cycle_collector() -> None:
     assert left < 100, f"{left} objects left for the cycle collector"
 
 
+@pytest.mark.slow
 def test_the_collector_is_as_it_was_after_a_replication() -> None:
     """Off during a run, the cycle collector is on again after it, or still off if it was."""
     before = gc.get_threshold()

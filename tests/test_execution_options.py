@@ -142,6 +142,7 @@ def test_fixed_is_compare_with_replications() -> None:
     )
 
 
+@pytest.mark.slow
 def test_select_best_is_compare_with_select() -> None:
     criteria = Criteria(delta=3.0, confidence=0.9, horizon_days=6)
     mine = select_best(shop(), seed=5, max_replications=12, criteria=criteria, execution=SERIAL)
@@ -158,6 +159,7 @@ def test_select_best_is_compare_with_select() -> None:
     same(mine, theirs)
 
 
+@pytest.mark.slow
 def test_compare_to_precision_is_compare_with_precision() -> None:
     criteria = Criteria(horizon_days=6)
     mine = compare_to_precision(
@@ -167,6 +169,7 @@ def test_compare_to_precision_is_compare_with_precision() -> None:
     same(mine, compare(shop(), precision=40.0, max_replications=13, execution=SERIAL, **FAST))
 
 
+@pytest.mark.slow
 def test_best_within_budget_is_compare_with_a_budget() -> None:
     criteria = Criteria(objective="revenue", horizon_days=6)
     mine = best_within_budget(

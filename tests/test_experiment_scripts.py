@@ -26,6 +26,7 @@ SCRIPTS = Path(__file__).resolve().parent.parent / "experiments"
         ),
     ],
 )
+@pytest.mark.slow
 def test_script_prints_its_conclusion(script: str, args: list[str], conclusion: str) -> None:
     if not (SCRIPTS / script).exists():
         pytest.skip("experiments/ is not in this tree")

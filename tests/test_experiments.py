@@ -45,6 +45,7 @@ def coverage_bounds(trials: int, confidence: float = 0.95, z: float = 4.0) -> tu
     return low, high
 
 
+@pytest.mark.slow
 def test_intervals_cover_the_known_answer_95_percent() -> None:
     """Magic share with nothing to change it has mean exactly 0.3 in every replication (outcomes
     are independent of whether a moment happens): 400 intervals of 3 replications. With so few
@@ -66,6 +67,7 @@ def test_intervals_cover_the_known_answer_95_percent() -> None:
     assert not low <= normal_covered <= high, "the test can tell a normal quantile from t"
 
 
+@pytest.mark.slow
 def test_replications_are_independent_and_reproducible() -> None:
     scenario = shop()
     a = replicate(scenario, replications=3, seed=4, execution=Execution(jobs=1))
@@ -75,6 +77,7 @@ def test_replications_are_independent_and_reproducible() -> None:
     assert len(set(values.tolist())) == 3, "each replication has its own streams"
 
 
+@pytest.mark.slow
 def test_precision_sizes_the_run_in_two_stages() -> None:
     """A first stage of at least 10, then Stein's total from the first stage's spread, capped."""
     import math
@@ -121,6 +124,7 @@ def test_precision_sizes_the_run_in_two_stages() -> None:
                   metric="journeys_per_customer")  # fmt: skip
 
 
+@pytest.mark.slow
 def test_a_change_that_changes_nothing_has_exactly_zero_difference() -> None:
     result = compare(
         shop(), ["nothing_really"], replications=3, seed=2, execution=Execution(jobs=1)
@@ -131,6 +135,7 @@ def test_a_change_that_changes_nothing_has_exactly_zero_difference() -> None:
     assert variant.retained.mean == 0.0 and variant.retained.se == 0.0
 
 
+@pytest.mark.slow
 def test_the_improvement_built_to_be_best_ranks_first() -> None:
     result = compare(shop(), replications=4, seed=3, execution=Execution(jobs=1))
     ranked = result.ranking()
@@ -143,6 +148,7 @@ def test_the_improvement_built_to_be_best_ranks_first() -> None:
     assert top["cost"] == pytest.approx(60000 + 90000 * (1 - 1.12**-years) / math.log(1.12))
 
 
+@pytest.mark.slow
 def test_combinations_add_pairs() -> None:
     result = compare(
         shop(),
@@ -158,6 +164,7 @@ def test_combinations_add_pairs() -> None:
     assert pair.cost == pytest.approx(sum(v.cost for v in result.variants if "+" not in v.name))
 
 
+@pytest.mark.slow
 def test_one_worker_or_two_give_identical_results() -> None:
     one = compare(shop(), replications=3, seed=5, execution=Execution(jobs=1))
     two = compare(shop(), replications=3, seed=5, execution=Execution(jobs=2))
@@ -182,6 +189,7 @@ def test_parse_values() -> None:
         parse_vary("touchpoints.desk.servers")
 
 
+@pytest.mark.slow
 def test_sweep_runs_the_full_grid_on_common_random_numbers() -> None:
     result = sweep(
         shop(),
@@ -199,6 +207,7 @@ def test_sweep_runs_the_full_grid_on_common_random_numbers() -> None:
     assert result.estimate(0, "new_customers").mean == result.estimate(2, "new_customers").mean
 
 
+@pytest.mark.slow
 def test_sensitivity_ranks_servers_first() -> None:
     chosen = [
         "touchpoints.desk.importance",  # before servers in name order, far behind in swing
@@ -226,6 +235,7 @@ def test_to_pandas_or_a_clear_message(monkeypatch) -> None:
         result.to_pandas()
 
 
+@pytest.mark.slow
 def test_a_combination_makes_every_change_of_its_improvements() -> None:
     """Three improvements on different parameters; in every pair and in the triple, each change
     shows in the variant's own touchpoint rows, and the variant's replications are exactly those

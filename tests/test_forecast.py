@@ -139,6 +139,7 @@ def rhythm_covered(cal) -> bool:  # type: ignore[no-untyped-def]
 # -- 1. calibration recovers the MBG/NBD parameters --------------------------------------------
 
 
+@pytest.mark.slow
 def test_calibration_recovers_mbgnbd_parameters(tmp_path: Path) -> None:
     """3,000 customers acquired over 8 weeks, seen for a year, every purchase timed to the
     second and counted (keep_same_day): the 95% intervals cover the truth."""
@@ -173,6 +174,7 @@ def test_calibration_recovers_mbgnbd_parameters(tmp_path: Path) -> None:
     "continuous-time likelihood does not model; AIC picks gamma gaps with shape ~1.17 (95% "
     "interval 1.15..1.20, excluding 1) on 3,000 customers",
 )
+@pytest.mark.slow
 def test_calibration_recovers_mbgnbd_parameters_from_dates_alone(tmp_path: Path) -> None:
     """The same log written with dates alone (the common CRM export), same-day purchases one
     journey (the default)."""
@@ -189,6 +191,7 @@ def test_calibration_recovers_mbgnbd_parameters_from_dates_alone(tmp_path: Path)
 SEEDS = 20
 
 
+@pytest.mark.slow
 def test_interval_coverage_is_consistent_with_95_percent(tmp_path: Path) -> None:
     """20 logs of 250 customers each (timestamps, each purchase kept): each parameter's
     interval covers the truth in at least 17 of them (P(X <= 16) = 1.6% for X ~ Binomial(20,
@@ -227,6 +230,7 @@ def test_interval_coverage_is_consistent_with_95_percent(tmp_path: Path) -> None
 DAYS = 60
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("timed", [True, False], ids=["timestamps, each kept", "dates, merged"])
 def test_forecast_at_the_truth_matches_the_closed_form(tmp_path: Path, timed: bool) -> None:
     customer, day = simulate_log(1200, 56, 300, seed=5)
@@ -258,6 +262,7 @@ def test_forecast_at_the_truth_matches_the_closed_form(tmp_path: Path, timed: bo
     assert revenue == pytest.approx(10 * total, rel=0.01)
 
 
+@pytest.mark.slow
 def test_forecast_of_each_period_follows_the_closed_form(tmp_path: Path) -> None:
     """The cumulative curve at each period's end, not only the last."""
     customer, day = simulate_log(1000, 56, 300, seed=6)
@@ -292,6 +297,7 @@ def held(holdout_log: Path) -> Forecast:
     return forecast(START, holdout_log, holdout_from=cut_date(), replications=10, seed=2)
 
 
+@pytest.mark.slow
 def test_holdout_cuts_at_the_date(holdout_log: Path, held: Forecast) -> None:
     times, _ = read_back(holdout_log)
     days = {c: [round(t) for t in v] for c, v in times.items()}
@@ -329,6 +335,7 @@ def test_holdout_cuts_at_the_date(holdout_log: Path, held: Forecast) -> None:
     assert held.calibration.data.journeys.start.max() < CUT_DAY * 1440.0
 
 
+@pytest.mark.slow
 def test_holdout_has_the_bgnbd_reference(holdout_log: Path, held: Forecast) -> None:
     times, _ = read_back(holdout_log)
     before = {c: [t for t in v if t < CUT_DAY] for c, v in times.items()}
@@ -350,6 +357,7 @@ def test_holdout_has_the_bgnbd_reference(holdout_log: Path, held: Forecast) -> N
         assert math.isfinite(h[key]) and math.isfinite(h["bgnbd"][key]), key
 
 
+@pytest.mark.slow
 def test_holdout_from_a_number_of_days_is_the_same_cut(holdout_log: Path, held: Forecast) -> None:
     again = forecast(START, holdout_log, holdout_from=str(CUT_DAY), replications=10, seed=2)
     assert again.ids == held.ids
@@ -357,6 +365,7 @@ def test_holdout_from_a_number_of_days_is_the_same_cut(holdout_log: Path, held: 
     assert again.periods == held.periods
 
 
+@pytest.mark.slow
 def test_holdout_days_shorter_than_the_holdout(holdout_log: Path) -> None:
     short = forecast(
         START, holdout_log, 30, holdout_from=cut_date(), replications=4, seed=2, fit=False
@@ -366,6 +375,7 @@ def test_holdout_days_shorter_than_the_holdout(holdout_log: Path) -> None:
     assert len(short.periods) == 5
 
 
+@pytest.mark.slow
 def test_save_writes_the_three_files(tmp_path: Path, held: Forecast) -> None:
     out = tmp_path / "out"
     written = held.save(out)
@@ -431,6 +441,7 @@ def invoke(*args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.slow
 def test_cli_forecast_with_a_holdout(tmp_path: Path, small) -> None:
     scenario_file, data = small
     out = tmp_path / "out"
@@ -455,6 +466,7 @@ def test_cli_forecast_with_a_holdout(tmp_path: Path, small) -> None:
     assert not again.exists()
 
 
+@pytest.mark.slow
 def test_cli_forecast_of_days_ahead(tmp_path: Path, small) -> None:
     scenario_file, data = small
     code, output = invoke(
@@ -533,6 +545,7 @@ def test_one_or_two_jobs_give_the_same_forecast(repro_log: Path) -> None:
     assert_same(one, two)
 
 
+@pytest.mark.slow
 def test_same_seed_same_holdout_forecast(repro_log: Path) -> None:
     one = forecast(START, repro_log, holdout_from=cut_date(150), replications=5, seed=3)
     two = forecast(

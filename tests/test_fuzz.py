@@ -123,6 +123,7 @@ def check_outputs(result: Any) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+@pytest.mark.slow
 @given(data=st.data())
 def test_a_mutated_scenario_is_refused_clearly_or_runs_finite(
     name: str, data: st.DataObject, tmp_path: Path
@@ -220,6 +221,7 @@ COMMANDS = {
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
+@pytest.mark.slow
 @given(data=st.data())
 def test_a_bad_command_line_is_refused_clearly(
     data: st.DataObject, shop_file: Path, tmp_path: Path

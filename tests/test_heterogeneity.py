@@ -34,6 +34,7 @@ def yearly(spread: dict, per_day: float = 8.0, years: int = 8) -> Scenario:
     return Scenario.model_validate(data)
 
 
+@pytest.mark.slow
 def test_a_cohort_follows_the_sbg_survival_law() -> None:
     alpha, beta = 0.704, 1.182  # Fader & Hardie's regular customers
     scenario = yearly({"churn_alpha": alpha, "churn_beta": beta})
@@ -50,6 +51,7 @@ def test_a_cohort_follows_the_sbg_survival_law() -> None:
     assert np.all(np.diff(rates) > 0)
 
 
+@pytest.mark.slow
 def test_homogeneous_customers_follow_the_geometric_law_instead() -> None:
     result = simulate(yearly(0.6), seed=12)
     table = result.cohort(365.0)

@@ -92,6 +92,7 @@ def test_validate_refuses_and_run_agrees(tmp_path: Path, text: str) -> None:
     assert code == 2 and "bad.yaml" in output, output
 
 
+@pytest.mark.slow
 def test_an_alias_bomb_is_refused_at_once(tmp_path: Path) -> None:
     bomb = 'a0: &a0 ["x","x","x","x","x","x","x","x","x","x"]\n'
     for level in range(1, 10):
@@ -212,6 +213,7 @@ def test_a_bad_only_loses_no_saved_replications(shop_file: Path, tmp_path: Path)
     assert sorted(p.name for p in (out / "runs").iterdir()) == kept, "nothing deleted"
 
 
+@pytest.mark.slow
 def test_force_replaces_a_results_folder_as_a_set(tmp_path: Path) -> None:
     out = tmp_path / "r"
     assert invoke("run", "airline", "--horizon-days", "40", "--out", str(out))[0] == 0
@@ -240,6 +242,7 @@ def _gone(pid: int) -> bool:
     return state == "Z"  # a zombie has stopped; only its exit status is left to collect
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
 def test_sigterm_stops_the_workers_and_keeps_finished_replications(
     shop_file: Path, tmp_path: Path
@@ -268,6 +271,7 @@ def test_sigterm_stops_the_workers_and_keeps_finished_replications(
     assert any(runs.glob("*.json")), "finished replications are kept"
 
 
+@pytest.mark.slow
 def test_a_script_without_the_main_guard_is_told_about_it(tmp_path: Path) -> None:
     pytest.importorskip("dask.distributed")
     script = tmp_path / "noguard.py"

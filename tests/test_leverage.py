@@ -92,6 +92,7 @@ def test_outcome_scores_are_the_outcome_rules_derivatives() -> None:
             assert score == pytest.approx(numeric[:, outcome], abs=2e-4), (lever, outcome)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["magic", "misery"])
 def test_derivative_matches_the_geometric_law(geometric_map, kind: str) -> None:
     p, mean = geometric_terms(geometric_shop())
@@ -102,6 +103,7 @@ def test_derivative_matches_the_geometric_law(geometric_map, kind: str) -> None:
     assert abs(row.kept.mean - slope * moved * 0.1) < Z * row.kept.se
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["magic", "misery"])
 def test_finite_difference_matches_the_geometric_law(geometric_map, kind: str) -> None:
     """Over its step the difference is the closed form's secant, per 10 points."""
@@ -139,6 +141,7 @@ def word_of_mouth_shop():
     )
 
 
+@pytest.mark.slow
 def test_derivatives_carry_word_of_mouth_and_agree_with_differences() -> None:
     """Half of a misery's cost here is the prospects it deters: a derivative that left word of
     mouth out would sit far below the simulated difference. The secant over the step is the
@@ -180,6 +183,7 @@ def test_a_levers_improvement_line_is_a_valid_improvement() -> None:
     assert (shares.misery, shares.mediocrity, shares.magic) == pytest.approx((0.05, 0.70, 0.25))
 
 
+@pytest.mark.slow
 def test_the_map_names_a_leader_only_when_it_is_sure() -> None:
     scenario = geometric_shop()
     data = {**scenario.model_dump(), "touchpoints": {}}
@@ -194,6 +198,7 @@ def test_the_map_names_a_leader_only_when_it_is_sure() -> None:
     assert "more than at any other touchpoint" in two.answer()
 
 
+@pytest.mark.slow
 def test_command_writes_the_map_its_figure_and_a_report(tmp_path) -> None:
     out = tmp_path / "map"
     scenario = tmp_path / "shop.yaml"
@@ -221,6 +226,7 @@ def test_command_writes_the_map_its_figure_and_a_report(tmp_path) -> None:
         (["--difference-replications", "1"], "--difference-replications"),
     ],
 )
+@pytest.mark.slow
 def test_command_refuses_bad_input_clearly(tmp_path, arguments, words) -> None:
     scenario = tmp_path / "shop.yaml"
     data = geometric_shop().model_dump(mode="json")
@@ -232,6 +238,7 @@ def test_command_refuses_bad_input_clearly(tmp_path, arguments, words) -> None:
     assert words in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.slow
 def test_derivative_matches_the_shifted_beta_geometric_law() -> None:
     """Customers differ in their baseline return (churn ~ Beta(a, b), the sBG law); each
     customer's journeys return with p_c = sum_k P(k) sigmoid(logit(b_c) + shift_k), so
@@ -260,6 +267,7 @@ def test_derivative_matches_the_shifted_beta_geometric_law() -> None:
     assert abs(row.kept.mean - slope) < Z * row.kept.se
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_map_on_any_number_of_workers() -> None:
     one = leverage(geometric_shop(), replications=3, seed=2, execution=Execution(jobs=1)).to_dict()
     two = leverage(geometric_shop(), replications=3, seed=2, execution=Execution(jobs=2)).to_dict()

@@ -32,6 +32,7 @@ def selected() -> tuple[object, list[tuple[int, int | None]]]:
     return result, seen
 
 
+@pytest.mark.slow
 def test_progress_counts_on_across_a_sequential_selection(selected) -> None:
     result, seen = selected
     done = [d for d, _ in seen]
@@ -42,6 +43,7 @@ def test_progress_counts_on_across_a_sequential_selection(selected) -> None:
     assert result.replications_used > first[0] and seen[-1][1] is None
 
 
+@pytest.mark.slow
 def test_the_header_says_how_the_replications_add_up(selected) -> None:
     data = selected[0].to_dict()
     words = procedure_words(data)
@@ -70,6 +72,7 @@ window.addEventListener("load", function () {
 @pytest.mark.parametrize(
     ("width", "fits"), [(1400, True), (1032, True), (600, False)]
 )  # a wide screen; A4 landscape within margins; a narrow window (figures only)
+@pytest.mark.slow
 def test_no_table_cell_of_the_report_is_clipped(tmp_path, width: int, fits: bool) -> None:
     """Money as large as a real business's (millions, with their intervals) still fits; in a
     narrow window the figures keep a legible size (they scroll rather than shrink)."""

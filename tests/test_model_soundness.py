@@ -118,6 +118,7 @@ def test_only_the_losses_a_misery_decided_are_blamed_on_it() -> None:
     assert caused < 0.5 * n, "most miserable customers who left would have left anyway"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", ["airline", "hotel", "telecom"])
 def test_causes_and_the_unblamed_add_up_to_every_customer_lost(name: str) -> None:
     result = simulate(load_scenario(name), seed=3, horizon_days=80)
@@ -134,6 +135,7 @@ def test_causes_and_the_unblamed_add_up_to_every_customer_lost(name: str) -> Non
     assert np.allclose(blamed, 1.0)
 
 
+@pytest.mark.slow
 def test_an_earlier_journey_can_be_blamed_in_the_engine() -> None:
     scenario = load_scenario("airline")
     result = simulate(scenario, seed=3, horizon_days=150)
@@ -156,6 +158,7 @@ def test_word_of_mouth_that_feeds_on_itself_needs_a_market() -> None:
         make_scenario({"desk": magic_desk()}, per_day=2.0, word_of_mouth=WOM)
 
 
+@pytest.mark.slow
 def test_a_market_bounds_the_customer_base() -> None:
     market = 600
     scenario = make_scenario(
@@ -209,6 +212,7 @@ def only_magic(**memory) -> dict:
     )
 
 
+@pytest.mark.slow
 def test_with_only_magic_a_cohort_keeps_leaving() -> None:
     """Unbounded additive memory made customers all but immortal; the ceiling keeps them mortal."""
     scenario = make_scenario(**only_magic(forgetting_half_life_days=None, ceiling=0.9))
@@ -227,6 +231,7 @@ def test_with_only_magic_a_cohort_keeps_leaving() -> None:
     assert len(made) > 0.9 * len(first)
 
 
+@pytest.mark.slow
 def test_the_ceiling_is_the_most_the_average_customer_can_reach() -> None:
     """With the average customer at 0.7 and a ceiling of 0.9, a customer at the average who has
     known nothing but magic returns with probability 0.9 at most, and reaches it."""
@@ -329,6 +334,7 @@ def test_a_skipped_optional_step_keeps_its_delay() -> None:
     assert 0.25 < visited.mean() < 0.45
 
 
+@pytest.mark.slow
 def test_every_airline_trip_flies_a_day_or_more_after_the_call() -> None:
     result = simulate(load_scenario("airline"), seed=2, horizon_days=60)
     m = result.moments

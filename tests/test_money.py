@@ -20,6 +20,7 @@ from truthsim.experiments.valuation import annuity
 from truthsim.report.answer import holds
 
 
+@pytest.mark.slow
 def test_cost_per_customer_kept_counts_cost_and_customers_over_one_period() -> None:
     """On main the cost ran to the end of a three-year run-off while the customers were counted
     at the horizon: the cost per customer kept moved elevenfold with the run-off."""
@@ -41,6 +42,7 @@ def test_cost_per_customer_kept_counts_cost_and_customers_over_one_period() -> N
     assert a.cost_per_retained == pytest.approx(a.cost / a.retained.mean)
 
 
+@pytest.mark.slow
 def test_the_terminal_value_is_the_same_for_every_customer_of_a_segment() -> None:
     """An improvement's terminal value is its extra customers at the period's end times one
     worth per segment, estimated from the baseline: not what its own service would bring them."""
@@ -93,6 +95,7 @@ def test_the_answer_says_where_the_best_for_net_value_changes() -> None:
     )
 
 
+@pytest.mark.slow
 def test_every_statement_of_the_answer_holds_jointly() -> None:
     """On main each of four families (the table's intervals of customers and of net value, the
     two selections) was at 95% on its own: jointly at least 80%."""
@@ -106,6 +109,7 @@ def test_every_statement_of_the_answer_holds_jointly() -> None:
     assert math.isclose(data["value"]["family_confidence"], each)
 
 
+@pytest.mark.slow
 def test_the_answer_names_its_planning_period_and_what_holds(shop_file) -> None:
     run = CliRunner().invoke(main, ["whatif", str(shop_file), "--jobs", "1", "-r", "3"])
     assert run.exit_code == 0, run.output
@@ -116,6 +120,7 @@ def test_the_answer_names_its_planning_period_and_what_holds(shop_file) -> None:
     assert "holds jointly with 95% confidence" in run.output
 
 
+@pytest.mark.slow
 def test_drawn_parameters_show_the_spread_the_mean_hides() -> None:
     """On main the interval of the mean over parameter draws was the only figure, and it
     narrows with replications while the effect across plausible parameters does not."""

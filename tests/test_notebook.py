@@ -32,6 +32,7 @@ def run():
     return simulate(shop(), seed=2)
 
 
+@pytest.mark.slow
 def test_reprs_are_short_and_html_is_a_table(run) -> None:
     fast = {"replications": 2, "seed": 1, "execution": Execution(jobs=1), "horizon_days": 6}
     objects = [

@@ -25,6 +25,7 @@ def comparison():
     return compare(scenario, replications=3, seed=1, execution=Execution(jobs=1))
 
 
+@pytest.mark.slow
 def test_run_figures(tmp_path: Path) -> None:
     result = simulate(shop(warmup_days=3), seed=1)
     figures = draw(figure_data(result))
@@ -69,6 +70,7 @@ def _png_size(path: Path) -> tuple[int, int]:
     return int.from_bytes(header[:4], "big"), int.from_bytes(header[4:], "big")
 
 
+@pytest.mark.slow
 def test_png_size_sharp_enough_for_a_slide(tmp_path: Path) -> None:
     data = figure_data(simulate(shop(), seed=1))
     save_figures(draw(data), tmp_path / "default", ("png",))
@@ -83,6 +85,7 @@ def _legend_outside(ax) -> bool:
     return legend.x0 >= ax.get_window_extent().x1, "the legend sits right of the data"
 
 
+@pytest.mark.slow
 def test_whatif_figures(comparison) -> None:
     figures = draw(figure_data(comparison))
     forest = figures["ranking"].axes[0]
@@ -133,6 +136,7 @@ def test_sweep_figures() -> None:
     plt.close("all")
 
 
+@pytest.mark.slow
 def test_tornado_names_parameters_metric_and_fraction() -> None:
     result = sensitivity(
         shop(),
@@ -153,6 +157,7 @@ def test_tornado_names_parameters_metric_and_fraction() -> None:
     plt.close("all")
 
 
+@pytest.mark.slow
 def test_morris_and_sobol_figures() -> None:
     chosen = ["touchpoints.desk.servers", "touchpoints.desk.service.mean"]
     common = {
@@ -180,6 +185,7 @@ def test_morris_and_sobol_figures() -> None:
     plt.close("all")
 
 
+@pytest.mark.slow
 def test_cli_plots_and_redraw(shop_file: Path, tmp_path: Path) -> None:
     path = shop_file
     out, plots = tmp_path / "out", tmp_path / "plots"

@@ -41,6 +41,7 @@ def reported(tmp_path_factory, shop_file: Path) -> tuple[Path, Path, Path]:
     return scenario, html, out
 
 
+@pytest.mark.slow
 def test_report_carries_the_whole_story(reported) -> None:
     _scenario, html, _ = reported
     text = html.read_text()
@@ -68,6 +69,7 @@ def test_report_carries_the_whole_story(reported) -> None:
     assert "@media print" in text
 
 
+@pytest.mark.slow
 def test_report_from_saved_results_is_the_same_report(reported, tmp_path: Path) -> None:
     _, html, out = reported
     again = tmp_path / "again.html"
@@ -85,6 +87,7 @@ def test_report_from_saved_results_is_the_same_report(reported, tmp_path: Path) 
         (["report", "--from", "{empty}", "-o", "{new}"], "no whatif.json"),
     ],
 )
+@pytest.mark.slow
 def test_report_bad_requests(reported, tmp_path: Path, args: list[str], fragment: str) -> None:
     scenario, html, out = reported
     values = {
@@ -103,6 +106,7 @@ def _browser() -> str | None:
     return next((path for name in BROWSERS if (path := shutil.which(name))), None)
 
 
+@pytest.mark.slow
 def test_report_renders_in_a_browser(reported, tmp_path: Path) -> None:
     browser = _browser()
     if browser is None:
@@ -192,6 +196,7 @@ def experiment_report(
     return request.param, html, figures, words, made.stdout
 
 
+@pytest.mark.slow
 def test_every_experiment_has_a_report_that_opens_with_its_answer(experiment_report) -> None:
     _kind, html, figures, words, printed = experiment_report
     text = html.read_text()
@@ -212,6 +217,7 @@ def test_whatif_report_explains_its_biggest_gap(reported) -> None:
     )
 
 
+@pytest.mark.slow
 def test_experiment_reports_render_in_a_browser(experiment_report, tmp_path: Path) -> None:
     browser = _browser()
     if browser is None:
@@ -256,6 +262,7 @@ def calibration_folder(tmp_path_factory, shop_file: Path) -> Path:
     return root / "cal"
 
 
+@pytest.mark.slow
 def test_a_calibration_has_a_report_that_opens_with_what_the_data_say(
     calibration_folder: Path, tmp_path: Path
 ) -> None:
@@ -273,6 +280,7 @@ def test_a_calibration_has_a_report_that_opens_with_what_the_data_say(
     assert text.count('src="data:image/svg+xml;base64,') == 1, "the goodness-of-fit figure"
 
 
+@pytest.mark.slow
 def test_a_combined_report_opens_with_every_answer(
     calibration_folder: Path, experiment_report, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from tests.conftest import make_scenario, station
 from truthsim.engine import simulate
@@ -14,6 +15,7 @@ from truthsim.experiments.valuation import Valuation
 from truthsim.scenario import apply_changes
 
 
+@pytest.mark.slow
 def test_same_seed_gives_bit_identical_records(airline) -> None:
     a = simulate(airline, seed=7, horizon_days=60)
     b = simulate(airline, seed=7, horizon_days=60)
@@ -22,6 +24,7 @@ def test_same_seed_gives_bit_identical_records(airline) -> None:
     assert a.to_dict() == b.to_dict()
 
 
+@pytest.mark.slow
 def test_different_seeds_differ(airline) -> None:
     a = simulate(airline, seed=7, horizon_days=60)
     b = simulate(airline, seed=8, horizon_days=60)
@@ -29,6 +32,7 @@ def test_different_seeds_differ(airline) -> None:
     assert a.headline["return_rate"] != b.headline["return_rate"]
 
 
+@pytest.mark.slow
 def test_a_change_at_one_touchpoint_leaves_other_draws_alone() -> None:
     """Unlimited servers: raising magic at 'b' changes no outcome at 'a' or 'c' of any journey both
     runs contain, because every draw is keyed by customer, journey, step and purpose."""
@@ -67,6 +71,7 @@ def test_a_change_at_one_touchpoint_leaves_other_draws_alone() -> None:
     assert np.array_equal(c0["acquired"][:n], c1["acquired"][:n])
 
 
+@pytest.mark.slow
 def test_results_do_not_depend_on_numpys_vectorised_exp_and_log(airline, monkeypatch) -> None:
     """numpy's float64 exp, log, log1p and power run AVX-512 code on processors that have it,
     which may differ from the C library's in the last bit; were the engine to turn draws into

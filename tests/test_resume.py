@@ -31,6 +31,7 @@ def first_run(folder: Path):
     return result
 
 
+@pytest.mark.slow
 def test_a_resumed_run_loads_every_saved_replication(tmp_path: Path) -> None:
     before = first_run(tmp_path)
     again = Checkpoints(tmp_path)
@@ -49,6 +50,7 @@ def test_a_resumed_run_loads_every_saved_replication(tmp_path: Path) -> None:
     assert (last.loaded, last.computed) == (10, 0)
 
 
+@pytest.mark.slow
 def test_a_missing_replication_is_computed_and_only_that_one(tmp_path: Path) -> None:
     before = first_run(tmp_path)
     sorted(tmp_path.glob("*.json"))[2].unlink()
@@ -90,6 +92,7 @@ def test_a_damaged_saved_replication_is_reported(tmp_path: Path, damage: str) ->
         )
 
 
+@pytest.mark.slow
 def test_replicate_and_sweep_count_too(tmp_path: Path) -> None:
     store = Checkpoints(tmp_path / "r")
     replicate(shop(), replications=2, seed=1, execution=Execution(checkpoints=store))
@@ -118,6 +121,7 @@ def test_the_command_line_says_what_it_reused(shop_file: Path, tmp_path: Path) -
     assert "Traceback" not in damaged.output
 
 
+@pytest.mark.slow
 def test_another_seed_or_scenario_loads_nothing(tmp_path: Path) -> None:
     first_run(tmp_path)
     other_seed = Checkpoints(tmp_path)

@@ -35,6 +35,7 @@ def cohort(gaps: dict, p: float = 0.9):
         {"kind": "exponential", "mean": 30, "rate_shape": 0.7},
     ],
 )
+@pytest.mark.slow
 def test_the_estimate_matches_a_simulated_cohort(gaps: dict) -> None:
     scenario = cohort(gaps)
     estimate = yearly_retention(scenario, scenario.segments["everyone"], at_mix=False)
@@ -98,6 +99,7 @@ def test_bundled_staff_cost_the_same_per_hour_and_work_when_customers_come() -> 
     assert quiet and all(agents.at(h * 60.0) <= 1 for h in quiet)
 
 
+@pytest.mark.slow
 def test_hotel_guests_breakfast_in_the_morning() -> None:
     """On main breakfast peaked at 02h and check-out at 03h (a 600-minute stay after a 15h
     check-in)."""

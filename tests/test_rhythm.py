@@ -57,6 +57,7 @@ def repeats_within(result, days: float) -> np.ndarray:
         (3.0, 15.0, 1.5, 6.0),  # customers more alike
     ],
 )
+@pytest.mark.slow
 def test_a_cohorts_repeat_journeys_follow_the_mbgnbd_law(r, mean, a, b) -> None:
     result = simulate(customers_like_mbgnbd(r, mean, a, b, years=1.5), seed=5)
     params = {"r": r, "alpha": r * mean, "a": a, "b": b}
@@ -68,6 +69,7 @@ def test_a_cohorts_repeat_journeys_follow_the_mbgnbd_law(r, mean, a, b) -> None:
         assert abs(x.mean() - expected) < Z * se, (days, x.mean(), expected, se)
 
 
+@pytest.mark.slow
 def test_without_a_rate_shape_customers_share_one_rhythm() -> None:
     """With rate_shape left out, the repeat journeys are those of the BG/NBD family with every
     rate equal: E[X(t)] = E[(1 - p) (1 - exp(-p t / mean)) / p] over the churn p ~ Beta(a, b),

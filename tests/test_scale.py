@@ -53,6 +53,7 @@ main(sys.argv[2:], prog_name="truthsim")
 """
 
 
+@pytest.mark.slow
 def test_an_interrupted_run_resumes_to_the_same_result(shop_file: Path, tmp_path: Path) -> None:
     """Killed (SIGKILL) once it has saved exactly 3 of 16 replications: no timing involved."""
     whole, broken = tmp_path / "whole", tmp_path / "broken"
@@ -115,6 +116,7 @@ def test_force_starts_over(shop_file: Path, tmp_path: Path) -> None:
     assert resume_without_out.exit_code == 2 and "--out" in resume_without_out.output
 
 
+@pytest.mark.slow
 def test_dask_backend_needs_a_reachable_scheduler(monkeypatch) -> None:
     pytest.importorskip("dask.distributed")
     monkeypatch.setattr("truthsim.experiments.backends.CONNECT_TIMEOUT", 2)
@@ -140,6 +142,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_dask_cluster_survives_a_dead_worker_with_identical_results(tmp_path: Path) -> None:
     """A scheduler and two workers on loopback; one worker is killed mid-run."""
     pytest.importorskip("dask.distributed")
@@ -214,6 +217,7 @@ def test_dask_cluster_survives_a_dead_worker_with_identical_results(tmp_path: Pa
         log.close()
 
 
+@pytest.mark.slow
 def test_dask_local_cluster_matches_the_pool() -> None:
     pytest.importorskip("dask.distributed")
     on_dask = compare(

@@ -224,6 +224,7 @@ PATHS = [p for p in _paths(VALID) if p]
         max_size=3,
     )
 )
+@pytest.mark.slow
 def test_random_mutations_never_raise_anything_else(mutations) -> None:
     import copy
 

@@ -95,6 +95,7 @@ def test_a_mistyped_command_gets_a_did_you_mean() -> None:
     assert "did you mean 'run'" in result.output
 
 
+@pytest.mark.slow
 def test_run_takes_quiet_and_a_warmup(tmp_path) -> None:
     out = tmp_path / "r"
     result = CliRunner().invoke(
@@ -125,6 +126,7 @@ def test_a_scenario_from_a_dict_is_checked_as_a_file_is() -> None:
     )
 
 
+@pytest.mark.slow
 def test_scenarios_and_results_read_as_people_read_them() -> None:
     import truthsim
 
@@ -139,6 +141,7 @@ def test_scenarios_and_results_read_as_people_read_them() -> None:
     assert shown["revenue"] == f"{result.headline['revenue']:,.0f}"
 
 
+@pytest.mark.slow
 def test_a_runs_summary_files_carry_no_float_noise(tmp_path) -> None:
     import json
 

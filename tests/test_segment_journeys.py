@@ -100,6 +100,7 @@ def test_the_retention_estimate_takes_each_segments_own_journey() -> None:
     assert business > leisure  # more magic at the kiosk for business travellers
 
 
+@pytest.mark.slow
 def test_the_magic_lever_moves_only_the_shared_mix() -> None:
     """Business travellers keep their own mix: 10 points more magic at the kiosk moves leisure
     travellers alone, and the derivative says so as the finite difference does."""

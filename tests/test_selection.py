@@ -128,6 +128,7 @@ def test_mcb_names_a_clear_best() -> None:
     assert result.contenders == (1,) and result.best_within(0.1) == 1 and result.low[1] == 0
 
 
+@pytest.mark.slow
 def test_simultaneous_marks_against_the_baseline_rarely_fire_when_nothing_changes() -> None:
     rng = np.random.default_rng(17)
     repetitions, fired, k = 2000, 0, 7
@@ -138,6 +139,7 @@ def test_simultaneous_marks_against_the_baseline_rarely_fire_when_nothing_change
     assert fired / repetitions <= 1 - CONFIDENCE + allowed(1 - CONFIDENCE, repetitions)
 
 
+@pytest.mark.slow
 def test_marks_after_sequential_selection_rarely_fire_when_nothing_changes() -> None:
     """Sampling stops early for variants that look bad; the joint intervals against the
     baseline, on the replications each pair shares, must still hold under the null."""
@@ -168,6 +170,7 @@ def test_advised_replications_reach_the_stated_power() -> None:
 @pytest.mark.parametrize(
     ("name", "shape"), [("normal", None), ("skewed (gamma, skewness 0.5)", 16.0)]
 )
+@pytest.mark.slow
 def test_two_stage_precision_covers_at_least_nominally(name: str, shape: float | None) -> None:
     rng = np.random.default_rng(19)
 

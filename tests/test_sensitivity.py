@@ -82,6 +82,7 @@ def test_one_at_a_time_states_whole_number_ranges() -> None:
     assert [r.swing for r in result.rows] == sorted((r.swing for r in result.rows), reverse=True)
 
 
+@pytest.mark.slow
 def test_morris_screens_servers_first_and_is_reproducible() -> None:
     run = lambda: global_sensitivity(shop(), "morris", parameters=THREE, trajectories=4, **FAST)  # noqa: E731
     result = run()
@@ -100,6 +101,7 @@ def test_morris_screens_servers_first_and_is_reproducible() -> None:
     assert len(result.to_records()) == 16
 
 
+@pytest.mark.slow
 def test_sobol_indices_with_intervals_on_whole_numbers() -> None:
     result = global_sensitivity(shop(), "sobol", parameters=THREE, samples=8, **FAST)
     assert result.samples.shape == (8 * (3 + 2), 3)

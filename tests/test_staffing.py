@@ -28,6 +28,7 @@ def shifts():
     return simulate(shifts_scenario(), seed=21)
 
 
+@pytest.mark.slow
 def test_each_constant_stretch_behaves_as_its_own_mm_c_queue(shifts) -> None:
     """Long stretches, fast service: the stationary-independent-period approximation holds up to
     the transient after each change (relaxation time about 37 minutes at rho = 0.7 with two
@@ -42,6 +43,7 @@ def test_each_constant_stretch_behaves_as_its_own_mm_c_queue(shifts) -> None:
         assert abs(mean - expected) < Z * se + 1e-9, (servers, mean, expected, se)
 
 
+@pytest.mark.slow
 def test_hourly_utilisation_follows_the_staffing(shifts) -> None:
     hourly = shifts.hourly
     for hour in (3, 8, 15, 20):

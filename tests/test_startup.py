@@ -25,6 +25,7 @@ HEAVY = (
 )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["--version"], ["validate", "airline"], ["schema"]])
 def test_light_commands_do_not_load_the_engine_statistics_or_plots(args: list[str]) -> None:
     env = {

@@ -18,6 +18,7 @@ from truthsim.experiments import estimate
 TRIALS = 10_000
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("n", "wider"), [(2, 1.5), (3, 1.5), (10, 1.1)])
 def test_t_intervals_cover_the_mean_95_percent_of_the_time(n: int, wider: float) -> None:
     samples = np.random.default_rng(100 + n).normal(5.0, 2.0, size=(TRIALS, n))
@@ -39,6 +40,7 @@ def test_t_intervals_cover_the_mean_95_percent_of_the_time(n: int, wider: float)
     assert half_widths == pytest.approx(stats.t.ppf(0.975, n - 1) * se)
 
 
+@pytest.mark.slow
 def test_paired_differences_cover_the_true_difference() -> None:
     """A paired interval is the t interval of per-replication differences: with a shared
     component that cancels, it covers the true difference 95% of the time, and is narrower

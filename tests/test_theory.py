@@ -48,6 +48,7 @@ def test_reference_values_of_erlang_c() -> None:
     assert erlang_c(c, a) / (c * 2.5 - 10) == pytest.approx(0.2216, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_tandem_waits_match_erlang_c(tandem) -> None:
     expected_wait = erlang_c(5, 4.0) / (5 * 2.5 - 10)
     expected_delay_share = erlang_c(5, 4.0)
@@ -61,6 +62,7 @@ def test_tandem_waits_match_erlang_c(tandem) -> None:
         assert abs(share - expected_delay_share) < Z * se_share, (i, share, se_share)
 
 
+@pytest.mark.slow
 def test_tandem_utilisation_is_rho(tandem) -> None:
     for row in tandem.touchpoints:
         # utilisation is the mean of ~8,000 service times / capacity: SE from the exponential's CV
@@ -87,6 +89,7 @@ def _in_progress(m: np.ndarray, kind: str, t: float) -> tuple[float, float]:
     return float(spent), float(to_come)
 
 
+@pytest.mark.slow
 def test_littles_law_at_every_touchpoint(tandem) -> None:
     """Time-average number waiting (and in service), integrated by the station, equals arrival
     rate x mean wait (service) up to the customers caught at the two edges of the window: the

@@ -455,6 +455,7 @@ def assert_same_fit(a, b) -> None:  # type: ignore[no-untyped-def]
         assert eb[path][0] == pytest.approx(value, abs=0.01 * se + 1e-9), path
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("keep_same_day", [False, True], ids=["merged", "kept"])
 def test_transactions_fit_as_the_same_journeys_written_as_journeys_csv(
     tmp_path: Path, mbg_log, keep_same_day: bool
@@ -482,6 +483,7 @@ def test_transactions_fit_as_the_same_journeys_written_as_journeys_csv(
     assert_same_fit(from_log, from_journeys)
 
 
+@pytest.mark.slow
 def test_cli_calibrates_a_transaction_log(tmp_path: Path, scenario_file: Path, mbg_log) -> None:
     customer, time = mbg_log
     rng = np.random.default_rng(1)
