@@ -19,8 +19,8 @@ from click.testing import CliRunner
 from tests.conftest import make_scenario, shop, station
 from truthsim import simulate
 from truthsim.cli import main
+from truthsim.errors import ExperimentError
 from truthsim.experiments import Budget, Execution, budget_sets, compare
-from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.replication import RunSummary
 from truthsim.experiments.valuation import default_delta, improvement_cost, valuation
 

@@ -12,6 +12,7 @@ RENAMED = [
     ("truthsim.scenario.model", "truthsim.scenario.schema", "Scenario"),
     ("truthsim.engine.value", "truthsim.engine.money", "PlanningDays"),
     ("truthsim.experiments.value", "truthsim.experiments.valuation", "Valuation"),
+    ("truthsim.experiments.errors", "truthsim.errors", "ExperimentError"),
 ]
 
 

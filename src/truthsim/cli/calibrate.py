@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.format import table
+from truthsim.cli.friendly import UserError, friendly
 from truthsim.io import check_free, to_json
 from truthsim.scenario import load_scenario
 from truthsim.scenario.loader import resolve_source

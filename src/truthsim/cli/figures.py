@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from truthsim.cli.errors import UserError, friendly
+from truthsim.cli.friendly import UserError, friendly
 from truthsim.io import check_free
 
 FIGURE_DATA = "figures.json"

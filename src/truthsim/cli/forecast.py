@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from truthsim.cli.errors import friendly
 from truthsim.cli.format import table
+from truthsim.cli.friendly import friendly
 from truthsim.io import check_free, to_json
 from truthsim.scenario import load_scenario
 

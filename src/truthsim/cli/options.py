@@ -12,8 +12,9 @@ from typing import Any
 
 import click
 
-from truthsim.cli.errors import RunFailed, UserError
+from truthsim.cli.friendly import RunFailed, UserError
 from truthsim.cli.params import Choice, Finite, allow_large_option
+from truthsim.errors import ExperimentError
 from truthsim.experiments.backends import (
     BACKENDS,
     Backend,
@@ -22,7 +23,6 @@ from truthsim.experiments.backends import (
     default_jobs,
 )
 from truthsim.experiments.checkpoints import Checkpoints
-from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.progress import Progress, progress_display
 from truthsim.experiments.replication import DEFAULT_REPLICATIONS

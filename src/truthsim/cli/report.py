@@ -8,8 +8,8 @@ from typing import Any
 
 import click
 
-from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.figures import FIGURE_DATA
+from truthsim.cli.friendly import UserError, friendly
 from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import (
     ExperimentSettings,

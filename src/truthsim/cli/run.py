@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from truthsim.cli.errors import friendly
 from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
 from truthsim.cli.format import minutes, money, number, percent, table
+from truthsim.cli.friendly import friendly
 from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import interruptible, run_options
 from truthsim.cli.params import Choice, Finite, allow_large_option

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.format import table
+from truthsim.cli.friendly import UserError, friendly
 from truthsim.cli.params import allow_large_option
 from truthsim.scenario import (
     Problem,

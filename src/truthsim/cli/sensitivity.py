@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import click
 
-from truthsim.cli.errors import friendly
 from truthsim.cli.figures import FigureOptions, check_plots, plots_option
 from truthsim.cli.format import table
+from truthsim.cli.friendly import friendly
 from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import (
     ExperimentSettings,

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from truthsim.cli.errors import UserError, friendly
 from truthsim.cli.figures import FigureOptions, check_plots, plots_option
 from truthsim.cli.format import number, table
+from truthsim.cli.friendly import UserError, friendly
 from truthsim.cli.loading import scenario_to_run
 from truthsim.cli.options import (
     ExperimentSettings,

@@ -2,11 +2,11 @@
 sweeps, one-at-a-time and global sensitivity, on one process, a local pool or a Dask cluster
 (each told how by one :class:`Execution`)."""
 
+from truthsim.errors import ExperimentError
 from truthsim.experiments.backends import Execution, default_jobs, run_tasks
 from truthsim.experiments.candidates import Budget, budget_sets, variants_of
 from truthsim.experiments.compare import Comparison, Selection, VariantResult
 from truthsim.experiments.criteria import Criteria
-from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.fixed import compare_fixed
 from truthsim.experiments.global_sensitivity import (
     GLOBAL_METHODS,

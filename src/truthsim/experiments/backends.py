@@ -19,8 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
+from truthsim.errors import ExperimentError
 from truthsim.experiments.checkpoints import Checkpoints
-from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.progress import Progress, progress_display
 
 T = TypeVar("T")

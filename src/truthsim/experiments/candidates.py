@@ -7,7 +7,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from truthsim.experiments.errors import ExperimentError
+from truthsim.errors import ExperimentError
 from truthsim.experiments.limits import check_size
 from truthsim.experiments.valuation import yearly_cost
 from truthsim.scenario.errors import suggest

@@ -20,7 +20,7 @@ import numpy as np
 
 from truthsim._version import __version__ as VERSION
 from truthsim.engine.money import PlanningDays
-from truthsim.experiments.errors import ExperimentError
+from truthsim.errors import ExperimentError
 from truthsim.io import to_json, write_text
 
 

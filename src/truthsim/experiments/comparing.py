@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from truthsim.errors import ExperimentError
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.candidates import Budget, beyond_budget, budget_sets, variants_of
 from truthsim.experiments.compare import BASELINE, Comparison, Selection, VariantResult
 from truthsim.experiments.criteria import Criteria
-from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.limits import check_size
 from truthsim.experiments.pool import Pool, by_kn, by_mcb
 from truthsim.experiments.progress import Cumulative

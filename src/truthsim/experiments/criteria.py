@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from truthsim.experiments.errors import ExperimentError
+from truthsim.errors import ExperimentError
 from truthsim.experiments.selection import MIN_FIRST_STAGE
 from truthsim.experiments.valuation import OBJECTIVES, Objective
 from truthsim.scenario.errors import ScenarioError, suggest

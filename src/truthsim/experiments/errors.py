@@ -1,6 +1,6 @@
-"""Mistakes in what an experiment asks for (an unknown improvement, metric or parameter), and
-replications that fail. Defined in :mod:`truthsim.errors` so the CLI can catch them cheaply."""
+"""Deprecated: the experiments' errors live in :mod:`truthsim.errors`; this name goes in the next
+release."""
 
-from truthsim.errors import ExperimentError, ReplicationFailed
+from truthsim._renamed import renamed
 
-__all__ = ["ExperimentError", "ReplicationFailed"]
+__getattr__ = renamed(__name__, "truthsim.errors")

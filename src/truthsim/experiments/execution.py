@@ -13,8 +13,8 @@ from collections.abc import Collection, Mapping
 from dataclasses import fields, replace
 from typing import Any
 
+from truthsim.errors import ExperimentError
 from truthsim.experiments.backends import Execution
-from truthsim.experiments.errors import ExperimentError
 
 #: the old keywords, each the name of the Execution field it became
 FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Execution))

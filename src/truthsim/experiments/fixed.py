@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from truthsim.errors import ExperimentError
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Comparison
 from truthsim.experiments.comparing import WhatIf, named
 from truthsim.experiments.criteria import Criteria
-from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.execution import execution_of
 from truthsim.experiments.replication import DEFAULT_REPLICATIONS
 from truthsim.experiments.uncertainty import ParameterUncertainty

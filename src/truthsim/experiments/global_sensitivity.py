@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from truthsim.errors import ExperimentError
 from truthsim.experiments.backends import Execution
-from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.execution import WITHOUT_CHECKPOINTS, execution_of
 from truthsim.experiments.limits import check_number, check_size
 from truthsim.experiments.parameters import (

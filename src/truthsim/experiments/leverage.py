@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
+from truthsim.errors import ExperimentError
 from truthsim.experiments.backends import Execution, run_tasks
-from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.execution import WITHOUT_CHECKPOINTS, execution_of
 from truthsim.experiments.leverage_result import Claim, LeverageResult, LeverRow
 from truthsim.experiments.leverage_score import lever_sums

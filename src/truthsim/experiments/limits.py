@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from truthsim.experiments.errors import ExperimentError
+from truthsim.errors import ExperimentError
 
 #: replications per variant
 MAX_REPLICATIONS = 10_000

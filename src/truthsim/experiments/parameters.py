@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from truthsim.experiments.errors import ExperimentError
+from truthsim.errors import ExperimentError
 from truthsim.scenario.errors import ScenarioError
 from truthsim.scenario.patch import PathError, get_path, split_path
 from truthsim.scenario.schema import Scenario

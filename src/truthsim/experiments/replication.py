@@ -12,9 +12,9 @@ import numpy as np
 from truthsim.engine import SimulationResult, base_pool, simulate
 from truthsim.engine.money import PlanningDays
 from truthsim.engine.summary import HEADLINE
+from truthsim.errors import ExperimentError, ReplicationFailed
 from truthsim.experiments.backends import Execution, run_tasks
 from truthsim.experiments.checkpoints import Checkpoints
-from truthsim.experiments.errors import ExperimentError, ReplicationFailed
 from truthsim.experiments.execution import execution_of
 from truthsim.experiments.limits import check_number, check_size
 from truthsim.experiments.selection import MIN_FIRST_STAGE

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from truthsim.errors import ExperimentError
 from truthsim.experiments.backends import Execution
-from truthsim.experiments.errors import ExperimentError
 from truthsim.experiments.execution import execution_of
 from truthsim.experiments.limits import MAX_RANGE, check_number, check_size
 from truthsim.experiments.parameters import describe_path
