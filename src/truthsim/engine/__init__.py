@@ -1,4 +1,11 @@
-"""The simulation engine: one replication of one scenario on SimPy."""
+"""The simulation engine: one replication of one scenario on SimPy.
+
+Two engines, one model. :mod:`truthsim.engine.reference` is a plain SimPy model of the rules in
+:mod:`truthsim.behaviour` (a generator process per journey), written to be read; the engine that
+:func:`simulate` runs is an optimisation of it that reproduces its records
+(tests/test_reference_engine.py), each speed trick marked ``NOTE (speed)`` with what it
+replaces. A new model feature is written in the reference first, then in the fast engine.
+"""
 
 from __future__ import annotations
 
