@@ -83,6 +83,23 @@ class WhatIf:
     """The baseline and the candidates on common random numbers, and what the answer needs to
     judge them: the costs, the objectives, the confidence of each family of statements."""
 
+    @classmethod
+    def first_stage(
+        cls,
+        scenario: Scenario,
+        candidates: Candidates,
+        criteria: Criteria,
+        seed: int | None,
+        uncertainty: ParameterUncertainty | None,
+        execution: Execution,
+        first_stage: int,
+        max_replications: int,
+    ) -> WhatIf:
+        """The first stage of a sequential or two-stage procedure, its progress counted with
+        what follows as one run."""
+        return cls(scenario, candidates, criteria, seed, uncertainty, execution,
+                   first=first_stage, most=max_replications, sequential=True)  # fmt: skip
+
     def __init__(
         self,
         scenario: Scenario,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Comparison
-from truthsim.experiments.comparing import Candidates, WhatIf, named, within_budget
+from truthsim.experiments.comparing import WhatIf, named, within_budget
 from truthsim.experiments.criteria import DEFAULT_MAX_REPLICATIONS, Criteria, check_stages
 from truthsim.experiments.execution import execution_of
 from truthsim.experiments.selection import MIN_FIRST_STAGE
@@ -47,16 +47,8 @@ def select_best(
     check_stages(first_stage, max_replications)
     scenario = criteria.applied(scenario)
     candidates = named(scenario, improvements, combinations, execution.allow_large)
-    whatif = _first_stage(
-        scenario,
-        candidates,
-        criteria,
-        seed,
-        parameter_uncertainty,
-        execution,
-        first_stage,
-        max_replications,
-    )
+    whatif = WhatIf.first_stage(scenario, candidates, criteria, seed, parameter_uncertainty,
+                                execution, first_stage, max_replications)  # fmt: skip
     return _by_kn(whatif, first_stage, max_replications)
 
 
@@ -87,43 +79,11 @@ def best_within_budget(
     check_stages(first_stage, max_replications)
     scenario = criteria.applied(scenario)
     candidates = within_budget(scenario, improvements, budget, budget_per_year)
-    whatif = _first_stage(
-        scenario,
-        candidates,
-        criteria,
-        seed,
-        parameter_uncertainty,
-        execution,
-        first_stage,
-        max_replications,
-    )
+    whatif = WhatIf.first_stage(scenario, candidates, criteria, seed, parameter_uncertainty,
+                                execution, first_stage, max_replications)  # fmt: skip
     if precision is None:
         return _by_kn(whatif, first_stage, max_replications)
     return to_precision(whatif, precision, first_stage, max_replications)
-
-
-def _first_stage(
-    scenario: Scenario,
-    candidates: Candidates,
-    criteria: Criteria,
-    seed: int | None,
-    uncertainty: ParameterUncertainty | None,
-    execution: Execution,
-    first_stage: int,
-    max_replications: int,
-) -> WhatIf:
-    """Every variant's first stage, its progress counted with what follows as one run."""
-    return WhatIf(
-        scenario,
-        candidates,
-        criteria,
-        seed,
-        uncertainty,
-        execution,
-        first=first_stage,
-        most=max_replications,
-        sequential=True,
-    )
 
 
 def _by_kn(whatif: WhatIf, first_stage: int, max_replications: int) -> Comparison:

@@ -47,17 +47,8 @@ def compare_to_precision(
     check_stages(first_stage, max_replications)
     scenario = criteria.applied(scenario)
     candidates = named(scenario, improvements, combinations, execution.allow_large)
-    whatif = WhatIf(
-        scenario,
-        candidates,
-        criteria,
-        seed,
-        parameter_uncertainty,
-        execution,
-        first=first_stage,
-        most=max_replications,
-        sequential=True,
-    )
+    whatif = WhatIf.first_stage(scenario, candidates, criteria, seed, parameter_uncertainty,
+                                execution, first_stage, max_replications)  # fmt: skip
     return to_precision(whatif, precision, first_stage, max_replications)
 
 
