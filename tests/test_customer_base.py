@@ -142,3 +142,25 @@ def test_the_bundled_airline_starts_as_an_established_business() -> None:
     daily = simulate(load_scenario("airline"), seed=4, horizon_days=60.0).daily["active"]
     assert daily[1] > 0.95 * daily[59]
     assert daily[1] > 8000
+
+
+def test_synthetic_data_of_an_established_business_hold_its_new_customers(tmp_path) -> None:
+    """A firm's synthetic files from a scenario with customers on day 0: the arrivals count the
+    customers gained from day 0, and the histories are theirs, whole (on main the arrivals of
+    customers acquired before day 0 made a negative hour and synthesize failed)."""
+    from truthsim.calibration import synthesize, write_synthetic
+    from truthsim.calibration.data import read_data
+    from truthsim.calibration.synthesize import MARGIN_DAYS
+
+    scenario = established()
+    data = synthesize(scenario, 3, response_rate=1.0)
+    result = simulate(scenario, 3, horizon_days=scenario.horizon_days + MARGIN_DAYS)
+    acquired = result.customers["acquired"]
+    new = int(np.sum((acquired >= 0.0) & (acquired < scenario.horizon)))
+    rows = data.files["arrivals.csv"].splitlines()[1:]
+    assert sum(int(line.split(",")[2]) for line in rows) == new > 0
+    write_synthetic(data, tmp_path)
+    found = read_data(tmp_path, scenario)
+    assert len(found.journeys) == data.journeys > 0
+    first = [line for line in data.files["journeys.csv"].splitlines()[1:] if ",0," in line]
+    assert len(first) == data.customers  # every history is whole: it begins with journey 0

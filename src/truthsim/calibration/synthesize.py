@@ -47,7 +47,10 @@ def synthesize(
     cohort_days: float = 30.0,
     margin_days: float = MARGIN_DAYS,
 ) -> Synthetic:
-    """The calibration files a firm running ``scenario`` would have at its horizon."""
+    """The calibration files a firm running ``scenario`` would have at its horizon: the histories
+    of the customers it gained from day 0 (those already there on day 0, from a customer base,
+    came with journeys before the data begin, which a likelihood of whole histories cannot
+    use, so they are left out)."""
     if not 0.0 <= response_rate <= 1.0:
         from truthsim.errors import ExperimentError
 
@@ -56,7 +59,8 @@ def synthesize(
     end = scenario.horizon
     result = simulate(scenario, root, horizon_days=scenario.horizon_days + margin_days)
     journeys = result.journeys
-    begun = journeys["start"] < end
+    new = result.customers["acquired"][journeys["customer"]] >= 0.0
+    begun = new & (journeys["start"] < end)
     whole = begun & (journeys["end"] <= end)
     # a journey begun by the end of the data shows that the customer came back after the one before
     key = journeys["customer"].astype(np.int64) * (1 << 32) + journeys["journey"]
@@ -128,7 +132,8 @@ def _cohort(
         range(len(result.segment_names)), key=lambda s: list(scenario.segments.values())[s].share
     )
     c = result.customers
-    members = c[(c["acquired"] < cohort_days * MINUTES_PER_DAY) & (c["segment"] == segment)]
+    new = (c["acquired"] >= 0.0) & (c["acquired"] < cohort_days * MINUTES_PER_DAY)
+    members = c[new & (c["segment"] == segment)]
     if len(members) == 0:
         return [{"period": 0, "active": 0, "segment": result.segment_names[segment]}]
     journeys = result.journeys
@@ -151,9 +156,10 @@ def _cohort(
 
 
 def _arrivals(result: SimulationResult, end: float) -> list[dict[str, int]]:
-    """New customers per hour of every day up to the end of the data."""
+    """New customers per hour of every day up to the end of the data (the customers already
+    there on day 0, acquired before it, are not new)."""
     acquired = result.customers["acquired"]
-    acquired = acquired[acquired < end]
+    acquired = acquired[(acquired >= 0.0) & (acquired < end)]
     hours = (acquired // 60).astype(np.int64)
     counts = np.bincount(hours, minlength=int(end // 60))
     return [
