@@ -41,7 +41,7 @@ MISERY = 0  #: the outcome code of a misery
 #: between journeys). ABSOLUTE for the times, in minutes: the clock's error does not shrink
 #: with a short wait; RELATIVE for the probabilities. Every other column is exactly equal.
 TIMES = {
-    "moments": ("arrival", "wait"),
+    "moments": ("arrival", "wait", "load"),  # load: a busy share made of service times
     "journeys": ("start", "end", "return_probability"),
     "customers": ("acquired", "churn_time"),
     "causes": (),

@@ -2,8 +2,9 @@
 
 The base probabilities (for a customer served at once) set the two cut-points on a latent
 quality scale. Waiting beyond the customer's tolerance shifts the latent quality down by a fixed
-amount per excess minute, so every outcome slides toward misery together, and a plain uniform
-number decides the outcome. A failure (something goes wrong) ends in misery unless staff recover
+amount per excess minute, and so, where a touchpoint says so, does the servers' recent busy share
+beyond a threshold (staff under load serve worse): every outcome slides toward misery together,
+and a plain uniform number decides the outcome. A failure (something goes wrong) ends in misery unless staff recover
 it; a recovered failure draws from its own outcome probabilities, the service recovery paradox.
 """
 
@@ -19,12 +20,14 @@ MISERY, MEDIOCRITY, MAGIC = 0, 1, 2
 
 @dataclass(frozen=True, slots=True)
 class OutcomeModel:
-    """Ordered logit over (misery, mediocrity, magic) with a wait penalty."""
+    """Ordered logit over (misery, mediocrity, magic) with a wait penalty and a load penalty."""
 
     low: float  #: P(misery) for no wait
     high: float  #: P(misery or mediocrity) for no wait
     tolerance: float  #: minutes of waiting that do no harm
     per_minute: float  #: log-odds shift toward misery per minute beyond tolerance
+    load_threshold: float = 1.0  #: the servers' busy share that does no harm (1: none does harm)
+    per_load: float = 0.0  #: log-odds shift toward misery per unit of busy share beyond it
     #: (low, high) as log-odds, derived once for the wait penalty
     cuts: tuple[float, float] = field(init=False, repr=False, compare=False)
 
@@ -33,31 +36,50 @@ class OutcomeModel:
 
     @classmethod
     def build(
-        cls, probabilities: tuple[float, float, float], tolerance: float, doubling: float | None
+        cls,
+        probabilities: tuple[float, float, float],
+        tolerance: float,
+        doubling: float | None,
+        load: tuple[float, float] | None = None,
     ) -> OutcomeModel:
+        """From the shares for a customer served at once, the wait's tolerance and doubling,
+        and the load's (threshold, doubling) where load matters."""
         misery, mediocrity, _ = probabilities
         per_minute = 0.0 if doubling is None else math.log(2.0) / doubling
-        return cls(misery, min(1.0, misery + mediocrity), tolerance, per_minute)
+        threshold, per_load = (1.0, 0.0) if load is None else (load[0], math.log(2.0) / load[1])
+        return cls(
+            misery, min(1.0, misery + mediocrity), tolerance, per_minute, threshold, per_load
+        )
 
     def probabilities(
-        self, wait: float, tolerance_factor: float = 1.0
+        self, wait: float, tolerance_factor: float = 1.0, load: float = 0.0
     ) -> tuple[float, float, float]:
-        """(misery, mediocrity, magic) after waiting ``wait`` minutes."""
-        low, high = self._cumulative(wait, tolerance_factor)
+        """(misery, mediocrity, magic) after waiting ``wait`` minutes, served by servers of
+        busy share ``load``."""
+        low, high = self._cumulative(wait, tolerance_factor, load)
         return (low, high - low, 1.0 - high)
 
-    def draw(self, u: float, wait: float, tolerance_factor: float = 1.0) -> int:
+    def draw(self, u: float, wait: float, tolerance_factor: float = 1.0, load: float = 0.0) -> int:
         """The outcome for uniform ``u``: a larger ``u`` is always an equal or better moment."""
-        low, high = self._cumulative(wait, tolerance_factor)
+        low, high = self._cumulative(wait, tolerance_factor, load)
         if u < low:
             return MISERY
         return MEDIOCRITY if u < high else MAGIC
 
-    def _cumulative(self, wait: float, tolerance_factor: float) -> tuple[float, float]:
+    def push(self, wait: float, tolerance_factor: float = 1.0, load: float = 0.0) -> float:
+        """How far the latent quality falls: the excess wait's push and the excess load's."""
         excess = wait - self.tolerance * tolerance_factor
-        if excess <= 0.0 or self.per_minute == 0.0:
+        push = self.per_minute * excess if excess > 0.0 else 0.0
+        if load > self.load_threshold:
+            push += self.per_load * (load - self.load_threshold)
+        return push
+
+    def _cumulative(
+        self, wait: float, tolerance_factor: float, load: float = 0.0
+    ) -> tuple[float, float]:
+        push = self.push(wait, tolerance_factor, load)
+        if push == 0.0:
             return self.low, self.high
-        push = self.per_minute * excess
         low, high = self.cuts
         return sigmoid(low + push), sigmoid(high + push)
 
@@ -78,13 +100,17 @@ class MomentModel:
         u_recovery: float,
         wait: float,
         tolerance_factor: float = 1.0,
+        load: float = 0.0,
     ) -> tuple[int, bool, bool]:
-        """(outcome, failed, recovered) for one served customer."""
+        """(outcome, failed, recovered) for one served customer (``load``: the servers' busy
+        share, see :class:`OutcomeModel`)."""
         if u_failure < self.failure_rate:
             if u_recovery < self.recovery_rate:
-                return self.recovered.draw(u_outcome, wait, tolerance_factor), True, True
+                return self.recovered.draw(u_outcome, wait, tolerance_factor, load), True, True
             return MISERY, True, False
         clean = self.clean
+        if load > clean.load_threshold:
+            return clean.draw(u_outcome, wait, tolerance_factor, load), False, False
         # NOTE (speed): replaces ``clean.draw(...)`` where the wait does no harm, the common case
         if wait <= clean.tolerance * tolerance_factor:
             if u_outcome < clean.low:

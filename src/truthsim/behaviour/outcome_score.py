@@ -28,11 +28,17 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def cumulative(
-    low: float, high: float, tolerance: np.ndarray, per_minute: float, wait: np.ndarray
+    low: float,
+    high: float,
+    tolerance: np.ndarray,
+    per_minute: float,
+    wait: np.ndarray,
+    load_push: np.ndarray | float = 0.0,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(P(misery), P(misery or mediocrity), pushed) after ``wait`` with ``tolerance`` minutes
-    tolerated (the segment's factor applied): ``OutcomeModel._cumulative`` over arrays."""
-    push = per_minute * np.maximum(wait - tolerance, 0.0)
+    tolerated (the segment's factor applied) and the servers' load pushing by ``load_push``:
+    ``OutcomeModel._cumulative`` over arrays."""
+    push = per_minute * np.maximum(wait - tolerance, 0.0) + load_push
     pushed = push > 0.0
     lower = np.where(pushed, _sigmoid(_cut(low) + push), low)
     upper = np.where(pushed, _sigmoid(_cut(high) + push), high)

@@ -144,7 +144,22 @@ def render(result: SimulationResult) -> str:
         "churn caused: lost customers who would have come back without that touchpoint's "
         "moments (shared where several each decided it); with the last row, all lost."
     )
-    return "\n".join([*lines, "", table(headers, rows), note])
+    return "\n".join([*lines, "", table(headers, rows), note, *_by_load(result)])
+
+
+def _by_load(result: SimulationResult) -> list[str]:
+    """Where staff load moves outcomes: the mix at low and at high load."""
+    if not result.load_bands:
+        return []
+    titles = {r["touchpoint"]: r["label"] for r in result.touchpoints}
+    rows = [
+        [titles[r["touchpoint"]], r["band"], number(r["moments"]), percent(r["mean_load"], 0),
+         percent(r["misery"]), percent(r["mediocrity"]), percent(r["magic"])]
+        for r in result.load_bands
+    ]  # fmt: skip
+    headers = ["touchpoint", "servers' load", "moments", "mean load", "misery", "mediocr.", "magic"]
+    return ["", "Outcomes by the servers' load (busy share over the window before each service):",
+            table(headers, rows)]  # fmt: skip
 
 
 def _peak(row: dict[str, Any]) -> str:

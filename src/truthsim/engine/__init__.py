@@ -21,7 +21,13 @@ from truthsim.engine.plan import Plan
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.simulation import Base, Simulation, no_collections
 from truthsim.engine.streams import root_from_seed
-from truthsim.engine.summary import busy_area, daily_series, headline, touchpoint_table
+from truthsim.engine.summary import (
+    busy_area,
+    daily_series,
+    headline,
+    load_bands,
+    touchpoint_table,
+)
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.limits import customer_cap, run_size_problems
 from truthsim.scenario.patch import with_horizon
@@ -175,6 +181,12 @@ def _result(
         daily=daily_series(customers, returns, deterred, plan.horizon),
         period=period,
         base_rows=sim.base_rows,
+        load_bands=load_bands(
+            moments,
+            names,
+            [t.load.threshold if t.load else None for t in map(scenario.touchpoints.get, names)],
+            plan.warmup,
+        ),
     )
 
 

@@ -22,8 +22,11 @@ customer, each one's time in line and in service clipped to the observed window.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from heapq import heappop, heappush, heapreplace
+
+from truthsim.behaviour.load import busy_share, forget_before
 
 NEVER = float("inf")
 
@@ -34,13 +37,21 @@ class Desks:
 
     Servers as ``staffing`` says, ``(time, servers)`` from the start in time order, serving a
     FIFO line; the areas under the counts over the observed window ``[start, end)`` (the end of
-    the warm-up to the horizon). ``patient``: nobody gives up (no patience is set)."""
+    the warm-up to the horizon). ``patient``: nobody gives up (no patience is set).
+    ``load_window``: where load moves outcomes, the minutes over which :attr:`load`, the
+    servers' busy share as the last customer's service began, is measured."""
 
     __slots__ = ("_changes", "area_busy", "area_waiting", "change_at", "change_to", "end",
-                 "free_at", "owed", "patient", "servers", "start")  # fmt: skip
+                 "free_at", "load", "load_window", "owed", "patient", "recent", "servers",
+                 "start")  # fmt: skip
 
     def __init__(
-        self, staffing: Iterable[tuple[float, int]], start: float, end: float, patient: bool
+        self,
+        staffing: Iterable[tuple[float, int]],
+        start: float,
+        end: float,
+        patient: bool,
+        load_window: float | None = None,
     ) -> None:
         self._changes = iter(staffing)
         opens, self.servers = next(self._changes)  #: servers on shift
@@ -51,6 +62,10 @@ class Desks:
         self.patient = patient
         self.area_waiting = 0.0
         self.area_busy = 0.0
+        self.load_window = load_window
+        self.load = 0.0  #: the servers' busy share as the last service began (where measured)
+        #: (start, end) of the services that may still count in the load (where measured)
+        self.recent: deque[tuple[float, float]] | None = deque() if load_window else None
 
     def arrive(self, now: float, service: float, patience: float) -> float | None:
         """A customer arrives at ``now``, after everyone arrived so far: the time their service
@@ -70,6 +85,11 @@ class Desks:
             return None
         ends = start + service
         heapreplace(free_at, ends)
+        if self.recent is not None:
+            since = start - self.load_window  # type: ignore[operator]
+            forget_before(self.recent, since)
+            self.load = busy_share(self.recent, start, self.load_window, self.servers)  # type: ignore[arg-type]
+            self.recent.append((start, ends))
         if now >= self.start and ends <= self.end:  # all of it observed: the common case
             self.area_waiting += start - now
             self.area_busy += service

@@ -153,6 +153,7 @@ class Journey:
             return False
         service = u[columns[SERVICE]]
         abandoned = False
+        load = 0.0
         if desks is None:  # self-service: no line, so no event
             arrival = self.at + self.lag
             self.lag += service
@@ -179,6 +180,7 @@ class Journey:
                     return False
                 self.lag = ends - arrival
                 wait = start - arrival
+                load = desks.load  # as this service began (0 where load is not measured)
 
         # the moment's outcome: recorded, remembered, counted
         tp = sim.plan.touchpoints[index]
@@ -195,21 +197,13 @@ class Journey:
                 u[columns[RECOVERY]],
                 wait,
                 segment.patience,
+                load,
             )
             impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
         moments = sim.moments
-        moments.buffer += moments.pack(
-            self.customer.id,
-            self.number,
-            index,
-            arrival,
-            wait,
-            service,
-            outcome,
-            abandoned,
-            failed,
-            recovered,
-        )
+        row = (self.customer.id, self.number, index, arrival, wait, service, outcome, abandoned,
+               failed, recovered)  # fmt: skip
+        moments.buffer += moments.pack(*row, load) if sim.plan.loaded else moments.pack(*row)
         self.impacts.append(impact)
         self.places.append(index)
         if self.phase == _COMPLAINING:

@@ -54,6 +54,8 @@ class TouchpointPlan:
     retry_share: float = 0.0  #: RETRY: the share who try again
     #: per segment, its own outcome rule where the touchpoint has outcome mixes by segment
     by_segment: tuple[MomentModel, ...] | None = None
+    #: minutes over which the servers' busy share is measured, where load moves outcomes
+    load_window: float | None = None
 
 
 Retry = tuple[int, int, tuple[int, ...]]
@@ -104,6 +106,8 @@ class Plan:
             _touchpoint(i, name, scenario) for i, name in enumerate(scenario.touchpoint_order())
         ]
         self.segments = _segments(scenario)
+        #: some touchpoint's outcomes move with its servers' load: moments record it
+        self.loaded = any(tp.load_window is not None for tp in self.touchpoints)
         self.segment_cumulative = list(accumulate(s.share for s in scenario.segments.values()))
         self._lay_out_draws(scenario)
         self._behaviour(scenario)
@@ -310,12 +314,16 @@ def _transforms(plan: Plan, scenario: Scenario) -> list[tuple[int, Quantiles]]:
 def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
     tp = scenario.touchpoints[name]
     impact, recovered = moment_impacts(tp, scenario.reference_return)
+    load = (tp.load.threshold, tp.load.doubling) if tp.load is not None else None
 
     def moment(outcomes: tuple[float, float, float]) -> MomentModel:
         return MomentModel(
-            clean=OutcomeModel.build(outcomes, tp.wait.tolerance, tp.wait.doubling),
+            clean=OutcomeModel.build(outcomes, tp.wait.tolerance, tp.wait.doubling, load),
             recovered=OutcomeModel.build(
-                tp.failure.recovered_outcomes.as_tuple(), tp.wait.tolerance, tp.wait.doubling
+                tp.failure.recovered_outcomes.as_tuple(),
+                tp.wait.tolerance,
+                tp.wait.doubling,
+                load,
             ),
             failure_rate=tp.failure.rate,
             recovery_rate=tp.failure.recovery,
@@ -341,4 +349,5 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         abandon=_ABANDON[tp.abandonment.then],
         retry_share=tp.abandonment.share if tp.abandonment.then == "retry" else 0.0,
         by_segment=by_segment,
+        load_window=tp.load.window if tp.load is not None else None,
     )

@@ -25,6 +25,10 @@ MOMENT = np.dtype(
         ("recovered", "?"),
     ]
 )
+#: a moment where load moves outcomes: its servers' busy share as its service began (0 where
+#: load is not measured or the customer gave up); only runs where some touchpoint measures it
+#: carry the column, so the records of every other run stay as they were
+MOMENT_LOADED = np.dtype([*MOMENT.descr, ("load", "f8")])
 JOURNEY = np.dtype(
     [
         ("customer", "i4"),

@@ -33,7 +33,7 @@ from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, p
 from truthsim.engine.base import BASE, MINUTE, RESIDUAL, BasePool, lead_in
 from truthsim.engine.customer import Customer
 from truthsim.engine.plan import CONTINUE, Plan, StepPlan, TouchpointPlan
-from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
+from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, MOMENT_LOADED, Rows
 from truthsim.engine.reference_line import Line, Process
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.simulation import Base
@@ -99,8 +99,10 @@ class Reference:
         self.desks: list[Line | None] = []  # a line where staffed, none at self-service
         for tp in plan.touchpoints:
             shifts = tp.schedule.changes(plan.end, start) if tp.schedule else [(start, tp.servers)]
-            self.desks.append(None if tp.servers is None else Line(self.env, shifts, window))
-        self.moments, self.journeys, self.causes = Rows(MOMENT), Rows(JOURNEY), Rows(CAUSE)
+            line = None if tp.servers is None else Line(self.env, shifts, window, tp.load_window)
+            self.desks.append(line)
+        self.moments = Rows(MOMENT_LOADED if plan.loaded else MOMENT)
+        self.journeys, self.causes = Rows(JOURNEY), Rows(CAUSE)
         self.customers: list[Customer] = []
         self.active = 0  #: customers acquired and not lost
         self.pending_deterred = 0  #: prospects to come who were told of a miserable journey
@@ -232,7 +234,7 @@ class Reference:
         up waiting; recorded and tallied. True when the customer gave up."""
         env, line, segment = self.env, self.desks[tp.index], customer.segment
         service, patience, u_outcome, u_failure, u_recovery = (u[c] for c in columns)
-        arrival, wait, gave_up = env.now, 0.0, False
+        arrival, wait, gave_up, load = env.now, 0.0, False, 0.0
         if line is None:  # self-service: no line
             yield env.timeout(service)
         else:
@@ -240,6 +242,7 @@ class Reference:
             yield turn if tp.patience is None else turn | env.timeout(patience * segment.patience)
             wait = env.now - arrival
             if turn.triggered:
+                load = turn.value  # the servers' busy share as the service began
                 yield env.timeout(service)
                 line.done()
             else:
@@ -251,11 +254,12 @@ class Reference:
         else:
             rule = tp.moment if tp.by_segment is None else tp.by_segment[segment.index]
             outcome, failed, recovered = rule.draw(
-                u_outcome, u_failure, u_recovery, wait, segment.patience
+                u_outcome, u_failure, u_recovery, wait, segment.patience, load
             )
             impact = (tp.recovered if recovered else tp.impact)[outcome] * segment.sensitivity
-        self.moments.add(customer.id, trip.number, tp.index, arrival, wait, service, outcome,
-                         gave_up, failed, recovered)  # fmt: skip
+        row = (customer.id, trip.number, tp.index, arrival, wait, service, outcome, gave_up,
+               failed, recovered)  # fmt: skip
+        self.moments.add(*row, load) if self.plan.loaded else self.moments.add(*row)
         trip.impacts.append(impact)
         trip.places.append(tp.index)
         if trip.complaining:  # the complaint's own moment

@@ -17,15 +17,23 @@ from collections.abc import Generator, Iterable
 
 import simpy
 
+from truthsim.behaviour.load import busy_share
+
 Process = Generator[simpy.Event, object, None]
 
 
 class Line:
     """Servers as ``staffing`` says ((time, servers) from the start, in time order) serving one
-    line; keeps the areas under the counts waiting and in service over ``window``."""
+    line; keeps the areas under the counts waiting and in service over ``window``. Where load
+    moves outcomes, a customer's turn succeeds with the servers' busy share over the last
+    ``load_window`` minutes (see behaviour.load)."""
 
     def __init__(
-        self, env: simpy.Environment, staffing: Iterable[tuple[float, int]], window: tuple
+        self,
+        env: simpy.Environment,
+        staffing: Iterable[tuple[float, int]],
+        window: tuple,
+        load_window: float | None = None,
     ) -> None:
         changes = iter(staffing)
         self.env, self.window = env, window
@@ -33,6 +41,8 @@ class Line:
         self.serving = 0  #: customers in service, some perhaps past their server's shift
         self.waiting: deque[tuple[simpy.Event, float, float]] = deque()  #: turn, since, service
         self.area_waiting = self.area_busy = 0.0
+        self.load_window = load_window
+        self.services: list[tuple[float, float]] = []  #: (start, end) of every service begun
         env.process(self.shifts(changes))
 
     def shifts(self, changes: Iterable[tuple[float, int]]) -> Process:
@@ -65,7 +75,11 @@ class Line:
             self.serving += 1
             self.area_waiting += self.overlap(since, now)
             self.area_busy += self.overlap(now, now + service)
-            turn.succeed()
+            load = 0.0
+            if self.load_window is not None:
+                load = busy_share(self.services, now, self.load_window, self.servers)
+                self.services.append((now, now + service))
+            turn.succeed(load)
 
     def done(self) -> None:
         """A service ends."""

@@ -68,6 +68,8 @@ class SimulationResult:
     #: the rows of the base (a pool or a firm's customers) the replication started with, in
     #: the order of their customer ids (0, 1, ...); None without a base
     base_rows: np.ndarray | None = field(default=None, repr=False)
+    #: where load moves outcomes: the outcome mix at low and high load (engine.summary.load_bands)
+    load_bands: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data (no records, no timings)."""
@@ -79,6 +81,7 @@ class SimulationResult:
             "currency": self.currency,
             "headline": {k: _plain(self.headline[k]) for k in HEADLINE},
             "touchpoints": [{k: _plain(v) for k, v in row.items()} for row in self.touchpoints],
+            **({"load_bands": _rows(self.load_bands)} if self.load_bands else {}),
         }
 
     def records(self) -> dict[str, np.ndarray]:
@@ -183,6 +186,10 @@ def headline_text(metric: str, value: Any) -> str:
     return f"{value:,.0f}"
 
 
+def _rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: _plain(v) for k, v in row.items()} for row in rows]
+
+
 def _plain(value: Any) -> Any:
     """NaN becomes None (JSON has no NaN); numpy scalars become Python numbers."""
     if isinstance(value, np.generic):
@@ -210,6 +217,8 @@ def result_files(
         "daily.csv": records_to_csv(result.daily),
         "cohort.csv": records_to_csv(result.cohort(cohort_days)),
     }
+    if result.load_bands:
+        files["load_bands.csv"] = rows_to_csv(summary["load_bands"])
     if records == "csv":
         for name in result.records():
             if name != "daily":

@@ -34,7 +34,7 @@ from truthsim.engine.desks import Desks
 from truthsim.engine.firm_base import FirmBase
 from truthsim.engine.journey import COME_BACK, Journey
 from truthsim.engine.plan import Plan
-from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
+from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, MOMENT_LOADED, Rows
 from truthsim.engine.streams import Streams, Ticket, keys, tag
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.probability import logit, sigmoid
@@ -99,10 +99,11 @@ class Simulation:
                 plan.warmup,
                 plan.horizon,
                 patient=tp.patience is None,
+                load_window=tp.load_window,
             )
             for tp in plan.touchpoints
         ]
-        self.moments = Rows(MOMENT)
+        self.moments = Rows(MOMENT_LOADED if plan.loaded else MOMENT)
         self.journeys = Rows(JOURNEY)
         self.customers: list[Customer] = []
         self.deterred = array("d")

@@ -138,6 +138,41 @@ def touchpoint_table(
     return rows
 
 
+def load_bands(
+    moments: np.ndarray, names: list[str], thresholds: list[float | None], warmup: float
+) -> list[dict[str, Any]]:
+    """Where load moves outcomes (``thresholds``: each touchpoint's, None where it does not),
+    the outcome mix of the moments served at low load (up to the threshold) and at high load
+    (beyond it), after warm-up: how much worse tired staff serve."""
+    if "load" not in (moments.dtype.names or ()):
+        return []
+    rows = []
+    seen = (moments["arrival"] >= warmup) & ~moments["abandoned"]
+    for i, (name, threshold) in enumerate(zip(names, thresholds, strict=True)):
+        if threshold is None:
+            continue
+        here = moments[seen & (moments["touchpoint"] == i)]
+        high = here["load"] > threshold
+        for band, chosen in (
+            (f"load <= {threshold:.0%}", ~high),
+            (f"load > {threshold:.0%}", high),
+        ):
+            m = here[chosen]
+            n = len(m)
+            rows.append(
+                {
+                    "touchpoint": name,
+                    "band": band,
+                    "moments": n,
+                    "mean_load": float(m["load"].mean()) if n else math.nan,
+                    "misery": _share(m["outcome"] == MISERY, n),
+                    "mediocrity": _share(m["outcome"] == MEDIOCRITY, n),
+                    "magic": _share(m["outcome"] == MAGIC, n),
+                }
+            )
+    return rows
+
+
 def daily_series(
     customers: np.ndarray, returns: np.ndarray, deterred: np.ndarray, horizon: float
 ) -> np.ndarray:

@@ -128,6 +128,10 @@ def _scores(
     here = (moments["touchpoint"] == place) & ~moments["abandoned"]
     score = np.zeros(len(moments))
     per_minute = 0.0 if tp.wait.doubling is None else float(np.log(2.0) / tp.wait.doubling)
+    load_push = np.zeros(len(moments))
+    if tp.load is not None:  # staff under load push the latent quality down too
+        busy = np.maximum(moments["load"] - tp.load.threshold, 0.0)
+        load_push = float(np.log(2.0) / tp.load.doubling) * busy
     rules = [(~moments["failed"], tp.outcomes)]
     if tp.outcomes_by_segment:  # each segment its own mix; the lever moves the shared one
         rules = [
@@ -143,9 +147,10 @@ def _scores(
             continue
         low, high = shares.misery, min(1.0, shares.misery + shares.mediocrity)
         factor = patience[mask]
-        lower, upper, pushed = cumulative(
-            low, high, tp.wait.tolerance * factor, per_minute, moments["wait"][mask]
-        )
+        tolerated, wait = tp.wait.tolerance * factor, moments["wait"][mask]
+        lower, upper, pushed = cumulative(low, high, tolerated, per_minute, wait, load_push[mask])
+        if lever.kind == "tolerance":  # only a wait beyond tolerance answers to it, not load
+            pushed = pushed & (wait > tolerated) & (per_minute > 0.0)
         d_lower, d_upper = cumulative_slopes(
             lever.kind,  # type: ignore[arg-type]
             low,

@@ -77,6 +77,30 @@ class WaitPenalty(Strict):
     )
 
 
+class LoadPenalty(Strict):
+    """Servers under load serve worse: beyond ``threshold``, the servers' busy share over the
+    last ``window`` minutes pushes the moment toward misery, on the same scale as a wait."""
+
+    window: float = Field(
+        default=60.0,
+        gt=0,
+        le=MAX_TIME,
+        description="minutes over which the servers' busy share is measured (e.g. the last hour)",
+    )
+    threshold: float = Field(
+        default=0.8,
+        ge=0,
+        lt=1,
+        description="busy share of the servers on shift that does no harm",
+    )
+    doubling: float = Field(
+        gt=0,
+        le=1,
+        description="every this much busy share beyond the threshold doubles the odds of a "
+        "worse outcome (0.1: ten points busier than the threshold, twice the odds)",
+    )
+
+
 class Failure(Strict):
     """Something going wrong at the moment (a lost bag, an overbooked flight) and its recovery."""
 
@@ -168,6 +192,11 @@ class Touchpoint(Strict):
         "of outcomes (e.g. {business: {misery: 0.1, mediocrity: 0.7, magic: 0.2}})",
     )
     wait: WaitPenalty = Field(default_factory=WaitPenalty)
+    load: LoadPenalty | None = Field(
+        default=None,
+        description="how the servers' recent load moves outcomes here, e.g. {window: 60, "
+        "threshold: 0.8, doubling: 0.1}; null: it does not",
+    )
     failure: Failure = Field(default_factory=Failure)
     complain: float | None = Field(
         default=None,
@@ -189,6 +218,15 @@ class Touchpoint(Strict):
         if isinstance(value, str) and value.strip().lower() in ("unlimited", "inf", "infinite"):
             return None
         return value
+
+    @model_validator(mode="after")
+    def _load_needs_servers(self) -> Touchpoint:
+        if self.load is not None and self.servers is None:
+            raise ValueError(
+                "load is the busy share of servers, and self-service has none: remove load, "
+                "or give the touchpoint servers"
+            )
+        return self
 
     @property
     def unlimited(self) -> bool:
