@@ -1,4 +1,4 @@
-"""A small, slow reference model written from the model's definition (DESIGN.md, README).
+"""A small, slow reference model written from the model's definition (docs/model.md).
 
 Tests recompute what the engine must have produced from the records of the same run with these
 functions, which share no code with the package: a scenario's numbers in, plain floats out.

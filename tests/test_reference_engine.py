@@ -369,7 +369,8 @@ def test_a_cohort_by_day_without_ceiling_or_fading() -> None:
 
 def staffing_scenario() -> Scenario:
     """Busy desks whose staff change every few minutes at times, one with nobody at night (its
-    customers wait for the morning), one whose callers give up and try again."""
+    customers wait for the morning), one whose callers give up and try again and whose staff
+    serve worse under load (the busy share measured across the shift changes)."""
     tps = {
         "desk": station({"schedule": [[0, 0], [6, 3], [9, 1], [9.1, 3], [12, 1], [12.05, 2],
                                       [14, 4], [14.05, 1], [14.1, 3], [18, 1], [22, 0]]}, 15.0,
@@ -378,7 +379,8 @@ def staffing_scenario() -> Scenario:
                                          [5.1, 4], [13, 1], [13.02, 3]]}, 12.0, shifts=SHIFTS,
                            patience={"kind": "exponential", "mean": 40.0},
                            abandonment={"then": "retry", "share": 0.7,
-                                        "delay": {"kind": "exponential", "mean": 20.0}}),
+                                        "delay": {"kind": "exponential", "mean": 20.0}},
+                           load={"window": 45.0, "threshold": 0.6, "doubling": 0.2}),
     }  # fmt: skip
     data = scenario_data(tps, per_day=140.0, horizon_days=3.0, gap_days=0.3, baseline_return=0.6)
     on_the_way = {"kind": "exponential", "mean": 10}
@@ -391,7 +393,7 @@ def test_staff_coming_and_going_mid_service(monkeypatch: pytest.MonkeyPatch) -> 
     """Covers: shifts ending with more customers in service than servers staying on (they are
     finished, nobody new is taken), servers coming on shift while customers are still served
     past a shift's end, hours with nobody on shift and customers without patience waiting
-    through them, abandonment with retries."""
+    through them, abandonment with retries, staff load measured as servers come and go."""
     seen = {"past their shift": 0, "back on shift": 0}
     change = Line.change
 
@@ -406,7 +408,9 @@ def test_staff_coming_and_going_mid_service(monkeypatch: pytest.MonkeyPatch) -> 
     desk = moments_at(result, "desk")
     night = (desk["arrival"] % MINUTES_PER_DAY) >= 22 * 60
     assert (desk["wait"][night] > 60).any(), "at night they wait for the morning"
-    assert moments_at(result, "counter")["abandoned"].sum() > 20
+    counter = moments_at(result, "counter")
+    assert counter["abandoned"].sum() > 20
+    assert (counter["load"] > 0.6).sum() > 20, "staff under load at the counter"
 
 
 @pytest.mark.parametrize("build_scenario", [queues_scenario, talk_scenario])

@@ -23,3 +23,11 @@ def test_old_name_warns_and_serves_the_new_module(old: str, new: str, name: str)
     with pytest.warns(DeprecationWarning, match=new.replace(".", r"\.")):
         found = getattr(module, name)
     assert found is getattr(importlib.import_module(new), name)
+
+
+def test_a_star_import_from_an_old_name_brings_the_new_modules_names():
+    namespace: dict = {}
+    sys.modules.pop("truthsim.scenario.model", None)
+    with pytest.warns(DeprecationWarning, match="truthsim.scenario.schema"):
+        exec("from truthsim.scenario.model import *", namespace)
+    assert namespace["Scenario"] is importlib.import_module("truthsim.scenario.schema").Scenario

@@ -1,5 +1,5 @@
 """The rule book's array forms give its scalar rules' numbers to the last bit, and the rules
-say what the model says (DESIGN.md): saturation, the return decision, complaints."""
+say what the model says (docs/model.md): saturation, the return decision, complaints."""
 
 from __future__ import annotations
 

@@ -114,14 +114,15 @@ def test_the_leverage_maps_array_form_pushes_as_the_rule_does() -> None:
     """The leverage map's scores read a moment's chances from the array form of the rule; with
     load it pushes as OutcomeModel does, wait and load together."""
     from truthsim.behaviour.outcome import OutcomeModel
-    from truthsim.behaviour.outcome_score import cumulative
+    from truthsim.behaviour.outcome_score import cumulative, load_push
 
     rule = OutcomeModel.build(BASE, 5.0, 10.0, (THRESHOLD, DOUBLING))
     rng = np.random.default_rng(3)
     wait, load = rng.uniform(0.0, 30.0, 500), rng.uniform(0.0, 1.0, 500)
-    load_push = math.log(2.0) / DOUBLING * np.maximum(load - THRESHOLD, 0.0)
+    pushed = load_push(load, THRESHOLD, DOUBLING)
+    assert np.array_equal(pushed, [rule.push(0.0, 1.0, x) for x in load])  # to the last bit
     lower, upper, _ = cumulative(rule.low, rule.high, np.full(500, 5.0), rule.per_minute, wait,
-                                 load_push)  # fmt: skip
+                                 pushed)  # fmt: skip
     want = np.array([rule.probabilities(w, 1.0, x) for w, x in zip(wait, load, strict=True)])
     np.testing.assert_allclose(lower, want[:, 0], rtol=1e-12)
     np.testing.assert_allclose(upper, want[:, 0] + want[:, 1], rtol=1e-12)

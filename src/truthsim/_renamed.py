@@ -14,7 +14,7 @@ def renamed(old: str, new: str) -> Callable[[str], Any]:
 
     def forward(name: str) -> Any:
         nonlocal warned
-        if name.startswith("__"):
+        if name.startswith("__") and name != "__all__":  # a star import asks for __all__
             raise AttributeError(name)
         if not warned:
             warned = True
@@ -23,6 +23,9 @@ def renamed(old: str, new: str) -> Callable[[str], Any]:
                 DeprecationWarning,
                 stacklevel=2,
             )
-        return getattr(importlib.import_module(new), name)
+        module = importlib.import_module(new)
+        if name == "__all__":
+            return getattr(module, "__all__", [n for n in vars(module) if not n.startswith("_")])
+        return getattr(module, name)
 
     return forward

@@ -27,6 +27,12 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + exact.exp(-x))  # the same bits on every machine (see exact)
 
 
+def load_push(load: np.ndarray, threshold: float, doubling: float) -> np.ndarray:
+    """``OutcomeModel.push``'s load term over arrays: ln 2 / ``doubling`` per unit of busy
+    share beyond ``threshold`` (the same numbers to the last bit)."""
+    return math.log(2.0) / doubling * np.maximum(load - threshold, 0.0)
+
+
 def cumulative(
     low: float,
     high: float,

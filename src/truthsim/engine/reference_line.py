@@ -42,7 +42,9 @@ class Line:
         self.waiting: deque[tuple[simpy.Event, float, float]] = deque()  #: turn, since, service
         self.area_waiting = self.area_busy = 0.0
         self.load_window = load_window
-        self.services: list[tuple[float, float]] = []  #: (start, end) of every service begun
+        #: (start, end) of every service begun, where load is measured: kept whole, so the
+        #: busy share takes longer the longer the run (the fast engine forgets old services)
+        self.services: list[tuple[float, float]] = []
         env.process(self.shifts(changes))
 
     def shifts(self, changes: Iterable[tuple[float, int]]) -> Process:

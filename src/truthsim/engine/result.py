@@ -63,7 +63,7 @@ class SimulationResult:
     causes: np.ndarray = field(repr=False)
     hourly: np.ndarray = field(repr=False)
     daily: np.ndarray = field(repr=False)
-    #: the planning period day by day: revenue, customers active by segment (engine.value)
+    #: the planning period day by day: revenue, customers active by segment (engine.money)
     period: PlanningDays | None = field(default=None, repr=False)
     #: the rows of the base (a pool or a firm's customers) the replication started with, in
     #: the order of their customer ids (0, 1, ...); None without a base
@@ -205,7 +205,8 @@ RECORD_FORMATS = ("csv", "npz")
 def result_files(
     result: SimulationResult, records: str = "csv", cohort_days: float = COHORT_DAYS
 ) -> dict[str, str | bytes]:
-    """The files of one run: summary.json, touchpoints.csv, daily.csv and the records, as CSV
+    """The files of one run: summary.json, touchpoints.csv, daily.csv, cohort.csv, load_bands.csv
+    where staff load moves outcomes, and the records, as CSV
     files with names (so they read back as data on their own) or as one records.npz with
     integer codes and the name tables they index."""
     if records not in RECORD_FORMATS:

@@ -153,10 +153,8 @@ def load_bands(
             continue
         here = moments[seen & (moments["touchpoint"] == i)]
         high = here["load"] > threshold
-        for band, chosen in (
-            (f"load <= {threshold:.0%}", ~high),
-            (f"load > {threshold:.0%}", high),
-        ):
+        at = f"{100 * threshold:g}%"  # the threshold as written, not rounded
+        for band, chosen in ((f"load <= {at}", ~high), (f"load > {at}", high)):
             m = here[chosen]
             n = len(m)
             rows.append(

@@ -23,7 +23,12 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from truthsim.behaviour.outcome import MAGIC, MISERY
-from truthsim.behaviour.outcome_score import cumulative, cumulative_slopes, outcome_score
+from truthsim.behaviour.outcome_score import (
+    cumulative,
+    cumulative_slopes,
+    load_push,
+    outcome_score,
+)
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone
 from truthsim.engine import SimulationResult
 from truthsim.engine.money import discount
@@ -128,10 +133,9 @@ def _scores(
     here = (moments["touchpoint"] == place) & ~moments["abandoned"]
     score = np.zeros(len(moments))
     per_minute = 0.0 if tp.wait.doubling is None else float(np.log(2.0) / tp.wait.doubling)
-    load_push = np.zeros(len(moments))
+    pushed_by_load = np.zeros(len(moments))
     if tp.load is not None:  # staff under load push the latent quality down too
-        busy = np.maximum(moments["load"] - tp.load.threshold, 0.0)
-        load_push = float(np.log(2.0) / tp.load.doubling) * busy
+        pushed_by_load = load_push(moments["load"], tp.load.threshold, tp.load.doubling)
     rules = [(~moments["failed"], tp.outcomes)]
     if tp.outcomes_by_segment:  # each segment its own mix; the lever moves the shared one
         rules = [
@@ -148,7 +152,9 @@ def _scores(
         low, high = shares.misery, min(1.0, shares.misery + shares.mediocrity)
         factor = patience[mask]
         tolerated, wait = tp.wait.tolerance * factor, moments["wait"][mask]
-        lower, upper, pushed = cumulative(low, high, tolerated, per_minute, wait, load_push[mask])
+        lower, upper, pushed = cumulative(
+            low, high, tolerated, per_minute, wait, pushed_by_load[mask]
+        )
         if lever.kind == "tolerance":  # only a wait beyond tolerance answers to it, not load
             pushed = pushed & (wait > tolerated) & (per_minute > 0.0)
         d_lower, d_upper = cumulative_slopes(
