@@ -148,7 +148,8 @@ def calibrate_data(
     fit = FitResult(notes=list(found.notes))
     segments = list(loaded.segments)
     if found.moments is not None:
-        fit.extend(fit_outcomes(found.moments, _patience(found, loaded), loaded))
+        patience = _patience(found, loaded)
+        fit.extend(fit_outcomes(found.moments, patience, loaded, origin=found.origin))
         fit.extend(fit_services(found.moments, loaded))
     with_journeys: set[int] = set()
     if found.journeys is not None:

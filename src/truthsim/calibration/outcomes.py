@@ -7,6 +7,10 @@ statsmodels' ``OrderedModel`` with excess as the one regressor, so it is fitted 
 tolerance enters through a kink, so it is profiled: the model is fitted over a grid of
 tolerances and the interval is the set the likelihood-ratio test does not reject. Moments that
 failed (a different outcome rule) or were abandoned (no outcome drawn) are left out.
+
+Where the touchpoint's servers serve worse under load, the servers' busy share beyond the
+threshold is a second regressor, fitted jointly (the busy share of each moment measured from the
+data, :mod:`truthsim.calibration.load`; the window and threshold as the scenario writes them).
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from truthsim.calibration.estimates import (
     counted,
     wald,
 )
+from truthsim.calibration.load import moment_loads
 from truthsim.scenario.schema import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
 
@@ -38,11 +43,29 @@ PROFILE = "profile likelihood over the tolerance (statsmodels OrderedModel at ea
 GRID = 14
 
 
+LOAD_METHOD = (
+    "ordered logit, maximum likelihood (statsmodels OrderedModel), the servers' busy share "
+    "beyond the threshold a regressor beside the excess wait"
+)
+
+
 @dataclass
 class OrderedFit:
     loglike: float
-    params: np.ndarray  #: (-per_minute, c1, log(c2 - c1)) or (c1, log(c2 - c1)) without waits
+    #: (-per_minute, c1, log(c2 - c1)) or (c1, log(c2 - c1)) without waits; where load moves
+    #: outcomes, -per_load follows -per_minute (or comes first without waits)
+    params: np.ndarray
     cov: np.ndarray
+
+
+@dataclass
+class LoadData:
+    """A loaded touchpoint's moments' busy share beyond the threshold, and how it was read."""
+
+    excess: np.ndarray  #: max(0, busy share - threshold) of each moment fitted
+    threshold: float
+    window: float
+    source: str  #: what the busy share rests on, in words
 
 
 def ordered_model() -> type:
@@ -59,11 +82,17 @@ def ordered_model() -> type:
 
 
 def fit_ordered(
-    y: np.ndarray, excess: np.ndarray | None, start: np.ndarray | None = None
+    y: np.ndarray,
+    excess: np.ndarray | None,
+    start: np.ndarray | None = None,
+    other: np.ndarray | None = None,
 ) -> OrderedFit:
-    """The ordered logit of outcomes 0 < 1 < 2 on the excess wait (None: cut-points only)."""
+    """The ordered logit of outcomes 0 < 1 < 2 on the excess wait (None: cut-points only), and
+    on the excess load where ``other`` gives it."""
     model_type = ordered_model()
     exog = np.zeros((len(y), 0)) if excess is None else excess[:, None]
+    if other is not None:
+        exog = np.column_stack([exog, other])
     model = model_type(y, exog, distr="logit")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -73,11 +102,18 @@ def fit_ordered(
 
 
 def fit_outcomes(
-    moments: Moments, factor: np.ndarray, scenario: Scenario, source: str = "moments.csv"
+    moments: Moments,
+    factor: np.ndarray,
+    scenario: Scenario,
+    source: str = "moments.csv",
+    origin: float | None = None,
 ) -> FitResult:
-    """Fit every touchpoint's outcome mix, and its wait tolerance and doubling where waits vary.
+    """Fit every touchpoint's outcome mix, and its wait tolerance and doubling where waits vary,
+    and its load's doubling where the scenario lets load move outcomes there.
 
     ``factor`` is each moment's segment patience (it scales the tolerance, as in the engine).
+    ``origin``: the data's clock as minutes since 1970 where times were timestamps (a staffing
+    schedule is read at the hours they show).
     """
     out = FitResult()
     names = scenario.touchpoint_order()
@@ -98,12 +134,60 @@ def fit_outcomes(
             out.unidentified += [Unidentified(f"{here}.wait", reason)]
             continue
         wait = np.nan_to_num(moments.wait[use], nan=0.0) if has_wait else np.zeros(len(y))
-        out.extend(_touchpoint(name, y, wait, factor[use], has_wait, source))
+        rule = scenario.touchpoints[name].load
+        if rule is None:
+            out.extend(_touchpoint(name, y, wait, factor[use], has_wait, source))
+            continue
+        servers = scenario.touchpoints[name].servers
+        assert servers is not None  # the scenario refuses load without servers
+        loads, why = moment_loads(moments, t, servers, rule.window, origin)
+        if loads is None:
+            out.unidentified.append(Unidentified(f"{here}.load.doubling", f"{name}: {why}"))
+            out.extend(_touchpoint(name, y, wait, factor[use], has_wait, source))
+            continue
+        excess = np.maximum(loads[use] - rule.threshold, 0.0)
+        load = LoadData(excess, rule.threshold, rule.window, why)
+        out.extend(_loaded_touchpoint(name, y, wait, factor[use], has_wait, source, load))
+    return out
+
+
+def _loaded_touchpoint(
+    name: str,
+    y: np.ndarray,
+    wait: np.ndarray,
+    factor: np.ndarray,
+    has_wait: bool,
+    file: str,
+    load: LoadData,
+) -> FitResult:
+    """The outcome mix, wait effect and load's doubling fitted jointly; where the data show no
+    harm from load, the fit without it (as for a touchpoint without load), saying why."""
+    path = f"touchpoints.{name}.load.doubling"
+    beyond = int(np.count_nonzero(load.excess > 0))
+    if beyond < 10:
+        why = (
+            f"too few moments at {name} with an outcome were served beyond the busy share "
+            f"{load.threshold:g} ({beyond}) to see an effect"
+        )
+        out = _touchpoint(name, y, wait, factor, has_wait, file)
+        out.unidentified.append(Unidentified(path, why))
+        return out
+    out = _touchpoint(name, y, wait, factor, has_wait, file, load)
+    if any(u.path == path for u in out.unidentified):
+        plain = _touchpoint(name, y, wait, factor, has_wait, file)
+        plain.unidentified += [u for u in out.unidentified if u.path == path]
+        return plain
     return out
 
 
 def _touchpoint(
-    name: str, y: np.ndarray, wait: np.ndarray, factor: np.ndarray, has_wait: bool, file: str
+    name: str,
+    y: np.ndarray,
+    wait: np.ndarray,
+    factor: np.ndarray,
+    has_wait: bool,
+    file: str,
+    load: LoadData | None = None,
 ) -> FitResult:
     out = FitResult()
     here = f"touchpoints.{name}"
@@ -119,13 +203,23 @@ def _touchpoint(
                 "wait effect needs all three outcomes",
             )
         )
+        if load is not None:
+            out.unidentified.append(
+                Unidentified(
+                    f"{here}.load.doubling",
+                    f"no {missing} seen at {name}: the ordered logit's "
+                    "load effect needs all three outcomes",
+                )
+            )
         return out
+    other = None if load is None else load.excess
+    k = 0 if load is None else 1  # regressors besides the wait
     scaled = wait / np.maximum(factor, 1e-12)
     waited = scaled[scaled > 0]
-    plain = fit_ordered(y, None)
+    plain = fit_ordered(y, None, other=other)
     best = None
     if has_wait and len(waited) >= 10:
-        best = _profile(y, wait, factor, waited, plain)
+        best = _profile(y, wait, factor, waited, plain, other)
     if best is None:
         why = (
             "moments.csv has no 'wait' column"
@@ -135,6 +229,9 @@ def _touchpoint(
             else f"the {len(waited):,} moments at {name} that waited show no harm from waiting"
         )
         out.unidentified.append(Unidentified(f"{here}.wait", why))
+        if load is not None:
+            out.extend(_loaded_without_wait(name, plain, load, source))
+            return out
         out.fitted += _shares(name, plain.params, plain.cov, source, METHOD)
         out.draws.append(_outcome_draws(name, plain.params, plain.cov))
         return out
@@ -150,10 +247,14 @@ def _touchpoint(
                 f"se {se:.3f})",
             )
         )
+        if load is not None:
+            out.extend(_loaded_without_wait(name, plain, load, source))
+            return out
         out.fitted += _shares(name, plain.params, plain.cov, source, METHOD)
         out.draws.append(_outcome_draws(name, plain.params, plain.cov))
         return out
-    out.fitted += _shares(name, fit.params[1:], fit.cov[1:, 1:], source, METHOD)
+    method = METHOD if load is None else LOAD_METHOD
+    out.fitted += _shares(name, fit.params[1 + k :], fit.cov[1 + k :, 1 + k :], source, method)
     doubling = math.log(2) / per_minute
     low_d, high_d = doubling_range
     out.fitted.append(
@@ -164,7 +265,7 @@ def _touchpoint(
             high_d,
             doubling * se / per_minute,
             source,
-            METHOD + "; interval over the tolerance's interval",
+            method + "; interval over the tolerance's interval",
         )
     )
     low_t, high_t = interval
@@ -179,18 +280,26 @@ def _touchpoint(
             PROFILE,
         )
     )
-    latent = np.array([fit.params[1], fit.params[2], math.log(per_minute)])
-    cov = fit.cov[[1, 2, 0]][:, [1, 2, 0]].copy()
-    cov[2, :] /= -per_minute
-    cov[:, 2] /= -per_minute
-    outcomes = [f"{here}.outcomes.{o}" for o in OUTCOMES]
-    out.draws.append(
-        Draws(
-            latent,
-            cov,
-            [("outcomes", [0, 1], outcomes), ("doubling", [2], [f"{here}.wait.doubling"])],
+    if load is not None:
+        doubling_of_load = _load_doubling(name, fit, 1, load, source)
+        if isinstance(doubling_of_load, Unidentified):
+            out.unidentified.append(doubling_of_load)
+            return out  # the caller fits again without load
+        out.fitted.append(doubling_of_load)
+        out.draws.append(_loaded_draws(name, fit, wait_at=0, load_at=1))
+    else:
+        latent = np.array([fit.params[1], fit.params[2], math.log(per_minute)])
+        cov = fit.cov[[1, 2, 0]][:, [1, 2, 0]].copy()
+        cov[2, :] /= -per_minute
+        cov[:, 2] /= -per_minute
+        outcomes = [f"{here}.outcomes.{o}" for o in OUTCOMES]
+        out.draws.append(
+            Draws(
+                latent,
+                cov,
+                [("outcomes", [0, 1], outcomes), ("doubling", [2], [f"{here}.wait.doubling"])],
+            )
         )
-    )
     out.draws.append(
         Draws(
             np.array([tolerance]),
@@ -201,18 +310,88 @@ def _touchpoint(
     return out
 
 
+def _loaded_without_wait(name: str, plain: OrderedFit, load: LoadData, source: str) -> FitResult:
+    """The outcome mix and the load's doubling where waits show nothing: params (-per_load,
+    c1, log(c2 - c1))."""
+    out = FitResult()
+    doubling = _load_doubling(name, plain, 0, load, source)
+    if isinstance(doubling, Unidentified):
+        out.unidentified.append(doubling)
+        return out  # the caller fits again without load
+    out.fitted += _shares(name, plain.params[1:], plain.cov[1:, 1:], source, LOAD_METHOD)
+    out.fitted.append(doubling)
+    out.draws.append(_loaded_draws(name, plain, wait_at=None, load_at=0))
+    return out
+
+
+def _load_doubling(
+    name: str, fit: OrderedFit, at: int, load: LoadData, source: str
+) -> Fitted | Unidentified:
+    """The load's doubling, ln 2 over the log-odds per unit of busy share beyond the threshold
+    (the coefficient at ``at``), with the Wald interval of that rate mapped over (a rate whose
+    interval reaches 0 shows no measurable harm: not identified, as for waits)."""
+    path = f"touchpoints.{name}.load.doubling"
+    per_load = -float(fit.params[at])
+    se = math.sqrt(max(float(fit.cov[at, at]), 0.0))
+    if not (per_load > 0 and per_load - Z95 * se > 0 and math.isfinite(se)):
+        return Unidentified(
+            path,
+            f"the servers' load at {name} shows no measurable effect on outcomes (odds change "
+            f"per unit of busy share beyond {load.threshold:g}: {per_load:+.3f}, se {se:.3f})",
+        )
+    doubling = math.log(2) / per_load
+    return Fitted(
+        path,
+        doubling,
+        math.log(2) / (per_load + Z95 * se),
+        math.log(2) / (per_load - Z95 * se),
+        doubling * se / per_load,
+        f"{source}; {load.source}",
+        f"{LOAD_METHOD}; window {load.window:g} and threshold {load.threshold:g} as the "
+        "scenario writes them; delta method",
+    )
+
+
+def _loaded_draws(name: str, fit: OrderedFit, wait_at: int | None, load_at: int) -> Draws:
+    """The outcome mix and the doublings drawn together: cut-points, then the log of each rate
+    (its covariance by the delta method)."""
+    here = f"touchpoints.{name}"
+    rates = ([] if wait_at is None else [wait_at]) + [load_at]
+    cuts = len(rates)
+    order = [cuts, cuts + 1, *rates]
+    latent = np.array([fit.params[cuts], fit.params[cuts + 1]] +
+                      [math.log(-fit.params[i]) for i in rates])  # fmt: skip
+    cov = fit.cov[order][:, order].copy()
+    for j, i in enumerate(rates, start=2):
+        cov[j, :] /= fit.params[i]
+        cov[:, j] /= fit.params[i]
+    targets = [("outcomes", [0, 1], [f"{here}.outcomes.{o}" for o in OUTCOMES])]
+    if wait_at is not None:
+        targets.append(("doubling", [2], [f"{here}.wait.doubling"]))
+    targets.append(("doubling", [len(order) - 1], [f"{here}.load.doubling"]))
+    return Draws(latent, cov, targets)
+
+
 def _profile(
-    y: np.ndarray, wait: np.ndarray, factor: np.ndarray, waited: np.ndarray, plain: OrderedFit
+    y: np.ndarray,
+    wait: np.ndarray,
+    factor: np.ndarray,
+    waited: np.ndarray,
+    plain: OrderedFit,
+    other: np.ndarray | None = None,
 ) -> tuple[float, OrderedFit, tuple[float, float], tuple[float, float]] | None:
     """(tolerance, fit there, tolerance interval, doubling interval) from the profile likelihood.
 
     The profile is searched with the same ordered logit on data grouped by (outcome, wait,
     patience), which is exact and fast (most moments did not wait); the model at the chosen
-    tolerance, and the intervals of the others, come from statsmodels' OrderedModel.
+    tolerance, and the intervals of the others, come from statsmodels' OrderedModel. ``other``:
+    a second regressor (the excess load), fitted jointly at every tolerance.
     """
-    keys = np.stack([y.astype(float), wait, factor], axis=1)
+    columns = [y.astype(float), wait, factor] + ([] if other is None else [other])
+    keys = np.stack(columns, axis=1)
     groups, count = np.unique(keys, axis=0, return_counts=True)
     gy, gw, gf = groups[:, 0].astype(int), groups[:, 1], groups[:, 2]
+    go = None if other is None else groups[:, 3]
     start = np.concatenate([[-0.01], plain.params])
     fits: dict[float, tuple[float, np.ndarray]] = {}
 
@@ -220,7 +399,7 @@ def _profile(
         key = round(float(tolerance), 9)
         if key not in fits:
             excess = np.maximum(0.0, gw - tolerance * gf)
-            fits[key] = _grouped_fit(gy, excess, count, start)
+            fits[key] = _grouped_fit(gy, excess, count, start, go)
         return fits[key]
 
     top = float(np.quantile(waited, 0.95))
@@ -255,23 +434,34 @@ def _profile(
     above = [t for t in grid if t > high]
     if above:
         high = optimize.brentq(gap, high, min(above), xtol=1e-3 * max(top, 1.0))
-    best = fit_ordered(y, np.maximum(0.0, wait - tolerance * factor), best_params)
+    best = fit_ordered(y, np.maximum(0.0, wait - tolerance * factor), best_params, other)
     rates = []
     for t in sorted({low, high, tolerance, *(g for g in grid if low <= g <= high)}):
         ll, params = fit_at(t)
         if ll < floor - 1e-6:
             continue
-        se = _rate_se(gy, np.maximum(0.0, gw - t * gf), count, params)
+        se = _rate_se(gy, np.maximum(0.0, gw - t * gf), count, params, go)
         rates += [-params[0] - Z95 * se, -params[0] + Z95 * se]
     fastest, slowest = max(rates), min(rates)
     doubling = (math.log(2) / fastest, math.log(2) / slowest if slowest > 0 else math.inf)
     return tolerance, best, (low, high), doubling
 
 
-def _grouped_loglike(params: np.ndarray, y: np.ndarray, excess: np.ndarray, n: np.ndarray) -> float:
-    """The ordered logit's log-likelihood on grouped data: P(y <= k) = F(c_k - b x)."""
-    b, c1, spread = params
-    push = -b * excess
+def _grouped_loglike(
+    params: np.ndarray,
+    y: np.ndarray,
+    excess: np.ndarray,
+    n: np.ndarray,
+    other: np.ndarray | None = None,
+) -> float:
+    """The ordered logit's log-likelihood on grouped data: P(y <= k) = F(c_k - b x) (and
+    - b' x' where a second regressor ``other`` is given, its coefficient after b)."""
+    if other is None:
+        b, c1, spread = params
+        push = -b * excess
+    else:
+        b, b_other, c1, spread = params
+        push = -b * excess - b_other * other
     low = special.expit(c1 + push)
     high = special.expit(c1 + math.exp(spread) + push)
     p = np.choose(y, [low, high - low, 1.0 - high])
@@ -279,17 +469,29 @@ def _grouped_loglike(params: np.ndarray, y: np.ndarray, excess: np.ndarray, n: n
 
 
 def _grouped_fit(
-    y: np.ndarray, excess: np.ndarray, n: np.ndarray, start: np.ndarray
+    y: np.ndarray,
+    excess: np.ndarray,
+    n: np.ndarray,
+    start: np.ndarray,
+    other: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
-    result = optimize.minimize(lambda x: -_grouped_loglike(x, y, excess, n), start, method="BFGS")
+    result = optimize.minimize(
+        lambda x: -_grouped_loglike(x, y, excess, n, other), start, method="BFGS"
+    )
     return -float(result.fun), np.asarray(result.x)
 
 
-def _rate_se(y: np.ndarray, excess: np.ndarray, n: np.ndarray, params: np.ndarray) -> float:
+def _rate_se(
+    y: np.ndarray,
+    excess: np.ndarray,
+    n: np.ndarray,
+    params: np.ndarray,
+    other: np.ndarray | None = None,
+) -> float:
     """Standard error of the wait coefficient from the observed information (statsmodels)."""
     from statsmodels.tools.numdiff import approx_hess3
 
-    hessian = approx_hess3(params, lambda x: _grouped_loglike(x, y, excess, n))
+    hessian = approx_hess3(params, lambda x: _grouped_loglike(x, y, excess, n, other))
     try:
         return math.sqrt(max(float(np.linalg.inv(-hessian)[0, 0]), 0.0))
     except np.linalg.LinAlgError:
