@@ -2,7 +2,7 @@
 (the array form equals the rule's busy_share, with a fixed or scheduled staff), the load's
 doubling is fitted jointly with the outcome mix and the wait effect and recovers the truth
 within 3 standard errors, it is written into the calibrated scenario, and a scenario without
-load calibrates exactly as before."""
+load calibrates exactly as before. Asked to, calibration profiles the threshold too."""
 
 from __future__ import annotations
 
@@ -152,6 +152,28 @@ def test_the_load_doubling_is_recovered_with_the_wait_effect(tmp_path, waits) ->
     assert parse_scenario(text).touchpoints["desk"].load == load
     drawn = [t for d in result.fit.draws for t in d.targets if LOAD in t[2]]
     assert drawn and drawn[0][0] == "doubling"
+
+
+@pytest.mark.slow
+def test_the_threshold_is_profiled_when_asked(tmp_path) -> None:
+    """With ``load_threshold`` the threshold is fitted too, from a start of 0.7: the truth (0.5)
+    inside its profile-likelihood interval, the doubling's interval (over every threshold in
+    it) holding the truth, both written into the calibrated scenario."""
+    truth = loaded(days=20.0)
+    start = changed(truth, load={"window": WINDOW, "threshold": 0.7, "doubling": 0.6})
+    folder = firm(truth, tmp_path, 3)
+    result = calibrate(start, folder, half_life=False, rhythm=False, load_threshold=True)
+    threshold = result.parameter("touchpoints.desk.load.threshold")
+    doubling = result.parameter(LOAD)
+    assert threshold.low <= THRESHOLD <= threshold.high, threshold
+    assert abs(threshold.estimate - THRESHOLD) <= 3 * threshold.se
+    assert threshold.high - threshold.low < 0.4
+    assert doubling.low <= DOUBLING <= doubling.high, doubling
+    assert "threshold profiled" in doubling.method
+    load = result.scenario.touchpoints["desk"].load
+    assert load is not None
+    assert load.threshold == pytest.approx(threshold.estimate, abs=1e-6)
+    assert load.doubling == pytest.approx(doubling.estimate, abs=1e-6)
 
 
 @pytest.mark.slow

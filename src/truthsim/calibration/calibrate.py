@@ -116,6 +116,7 @@ def calibrate(
     spread: bool | None = None,
     rhythm: bool = True,
     keep_same_day: bool = False,
+    load_threshold: bool = False,
 ) -> Calibration:
     """Fit ``scenario``'s behavioural numbers to the data files in the folder ``data``.
 
@@ -128,10 +129,19 @@ def calibrate(
     same-day purchases are one journey unless ``keep_same_day``; its amounts give each
     segment's value per journey. Each segment gets a
     likelihood-ratio test of whether its customers differ (diagnostics 'heterogeneity').
+    Where a touchpoint's servers serve worse under load, its load's doubling is fitted with its
+    outcome mix, and its threshold too (by profile likelihood) with ``load_threshold``.
     """
     loaded = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     found = read_data(data, loaded, keep_same_day=keep_same_day)
-    return calibrate_data(loaded, found, half_life=half_life, spread=spread, rhythm=rhythm)
+    return calibrate_data(
+        loaded,
+        found,
+        half_life=half_life,
+        spread=spread,
+        rhythm=rhythm,
+        load_threshold=load_threshold,
+    )
 
 
 def calibrate_data(
@@ -141,6 +151,7 @@ def calibrate_data(
     half_life: bool = True,
     spread: bool | None = None,
     rhythm: bool = True,
+    load_threshold: bool = False,
 ) -> Calibration:
     """:func:`calibrate` on data already read (a forecast fits on part of them)."""
     require_statsmodels()
@@ -149,7 +160,11 @@ def calibrate_data(
     segments = list(loaded.segments)
     if found.moments is not None:
         patience = _patience(found, loaded)
-        fit.extend(fit_outcomes(found.moments, patience, loaded, origin=found.origin))
+        fit.extend(
+            fit_outcomes(
+                found.moments, patience, loaded, origin=found.origin, load_threshold=load_threshold
+            )
+        )
         fit.extend(fit_services(found.moments, loaded))
     with_journeys: set[int] = set()
     if found.journeys is not None:

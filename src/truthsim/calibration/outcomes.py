@@ -39,6 +39,10 @@ from truthsim.scenario.touchpoint import OUTCOMES
 
 METHOD = "ordered logit, maximum likelihood (statsmodels OrderedModel)"
 PROFILE = "profile likelihood over the tolerance (statsmodels OrderedModel at each)"
+PROFILE_LOAD = (
+    "profile likelihood over the load's threshold (the ordered logit at each, at the fitted "
+    "tolerance)"
+)
 #: tolerances tried before the best is refined
 GRID = 14
 
@@ -66,6 +70,7 @@ class LoadData:
     threshold: float
     window: float
     source: str  #: what the busy share rests on, in words
+    busy: np.ndarray | None = None  #: each moment's busy share (where the threshold is fitted)
 
 
 def ordered_model() -> type:
@@ -107,13 +112,15 @@ def fit_outcomes(
     scenario: Scenario,
     source: str = "moments.csv",
     origin: float | None = None,
+    load_threshold: bool = False,
 ) -> FitResult:
     """Fit every touchpoint's outcome mix, and its wait tolerance and doubling where waits vary,
     and its load's doubling where the scenario lets load move outcomes there.
 
     ``factor`` is each moment's segment patience (it scales the tolerance, as in the engine).
     ``origin``: the data's clock as minutes since 1970 where times were timestamps (a staffing
-    schedule is read at the hours they show).
+    schedule is read at the hours they show). ``load_threshold``: fit the load's threshold too,
+    by profile likelihood (else it is kept as written).
     """
     out = FitResult()
     names = scenario.touchpoint_order()
@@ -147,7 +154,121 @@ def fit_outcomes(
             continue
         excess = np.maximum(loads[use] - rule.threshold, 0.0)
         load = LoadData(excess, rule.threshold, rule.window, why)
-        out.extend(_loaded_touchpoint(name, y, wait, factor[use], has_wait, source, load))
+        fitted = _loaded_touchpoint(name, y, wait, factor[use], has_wait, source, load)
+        if load_threshold and any(p.path == f"{here}.load.doubling" for p in fitted.fitted):
+            load.busy = loads[use]
+            fitted = _threshold(name, y, wait, factor[use], has_wait, source, load, fitted)
+        out.extend(fitted)
+    return out
+
+
+def _threshold(
+    name: str,
+    y: np.ndarray,
+    wait: np.ndarray,
+    factor: np.ndarray,
+    has_wait: bool,
+    file: str,
+    load: LoadData,
+    written: FitResult,
+) -> FitResult:
+    """The fit with the load's threshold profiled too: over a grid of thresholds, the ordered
+    logit on the wait (at the tolerance fitted with the written threshold) and the excess load;
+    the most likely threshold, refined, its likelihood-ratio interval, and the load's doubling
+    with an interval over every threshold in it. Where the profile gives no interval (it stays
+    within the limit to the grid's end, or the most likely threshold leaves too few moments
+    beyond it) the written threshold's fit stands, with the reason."""
+    here = f"touchpoints.{name}"
+    busy = load.busy
+    assert busy is not None
+    by_path = {p.path: p.estimate for p in written.fitted}
+    tolerance = by_path.get(f"{here}.wait.tolerance")
+    excess = np.zeros(len(y)) if tolerance is None else np.maximum(0.0, wait - tolerance * factor)
+    keys = np.stack([y.astype(float), excess, busy], axis=1)
+    groups, count = np.unique(keys, axis=0, return_counts=True)
+    gy, gx, gb = groups[:, 0].astype(int), groups[:, 1], groups[:, 2]
+    plain = fit_ordered(y, None if tolerance is None else excess, other=load.excess)
+    start = plain.params if tolerance is not None else np.concatenate([[0.0], plain.params])
+    fits: dict[float, tuple[float, np.ndarray]] = {}
+
+    def fit_at(threshold: float) -> tuple[float, np.ndarray]:
+        key = round(float(threshold), 9)
+        if key not in fits:
+            beyond = np.maximum(gb - threshold, 0.0)
+            if np.sum(count[beyond > 0]) < 10:
+                fits[key] = (-math.inf, start)
+            else:
+                fits[key] = _grouped_fit(gy, gx, count, start, beyond)
+        return fits[key]
+
+    grid = np.unique(np.concatenate([np.linspace(0.0, 0.95, 20), [load.threshold]]))
+    profile = np.array([fit_at(t)[0] for t in grid])
+    k = int(np.argmax(profile))
+    best = float(grid[k])
+    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
+    refined = optimize.minimize_scalar(
+        lambda t: -fit_at(t)[0], bounds=(lo, hi), method="bounded", options={"xatol": 1e-3}
+    )
+    if -refined.fun > profile[k]:
+        best = float(refined.x)
+    best_ll = fit_at(best)[0]
+    floor = best_ll - PROFILE_DROP
+    path = f"{here}.load.threshold"
+
+    def gap(t: float) -> float:
+        return fit_at(t)[0] - floor
+
+    inside = [t for t in grid if gap(t) >= 0] + [best]
+    low, high = min(inside), max(inside)
+    if high >= grid[-1] or -fit_at(best)[1][1] <= 0:
+        written.unidentified.append(
+            Unidentified(
+                path,
+                f"the profile likelihood of the load's threshold at {name} stays within the "
+                f"95% limit up to a busy share of {grid[-1]:g}: these data do not bound it; "
+                "kept as written",
+            )
+        )
+        return written
+    if low > 0:
+        low = optimize.brentq(gap, max(t for t in grid if t < low), low, xtol=1e-4)
+    high = optimize.brentq(gap, high, min(t for t in grid if t > high), xtol=1e-4)
+    at_best = LoadData(np.maximum(busy - best, 0.0), best, load.window, load.source, busy)
+    out = _loaded_touchpoint(name, y, wait, factor, has_wait, file, at_best)
+    doubling = next((p for p in out.fitted if p.path == f"{here}.load.doubling"), None)
+    if doubling is None:
+        written.unidentified.append(
+            Unidentified(
+                path,
+                f"at its most likely threshold ({best:.3g}) load shows no measurable harm; "
+                "kept as written",
+            )
+        )
+        return written
+    rates = []
+    for t in sorted({low, high, best, *(g for g in grid if low <= g <= high)}):
+        ll, params = fit_at(t)
+        if ll < floor - 1e-6:
+            continue
+        se = _load_se(gy, gx, count, params, np.maximum(gb - t, 0.0), tolerance is not None)
+        rates += [-params[1] - Z95 * se, -params[1] + Z95 * se]
+    fastest, slowest = max(rates), min(rates)
+    doubling.low = math.log(2) / fastest
+    doubling.high = math.log(2) / slowest if slowest > 0 else math.inf
+    doubling.method = (
+        f"{LOAD_METHOD}; window {load.window:g} as the scenario writes it, the threshold "
+        "profiled; interval over the threshold's interval"
+    )
+    se_t = (high - low) / (2 * Z95)
+    out.fitted.append(Fitted(path, best, low, high, se_t, doubling.source, PROFILE_LOAD))
+    clipped = min(max(best, 1e-3), 1 - 1e-3)
+    out.draws.append(
+        Draws(
+            np.array([math.log(clipped / (1 - clipped))]),
+            np.array([[(se_t / (clipped * (1 - clipped))) ** 2]]),
+            [("logit", [0], [path])],
+        )
+    )
     return out
 
 
@@ -487,11 +608,37 @@ def _rate_se(
     n: np.ndarray,
     params: np.ndarray,
     other: np.ndarray | None = None,
+    at: int = 0,
 ) -> float:
-    """Standard error of the wait coefficient from the observed information (statsmodels)."""
+    """Standard error of the wait coefficient (or the one ``at``) from the observed information
+    (statsmodels)."""
     from statsmodels.tools.numdiff import approx_hess3
 
     hessian = approx_hess3(params, lambda x: _grouped_loglike(x, y, excess, n, other))
+    try:
+        return math.sqrt(max(float(np.linalg.inv(-hessian)[at, at]), 0.0))
+    except np.linalg.LinAlgError:
+        return math.inf
+
+
+def _load_se(
+    y: np.ndarray,
+    excess: np.ndarray,
+    n: np.ndarray,
+    params: np.ndarray,
+    beyond: np.ndarray,
+    waits: bool,
+) -> float:
+    """Standard error of the load's coefficient (params[1]) from the observed information;
+    without a wait effect its coefficient (params[0], which nothing moves) is left out."""
+    if waits:
+        return _rate_se(y, excess, n, params, beyond, at=1)
+    from statsmodels.tools.numdiff import approx_hess3
+
+    def loglike(x: np.ndarray) -> float:
+        return _grouped_loglike(np.concatenate([[0.0], x]), y, excess, n, beyond)
+
+    hessian = approx_hess3(params[1:], loglike)
     try:
         return math.sqrt(max(float(np.linalg.inv(-hessian)[0, 0]), 0.0))
     except np.linalg.LinAlgError:
