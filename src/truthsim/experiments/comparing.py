@@ -25,6 +25,7 @@ from truthsim.experiments.progress import Cumulative
 from truthsim.experiments.replication import ReplicationResult
 from truthsim.experiments.robustness import periods, robustness
 from truthsim.experiments.spread import parameter_spread
+from truthsim.experiments.staff_split import staffing_splits
 from truthsim.experiments.stats import simultaneous
 from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
 from truthsim.experiments.valuation import (
@@ -211,6 +212,7 @@ class WhatIf:
             )
         ]
         cells = robustness(scenario, pool.names, pool.runs, self.yearly, self.first)
+        splits = staffing_splits(self, criteria.confidence)
         return Comparison(
             scenario.name,
             self.root,
@@ -235,6 +237,7 @@ class WhatIf:
                 "years_not_simulated": periods(scenario)[1],
                 "beyond_budget": self.candidates.beyond,
                 "parameters": self._parameters(),
+                **({"staffing_split": splits} if splits else {}),
             },
             budget=self.candidates.budget,
             budget_per_year=self.candidates.budget_per_year,

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from truthsim.report.staffing import staffing_sentences
+
 WORDS = {"customers": "customers kept", "net_value": "net value", "revenue": "revenue"}
 BASELINE = "baseline"
 #: how the brief's first sentence names what the choice is best for
@@ -118,6 +120,7 @@ def answer_sentences(data: dict[str, Any]) -> list[str]:
         if share:
             sentences.append(share)
     sentences += holds(data)
+    sentences += staffing_sentences(data)
     sentences += across_parameters(data, leader)
     sentences += [s for s in (budget_words(data), counted(data), joint(data)) if s]
     return sentences

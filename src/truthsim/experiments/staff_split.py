@@ -1,0 +1,80 @@
+"""Where staff load moves outcomes, an extra server helps twice: customers wait less, and the
+servers already there are less stretched. A what-if says how much of a staffing improvement's
+gain in customers kept comes from each.
+
+The split runs two more variants on the same replications (common random numbers): the
+baseline and the improvement with load mattering nowhere the improvement adds servers. Their
+difference is the *wait effect*, what the extra servers bring through waits alone; the rest of
+the improvement's gain is the *load effect*, relieved staff serving better (with the two
+effects' interaction). Both come per replication, so each gets a t interval of its own; they
+are not part of the answer's joint family and say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from truthsim.experiments.replication import run_replications
+from truthsim.experiments.stats import estimate
+from truthsim.experiments.valuation import objective_values
+from truthsim.scenario.patch import apply_changes
+
+if TYPE_CHECKING:
+    from truthsim.experiments.comparing import WhatIf
+
+
+def loaded_staffing(whatif: WhatIf, combo: tuple[str, ...]) -> list[str]:
+    """The touchpoints where ``combo`` changes the servers and load moves outcomes."""
+    scenario = whatif.scenario
+    touched = {
+        path.split(".")[1]
+        for name in combo
+        for path in scenario.improvements[name].changes
+        if path.startswith("touchpoints.") and path.endswith(".servers")
+    }
+    return sorted(t for t in touched if scenario.touchpoints[t].load is not None)
+
+
+def staffing_splits(whatif: WhatIf, confidence: float) -> dict[str, dict[str, Any]]:
+    """Per variant that adds servers where load matters: its gain in customers kept, the part
+    from waits and the part from load, each with its ``confidence`` interval."""
+    pool, scenario = whatif.pool, whatif.scenario
+    splits = {}
+    for k, (name, combo) in enumerate(whatif.candidates.chosen, start=1):
+        places = loaded_staffing(whatif, combo)
+        if not places:
+            continue
+        n = len(pool.runs[k])
+        no_load = [(f"touchpoints.{t}.load", None) for t in places]
+        base = apply_changes(scenario, dict(no_load))
+        improved = base
+        for improvement in combo:
+            improved = apply_changes(improved, scenario.improvements[improvement].changes)
+        # the extra runs are neither counted by the answer's progress nor kept as checkpoints
+        quiet = replace(pool.execution, progress=None, checkpoints=None)
+        runs = run_replications(
+            [base, improved],
+            pool.root,
+            range(n),
+            quiet,
+            labels=[f"baseline without load at {', '.join(places)}", f"{name} without load"],
+            uncertainty=pool.uncertainty,
+            changes=[no_load, [*no_load, *pool.changes[k]]],
+            base_of=scenario,
+        )
+        value = pool.valuation()
+        kept = [
+            objective_values(r, "customers", 0.0, value)
+            for r in (pool.runs[0][:n], pool.runs[k], *runs)
+        ]
+        total = kept[1] - kept[0]
+        wait = kept[3] - kept[2]
+        splits[name] = {
+            "touchpoints": places,
+            "replications": n,
+            "total": estimate(total, confidence).to_dict(),
+            "wait": estimate(wait, confidence).to_dict(),
+            "load": estimate(total - wait, confidence).to_dict(),
+        }
+    return splits
