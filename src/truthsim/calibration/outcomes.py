@@ -16,11 +16,9 @@ data, :mod:`truthsim.calibration.load`; the window and threshold as the scenario
 from __future__ import annotations
 
 import math
-import warnings
-from dataclasses import dataclass
 
 import numpy as np
-from scipy import optimize, special, stats
+from scipy import optimize
 
 from truthsim.calibration.data import Moments
 from truthsim.calibration.estimates import (
@@ -31,79 +29,32 @@ from truthsim.calibration.estimates import (
     Fitted,
     Unidentified,
     counted,
-    wald,
 )
 from truthsim.calibration.load import moment_loads
+from truthsim.calibration.load_fit import (
+    LOAD_METHOD,
+    PROFILE_LOAD,
+    LoadData,
+    load_doubling,
+    load_se,
+    loaded_draws,
+    loaded_without_wait,
+)
+from truthsim.calibration.ordered_logit import (
+    fit_ordered,
+    grouped_fit,
+    outcome_draws,
+    profile,
+    shares,
+    shares_without,
+)
 from truthsim.scenario.schema import Scenario
 from truthsim.scenario.touchpoint import OUTCOMES
 
 METHOD = "ordered logit, maximum likelihood (statsmodels OrderedModel)"
+
+
 PROFILE = "profile likelihood over the tolerance (statsmodels OrderedModel at each)"
-PROFILE_LOAD = (
-    "profile likelihood over the load's threshold (the ordered logit at each, at the fitted "
-    "tolerance)"
-)
-#: tolerances tried before the best is refined
-GRID = 14
-
-
-LOAD_METHOD = (
-    "ordered logit, maximum likelihood (statsmodels OrderedModel), the servers' busy share "
-    "beyond the threshold a regressor beside the excess wait"
-)
-
-
-@dataclass
-class OrderedFit:
-    loglike: float
-    #: (-per_minute, c1, log(c2 - c1)) or (c1, log(c2 - c1)) without waits; where load moves
-    #: outcomes, -per_load follows -per_minute (or comes first without waits)
-    params: np.ndarray
-    cov: np.ndarray
-
-
-@dataclass
-class LoadData:
-    """A loaded touchpoint's moments' busy share beyond the threshold, and how it was read."""
-
-    excess: np.ndarray  #: max(0, busy share - threshold) of each moment fitted
-    threshold: float
-    window: float
-    source: str  #: what the busy share rests on, in words
-    busy: np.ndarray | None = None  #: each moment's busy share (where the threshold is fitted)
-
-
-def ordered_model() -> type:
-    """statsmodels' OrderedModel, or a clear message that the calibration extra is missing."""
-    try:
-        from statsmodels.miscmodels.ordinal_model import OrderedModel
-    except ImportError:  # pragma: no cover - depends on the environment
-        from truthsim.errors import DataError
-
-        raise DataError(
-            "calibration needs statsmodels: pip install 'truthsim[calibration]'"
-        ) from None
-    return OrderedModel
-
-
-def fit_ordered(
-    y: np.ndarray,
-    excess: np.ndarray | None,
-    start: np.ndarray | None = None,
-    other: np.ndarray | None = None,
-) -> OrderedFit:
-    """The ordered logit of outcomes 0 < 1 < 2 on the excess wait (None: cut-points only), and
-    on the excess load where ``other`` gives it."""
-    model_type = ordered_model()
-    exog = np.zeros((len(y), 0)) if excess is None else excess[:, None]
-    if other is not None:
-        exog = np.column_stack([exog, other])
-    model = model_type(y, exog, distr="logit")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        result = model.fit(method="bfgs", disp=False, start_params=start, maxiter=500)
-        cov = np.asarray(result.cov_params())
-    return OrderedFit(float(result.llf), np.asarray(result.params, dtype=float), cov)
 
 
 def fit_outcomes(
@@ -198,7 +149,7 @@ def _threshold(
             if np.sum(count[beyond > 0]) < 10:
                 fits[key] = (-math.inf, start)
             else:
-                fits[key] = _grouped_fit(gy, gx, count, start, beyond)
+                fits[key] = grouped_fit(gy, gx, count, start, beyond)
         return fits[key]
 
     grid = np.unique(np.concatenate([np.linspace(0.0, 0.95, 20), [load.threshold]]))
@@ -250,7 +201,7 @@ def _threshold(
         ll, params = fit_at(t)
         if ll < floor - 1e-6:
             continue
-        se = _load_se(gy, gx, count, params, np.maximum(gb - t, 0.0), tolerance is not None)
+        se = load_se(gy, gx, count, params, np.maximum(gb - t, 0.0), tolerance is not None)
         rates += [-params[1] - Z95 * se, -params[1] + Z95 * se]
     fastest, slowest = max(rates), min(rates)
     doubling.low = math.log(2) / fastest
@@ -316,7 +267,7 @@ def _touchpoint(
     counts = np.bincount(y, minlength=3)
     if np.any(counts == 0):
         missing = ", ".join(o for o, c in zip(OUTCOMES, counts, strict=True) if c == 0)
-        out.fitted += _shares_without(name, counts, source)
+        out.fitted += shares_without(name, counts, source)
         out.unidentified.append(
             Unidentified(
                 f"{here}.wait",
@@ -340,7 +291,7 @@ def _touchpoint(
     plain = fit_ordered(y, None, other=other)
     best = None
     if has_wait and len(waited) >= 10:
-        best = _profile(y, wait, factor, waited, plain, other)
+        best = profile(y, wait, factor, waited, plain, other)
     if best is None:
         why = (
             "moments.csv has no 'wait' column"
@@ -351,10 +302,10 @@ def _touchpoint(
         )
         out.unidentified.append(Unidentified(f"{here}.wait", why))
         if load is not None:
-            out.extend(_loaded_without_wait(name, plain, load, source))
+            out.extend(loaded_without_wait(name, plain, load, source))
             return out
-        out.fitted += _shares(name, plain.params, plain.cov, source, METHOD)
-        out.draws.append(_outcome_draws(name, plain.params, plain.cov))
+        out.fitted += shares(name, plain.params, plain.cov, source, METHOD)
+        out.draws.append(outcome_draws(name, plain.params, plain.cov))
         return out
     tolerance, fit, interval, doubling_range = best
     per_minute = -fit.params[0]
@@ -369,13 +320,13 @@ def _touchpoint(
             )
         )
         if load is not None:
-            out.extend(_loaded_without_wait(name, plain, load, source))
+            out.extend(loaded_without_wait(name, plain, load, source))
             return out
-        out.fitted += _shares(name, plain.params, plain.cov, source, METHOD)
-        out.draws.append(_outcome_draws(name, plain.params, plain.cov))
+        out.fitted += shares(name, plain.params, plain.cov, source, METHOD)
+        out.draws.append(outcome_draws(name, plain.params, plain.cov))
         return out
     method = METHOD if load is None else LOAD_METHOD
-    out.fitted += _shares(name, fit.params[1 + k :], fit.cov[1 + k :, 1 + k :], source, method)
+    out.fitted += shares(name, fit.params[1 + k :], fit.cov[1 + k :, 1 + k :], source, method)
     doubling = math.log(2) / per_minute
     low_d, high_d = doubling_range
     out.fitted.append(
@@ -402,12 +353,12 @@ def _touchpoint(
         )
     )
     if load is not None:
-        doubling_of_load = _load_doubling(name, fit, 1, load, source)
+        doubling_of_load = load_doubling(name, fit, 1, load, source)
         if isinstance(doubling_of_load, Unidentified):
             out.unidentified.append(doubling_of_load)
             return out  # the caller fits again without load
         out.fitted.append(doubling_of_load)
-        out.draws.append(_loaded_draws(name, fit, wait_at=0, load_at=1))
+        out.draws.append(loaded_draws(name, fit, wait_at=0, load_at=1))
     else:
         latent = np.array([fit.params[1], fit.params[2], math.log(per_minute)])
         cov = fit.cov[[1, 2, 0]][:, [1, 2, 0]].copy()
@@ -429,275 +380,3 @@ def _touchpoint(
         )
     )
     return out
-
-
-def _loaded_without_wait(name: str, plain: OrderedFit, load: LoadData, source: str) -> FitResult:
-    """The outcome mix and the load's doubling where waits show nothing: params (-per_load,
-    c1, log(c2 - c1))."""
-    out = FitResult()
-    doubling = _load_doubling(name, plain, 0, load, source)
-    if isinstance(doubling, Unidentified):
-        out.unidentified.append(doubling)
-        return out  # the caller fits again without load
-    out.fitted += _shares(name, plain.params[1:], plain.cov[1:, 1:], source, LOAD_METHOD)
-    out.fitted.append(doubling)
-    out.draws.append(_loaded_draws(name, plain, wait_at=None, load_at=0))
-    return out
-
-
-def _load_doubling(
-    name: str, fit: OrderedFit, at: int, load: LoadData, source: str
-) -> Fitted | Unidentified:
-    """The load's doubling, ln 2 over the log-odds per unit of busy share beyond the threshold
-    (the coefficient at ``at``), with the Wald interval of that rate mapped over (a rate whose
-    interval reaches 0 shows no measurable harm: not identified, as for waits)."""
-    path = f"touchpoints.{name}.load.doubling"
-    per_load = -float(fit.params[at])
-    se = math.sqrt(max(float(fit.cov[at, at]), 0.0))
-    if not (per_load > 0 and per_load - Z95 * se > 0 and math.isfinite(se)):
-        return Unidentified(
-            path,
-            f"the servers' load at {name} shows no measurable effect on outcomes (odds change "
-            f"per unit of busy share beyond {load.threshold:g}: {per_load:+.3f}, se {se:.3f})",
-        )
-    doubling = math.log(2) / per_load
-    return Fitted(
-        path,
-        doubling,
-        math.log(2) / (per_load + Z95 * se),
-        math.log(2) / (per_load - Z95 * se),
-        doubling * se / per_load,
-        f"{source}; {load.source}",
-        f"{LOAD_METHOD}; window {load.window:g} and threshold {load.threshold:g} as the "
-        "scenario writes them; delta method",
-    )
-
-
-def _loaded_draws(name: str, fit: OrderedFit, wait_at: int | None, load_at: int) -> Draws:
-    """The outcome mix and the doublings drawn together: cut-points, then the log of each rate
-    (its covariance by the delta method)."""
-    here = f"touchpoints.{name}"
-    rates = ([] if wait_at is None else [wait_at]) + [load_at]
-    cuts = len(rates)
-    order = [cuts, cuts + 1, *rates]
-    latent = np.array([fit.params[cuts], fit.params[cuts + 1]] +
-                      [math.log(-fit.params[i]) for i in rates])  # fmt: skip
-    cov = fit.cov[order][:, order].copy()
-    for j, i in enumerate(rates, start=2):
-        cov[j, :] /= fit.params[i]
-        cov[:, j] /= fit.params[i]
-    targets = [("outcomes", [0, 1], [f"{here}.outcomes.{o}" for o in OUTCOMES])]
-    if wait_at is not None:
-        targets.append(("doubling", [2], [f"{here}.wait.doubling"]))
-    targets.append(("doubling", [len(order) - 1], [f"{here}.load.doubling"]))
-    return Draws(latent, cov, targets)
-
-
-def _profile(
-    y: np.ndarray,
-    wait: np.ndarray,
-    factor: np.ndarray,
-    waited: np.ndarray,
-    plain: OrderedFit,
-    other: np.ndarray | None = None,
-) -> tuple[float, OrderedFit, tuple[float, float], tuple[float, float]] | None:
-    """(tolerance, fit there, tolerance interval, doubling interval) from the profile likelihood.
-
-    The profile is searched with the same ordered logit on data grouped by (outcome, wait,
-    patience), which is exact and fast (most moments did not wait); the model at the chosen
-    tolerance, and the intervals of the others, come from statsmodels' OrderedModel. ``other``:
-    a second regressor (the excess load), fitted jointly at every tolerance.
-    """
-    columns = [y.astype(float), wait, factor] + ([] if other is None else [other])
-    keys = np.stack(columns, axis=1)
-    groups, count = np.unique(keys, axis=0, return_counts=True)
-    gy, gw, gf = groups[:, 0].astype(int), groups[:, 1], groups[:, 2]
-    go = None if other is None else groups[:, 3]
-    start = np.concatenate([[-0.01], plain.params])
-    fits: dict[float, tuple[float, np.ndarray]] = {}
-
-    def fit_at(tolerance: float) -> tuple[float, np.ndarray]:
-        key = round(float(tolerance), 9)
-        if key not in fits:
-            excess = np.maximum(0.0, gw - tolerance * gf)
-            fits[key] = _grouped_fit(gy, excess, count, start, go)
-        return fits[key]
-
-    top = float(np.quantile(waited, 0.95))
-    grid = np.unique(np.concatenate([[0.0], np.quantile(waited, np.linspace(0, 0.9, GRID - 1))]))
-    profile = np.array([fit_at(t)[0] for t in grid])
-    k = int(np.argmax(profile))
-    lo, hi = grid[max(k - 1, 0)], grid[min(k + 1, len(grid) - 1)]
-    tolerance = float(grid[k])
-    if hi > lo:
-        refined = optimize.minimize_scalar(
-            lambda t: -fit_at(t)[0],
-            bounds=(lo, hi),
-            method="bounded",
-            options={"xatol": 1e-3 * max(top, 1.0), "maxiter": 20},
-        )
-        if -refined.fun > profile[k]:
-            tolerance = float(refined.x)
-    best_ll, best_params = fit_at(tolerance)
-    if -best_params[0] <= 0 or np.ptp(np.maximum(0.0, wait - tolerance * factor)) == 0.0:
-        return None  # no harm from waiting, or no moment waited past the tolerance
-    floor = best_ll - PROFILE_DROP
-
-    def gap(t: float) -> float:
-        return fit_at(t)[0] - floor
-
-    inside = [t for t in grid if gap(t) >= 0] + [tolerance]
-    low = min(inside)
-    if low > 0:
-        below = max(t for t in grid if t < low)
-        low = optimize.brentq(gap, below, low, xtol=1e-3 * max(top, 1.0))
-    high = max(inside)
-    above = [t for t in grid if t > high]
-    if above:
-        high = optimize.brentq(gap, high, min(above), xtol=1e-3 * max(top, 1.0))
-    best = fit_ordered(y, np.maximum(0.0, wait - tolerance * factor), best_params, other)
-    rates = []
-    for t in sorted({low, high, tolerance, *(g for g in grid if low <= g <= high)}):
-        ll, params = fit_at(t)
-        if ll < floor - 1e-6:
-            continue
-        se = _rate_se(gy, np.maximum(0.0, gw - t * gf), count, params, go)
-        rates += [-params[0] - Z95 * se, -params[0] + Z95 * se]
-    fastest, slowest = max(rates), min(rates)
-    doubling = (math.log(2) / fastest, math.log(2) / slowest if slowest > 0 else math.inf)
-    return tolerance, best, (low, high), doubling
-
-
-def _grouped_loglike(
-    params: np.ndarray,
-    y: np.ndarray,
-    excess: np.ndarray,
-    n: np.ndarray,
-    other: np.ndarray | None = None,
-) -> float:
-    """The ordered logit's log-likelihood on grouped data: P(y <= k) = F(c_k - b x) (and
-    - b' x' where a second regressor ``other`` is given, its coefficient after b)."""
-    if other is None:
-        b, c1, spread = params
-        push = -b * excess
-    else:
-        b, b_other, c1, spread = params
-        push = -b * excess - b_other * other
-    low = special.expit(c1 + push)
-    high = special.expit(c1 + math.exp(spread) + push)
-    p = np.choose(y, [low, high - low, 1.0 - high])
-    return float(np.sum(n * np.log(np.maximum(p, 1e-300))))
-
-
-def _grouped_fit(
-    y: np.ndarray,
-    excess: np.ndarray,
-    n: np.ndarray,
-    start: np.ndarray,
-    other: np.ndarray | None = None,
-) -> tuple[float, np.ndarray]:
-    result = optimize.minimize(
-        lambda x: -_grouped_loglike(x, y, excess, n, other), start, method="BFGS"
-    )
-    return -float(result.fun), np.asarray(result.x)
-
-
-def _rate_se(
-    y: np.ndarray,
-    excess: np.ndarray,
-    n: np.ndarray,
-    params: np.ndarray,
-    other: np.ndarray | None = None,
-    at: int = 0,
-) -> float:
-    """Standard error of the wait coefficient (or the one ``at``) from the observed information
-    (statsmodels)."""
-    from statsmodels.tools.numdiff import approx_hess3
-
-    hessian = approx_hess3(params, lambda x: _grouped_loglike(x, y, excess, n, other))
-    try:
-        return math.sqrt(max(float(np.linalg.inv(-hessian)[at, at]), 0.0))
-    except np.linalg.LinAlgError:
-        return math.inf
-
-
-def _load_se(
-    y: np.ndarray,
-    excess: np.ndarray,
-    n: np.ndarray,
-    params: np.ndarray,
-    beyond: np.ndarray,
-    waits: bool,
-) -> float:
-    """Standard error of the load's coefficient (params[1]) from the observed information;
-    without a wait effect its coefficient (params[0], which nothing moves) is left out."""
-    if waits:
-        return _rate_se(y, excess, n, params, beyond, at=1)
-    from statsmodels.tools.numdiff import approx_hess3
-
-    def loglike(x: np.ndarray) -> float:
-        return _grouped_loglike(np.concatenate([[0.0], x]), y, excess, n, beyond)
-
-    hessian = approx_hess3(params[1:], loglike)
-    try:
-        return math.sqrt(max(float(np.linalg.inv(-hessian)[0, 0]), 0.0))
-    except np.linalg.LinAlgError:
-        return math.inf
-
-
-def _shares(name: str, cuts: np.ndarray, cov: np.ndarray, source: str, method: str) -> list[Fitted]:
-    """Misery, mediocrity and magic from cut-points (c1, log(c2 - c1)) and their covariance."""
-    c1, spread = float(cuts[0]), float(cuts[1])
-    c2 = c1 + math.exp(spread)
-    grad_c2 = np.array([1.0, math.exp(spread)])
-    var_c1 = float(cov[0, 0])
-    var_c2 = float(grad_c2 @ cov @ grad_c2)
-    here = f"touchpoints.{name}.outcomes"
-    misery = wald(f"{here}.misery", c1, math.sqrt(var_c1), source, method, "logit")
-    magic_c = wald(f"{here}.magic", -c2, math.sqrt(var_c2), source, method, "logit")
-    p1, p2 = _sig(c1), _sig(c2)
-    middle = p2 - p1
-    grad = np.array([p2 * (1 - p2) - p1 * (1 - p1), p2 * (1 - p2) * math.exp(spread)])
-    se_mid = math.sqrt(max(float(grad @ cov @ grad), 0.0)) / (middle * (1 - middle))
-    mediocrity = wald(
-        f"{here}.mediocrity",
-        math.log(middle / (1 - middle)),
-        se_mid,
-        source,
-        method + "; delta method",
-        "logit",
-    )
-    return [misery, mediocrity, magic_c]
-
-
-def _shares_without(name: str, counts: np.ndarray, source: str) -> list[Fitted]:
-    """Shares when an outcome was never seen: the proportions, with exact (Clopper-Pearson)
-    intervals, since the ordered logit's cut-point would be infinite."""
-    n = int(counts.sum())
-    out = []
-    for outcome, count in zip(OUTCOMES, counts, strict=True):
-        ci = stats.binomtest(int(count), n).proportion_ci(0.95, method="exact")
-        share = count / n
-        out.append(
-            Fitted(
-                f"touchpoints.{name}.outcomes.{outcome}",
-                share,
-                ci.low,
-                ci.high,
-                math.sqrt(share * (1 - share) / n),
-                source,
-                "proportion with an exact binomial interval (scipy)",
-            )
-        )
-    return out
-
-
-def _outcome_draws(name: str, cuts: np.ndarray, cov: np.ndarray) -> Draws:
-    paths = [f"touchpoints.{name}.outcomes.{o}" for o in OUTCOMES]
-    return Draws(
-        np.asarray(cuts[:2], dtype=float), np.asarray(cov[:2, :2]), [("outcomes", [0, 1], paths)]
-    )
-
-
-def _sig(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))
