@@ -246,3 +246,26 @@ def test_a_scenario_without_load_calibrates_as_before(tmp_path) -> None:
     assert not any(".load" in u.path for u in result.unidentified)
     assert result.scenario.touchpoints["desk"].load is None
     assert math.isfinite(result.parameter("touchpoints.desk.wait.doubling").se)
+
+
+@pytest.mark.slow
+def test_the_command_line_fits_the_threshold_when_asked(tmp_path) -> None:
+    """truthsim calibrate --fit-load-threshold: the calibrated file carries a fitted threshold
+    (the start's 0.7 moved toward the truth, 0.5) and the doubling."""
+    from click.testing import CliRunner
+
+    from truthsim.cli import main
+
+    truth = loaded(days=20.0)
+    start = changed(truth, load={"window": WINDOW, "threshold": 0.7, "doubling": 0.6})
+    folder = firm(truth, tmp_path / "data", 3)
+    path = tmp_path / "start.yaml"
+    path.write_text(yaml.safe_dump(start.model_dump(mode="json")))
+    out = tmp_path / "calibrated.yaml"
+    args = ["calibrate", str(path), "--data", str(folder), "-o", str(out), "--no-half-life",
+            "--no-rhythm", "--fit-load-threshold"]  # fmt: skip
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    load = yaml.safe_load(out.read_text())["touchpoints"]["desk"]["load"]
+    assert abs(load["threshold"] - THRESHOLD) < abs(0.7 - THRESHOLD), load
+    assert load["doubling"] != 0.6

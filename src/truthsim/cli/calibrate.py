@@ -61,6 +61,12 @@ Examples:
     "segment, or in none. Default: as the scenario writes each segment.",
 )
 @click.option(
+    "--fit-load-threshold",
+    is_flag=True,
+    help="Where staff load moves outcomes, fit its threshold too (profile likelihood); "
+    "default: the threshold as written, the doubling fitted.",
+)
+@click.option(
     "--plots", type=click.Path(file_okay=False, path_type=Path), help="Goodness-of-fit figure here."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print calibration.json instead of a table.")
@@ -75,6 +81,7 @@ def calibrate_command(
     no_rhythm: bool,
     keep_same_day: bool,
     spread: bool | None,
+    fit_load_threshold: bool,
     plots: Path | None,
     as_json: bool,
     force: bool,
@@ -97,6 +104,7 @@ def calibrate_command(
         spread=spread,
         rhythm=not no_rhythm,
         keep_same_day=keep_same_day,
+        load_threshold=fit_load_threshold,
     )
     text = read_text(resolve_source(scenario))
     write_calibration(result, output, text, seed=seed)
