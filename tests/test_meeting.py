@@ -15,7 +15,7 @@ from click.testing import CliRunner
 from tests.conftest import shop
 from truthsim.cli import main
 from truthsim.experiments import Execution, compare
-from truthsim.report.answer import procedure_words
+from truthsim.report.procedure import procedure_words
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,8 @@ from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.valuation import OBJECTIVES
-from truthsim.report.answer import WORDS, columns, meeting_answer, procedure_words
+from truthsim.report.answer import WORDS, columns, meeting_answer
+from truthsim.report.procedure import procedure_words
 from truthsim.saving import save, whatif_data
 
 

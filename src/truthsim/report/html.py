@@ -15,11 +15,10 @@ from truthsim.report.answer import (
     counted,
     joint,
     meeting_answer,
-    procedure_words,
-    reproduce,
 )
 from truthsim.report.gaps import outcome_gap_section
 from truthsim.report.page import closing, figure_blocks, head, table
+from truthsim.report.procedure import procedure_words, reproduce
 from truthsim.report.words import assumptions, touchpoint_rows
 from truthsim.scenario import Scenario
 
