@@ -8,7 +8,7 @@ Only the middle differs between procedures (see ``fixed``, ``sequential`` and ``
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,7 +18,8 @@ from truthsim.errors import ExperimentError
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.candidates import Budget, beyond_budget, budget_sets, variants_of
 from truthsim.experiments.compare import BASELINE, Comparison, Selection, VariantResult
-from truthsim.experiments.criteria import Criteria
+from truthsim.experiments.criteria import Criteria, check_stages
+from truthsim.experiments.execution import execution_of
 from truthsim.experiments.limits import check_size
 from truthsim.experiments.pool import Pool, by_kn, by_mcb
 from truthsim.experiments.progress import Cumulative
@@ -83,23 +84,6 @@ def within_budget(
 class WhatIf:
     """The baseline and the candidates on common random numbers, and what the answer needs to
     judge them: the costs, the objectives, the confidence of each family of statements."""
-
-    @classmethod
-    def first_stage(
-        cls,
-        scenario: Scenario,
-        candidates: Candidates,
-        criteria: Criteria,
-        seed: int | None,
-        uncertainty: ParameterUncertainty | None,
-        execution: Execution,
-        first_stage: int,
-        max_replications: int,
-    ) -> WhatIf:
-        """The first stage of a sequential or two-stage procedure, its progress counted with
-        what follows as one run."""
-        return cls(scenario, candidates, criteria, seed, uncertainty, execution,
-                   first=first_stage, most=max_replications, sequential=True)  # fmt: skip
 
     def __init__(
         self,
@@ -269,3 +253,28 @@ def _apply_in_turn(scenario: Scenario, combo: Sequence[str]) -> Scenario:
     for name in combo:
         scenario = apply_changes(scenario, scenario.improvements[name].changes)
     return scenario
+
+
+def begin_staged(
+    procedure: str,
+    scenario: Scenario,
+    candidates: Callable[[Scenario, bool], Candidates],
+    *,
+    criteria: Criteria | None,
+    execution: Execution | None,
+    seed: int | None,
+    uncertainty: ParameterUncertainty | None,
+    first_stage: int,
+    max_replications: int,
+) -> WhatIf:
+    """The first stage of a sequential or two-stage ``procedure``: its criteria and execution
+    checked, the candidates chosen on the scenario as the criteria value it
+    (``candidates(scenario, allow_large)``), every variant's first replications run, their
+    progress counted with what follows as one run."""
+    criteria = criteria or Criteria()
+    execution = execution_of(procedure, execution, {})
+    check_stages(first_stage, max_replications)
+    scenario = criteria.applied(scenario)
+    chosen = candidates(scenario, execution.allow_large)
+    return WhatIf(scenario, chosen, criteria, seed, uncertainty, execution,
+                  first=first_stage, most=max_replications, sequential=True)  # fmt: skip

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Comparison
-from truthsim.experiments.comparing import WhatIf, named, within_budget
-from truthsim.experiments.criteria import DEFAULT_MAX_REPLICATIONS, Criteria, check_stages
-from truthsim.experiments.execution import execution_of
+from truthsim.experiments.comparing import WhatIf, begin_staged, named, within_budget
+from truthsim.experiments.criteria import DEFAULT_MAX_REPLICATIONS, Criteria
 from truthsim.experiments.selection import MIN_FIRST_STAGE
 from truthsim.experiments.two_stage import to_precision
 from truthsim.experiments.uncertainty import ParameterUncertainty
@@ -42,13 +41,17 @@ def select_best(
     ``combinations`` and ``parameter_uncertainty`` as for
     :func:`~truthsim.experiments.compare_fixed`.
     """
-    criteria = criteria or Criteria()
-    execution = execution_of("select_best", execution, {})
-    check_stages(first_stage, max_replications)
-    scenario = criteria.applied(scenario)
-    candidates = named(scenario, improvements, combinations, execution.allow_large)
-    whatif = WhatIf.first_stage(scenario, candidates, criteria, seed, parameter_uncertainty,
-                                execution, first_stage, max_replications)  # fmt: skip
+    whatif = begin_staged(
+        "select_best",
+        scenario,
+        lambda s, large: named(s, improvements, combinations, large),
+        criteria=criteria,
+        execution=execution,
+        seed=seed,
+        uncertainty=parameter_uncertainty,
+        first_stage=first_stage,
+        max_replications=max_replications,
+    )
     return _by_kn(whatif, first_stage, max_replications)
 
 
@@ -74,13 +77,17 @@ def best_within_budget(
     the two-stage procedure of :func:`~truthsim.experiments.compare_to_precision` instead.
     ``improvements`` limits the sets to those names.
     """
-    criteria = criteria or Criteria()
-    execution = execution_of("best_within_budget", execution, {})
-    check_stages(first_stage, max_replications)
-    scenario = criteria.applied(scenario)
-    candidates = within_budget(scenario, improvements, budget, budget_per_year)
-    whatif = WhatIf.first_stage(scenario, candidates, criteria, seed, parameter_uncertainty,
-                                execution, first_stage, max_replications)  # fmt: skip
+    whatif = begin_staged(
+        "best_within_budget",
+        scenario,
+        lambda s, _: within_budget(s, improvements, budget, budget_per_year),
+        criteria=criteria,
+        execution=execution,
+        seed=seed,
+        uncertainty=parameter_uncertainty,
+        first_stage=first_stage,
+        max_replications=max_replications,
+    )
     if precision is None:
         return _by_kn(whatif, first_stage, max_replications)
     return to_precision(whatif, precision, first_stage, max_replications)

@@ -19,21 +19,20 @@ from truthsim.experiments.replication import run_replications
 from truthsim.experiments.stats import estimate
 from truthsim.experiments.valuation import objective_values
 from truthsim.scenario.patch import apply_changes
+from truthsim.scenario.schema import Scenario
 
 if TYPE_CHECKING:
     from truthsim.experiments.comparing import WhatIf
 
 
-def loaded_staffing(whatif: WhatIf, combo: tuple[str, ...]) -> list[str]:
-    """The touchpoints where ``combo`` changes the servers and load moves outcomes."""
-    scenario = whatif.scenario
-    touched = {
-        path.split(".")[1]
-        for name in combo
-        for path in scenario.improvements[name].changes
-        if path.startswith("touchpoints.") and path.endswith(".servers")
-    }
-    return sorted(t for t in touched if scenario.touchpoints[t].load is not None)
+def loaded_staffing(before: Scenario, after: Scenario) -> list[str]:
+    """The touchpoints whose servers differ from ``before`` to ``after`` where load moves
+    outcomes."""
+    return [
+        name
+        for name, tp in before.touchpoints.items()
+        if tp.load is not None and after.touchpoints[name].servers != tp.servers
+    ]
 
 
 def staffing_splits(whatif: WhatIf, confidence: float) -> dict[str, dict[str, Any]]:
@@ -41,16 +40,14 @@ def staffing_splits(whatif: WhatIf, confidence: float) -> dict[str, dict[str, An
     from waits and the part from load, each with its ``confidence`` interval."""
     pool, scenario = whatif.pool, whatif.scenario
     splits = {}
-    for k, (name, combo) in enumerate(whatif.candidates.chosen, start=1):
-        places = loaded_staffing(whatif, combo)
+    for k, name in enumerate(pool.names[1:], start=1):
+        places = loaded_staffing(scenario, pool.scenarios[k])
         if not places:
             continue
         n = len(pool.runs[k])
         no_load = [(f"touchpoints.{t}.load", None) for t in places]
         base = apply_changes(scenario, dict(no_load))
-        improved = base
-        for improvement in combo:
-            improved = apply_changes(improved, scenario.improvements[improvement].changes)
+        improved = apply_changes(pool.scenarios[k], dict(no_load))
         # the extra runs are neither counted by the answer's progress nor kept as checkpoints
         quiet = replace(pool.execution, progress=None, checkpoints=None)
         runs = run_replications(

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Comparison
-from truthsim.experiments.comparing import WhatIf, named
-from truthsim.experiments.criteria import DEFAULT_MAX_REPLICATIONS, Criteria, check_stages
-from truthsim.experiments.execution import execution_of
+from truthsim.experiments.comparing import WhatIf, begin_staged, named
+from truthsim.experiments.criteria import DEFAULT_MAX_REPLICATIONS, Criteria
 from truthsim.experiments.selection import MIN_FIRST_STAGE
 from truthsim.experiments.stats import stein_replications
 from truthsim.experiments.uncertainty import ParameterUncertainty
@@ -42,13 +41,17 @@ def compare_to_precision(
     from. ``improvements``, ``combinations`` and ``parameter_uncertainty`` as for
     :func:`~truthsim.experiments.compare_fixed`.
     """
-    criteria = criteria or Criteria()
-    execution = execution_of("compare_to_precision", execution, {})
-    check_stages(first_stage, max_replications)
-    scenario = criteria.applied(scenario)
-    candidates = named(scenario, improvements, combinations, execution.allow_large)
-    whatif = WhatIf.first_stage(scenario, candidates, criteria, seed, parameter_uncertainty,
-                                execution, first_stage, max_replications)  # fmt: skip
+    whatif = begin_staged(
+        "compare_to_precision",
+        scenario,
+        lambda s, large: named(s, improvements, combinations, large),
+        criteria=criteria,
+        execution=execution,
+        seed=seed,
+        uncertainty=parameter_uncertainty,
+        first_stage=first_stage,
+        max_replications=max_replications,
+    )
     return to_precision(whatif, precision, first_stage, max_replications)
 
 
