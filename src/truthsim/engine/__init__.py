@@ -18,6 +18,7 @@ from truthsim.engine.firm_base import FirmBase, load_firm_base
 from truthsim.engine.hourly import capacity_by_hour, hourly_table
 from truthsim.engine.money import day_by_day
 from truthsim.engine.plan import Plan
+from truthsim.engine.records import with_load
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.simulation import Base, Simulation, no_collections
 from truthsim.engine.streams import root_from_seed
@@ -137,6 +138,8 @@ def _result(
         dtype=QUEUE,
     )
     moments = sim.moments.to_numpy()
+    if sim.loads is not None:
+        moments = with_load(moments, sim.loads)
     journeys = sim.journeys.to_numpy()
     causes = sim.causes.to_numpy()
     period = day_by_day(journeys, customers, len(plan.segments), plan.warmup, plan.horizon)

@@ -201,9 +201,20 @@ class Journey:
             )
             impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
         moments = sim.moments
-        row = (self.customer.id, self.number, index, arrival, wait, service, outcome, abandoned,
-               failed, recovered)  # fmt: skip
-        moments.buffer += moments.pack(*row, load) if sim.plan.loaded else moments.pack(*row)
+        moments.buffer += moments.pack(
+            self.customer.id,
+            self.number,
+            index,
+            arrival,
+            wait,
+            service,
+            outcome,
+            abandoned,
+            failed,
+            recovered,
+        )
+        if sim.loads is not None:
+            sim.loads.append(load)
         self.impacts.append(impact)
         self.places.append(index)
         if self.phase == _COMPLAINING:

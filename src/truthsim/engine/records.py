@@ -8,6 +8,7 @@ numpy structured array without a copy, the packed layout being exactly the dtype
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -29,6 +30,18 @@ MOMENT = np.dtype(
 #: load is not measured or the customer gave up); only runs where some touchpoint measures it
 #: carry the column, so the records of every other run stay as they were
 MOMENT_LOADED = np.dtype([*MOMENT.descr, ("load", "f8")])
+
+
+def with_load(moments: np.ndarray, load: Sequence[float]) -> np.ndarray:
+    """The moments with each one's load beside it (recorded apart, so the rows of a run
+    without load are packed exactly as they always were)."""
+    out = np.empty(len(moments), dtype=MOMENT_LOADED)
+    for name in MOMENT.names:
+        out[name] = moments[name]
+    out["load"] = np.asarray(load, dtype=np.float64)
+    return out
+
+
 JOURNEY = np.dtype(
     [
         ("customer", "i4"),

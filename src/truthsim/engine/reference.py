@@ -33,7 +33,7 @@ from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, p
 from truthsim.engine.base import BASE, MINUTE, RESIDUAL, BasePool, lead_in
 from truthsim.engine.customer import Customer
 from truthsim.engine.plan import CONTINUE, Plan, StepPlan, TouchpointPlan
-from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, MOMENT_LOADED, Rows
+from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
 from truthsim.engine.reference_line import Line, Process
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.simulation import Base
@@ -101,7 +101,8 @@ class Reference:
             shifts = tp.schedule.changes(plan.end, start) if tp.schedule else [(start, tp.servers)]
             line = None if tp.servers is None else Line(self.env, shifts, window, tp.load_window)
             self.desks.append(line)
-        self.moments = Rows(MOMENT_LOADED if plan.loaded else MOMENT)
+        self.moments = Rows(MOMENT)
+        self.loads: array | None = array("d") if plan.loaded else None  #: as the engine's
         self.journeys, self.causes = Rows(JOURNEY), Rows(CAUSE)
         self.customers: list[Customer] = []
         self.active = 0  #: customers acquired and not lost
@@ -257,9 +258,10 @@ class Reference:
                 u_outcome, u_failure, u_recovery, wait, segment.patience, load
             )
             impact = (tp.recovered if recovered else tp.impact)[outcome] * segment.sensitivity
-        row = (customer.id, trip.number, tp.index, arrival, wait, service, outcome, gave_up,
-               failed, recovered)  # fmt: skip
-        self.moments.add(*row, load) if self.plan.loaded else self.moments.add(*row)
+        self.moments.add(customer.id, trip.number, tp.index, arrival, wait, service, outcome,
+                         gave_up, failed, recovered)  # fmt: skip
+        if self.loads is not None:
+            self.loads.append(load)
         trip.impacts.append(impact)
         trip.places.append(tp.index)
         if trip.complaining:  # the complaint's own moment

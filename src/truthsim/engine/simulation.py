@@ -34,7 +34,7 @@ from truthsim.engine.desks import Desks
 from truthsim.engine.firm_base import FirmBase
 from truthsim.engine.journey import COME_BACK, Journey
 from truthsim.engine.plan import Plan
-from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, MOMENT_LOADED, Rows
+from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
 from truthsim.engine.streams import Streams, Ticket, keys, tag
 from truthsim.scenario.errors import Problem, ScenarioError
 from truthsim.scenario.probability import logit, sigmoid
@@ -103,7 +103,9 @@ class Simulation:
             )
             for tp in plan.touchpoints
         ]
-        self.moments = Rows(MOMENT_LOADED if plan.loaded else MOMENT)
+        self.moments = Rows(MOMENT)
+        #: each moment's load, in record order, where some touchpoint measures it (else None)
+        self.loads: array | None = array("d") if plan.loaded else None
         self.journeys = Rows(JOURNEY)
         self.customers: list[Customer] = []
         self.deterred = array("d")
