@@ -295,3 +295,19 @@ def test_shares_moved_between_themselves_leave_the_third_exactly() -> None:
     changes["touchpoints.reservation.outcomes.mediocrity"] = "-0.1"
     moved = apply_changes(scenario, changes).touchpoints["reservation"].outcomes
     assert moved.misery == scenario.touchpoints["reservation"].outcomes.misery
+
+
+def test_rows_with_and_without_a_check_become_one_table_of_records() -> None:
+    """A checked map's rows carry the check's columns only where the lever was checked, and a
+    share is None where the mean derivative is 0; on main the records took the first row's
+    columns (a KeyError, or the check's columns dropped)."""
+    from truthsim.experiments.tables import rows_to_records
+
+    rows = [
+        {"lever": "a.magic", "kept": 10.0, "difference_kept": 8.0, "difference_share": None},
+        {"lever": "a.servers", "kept": 4},
+    ]
+    records = rows_to_records(rows, "lever")
+    assert records.dtype.names == ("lever", "kept", "difference_kept")
+    assert records["difference_kept"][0] == 8.0 and np.isnan(records["difference_kept"][1])
+    assert rows_to_records(rows[::-1], "lever").dtype.names == records.dtype.names

@@ -63,6 +63,7 @@ window.addEventListener("load", function () {
   });
   document.body.setAttribute("data-clipped", clipped.length + ":" + clipped.join("|"));
   var widths = Array.prototype.map.call(document.images, function (i) { return i.width; });
+  document.body.setAttribute("data-figures", widths.length);
   document.body.setAttribute("data-narrowest", Math.min.apply(null, widths));
 });
 </script></body>"""
@@ -108,6 +109,8 @@ def test_no_table_cell_of_the_report_is_clipped(tmp_path, width: int, fits: bool
     found = re.search(r'data-clipped="([^"]*)"', dom)
     assert found is not None, "the page did not finish loading"
     assert found.group(1).startswith("0:") or not fits, found.group(1)
+    figures = re.search(r'data-figures="([^"]*)"', dom)
+    assert figures is not None and int(figures.group(1)) > 0, "the report has figures to measure"
     narrowest = re.search(r'data-narrowest="([^"]*)"', dom)
     assert narrowest is not None and float(narrowest.group(1)) >= 700, "figures stay legible"
 

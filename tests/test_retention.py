@@ -38,14 +38,14 @@ def cohort(gaps: dict, p: float = 0.9):
 @pytest.mark.slow
 def test_the_estimate_matches_a_simulated_cohort(gaps: dict) -> None:
     scenario = cohort(gaps)
-    estimate = yearly_retention(scenario, scenario.segments["everyone"], at_mix=False)
+    estimate = yearly_retention(scenario, "everyone", at_mix=False)
     c = simulate(scenario, seed=1).customers
     early = c["acquired"] < 100 * 1440  # a year later still lies within the run
     kept = (~c["churned"] | (c["churn_time"] > c["acquired"] + 365 * 1440))[early]
     se = math.sqrt(estimate * (1 - estimate) / len(kept))
     assert abs(kept.mean() - estimate) <= 3 * se, (kept.mean(), estimate, len(kept))
     if gaps["kind"] == "fixed":  # 12.17 journeys a year: 1 + 12 or 1 + 13 decisions, all at 0.9
-        mixed = yearly_retention(scenario, scenario.segments["everyone"], at_mix=True)
+        mixed = yearly_retention(scenario, "everyone", at_mix=True)
         part = 365 / 30 - 12
         assert mixed == pytest.approx((1 - part) * 0.9**13 + part * 0.9**14, rel=1e-9)
 
@@ -64,15 +64,15 @@ def test_every_bundled_segment_keeps_a_plausible_share() -> None:
     for name in ("airline", "hotel", "telecom"):
         scenario = load_scenario(name)
         assert retention_warnings(scenario) == [], name
-        for segment in scenario.segments.values():
+        for segment in scenario.segments:
             assert 0.02 < yearly_retention(scenario, segment, True) < 0.98
     airline = load_scenario("airline").segments
     assert airline["business"].mean_return > airline["leisure"].mean_return
-    kept = {n: yearly_retention(load_scenario("airline"), s, False) for n, s in airline.items()}
+    kept = {n: yearly_retention(load_scenario("airline"), n, False) for n in airline}
     assert kept["business"] > kept["leisure"], "the loyal segment keeps more customers a year"
     # telecom: monthly churn of 0.8-2% (postpaid) and 3-5% (prepaid), as carriers report
     telecom = load_scenario("telecom")
-    family, prepaid = (yearly_retention(telecom, s, False) for s in telecom.segments.values())
+    family, prepaid = (yearly_retention(telecom, s, False) for s in telecom.segments)
     assert 0.98**12 <= family <= 0.992**12 and 0.95**12 <= prepaid <= 0.97**12
 
 

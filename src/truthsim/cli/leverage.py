@@ -138,7 +138,8 @@ def render_leverage(result: LeverageResult, lever: str | None = None) -> str:
             text += (
                 f". The differences, which let the queues and the market answer the customers "
                 f"kept, were {min(known):.0%} to {max(known):.0%} of the derivatives "
-                "(levers whose derivative stands out from zero)"
+                "(ratios of means, without intervals, for the levers whose derivative's joint "
+                "interval excludes zero)"
             )
         parts.append(text)
     parts.append(result.answer())

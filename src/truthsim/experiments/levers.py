@@ -112,8 +112,8 @@ def levers(
         label = tp.title(name)
         base = f"touchpoints.{name}"
         shares = tp.outcomes
-        own = set(tp.outcomes_by_segment or {})
-        if own >= set(scenario.segments):
+        every_own = set(tp.outcomes_by_segment or {}) >= set(scenario.segments)
+        if every_own:
             skipped[f"{name}.magic"] = skipped[f"{name}.misery"] = (
                 "every segment has its own outcome mix here: change those"
             )
@@ -124,8 +124,8 @@ def levers(
         else:
             step = min(UNIT["magic"], shares.mediocrity / 2)
             chosen.append(Lever(name, "magic", step, _shares(base, "magic", step), label))
-        if own >= set(scenario.segments):
-            pass
+        if every_own:
+            pass  # skipped above, with the magic lever
         elif shares.misery > 0:
             step = min(UNIT["misery"], shares.misery / 2)
             chosen.append(Lever(name, "misery", step, _shares(base, "misery", -step), label))

@@ -63,8 +63,8 @@ def _baselines(segment: Segment) -> list[float]:
     return [float(p) for p in value.quantiles(POINTS)]
 
 
-def yearly_retention(scenario: Scenario, segment: Segment, at_mix: bool) -> float:
-    """Share of a segment's new customers still customers a year on (an estimate).
+def yearly_retention(scenario: Scenario, name: str, at_mix: bool) -> float:
+    """Share of segment ``name``'s new customers still customers a year on (an estimate).
 
     A customer still a customer a year after their first journey has returned after it and
     after each of the N journeys of that year. N is taken as Poisson with mean n = 365 / the
@@ -76,9 +76,9 @@ def yearly_retention(scenario: Scenario, segment: Segment, at_mix: bool) -> floa
     fades by the memory's half-life over the mean days between journeys and saturates at the
     ceiling, and the k-th decision is taken at that experience.
     """
+    segment = scenario.segments[name]
     n = journeys_a_year(segment)
     rhythm = segment.days_between_journeys
-    name = next((k for k, s in scenario.segments.items() if s == segment), None)
     step = journey_impact(scenario, name) * segment.sensitivity if at_mix else 0.0
     cap = ceiling_cap(scenario.memory.ceiling, scenario.reference_return)
     fading = fade(1.0, rhythm.expected(), scenario.memory.forgetting_half_life_days)
@@ -121,8 +121,8 @@ def _kept(p: float, n: float, step: float, cap: float, fading: float, fixed: boo
 def retention_lines(scenario: Scenario) -> list[str]:
     """Each segment's implied yearly retention, in words, for ``validate``."""
     return [
-        f"{name}: about {yearly_retention(scenario, seg, False):.0%} a year with no memorable "
-        f"moment, {yearly_retention(scenario, seg, True):.0%} at the outcome mix "
+        f"{name}: about {yearly_retention(scenario, name, False):.0%} a year with no memorable "
+        f"moment, {yearly_retention(scenario, name, True):.0%} at the outcome mix "
         f"({journeys_a_year(seg):.1f} journeys a year at {seg.mean_return:.0%} each)"
         for name, seg in scenario.segments.items()
     ]
@@ -132,8 +132,8 @@ def retention_warnings(scenario: Scenario) -> list[str]:
     """Yearly retention no business has: near none or near all, or a segment more loyal per
     journey that keeps fewer customers a year than a less loyal one."""
     out = []
-    kept = {n: yearly_retention(scenario, s, True) for n, s in scenario.segments.items()}
-    plain = {n: yearly_retention(scenario, s, False) for n, s in scenario.segments.items()}
+    kept = {n: yearly_retention(scenario, n, True) for n in scenario.segments}
+    plain = {n: yearly_retention(scenario, n, False) for n in scenario.segments}
     for name, share in kept.items():
         if share < 0.02 or share > 0.98:
             out.append(
