@@ -42,7 +42,7 @@ def without(impacts: tuple[float, ...], m: int, complaint: Complaint | None) -> 
 class History:
     """What one customer's memory is made of, journey by journey, for replaying it."""
 
-    __slots__ = ("before", "complaints", "fades", "impacts", "places", "remembered")
+    __slots__ = ("before", "complaints", "fades", "impacts", "places", "remembered", "through")
 
     def __init__(self) -> None:  # one per customer: plain lists, no dataclass factories
         self.impacts: list[tuple[float, ...]] = []  #: each moment, per journey
@@ -53,6 +53,9 @@ class History:
         #: per journey that ended in a complaint: (its moment, the complaint's uniform number,
         #: (moment, complaint chance) of each misery before it); None while there is none
         self.complaints: dict[int, Complaint] | None = None
+        #: per journey with moments made worse by an internal one behind them (see
+        #: behaviour.internal): {moment: internal touchpoint}; None while there is none
+        self.through: dict[int, dict[int, int]] | None = None
 
     def add(
         self,
@@ -61,7 +64,12 @@ class History:
         remembered: float,
         before: float,
         complaint: Complaint | None = None,
+        through: tuple[tuple[int, int], ...] | None = None,
     ) -> None:
+        if through:
+            if self.through is None:
+                self.through = {}
+            self.through[len(self.impacts)] = dict(through)
         if complaint is not None:
             if self.complaints is None:
                 self.complaints = {}
@@ -117,8 +125,24 @@ def blame(
     linear: bool = False,
 ) -> list[tuple[int, int, float]]:
     """(journey, touchpoint, share) for each decisive moment, shares summing to 1; [] when none."""
-    decisive = decisive_moments(history, baseline, cap, u, remember, linear)
+    return apportion(history, decisive_moments(history, baseline, cap, u, remember, linear))
+
+
+def apportion(history: History, decisive: list[tuple[int, int]]) -> list[tuple[int, int, float]]:
+    """(journey, touchpoint, share) for each of the ``decisive`` moments, in equal shares."""
     if not decisive:
         return []
     share = 1.0 / len(decisive)
     return [(j, history.places[j][m], share) for j, m in decisive]
+
+
+def blame_through(
+    history: History, decisive: list[tuple[int, int]]
+) -> list[tuple[int, int, float]]:
+    """(journey, internal touchpoint, share) for each of the ``decisive`` moments that an
+    internal moment behind it made worse: the loss goes through that internal touchpoint."""
+    through = history.through
+    if not through or not decisive:
+        return []
+    share = 1.0 / len(decisive)
+    return [(j, through[j][m], share) for j, m in decisive if m in through.get(j, {})]

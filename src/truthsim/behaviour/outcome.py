@@ -52,32 +52,42 @@ class OutcomeModel:
         )
 
     def probabilities(
-        self, wait: float, tolerance_factor: float = 1.0, load: float = 0.0
+        self, wait: float, tolerance_factor: float = 1.0, load: float = 0.0, carried: float = 0.0
     ) -> tuple[float, float, float]:
         """(misery, mediocrity, magic) after waiting ``wait`` minutes, served by servers of
-        busy share ``load``."""
-        low, high = self._cumulative(wait, tolerance_factor, load)
+        busy share ``load``, with ``carried`` pushed in from an internal moment."""
+        low, high = self._cumulative(wait, tolerance_factor, load, carried)
         return (low, high - low, 1.0 - high)
 
-    def draw(self, u: float, wait: float, tolerance_factor: float = 1.0, load: float = 0.0) -> int:
+    def draw(
+        self,
+        u: float,
+        wait: float,
+        tolerance_factor: float = 1.0,
+        load: float = 0.0,
+        carried: float = 0.0,
+    ) -> int:
         """The outcome for uniform ``u``: a larger ``u`` is always an equal or better moment."""
-        low, high = self._cumulative(wait, tolerance_factor, load)
+        low, high = self._cumulative(wait, tolerance_factor, load, carried)
         if u < low:
             return MISERY
         return MEDIOCRITY if u < high else MAGIC
 
-    def push(self, wait: float, tolerance_factor: float = 1.0, load: float = 0.0) -> float:
-        """How far the latent quality falls: the excess wait's push and the excess load's."""
+    def push(
+        self, wait: float, tolerance_factor: float = 1.0, load: float = 0.0, carried: float = 0.0
+    ) -> float:
+        """How far the latent quality falls: the excess wait's push, the excess load's, and
+        what an internal moment behind this one ``carried`` in (see behaviour.internal)."""
         excess = wait - self.tolerance * tolerance_factor
         push = self.per_minute * excess if excess > 0.0 else 0.0
         if load > self.load_threshold:
             push += self.per_load * (load - self.load_threshold)
-        return push
+        return push + carried if carried else push
 
     def _cumulative(
-        self, wait: float, tolerance_factor: float, load: float = 0.0
+        self, wait: float, tolerance_factor: float, load: float = 0.0, carried: float = 0.0
     ) -> tuple[float, float]:
-        push = self.push(wait, tolerance_factor, load)
+        push = self.push(wait, tolerance_factor, load, carried)
         if push == 0.0:
             return self.low, self.high
         low, high = self.cuts
@@ -101,16 +111,19 @@ class MomentModel:
         wait: float,
         tolerance_factor: float = 1.0,
         load: float = 0.0,
+        carried: float = 0.0,
     ) -> tuple[int, bool, bool]:
         """(outcome, failed, recovered) for one served customer (``load``: the servers' busy
-        share, see :class:`OutcomeModel`)."""
+        share; ``carried``: the push of an internal moment behind it; see
+        :class:`OutcomeModel`)."""
         if u_failure < self.failure_rate:
             if u_recovery < self.recovery_rate:
-                return self.recovered.draw(u_outcome, wait, tolerance_factor, load), True, True
+                recovered = self.recovered.draw(u_outcome, wait, tolerance_factor, load, carried)
+                return recovered, True, True
             return MISERY, True, False
         clean = self.clean
-        if load > clean.load_threshold:
-            return clean.draw(u_outcome, wait, tolerance_factor, load), False, False
+        if load > clean.load_threshold or carried:
+            return clean.draw(u_outcome, wait, tolerance_factor, load, carried), False, False
         # NOTE (speed): replaces ``clean.draw(...)`` where the wait does no harm, the common case
         if wait <= clean.tolerance * tolerance_factor:
             if u_outcome < clean.low:

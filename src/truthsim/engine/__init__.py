@@ -142,6 +142,14 @@ def _result(
         moments = with_load(moments, sim.loads)
     journeys = sim.journeys.to_numpy()
     causes = sim.causes.to_numpy()
+    internal = through = None
+    if plan.backed:  # the moments behind the front line, and the losses that went through them
+        internal = sim.internal.to_numpy()
+        if sim.internal_loads is not None:
+            internal = with_load(internal, sim.internal_loads)
+        through = sim.causes_through.to_numpy()
+    # every touchpoint's moments, customers' and internal ones, for the tables by touchpoint
+    every = moments if internal is None else np.concatenate([moments, internal])
     period = day_by_day(journeys, customers, len(plan.segments), plan.warmup, plan.horizon)
     deterred = np.frombuffer(sim.deterred, dtype=np.float64) if len(sim.deterred) else np.zeros(0)
     returns = np.frombuffer(sim.returns, dtype=np.float64) if len(sim.returns) else np.zeros(0)
@@ -149,11 +157,11 @@ def _result(
     for i, desks in enumerate(sim.desks):
         if desks is None:  # self-service is not tracked live: integrate the records
             queues["area_busy"][i] = busy_area(
-                moments[moments["touchpoint"] == i], plan.warmup, plan.horizon
+                every[every["touchpoint"] == i], plan.warmup, plan.horizon
             )
     names = [tp.name for tp in plan.touchpoints]
     capacities = [_capacity(scenario.touchpoints[name], plan) for name in names]
-    hourly = hourly_table(moments, capacities, plan.warmup, plan.horizon)
+    hourly = hourly_table(every, capacities, plan.warmup, plan.horizon)
     return SimulationResult(
         scenario_name=scenario.name,
         seed=seed if isinstance(seed, int) else None,
@@ -164,7 +172,7 @@ def _result(
         segment_names=[s.name for s in plan.segments],
         headline=headline(moments, journeys, customers, causes, deterred, plan.warmup),
         touchpoints=touchpoint_table(
-            moments,
+            every,
             customers,
             causes,
             queues,
@@ -175,6 +183,8 @@ def _result(
             hourly,
             plan.warmup,
             plan.horizon,
+            internal=[tp.internal for tp in plan.touchpoints] if plan.backed else None,
+            through=through,
         ),
         moments=moments,
         journeys=journeys,
@@ -184,8 +194,10 @@ def _result(
         daily=daily_series(customers, returns, deterred, plan.horizon),
         period=period,
         base_rows=sim.base_rows,
+        internal=internal,
+        causes_through=through,
         load_bands=load_bands(
-            moments,
+            every,
             names,
             [t.load.threshold if t.load else None for t in map(scenario.touchpoints.get, names)],
             plan.warmup,

@@ -41,6 +41,8 @@ class Desks:
     ``load_window``: where load moves outcomes, the minutes over which :attr:`load`, the
     servers' busy share as the last customer's service began, is measured."""
 
+    backed = False  #: the wait is known on arrival (see engine.backed for a line that is not)
+
     __slots__ = ("_changes", "area_busy", "area_waiting", "change_at", "change_to", "end",
                  "free_at", "load", "load_window", "owed", "patient", "recent", "servers",
                  "start")  # fmt: skip

@@ -22,12 +22,23 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from truthsim.behaviour.complaints import complains, silent_after
+from truthsim.behaviour.internal import made_worse
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 from truthsim.behaviour.returns import comes_back, experience_after, return_probability
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import NEVER
-from truthsim.engine.plan import CONTINUE, FAILURE, OUTCOME, PATIENCE, RECOVERY, SERVICE, Retry
+from truthsim.engine.internal import internal_moment
+from truthsim.engine.plan import (
+    CONTINUE,
+    FAILURE,
+    NEED,
+    OUTCOME,
+    PATIENCE,
+    RECOVERY,
+    SERVICE,
+    Retry,
+)
 from truthsim.engine.streams import Ticket, key, tag
 
 if TYPE_CHECKING:
@@ -45,10 +56,33 @@ class Journey:
     (engine/reference.py); a journey is its own scheduled event, so resuming it builds no Timeout.
     """
 
-    __slots__ = ("_ok", "at", "callbacks", "columns", "completed", "customer", "impacts",
-                 "index", "keep_going", "lag", "miseries", "n_magic", "n_misery", "n_recovered_magic",
-                 "number", "phase", "places", "position", "resolved", "retry", "sim", "start", "ticket",
-                 "u")  # fmt: skip
+    __slots__ = (
+        "_ok",
+        "at",
+        "callbacks",
+        "columns",
+        "completed",
+        "customer",
+        "impacts",
+        "index",
+        "keep_going",
+        "lag",
+        "miseries",
+        "n_magic",
+        "n_misery",
+        "n_recovered_magic",
+        "number",
+        "phase",
+        "places",
+        "position",
+        "resolved",
+        "retry",
+        "sim",
+        "start",
+        "through",
+        "ticket",
+        "u",
+    )  # fmt: skip
 
     def __init__(
         self, sim: Simulation, customer: Customer, number: int, at: float, ticket: Ticket
@@ -80,6 +114,8 @@ class Journey:
         #: (moment, its complaint chance) of each misery that may lead to a complaint, kept
         #: for the churn-cause counterfactual; made at the first (most journeys have none)
         self.miseries: list[tuple[int, float]] | None = None
+        #: (moment, internal touchpoint) of each moment made worse by an internal one behind it
+        self.through: tuple[tuple[int, int], ...] | None = None
         # NOTE (speed): time on the way, waits and services add up here instead of each being
         # a ``yield env.timeout(...)``; only an arrival at a line is scheduled (see visit)
         self.lag = 0.0  # time since now on the way and in visits, not yet scheduled
@@ -117,8 +153,8 @@ class Journey:
                 continue
             else:
                 target = 0
+            self.position = taken  # (a line may call the journey back at once: see served)
             if not self.visit(step.targets[target], step.visits[target], step.retries[target]):
-                self.position = taken
                 return  # called back when the visit ends (or never: censored)
         self.position = taken
         if self.phase != _COMPLAINING:
@@ -165,6 +201,10 @@ class Journey:
             patience = (
                 NEVER if desks.patient else u[columns[PATIENCE]] * self.customer.segment.patience
             )
+            if desks.backed:  # a line that moves event by event: called back (see served)
+                self.index, self.columns, self.retry = index, columns, retry
+                desks.join(self, arrival, service, patience)
+                return False
             # NOTE (speed): replaces requesting a server and racing the request against
             # patience; the wait is known on arrival (see desks)
             start = desks.arrive(arrival, service, patience)
@@ -182,6 +222,26 @@ class Journey:
                 wait = start - arrival
                 load = desks.load  # as this service began (0 where load is not measured)
 
+        return self.moment(index, columns, retry, arrival, wait, service, abandoned, load)
+
+    def moment(
+        self,
+        index: int,
+        columns: tuple[int, ...],
+        retry: Retry | None,
+        arrival: float,
+        wait: float,
+        service: float,
+        abandoned: bool,
+        load: float,
+        carried: float = 0.0,
+        behind: tuple[int, float] | None = None,
+    ) -> bool:
+        """The moment's outcome at touchpoint ``index``, once its times are known: recorded,
+        remembered, counted. ``carried``: the push of an internal moment behind it, and
+        ``behind`` that touchpoint with the wait in line alone (see behaviour.internal). True
+        when the journey goes on at once (as :meth:`visit`)."""
+        sim, u = self.sim, self.u
         # the moment's outcome: recorded, remembered, counted
         tp = sim.plan.touchpoints[index]
         segment = self.customer.segment
@@ -191,15 +251,13 @@ class Journey:
             impact = tp.impact[MISERY] * sensitivity
         else:
             rule = tp.moment if tp.by_segment is None else tp.by_segment[segment.index]
-            outcome, failed, recovered = rule.draw(
-                u[columns[OUTCOME]],
-                u[columns[FAILURE]],
-                u[columns[RECOVERY]],
-                wait,
-                segment.patience,
-                load,
-            )
+            drawn = u[columns[OUTCOME]], u[columns[FAILURE]], u[columns[RECOVERY]]
+            outcome, failed, recovered = rule.draw(*drawn, wait, segment.patience, load, carried)
             impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
+            if behind is not None and made_worse(
+                rule, outcome, drawn, behind[1], segment.patience, load
+            ):  # lost through the internal touchpoint: (moment, internal touchpoint)
+                self.through = (self.through or ()) + ((len(self.impacts), behind[0]),)
         moments = sim.moments
         moments.buffer += moments.pack(
             self.customer.id,
@@ -241,6 +299,48 @@ class Journey:
             self.n_recovered_magic += recovered
         return True
 
+    def served(self, now: float, load: float) -> float:
+        """A server takes the customer at ``now`` at a touchpoint that may need an internal
+        one (engine.backed; ``load``: the servers' busy share): the agent asks it where this
+        moment needs it, the customer waits with them, and the moment ends. When the server
+        is free again."""
+        sim, u, columns = self.sim, self.u, self.columns
+        plan = sim.plan
+        need = plan.touchpoints[self.index].need
+        assert need is not None
+        arrival = self.at
+        wait = in_line = now - arrival
+        service = u[columns[SERVICE]]
+        carried, behind = 0.0, None
+        if u[columns[NEED]] < need.share:
+            internal = plan.touchpoints[need.touchpoint]
+            asked = internal_moment(
+                sim, internal, self.customer.id, self.number, now, u, columns
+            )
+            if asked is None:  # the answer comes after the end of the run: censored
+                return NEVER
+            internal_wait, internal_service, outcome = asked
+            wait += internal_wait
+            service += internal_service
+            carried, behind = need.carried[outcome], (need.touchpoint, in_line)
+        ends = arrival + wait + service
+        if ends >= plan.end:
+            return ends  # censored
+        self.lag = ends - arrival
+        if self.moment(self.index, columns, self.retry, arrival, wait, service, False, load,
+                       carried, behind):  # fmt: skip
+            self.go()
+        return ends
+
+    def gave_up(self, now: float) -> None:
+        """The customer's patience ran out at ``now`` in a line that moves event by event."""
+        if now >= self.sim.plan.end:
+            return  # censored
+        arrival = self.at
+        self.lag = now - arrival
+        if self.moment(self.index, self.columns, self.retry, arrival, self.lag, 0.0, True, 0.0):
+            self.go()
+
     def arrive(self) -> None:
         """At a staffed touchpoint after time on the way (a scheduled callback)."""
         if self.visit(self.index, self.columns, self.retry):
@@ -269,7 +369,9 @@ class Journey:
         if self.phase == _COMPLAINING:  # the complaint is the journey's last moment
             drawn = u[plan.complaint.draw_slot]  # type: ignore[union-attr]
             complaint = (len(impacts) - 1, drawn, tuple(self.miseries or ()))
-        customer.history.add(tuple(impacts), tuple(self.places), remembered, before, complaint)
+        customer.history.add(
+            tuple(impacts), tuple(self.places), remembered, before, complaint, self.through
+        )
         probability = return_probability(customer.baseline, customer.experience)
         returning = comes_back(u[plan.return_slot], probability)
         completed = self.completed

@@ -13,6 +13,7 @@ from itertools import accumulate
 
 import numpy as np
 
+from truthsim.behaviour.internal import carried_pushes
 from truthsim.behaviour.memory import Remember, memory_model
 from truthsim.behaviour.outcome import MomentModel, OutcomeModel
 from truthsim.behaviour.recovery import moment_impacts
@@ -31,10 +32,24 @@ Quantiles = Callable[[np.ndarray], np.ndarray]
 #: a touchpoint visit's draws, by purpose: positions in a step's ``visits`` columns
 SERVICE, PATIENCE, OUTCOME, FAILURE, RECOVERY = range(5)
 _PURPOSES = ("service", "patience", "outcome", "failure", "recovery")
+#: where the touchpoint needs an internal one, the visit's further draws: whether this moment
+#: needs it, and the internal moment's service, outcome, failure and recovery
+NEED, INTERNAL_SERVICE, INTERNAL_OUTCOME, INTERNAL_FAILURE, INTERNAL_RECOVERY = range(5, 10)
+_INTERNAL_PURPOSES = ("need", "internal service", "internal outcome", "internal failure",
+                      "internal recovery")  # fmt: skip
 _JOURNEY_PURPOSES = ("return", "gap", "gap_hour", "deterred", "referred")
 #: what a customer who gives up waiting does next (see scenario.touchpoint.Abandonment)
 LOST, RETRY, CONTINUE = range(3)
 _ABANDON = {"lost": LOST, "retry": RETRY, "continue": CONTINUE}
+
+
+@dataclass(frozen=True, slots=True)
+class NeedPlan:
+    """A front-line touchpoint's need of an internal one (see behaviour.internal)."""
+
+    touchpoint: int  #: the internal touchpoint's index
+    share: float  #: the share of moments that need it
+    carried: tuple[float, float, float]  #: push on the latent quality per internal outcome
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +71,8 @@ class TouchpointPlan:
     by_segment: tuple[MomentModel, ...] | None = None
     #: minutes over which the servers' busy share is measured, where load moves outcomes
     load_window: float | None = None
+    internal: bool = False  #: it serves staff, not customers
+    need: NeedPlan | None = None  #: the internal touchpoint a share of its moments needs
 
 
 Retry = tuple[int, int, tuple[int, ...]]
@@ -102,12 +119,13 @@ class Plan:
         self.profile = DayProfile(arrivals.hourly_profile) if arrivals.hourly_profile else None
         #: when new customers arrive (by time change of a unit-rate Poisson process)
         self.arrival_clock = ArrivalClock(arrivals.per_day, arrivals.calendar(), self.profile)
-        self.touchpoints = [
-            _touchpoint(i, name, scenario) for i, name in enumerate(scenario.touchpoint_order())
-        ]
+        order = scenario.touchpoint_order()
+        self.touchpoints = [_touchpoint(i, name, scenario, order) for i, name in enumerate(order)]
         self.segments = _segments(scenario)
         #: some touchpoint's outcomes move with its servers' load: moments record it
         self.loaded = any(tp.load_window is not None for tp in self.touchpoints)
+        #: some touchpoint needs an internal one: internal moments are recorded
+        self.backed = any(tp.need is not None for tp in self.touchpoints)
         self.segment_cumulative = list(accumulate(s.share for s in scenario.segments.values()))
         self._lay_out_draws(scenario)
         self._behaviour(scenario)
@@ -198,9 +216,18 @@ class SlotLayout:
         tp = self.scenario.touchpoints[name]
         fails = tp.failure.rate > 0.0
         needed = (True, tp.patience is not None, True, fails, fails and tp.failure.recovery > 0)
-        return tuple(
+        slots = tuple(
             self.slot("visit", where, name, p, needed=n)
             for p, n in zip(_PURPOSES, needed, strict=True)
+        )
+        if tp.needs is None:
+            return slots
+        behind = self.scenario.touchpoints[tp.needs.touchpoint]
+        fails = behind.failure.rate > 0.0
+        needed = (tp.needs.share < 1.0, True, True, fails, fails and behind.failure.recovery > 0)
+        return slots + tuple(
+            self.slot("visit", where, name, p, needed=n)
+            for p, n in zip(_INTERNAL_PURPOSES, needed, strict=True)
         )
 
     def retry(self, i: int, name: str) -> Retry | None:
@@ -301,6 +328,9 @@ def _transforms(plan: Plan, scenario: Scenario) -> list[tuple[int, Quantiles]]:
             transforms.append((columns[SERVICE], tp.service))
             if tp.patience is not None:
                 transforms.append((columns[PATIENCE], tp.patience))
+            if tp.need is not None:
+                behind = plan.touchpoints[tp.need.touchpoint]
+                transforms.append((columns[INTERNAL_SERVICE], behind.service))
         for target, again in zip(step.targets, step.retries, strict=False):
             if again is not None:  # the delay, and the second try's times
                 tp = plan.touchpoints[target]
@@ -308,11 +338,19 @@ def _transforms(plan: Plan, scenario: Scenario) -> list[tuple[int, Quantiles]]:
                 transforms.append((again[1], delay.quantiles()))  # type: ignore[union-attr]
                 transforms.append((again[2][SERVICE], tp.service))
                 transforms.append((again[2][PATIENCE], tp.patience))  # type: ignore[arg-type]
+                if tp.need is not None:
+                    behind = plan.touchpoints[tp.need.touchpoint]
+                    transforms.append((again[2][INTERNAL_SERVICE], behind.service))
     return transforms
 
 
-def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
+def _touchpoint(index: int, name: str, scenario: Scenario, order: list[str]) -> TouchpointPlan:
     tp = scenario.touchpoints[name]
+    need = None
+    if tp.needs is not None:
+        need = NeedPlan(
+            order.index(tp.needs.touchpoint), tp.needs.share, carried_pushes(tp.needs.carry.as_tuple())
+        )
     impact, recovered = moment_impacts(tp, scenario.reference_return)
     load = (tp.load.threshold, tp.load.doubling) if tp.load is not None else None
 
@@ -350,4 +388,6 @@ def _touchpoint(index: int, name: str, scenario: Scenario) -> TouchpointPlan:
         retry_share=tp.abandonment.share if tp.abandonment.then == "retry" else 0.0,
         by_segment=by_segment,
         load_window=tp.load.window if tp.load is not None else None,
+        internal=tp.internal,
+        need=need,
     )

@@ -23,8 +23,9 @@ import simpy
 from scipy import special
 
 from truthsim import exact
-from truthsim.behaviour.attribution import blame
+from truthsim.behaviour.attribution import apportion, blame_through, decisive_moments
 from truthsim.behaviour.complaints import complains, silent_after
+from truthsim.behaviour.internal import made_worse
 from truthsim.behaviour.memory import fade, memory_model
 from truthsim.behaviour.outcome import MAGIC, MISERY
 from truthsim.behaviour.returns import comes_back, experience_after, return_probability
@@ -32,7 +33,18 @@ from truthsim.behaviour.rhythm import days_after, days_to_next, rate_factor
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.base import BASE, MINUTE, RESIDUAL, BasePool, lead_in
 from truthsim.engine.customer import Customer
-from truthsim.engine.plan import CONTINUE, Plan, StepPlan, TouchpointPlan
+from truthsim.engine.plan import (
+    CONTINUE,
+    INTERNAL_FAILURE,
+    INTERNAL_OUTCOME,
+    INTERNAL_RECOVERY,
+    INTERNAL_SERVICE,
+    NEED,
+    SERVICE,
+    Plan,
+    StepPlan,
+    TouchpointPlan,
+)
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
 from truthsim.engine.reference_line import Line, Process
 from truthsim.engine.result import SimulationResult
@@ -78,6 +90,8 @@ class Trip:
     misery: int = 0
     magic: int = 0
     recovered_magic: int = 0
+    #: (moment, internal touchpoint) of each moment an internal one behind it made worse
+    through: list[tuple[int, int]] = field(default_factory=list)
     completed: bool = True
     silent: float = 1.0  #: the chance that no misery so far led to a complaint
     complaining: bool = False
@@ -104,6 +118,10 @@ class Reference:
         self.moments = Rows(MOMENT)
         self.loads: array | None = array("d") if plan.loaded else None  #: as the engine's
         self.journeys, self.causes = Rows(JOURNEY), Rows(CAUSE)
+        #: the moments behind the front line, their loads, and the losses that went through them
+        self.internal = Rows(MOMENT)
+        self.internal_loads: array | None = array("d") if plan.loaded else None
+        self.causes_through = Rows(CAUSE)
         self.customers: list[Customer] = []
         self.active = 0  #: customers acquired and not lost
         self.pending_deterred = 0  #: prospects to come who were told of a miserable journey
@@ -234,18 +252,33 @@ class Reference:
         """A moment of truth at ``tp``: served (after a wait in line where staffed), or given
         up waiting; recorded and tallied. True when the customer gave up."""
         env, line, segment = self.env, self.desks[tp.index], customer.segment
-        service, patience, u_outcome, u_failure, u_recovery = (u[c] for c in columns)
+        service, patience, u_outcome, u_failure, u_recovery = (u[c] for c in columns[:5])
         arrival, wait, gave_up, load = env.now, 0.0, False, 0.0
+        carried, through = 0.0, None  # where an internal moment is behind it
         if line is None:  # self-service: no line
             yield env.timeout(service)
         else:
-            turn = line.join(service)
+            backed = tp.need is not None  # the service's length is known only as it begins
+            turn = line.join(None if backed else service)
             yield turn if tp.patience is None else turn | env.timeout(patience * segment.patience)
             wait = env.now - arrival
-            if turn.triggered:
+            if turn.triggered and not backed:
                 load = turn.value  # the servers' busy share as the service began
                 yield env.timeout(service)
                 line.done()
+            elif turn.triggered:
+                load, entry = turn.value  # (busy share, the service's [start, end])
+                started = env.now
+                if u[columns[NEED]] < tp.need.share:  # type: ignore[union-attr]
+                    behind = self.plan.touchpoints[tp.need.touchpoint]  # type: ignore[union-attr]
+                    asked = yield from self.ask(customer, trip, behind, columns, u)
+                    carried = tp.need.carried[asked[2]]  # type: ignore[union-attr]
+                    through = (behind.index, wait)
+                    wait += asked[0]
+                    service += asked[1]
+                entry[1] = env.now + u[columns[SERVICE]]  # the end, now known
+                yield env.timeout(u[columns[SERVICE]])  # the front service itself
+                line.done(started)
             else:
                 line.leave(turn)
                 service, gave_up = 0.0, True
@@ -254,10 +287,15 @@ class Reference:
             impact = tp.impact[MISERY] * segment.sensitivity
         else:
             rule = tp.moment if tp.by_segment is None else tp.by_segment[segment.index]
+            drawn = (u_outcome, u_failure, u_recovery)
             outcome, failed, recovered = rule.draw(
-                u_outcome, u_failure, u_recovery, wait, segment.patience, load
+                *drawn, wait, segment.patience, load, carried
             )
             impact = (tp.recovered if recovered else tp.impact)[outcome] * segment.sensitivity
+            if through is not None and made_worse(
+                rule, outcome, drawn, through[1], segment.patience, load
+            ):
+                trip.through.append((len(trip.impacts), through[0]))
         self.moments.add(customer.id, trip.number, tp.index, arrival, wait, service, outcome,
                          gave_up, failed, recovered)  # fmt: skip
         if self.loads is not None:
@@ -278,6 +316,33 @@ class Reference:
             trip.recovered_magic += recovered
         return gave_up
 
+    def ask(
+        self, customer: Customer, trip: Trip, tp: TouchpointPlan, columns: tuple[int, ...],
+        u: Numbers,
+    ) -> Generator[simpy.Event, object, tuple[float, float, int]]:  # fmt: skip
+        """The agent asks internal touchpoint ``tp`` (``columns``: the front visit's): waits in
+        its line, is served, and the internal moment is recorded. (wait, service, outcome)."""
+        env, line = self.env, self.desks[tp.index]
+        service = u[columns[INTERNAL_SERVICE]]
+        asked, load = env.now, 0.0
+        if line is not None:  # staff do not give up
+            turn = line.join(service)
+            yield turn
+            load = turn.value
+        wait = env.now - asked
+        yield env.timeout(service)
+        if line is not None:
+            line.done()
+        outcome, failed, recovered = tp.moment.draw(
+            u[columns[INTERNAL_OUTCOME]], u[columns[INTERNAL_FAILURE]],
+            u[columns[INTERNAL_RECOVERY]], wait, 1.0, load,
+        )  # fmt: skip
+        self.internal.add(customer.id, trip.number, tp.index, asked, wait, service,
+                                  outcome, False, failed, recovered)  # fmt: skip
+        if self.internal_loads is not None:
+            self.internal_loads.append(load)
+        return wait, service, outcome
+
     def decide(self, customer: Customer, trip: Trip, u: Numbers) -> None:
         """The journey is over: remember it, record it, tell others, come back or not."""
         env, plan, now, number = self.env, self.plan, self.env.now, trip.number
@@ -288,7 +353,8 @@ class Reference:
         if trip.complaining:  # its moment, its number, the miseries that may have led to it
             drawn = u[plan.complaint.draw_slot]  # type: ignore[union-attr]
             complaint = (len(trip.impacts) - 1, drawn, tuple(trip.miseries))
-        customer.history.add(tuple(trip.impacts), tuple(trip.places), remembered, before, complaint)
+        customer.history.add(tuple(trip.impacts), tuple(trip.places), remembered, before, complaint,
+                             tuple(trip.through))  # fmt: skip
         probability = return_probability(customer.baseline, customer.experience)
         returning = comes_back(u[plan.return_slot], probability)
         revenue = customer.segment.value if trip.completed else 0.0
@@ -321,8 +387,11 @@ class Reference:
         customer.churn_time = now
         self.active -= 1
         linear = plan.scenario.memory.model == "additive"  # only harmful moments can tip it
-        causes = blame(customer.history, customer.baseline, plan.cap, u[plan.return_slot],
-                       self.remember, linear)  # fmt: skip
+        decisive = decisive_moments(customer.history, customer.baseline, plan.cap,
+                                    u[plan.return_slot], self.remember, linear)  # fmt: skip
+        causes = apportion(customer.history, decisive)
+        for journey, internal, share in blame_through(customer.history, decisive):
+            self.causes_through.add(customer.id, journey, internal, share)
         shares: dict[int, float] = {}
         for journey, touchpoint, share in causes:
             self.causes.add(customer.id, journey, touchpoint, share)

@@ -12,6 +12,7 @@ and this plain count is what that bookkeeping must amount to.
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from collections.abc import Generator, Iterable
 
@@ -39,12 +40,15 @@ class Line:
         self.env, self.window = env, window
         self.servers = next(changes)[1]  #: on shift now
         self.serving = 0  #: customers in service, some perhaps past their server's shift
-        self.waiting: deque[tuple[simpy.Event, float, float]] = deque()  #: turn, since, service
+        #: turn, since, service (None: known only as it begins, where an internal touchpoint
+        #: may be needed; see engine.backed)
+        self.waiting: deque[tuple[simpy.Event, float, float | None]] = deque()
+        self.in_service: list[float] = []  #: when each service of unknown length began
         self.area_waiting = self.area_busy = 0.0
         self.load_window = load_window
         #: (start, end) of every service begun, where load is measured: kept whole, so the
         #: busy share takes longer the longer the run (the fast engine forgets old services)
-        self.services: list[tuple[float, float]] = []
+        self.services: list[list[float]] = []
         env.process(self.shifts(changes))
 
     def shifts(self, changes: Iterable[tuple[float, int]]) -> Process:
@@ -57,8 +61,10 @@ class Line:
         self.servers = servers
         self.serve()
 
-    def join(self, service: float) -> simpy.Event:
-        """Queue up; the event succeeds when a server takes the customer."""
+    def join(self, service: float | None) -> simpy.Event:
+        """Queue up; the event succeeds when a server takes the customer, with the servers'
+        busy share as its value; where the ``service``'s length is not known yet (None), with
+        (busy share, the service's [start, end] for the customer to end)."""
         turn = self.env.event()
         self.waiting.append((turn, self.env.now, service))
         self.serve()
@@ -76,22 +82,33 @@ class Line:
             turn, since, service = self.waiting.popleft()
             self.serving += 1
             self.area_waiting += self.overlap(since, now)
-            self.area_busy += self.overlap(now, now + service)
+            ends = math.inf if service is None else now + service
+            if service is None:
+                self.in_service.append(now)
+            else:
+                self.area_busy += self.overlap(now, ends)
             load = 0.0
+            entry = [now, ends]
             if self.load_window is not None:
                 load = busy_share(self.services, now, self.load_window, self.servers)
-                self.services.append((now, now + service))
-            turn.succeed(load)
+                self.services.append(entry)
+            turn.succeed(load if service is not None else (load, entry))
 
-    def done(self) -> None:
-        """A service ends."""
+    def done(self, started: float | None = None) -> None:
+        """A service ends (``started``: when, where its length was not known as it began)."""
+        if started is not None:
+            self.in_service.remove(started)
+            self.area_busy += self.overlap(started, self.env.now)
         self.serving -= 1
         self.serve()
 
     def close(self) -> None:
-        """At the horizon: those still in line have waited until then."""
+        """At the horizon: those still in line have waited until then, and those in service
+        whose length was not known as it began have been served until then."""
         for _, since, _ in self.waiting:
             self.area_waiting += self.overlap(since, self.window[1])
+        for started in self.in_service:
+            self.area_busy += self.overlap(started, self.window[1])
 
     def overlap(self, a: float, b: float) -> float:
         a, b = max(a, self.window[0]), min(b, self.window[1])

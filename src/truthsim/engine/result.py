@@ -23,6 +23,8 @@ CODED = {
     "journeys": {"segment": "segment"},
     "customers": {"segment": "segment", "churn_cause": "touchpoint"},
     "causes": {"touchpoint": "touchpoint"},
+    "internal": {"touchpoint": "touchpoint", "outcome": "outcome"},
+    "causes_through": {"touchpoint": "touchpoint"},
     "hourly": {"touchpoint": "touchpoint"},
 }
 TABLES = (
@@ -30,6 +32,8 @@ TABLES = (
     "journeys",
     "customers",
     "causes",
+    "internal",
+    "causes_through",
     "hourly",
     "daily",
     "cohort",
@@ -70,6 +74,12 @@ class SimulationResult:
     base_rows: np.ndarray | None = field(default=None, repr=False)
     #: where load moves outcomes: the outcome mix at low and high load (engine.summary.load_bands)
     load_bands: list[dict[str, Any]] = field(default_factory=list)
+    #: where touchpoints need internal ones: the internal moments (as ``moments``; ``customer``
+    #: and ``journey`` say whose moment they were behind), else None
+    internal: np.ndarray | None = field(default=None, repr=False)
+    #: the losses through internal touchpoints (as ``causes``, the touchpoint the internal one
+    #: whose moment made the decisive moment worse), else None
+    causes_through: np.ndarray | None = field(default=None, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """The summary as plain JSON-ready data (no records, no timings)."""
@@ -85,7 +95,7 @@ class SimulationResult:
         }
 
     def records(self) -> dict[str, np.ndarray]:
-        return {
+        records = {
             "moments": self.moments,
             "journeys": self.journeys,
             "customers": self.customers,
@@ -93,6 +103,10 @@ class SimulationResult:
             "hourly": self.hourly,
             "daily": self.daily,
         }
+        if self.internal is not None and self.causes_through is not None:
+            records["internal"] = self.internal
+            records["causes_through"] = self.causes_through
+        return records
 
     def cohort(self, period_days: float = COHORT_DAYS) -> np.ndarray:
         """Cohort retention: the share of customers still active by period since acquisition
@@ -142,6 +156,8 @@ class SimulationResult:
 
         if table not in TABLES:
             raise ValueError(f"no table '{table}'; choose one of {', '.join(TABLES)}")
+        if table not in self.records() and table not in ("cohort", "touchpoints"):
+            raise ValueError(f"no table '{table}' in this run: no touchpoint needs an internal one")
         if table == "cohort":
             return records_to_pandas(self.cohort())
         if table == "touchpoints":

@@ -24,9 +24,10 @@ from scipy import special
 from simpy.events import NORMAL
 
 from truthsim import exact
-from truthsim.behaviour.attribution import blame
+from truthsim.behaviour.attribution import apportion, blame_through, decisive_moments
 from truthsim.behaviour.memory import fade
 from truthsim.behaviour.rhythm import days_to_next, rate_factor
+from truthsim.engine.backed import BackedDesks
 from truthsim.engine.base import BasePool, install, lead_in
 from truthsim.engine.calendar import Calendar, Wake
 from truthsim.engine.customer import Customer
@@ -78,6 +79,8 @@ class Simulation:
         self.customer_cap = cap  #: most active customers this replication may hold (None: no limit)
         self.active = 0  #: customers acquired and not lost: they are not prospects any more
         self.causes = Rows(CAUSE)
+        #: the losses blamed on moments made worse by an internal one behind them
+        self.causes_through = Rows(CAUSE)
         self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
         #: the customers on day 0 (rows of the pool), and how long before day 0 the earliest of
         #: their journeys in progress began: the run begins then (see engine.base)
@@ -89,10 +92,11 @@ class Simulation:
         #: what is due later: on SimPy's schedule if today, else in the calendar
         self.calendar = Calendar(self.env, plan.end)
         #: each staffed touchpoint's servers and line (None: self-service)
-        self.desks: list[Desks | None] = [
+        self.desks: list[Desks | BackedDesks | None] = [
             None
             if tp.servers is None
-            else Desks(
+            else (BackedDesks if tp.need is not None else Desks)(
+                *((self.calendar,) if tp.need is not None else ()),  # type: ignore[arg-type]
                 tp.schedule.changes(plan.end, self.start)
                 if tp.schedule
                 else [(self.start, tp.servers)],
@@ -104,6 +108,9 @@ class Simulation:
             for tp in plan.touchpoints
         ]
         self.moments = Rows(MOMENT)
+        #: the moments behind the front line (engine.internal), and their loads where measured
+        self.internal = Rows(MOMENT)
+        self.internal_loads: array | None = array("d") if plan.loaded else None
         #: each moment's load, in record order, where some touchpoint measures it (else None)
         self.loads: array | None = array("d") if plan.loaded else None
         self.journeys = Rows(JOURNEY)
@@ -129,6 +136,9 @@ class Simulation:
     def run(self) -> Simulation:
         self.begin()
         self.advance(self.plan.horizon)
+        for desks in self.desks:
+            if isinstance(desks, BackedDesks):
+                desks.close()  # those still in line at the end
         return self
 
     def begin(self) -> None:
@@ -304,10 +314,16 @@ class Simulation:
         plan = self.plan
         history = customer.history
         assert history is not None
-        causes = blame(history, customer.baseline, plan.cap, u, plan.remember, plan.linear_memory)
+        decisive = decisive_moments(
+            history, customer.baseline, plan.cap, u, plan.remember, plan.linear_memory
+        )
+        causes = apportion(history, decisive)
         add = self.causes.add
         for journey, touchpoint, share in causes:
             add(customer.id, journey, touchpoint, share)
+        if plan.backed:
+            for journey, internal, share in blame_through(history, decisive):
+                self.causes_through.add(customer.id, journey, internal, share)
         if causes:
             shares: dict[int, float] = {}
             for _, touchpoint, share in causes:

@@ -83,8 +83,15 @@ def touchpoint_table(
     hourly: np.ndarray,
     warmup: float,
     horizon: float,
+    internal: list[bool] | None = None,
+    through: np.ndarray | None = None,
 ) -> list[dict[str, Any]]:
     """One row per touchpoint: visits, waits, utilisation, abandonment, outcome mix, churn caused.
+
+    Where some touchpoints are internal (``internal``: which), each row also says whether it is,
+    and ``churn_through`` counts the losses decided by customers' moments that an internal
+    moment behind them made worse (``through``: those causes, see behaviour.internal): churn
+    caused through the internal touchpoint, part of its front-line touchpoint's churn caused.
 
     ``servers`` is what each touchpoint shows (a number, "unlimited", or a schedule's range) and
     ``capacities`` its staffed server-minutes by hour of day (None: unlimited); utilisation is
@@ -135,6 +142,10 @@ def touchpoint_table(
                 "churn_caused": float(counted["share"][counted["touchpoint"] == i].sum()),
             }
         )
+        if internal is not None and through is not None:
+            went = through[lost_after(customers, warmup)[through["customer"]]]
+            rows[-1]["internal"] = internal[i]
+            rows[-1]["churn_through"] = float(went["share"][went["touchpoint"] == i].sum())
     return rows
 
 

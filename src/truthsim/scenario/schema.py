@@ -12,6 +12,7 @@ from truthsim.scenario.customer_base import CustomerBase
 from truthsim.scenario.customers import Arrivals, Segment
 from truthsim.scenario.errors import Place, Problem, ScenarioError, suggest
 from truthsim.scenario.improvement import Improvement
+from truthsim.scenario.internal import internal_problems
 from truthsim.scenario.journey import Step
 from truthsim.scenario.limits import MAX_DAYS, MAX_ITEMS, MAX_NAME, MAX_TEXT
 from truthsim.scenario.memory import Complaints, Memory, WordOfMouth
@@ -140,6 +141,7 @@ def consistency_problems(scenario: Scenario) -> list[Problem]:
     )
     problems += complaint_problems(scenario)
     problems += segment_name_problems(scenario)
+    problems += internal_problems(scenario)
 
     shares = sum(s.share for s in scenario.segments.values())
     if abs(shares - 1.0) > SUM_TOLERANCE:

@@ -153,6 +153,35 @@ class Abandonment(Strict):
         return self
 
 
+class Carry(Strict):
+    """How the outcome of an internal moment carries into the customer's moment it backs: per
+    internal outcome, the factor on the odds of a worse outcome in front (1: none; a misery
+    behind the counter raises the chance of one in front of it)."""
+
+    misery: float = Field(default=1.0, gt=0, le=MAX_FACTOR, description="odds factor after an "
+                          "internal misery (e.g. 3: three times the odds of a worse moment)")
+    mediocrity: float = Field(default=1.0, gt=0, le=MAX_FACTOR,
+                              description="odds factor after an internal mediocrity")
+    magic: float = Field(default=1.0, gt=0, le=MAX_FACTOR, description="odds factor after "
+                         "internal magic (below 1: a better moment in front)")  # fmt: skip
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.misery, self.mediocrity, self.magic)
+
+
+class Need(Strict):
+    """A share of this touchpoint's moments needs an internal touchpoint (a fare problem that
+    needs the back office): as the service begins, the agent asks it and waits for the answer,
+    and the customer waits with them."""
+
+    touchpoint: str = Field(max_length=MAX_NAME, description="the internal touchpoint needed")
+    share: float = Field(gt=0, le=1, description="the share of moments here that need it")
+    carry: Carry = Field(
+        default_factory=Carry,
+        description="how its outcome moves the customer's moment, e.g. {misery: 3, magic: 0.8}",
+    )
+
+
 def _staffing_kind(value: Any) -> str:
     if value is None:
         return "<unlimited>"
@@ -198,6 +227,16 @@ class Touchpoint(Strict):
         "threshold: 0.8, doubling: 0.1}; null: it does not",
     )
     failure: Failure = Field(default_factory=Failure)
+    internal: bool = Field(
+        default=False,
+        description="true: it serves staff, not customers (a back office, an IT help desk); "
+        "front-line touchpoints reach it through needs, journeys never visit it",
+    )
+    needs: Need | None = Field(
+        default=None,
+        description="an internal touchpoint a share of the moments here depend on, e.g. "
+        "{touchpoint: back_office, share: 0.2, carry: {misery: 3}}; null: none",
+    )
     complain: float | None = Field(
         default=None,
         ge=0,
@@ -225,6 +264,29 @@ class Touchpoint(Strict):
             raise ValueError(
                 "load is the busy share of servers, and self-service has none: remove load, "
                 "or give the touchpoint servers"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _internal_rules(self) -> Touchpoint:
+        if self.internal and self.patience is not None:
+            raise ValueError(
+                "staff waiting for an internal touchpoint do not give up: remove patience"
+            )
+        if self.internal and self.complain is not None:
+            raise ValueError(
+                "complain is the chance a customer's misery leads to a complaint, and an "
+                "internal touchpoint's moments are staff's: remove complain"
+            )
+        if self.internal and self.needs is not None:
+            raise ValueError(
+                "an internal touchpoint cannot need another: remove needs (one level behind the "
+                "front line)"
+            )
+        if self.needs is not None and self.servers is None:
+            raise ValueError(
+                "needs: an agent asks the internal touchpoint while serving, and self-service "
+                "has no agent: give the touchpoint servers, or remove needs"
             )
         return self
 
