@@ -122,7 +122,7 @@ def render(result: SimulationResult) -> str:
     ]
     rows = [
         [
-            r["label"],
+            r["label"] + (" (internal)" if r.get("internal") else ""),
             str(r["servers"]),
             number(r["visits"]),
             minutes(r["mean_wait"]),
@@ -133,7 +133,9 @@ def render(result: SimulationResult) -> str:
             percent(r["misery"]),
             percent(r["mediocrity"]),
             percent(r["magic"]),
-            f"{r['churn_caused']:,.0f}",
+            f"{r['churn_through']:,.0f} through"
+            if r.get("internal")
+            else f"{r['churn_caused']:,.0f}",
         ]
         for r in result.touchpoints
     ]
@@ -144,6 +146,11 @@ def render(result: SimulationResult) -> str:
         "churn caused: lost customers who would have come back without that touchpoint's "
         "moments (shared where several each decided it); with the last row, all lost."
     )
+    if any(r.get("internal") for r in result.touchpoints):
+        note += (
+            "\ninternal touchpoints serve staff, not customers; through: of the churn caused at "
+            "the touchpoints that need one, the part whose deciding moment its moment made worse."
+        )
     return "\n".join([*lines, "", table(headers, rows), note, *_by_load(result)])
 
 
