@@ -122,7 +122,7 @@ def test_a_scenario_from_a_dict_is_checked_as_a_file_is() -> None:
     assert str(caught.value) == (
         "my dict: touchpoints.desk.servrs: unknown key 'servrs'; did you mean 'servers'? "
         "(allowed here: label, servers, service, patience, abandonment, outcomes, "
-        "outcomes_by_segment, wait, load, failure, complain, importance, shifts)"
+        "outcomes_by_segment, wait, load, failure, internal, needs, complain, importance, shifts)"
     )
 
 

@@ -85,7 +85,9 @@ class BackedDesks:
 
     def join(self, journey: Journey, now: float, service: float, patience: float) -> None:
         """``journey`` joins the line at ``now``; it is called back as a server takes it
-        (``Journey.served``) or as its ``patience`` runs out (``Journey.gave_up``)."""
+        (``Journey.served``, then ``Journey.resume`` once the server's end is scheduled: a
+        service that ends as the journey's next step begins frees its server first, as in the
+        reference) or as its ``patience`` runs out (``Journey.gave_up``)."""
         entry = Waiting(journey, now, service)
         self.waiting.append(entry)
         if patience < NEVER:
@@ -104,12 +106,15 @@ class BackedDesks:
             if self.recent is not None:
                 forget_before(self.recent, now - self.load_window)  # type: ignore[operator]
                 load = busy_share(self.recent, now, self.load_window, self.servers)  # type: ignore[arg-type]
-            ends = entry.journey.served(now, load)
+            journey = entry.journey
+            ends = journey.served(now, load)
             if self.recent is not None:
                 self.recent.append((now, ends))
             self.area_waiting += self.overlap(entry.since, now)
             self.area_busy += self.overlap(now, ends)
-            self.calendar.at(Wake(self._done), ends)  # type: ignore[arg-type]
+            if ends < NEVER:  # the server comes free before the journey goes on, as it does
+                self.calendar.at(Wake(self._done), ends)  # type: ignore[arg-type]
+            journey.resume()
 
     def _done(self, wake: Wake) -> None:
         """A service ends: its server takes the next in line."""

@@ -56,33 +56,10 @@ class Journey:
     (engine/reference.py); a journey is its own scheduled event, so resuming it builds no Timeout.
     """
 
-    __slots__ = (
-        "_ok",
-        "at",
-        "callbacks",
-        "columns",
-        "completed",
-        "customer",
-        "impacts",
-        "index",
-        "keep_going",
-        "lag",
-        "miseries",
-        "n_magic",
-        "n_misery",
-        "n_recovered_magic",
-        "number",
-        "phase",
-        "places",
-        "position",
-        "resolved",
-        "retry",
-        "sim",
-        "start",
-        "through",
-        "ticket",
-        "u",
-    )  # fmt: skip
+    __slots__ = ("_ok", "at", "callbacks", "columns", "completed", "customer", "impacts",
+                 "index", "keep_going", "lag", "miseries", "n_magic", "n_misery", "n_recovered_magic",
+                 "number", "pending", "phase", "places", "position", "resolved", "retry", "sim",
+                 "start", "through", "ticket", "u")  # fmt: skip
 
     def __init__(
         self, sim: Simulation, customer: Customer, number: int, at: float, ticket: Ticket
@@ -302,8 +279,8 @@ class Journey:
     def served(self, now: float, load: float) -> float:
         """A server takes the customer at ``now`` at a touchpoint that may need an internal
         one (engine.backed; ``load``: the servers' busy share): the agent asks it where this
-        moment needs it, the customer waits with them, and the moment ends. When the server
-        is free again."""
+        moment needs it, and the customer waits with them. When the server is free again (the
+        moment is drawn in :meth:`resume`, once the desk has scheduled that)."""
         sim, u, columns = self.sim, self.u, self.columns
         plan = sim.plan
         need = plan.touchpoints[self.index].need
@@ -314,23 +291,30 @@ class Journey:
         carried, behind = 0.0, None
         if u[columns[NEED]] < need.share:
             internal = plan.touchpoints[need.touchpoint]
-            asked = internal_moment(
-                sim, internal, self.customer.id, self.number, now, u, columns
-            )
+            asked = internal_moment(sim, internal, self.customer.id, self.number, now, u, columns)
             if asked is None:  # the answer comes after the end of the run: censored
+                self.pending = None
                 return NEVER
             internal_wait, internal_service, outcome = asked
             wait += internal_wait
             service += internal_service
             carried, behind = need.carried[outcome], (need.touchpoint, in_line)
         ends = arrival + wait + service
-        if ends >= plan.end:
-            return ends  # censored
-        self.lag = ends - arrival
-        if self.moment(self.index, columns, self.retry, arrival, wait, service, False, load,
+        self.pending = (wait, service, load, carried, behind) if ends < plan.end else None
+        return ends
+
+    def resume(self) -> None:
+        """The moment served at a line that moves event by event, its times known: its
+        outcome, and on (nothing where it ends after the end of the run: censored)."""
+        if self.pending is None:
+            return
+        wait, service, load, carried, behind = self.pending
+        self.pending = None
+        arrival = self.at
+        self.lag = wait + service
+        if self.moment(self.index, self.columns, self.retry, arrival, wait, service, False, load,
                        carried, behind):  # fmt: skip
             self.go()
-        return ends
 
     def gave_up(self, now: float) -> None:
         """The customer's patience ran out at ``now`` in a line that moves event by event."""
