@@ -349,7 +349,9 @@ def _touchpoint(index: int, name: str, scenario: Scenario, order: list[str]) -> 
     need = None
     if tp.needs is not None:
         need = NeedPlan(
-            order.index(tp.needs.touchpoint), tp.needs.share, carried_pushes(tp.needs.carry.as_tuple())
+            order.index(tp.needs.touchpoint),
+            tp.needs.share,
+            carried_pushes(tp.needs.carry.as_tuple()),
         )
     impact, recovered = moment_impacts(tp, scenario.reference_return)
     load = (tp.load.threshold, tp.load.doubling) if tp.load is not None else None

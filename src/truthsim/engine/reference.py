@@ -288,9 +288,7 @@ class Reference:
         else:
             rule = tp.moment if tp.by_segment is None else tp.by_segment[segment.index]
             drawn = (u_outcome, u_failure, u_recovery)
-            outcome, failed, recovered = rule.draw(
-                *drawn, wait, segment.patience, load, carried
-            )
+            outcome, failed, recovered = rule.draw(*drawn, wait, segment.patience, load, carried)
             impact = (tp.recovered if recovered else tp.impact)[outcome] * segment.sensitivity
             if through is not None and made_worse(
                 rule, outcome, drawn, through[1], segment.patience, load

@@ -47,7 +47,9 @@ def internal_problems(scenario: Scenario) -> list[Problem]:
                     )
                 )
     complaints = scenario.complaints
-    if complaints is not None and getattr(touchpoints.get(complaints.touchpoint), "internal", False):
+    if complaints is not None and getattr(
+        touchpoints.get(complaints.touchpoint), "internal", False
+    ):
         problems.append(
             Problem(
                 ("complaints", "touchpoint"),

@@ -158,10 +158,16 @@ class Carry(Strict):
     internal outcome, the factor on the odds of a worse outcome in front (1: none; a misery
     behind the counter raises the chance of one in front of it)."""
 
-    misery: float = Field(default=1.0, gt=0, le=MAX_FACTOR, description="odds factor after an "
-                          "internal misery (e.g. 3: three times the odds of a worse moment)")
-    mediocrity: float = Field(default=1.0, gt=0, le=MAX_FACTOR,
-                              description="odds factor after an internal mediocrity")
+    misery: float = Field(
+        default=1.0,
+        gt=0,
+        le=MAX_FACTOR,
+        description="odds factor after an "
+        "internal misery (e.g. 3: three times the odds of a worse moment)",
+    )
+    mediocrity: float = Field(
+        default=1.0, gt=0, le=MAX_FACTOR, description="odds factor after an internal mediocrity"
+    )
     magic: float = Field(default=1.0, gt=0, le=MAX_FACTOR, description="odds factor after "
                          "internal magic (below 1: a better moment in front)")  # fmt: skip
 
