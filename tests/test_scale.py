@@ -119,7 +119,7 @@ def test_force_starts_over(shop_file: Path, tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_dask_backend_needs_a_reachable_scheduler(monkeypatch) -> None:
     pytest.importorskip("dask.distributed")
-    monkeypatch.setattr("truthsim.experiments.backends.CONNECT_TIMEOUT", 2)
+    monkeypatch.setattr("truthsim.experiments.on_dask.CONNECT_TIMEOUT", 2)
     with pytest.raises(ExperimentError, match="cannot reach the Dask scheduler"):
         compare(
             shop(),

@@ -7,11 +7,8 @@ result as it arrives (for checkpoints); ``progress`` of how many are done.
 
 from __future__ import annotations
 
-import logging
-import multiprocessing
 import numbers
 import os
-import re
 import signal
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -21,14 +18,13 @@ from typing import Any, Literal, TypeVar
 
 from truthsim.errors import ExperimentError
 from truthsim.experiments.checkpoints import Checkpoints
+from truthsim.experiments.on_dask import check_scheduler, run_on_dask, workers_of
 from truthsim.experiments.progress import Progress, progress_display
 
 T = TypeVar("T")
 R = TypeVar("R")
 Backend = Literal["local", "dask"]
 BACKENDS: tuple[str, ...] = ("local", "dask")
-#: seconds to wait for a Dask scheduler to answer
-CONNECT_TIMEOUT = 20
 
 
 @dataclass(frozen=True)
@@ -55,6 +51,12 @@ class Execution:
         if isinstance(self.checkpoints, str):  # a folder's name is as good as its Path
             object.__setattr__(self, "checkpoints", Path(self.checkpoints))
 
+    def workers(self) -> int:
+        """How many replications run at once: the worker processes, or the Dask cluster's
+        workers (asked of its scheduler)."""
+        jobs = default_jobs() if self.jobs is None else self.jobs
+        return workers_of(jobs, self.scheduler) if self.backend == "dask" else jobs
+
 
 def default_jobs() -> int:
     """All cores this process may use."""
@@ -77,8 +79,8 @@ def run_tasks(
     """``[function(t) for t in tasks]`` on the chosen backend, reporting each result as it comes.
 
     ``local``: ``jobs`` worker processes (1: this process; None: all cores). ``dask``: the Dask
-    cluster at ``scheduler`` (``tcp://host:port``), or a local one of ``jobs`` workers started
-    and closed here. ``progress=True`` shows a bar on a terminal or in a notebook, and plain
+    cluster at ``scheduler`` (``tcp://host:port``), or a local one of ``jobs`` workers, kept
+    for the session (see on_dask). ``progress=True`` shows a bar on a terminal or in a notebook, and plain
     lines every few seconds in a log. An interruption (Ctrl-C, SIGTERM) stops every worker.
     """
     if progress is True:
@@ -106,7 +108,7 @@ def run_tasks(
             progress(done, total)
 
     if backend == "dask":
-        _run_on_dask(function, tasks, jobs, scheduler, collect)
+        run_on_dask(function, tasks, jobs, scheduler, collect)
     elif jobs == 1 or total <= 1:
         for i, task in enumerate(tasks):
             collect(i + 1, i, function(task))
@@ -162,84 +164,3 @@ def _worker_ignores_interrupts() -> None:
     and stops a worker with SIGTERM (whose default action a forked worker must get back)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-
-
-GUARD = (
-    'in a script, put the code that runs experiments under `if __name__ == "__main__":`: '
-    "the dask backend starts worker processes that import the script again"
-)
-_ADDRESS = re.compile(r"^(?:[a-z]+://)?[^\s:/]+:\d{1,5}$")
-
-
-def check_scheduler(address: str) -> str:
-    """A Dask scheduler address as ``tcp://HOST:PORT`` (or ``HOST:PORT``), or an ExperimentError."""
-    if not _ADDRESS.match(address.strip()):
-        raise ExperimentError(
-            f"'{address}' is not a Dask scheduler address; write tcp://HOST:PORT "
-            "(e.g. tcp://10.0.0.5:8786), as the scheduler prints when it starts"
-        )
-    return address.strip()
-
-
-def _run_on_dask(
-    function: Callable[[Any], Any],
-    tasks: Sequence[Any],
-    jobs: int,
-    scheduler: str | None,
-    collect: Callable[[int, int, Any], None],
-) -> None:
-    if getattr(multiprocessing.current_process(), "_inheriting", False):
-        raise ExperimentError(GUARD)  # a worker process is importing the user's script
-    try:
-        from dask.distributed import Client, LocalCluster
-        from dask.distributed import as_completed as dask_completed
-    except ImportError:
-        raise ExperimentError(
-            "the dask backend needs Dask distributed: pip install 'truthsim[dask]'"
-        ) from None
-    if scheduler is not None:
-        scheduler = check_scheduler(scheduler)
-    cluster = None
-    try:
-        if scheduler is None:
-            cluster = LocalCluster(
-                n_workers=jobs,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.CRITICAL,
-            )
-            client = Client(cluster)
-        else:
-            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
-    except OSError as error:
-        raise ExperimentError(f"cannot reach the Dask scheduler {scheduler}: {error}") from None
-    except (ValueError, TypeError) as error:
-        raise ExperimentError(f"cannot use the Dask scheduler {scheduler}: {error}") from None
-    except Exception as error:
-        if cluster is not None:
-            cluster.close()
-        raise ExperimentError(
-            f"could not start a local Dask cluster ({type(error).__name__}: {error}); {GUARD}"
-        ) from None
-    futures: list[Any] = []
-    try:
-        futures = [client.submit(function, task, pure=False) for task in tasks]
-        index = {future.key: i for i, future in enumerate(futures)}
-        for done, future in enumerate(dask_completed(futures), start=1):
-            try:
-                result = future.result()
-            except Exception as error:
-                if type(error).__name__ == "KilledWorker":
-                    raise ExperimentError(
-                        "Dask workers kept dying while running a replication (out of memory, or "
-                        f"killed); finished replications are kept with --out ({error})"
-                    ) from None
-                raise
-            collect(done, index[future.key], result)
-    finally:
-        if futures:
-            client.cancel(futures)
-        client.close()
-        if cluster is not None:
-            cluster.close()

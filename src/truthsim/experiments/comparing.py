@@ -162,6 +162,7 @@ class WhatIf:
             self.each,
             first_stage,
             max_replications,
+            self.pool.execution.workers(),
         )
 
     def answer(
@@ -214,6 +215,7 @@ class WhatIf:
                 "warmup_days": scenario.warmup_days,
                 "families": self.families,
                 "family_confidence": self.each,
+                **({"replications_set_aside": pool.surplus} if pool.surplus else {}),
                 "baseline_revenue": float(
                     np.mean(objective_values(pool.runs[0], "revenue", 0.0, value))
                 ),

@@ -36,6 +36,7 @@ class Pool:
         self.uncertainty = uncertainty  #: calibrated parameters drawn per replication, if any
         self.changes = changes or [()] * len(scenarios)  #: each variant's own changes
         self.runs: list[list[RunSummary]] = [[] for _ in scenarios]
+        self.surplus = 0  #: replications run and set aside (see by_kn)
         #: how runs become money; set once the first replications are in
         self.value: Valuation | None = None
 
@@ -58,6 +59,13 @@ class Pool:
             )
             for v, group in zip(members, new, strict=True):
                 self.runs[v] += group
+
+    def set_aside(self, used: Sequence[int]) -> None:
+        """Keep each variant's first ``used`` replications; count the rest in ``surplus``
+        (run ahead for workers that would otherwise wait, and not needed)."""
+        for v, n in enumerate(used):
+            self.surplus += len(self.runs[v]) - n
+            del self.runs[v][n:]
 
     def valuation(self) -> Valuation:
         if self.value is None:
@@ -125,18 +133,33 @@ def by_kn(
     confidence: float,
     first_stage: int,
     max_replications: int,
+    workers: int = 1,
 ) -> dict[str, Selection]:
-    """KN for every objective at once: a variant gets replications while any still needs it."""
+    """KN for every objective at once: a variant gets replications while any still needs it.
+
+    KN examines one replication per survivor at a time. With more ``workers`` than survivors,
+    each asks for a batch of the next replications at once (enough to keep every worker busy),
+    and KN still examines them one at a time, in order: the selection is the one-at-a-time
+    procedure's to the last bit, whatever the number of workers. Replications run beyond what
+    it examined are then set aside (``pool.surplus``), so the answer's figures are too.
+    """
+    used = [len(r) for r in pool.runs]  #: what the one-at-a-time procedure has given each
     while True:
-        states = {
-            o: kn(pool.values(o, costs), deltas[o], confidence, first_stage) for o in objectives
-        }
+        states = {}
+        for o in objectives:
+            values = [v[:n] for v, n in zip(pool.values(o, costs), used, strict=True)]
+            states[o] = kn(values, deltas[o], confidence, first_stage)
         open_states = [s for s in states.values() if not s.done]
         target = max((s.stage + 1 for s in open_states), default=0)
         if not open_states or target > max_replications:
             break
         needed = sorted({i for s in open_states for i in s.survivors})
-        pool.extend(needed, target)
+        if any(len(pool.runs[i]) < target for i in needed):
+            batch = max(1, -(-workers // len(needed)))  # ceil: every worker gets a replication
+            pool.extend(needed, min(max_replications, target - 1 + batch))
+        for i in needed:
+            used[i] = max(used[i], target)
+    pool.set_aside(used)
     selections = {}
     for o, s in states.items():
         bound = None

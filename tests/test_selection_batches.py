@@ -1,0 +1,51 @@
+"""KN in batches sized to the workers: the selection, and every figure of the answer, are the
+one-at-a-time procedure's whatever the number of workers; only the replications run ahead and
+set aside differ."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.conftest import shop
+from truthsim import Execution
+from truthsim.experiments import select_best
+from truthsim.experiments.backends import Execution as ExecutionClass
+
+
+def answer(comparison: Any) -> str:
+    data = comparison.to_dict()
+    data["value"] = {k: v for k, v in data["value"].items() if k != "replications_set_aside"}
+    return json.dumps(data, sort_keys=True, default=str)
+
+
+@pytest.fixture(scope="module")
+def one_at_a_time() -> Any:
+    return select_best(shop(), seed=3, execution=Execution(jobs=1))
+
+
+def test_batches_for_many_workers_give_the_same_answer(one_at_a_time, monkeypatch) -> None:
+    """Eight workers and the four variants' survivors: each step asks for a batch of
+    replications per survivor; KN examines them in order, and the rest are set aside."""
+    monkeypatch.setattr(ExecutionClass, "workers", lambda self: 8)
+    batched = select_best(shop(), seed=3, execution=Execution(jobs=1))
+    assert answer(batched) == answer(one_at_a_time)
+    assert batched.value["replications_set_aside"] > 0
+    assert "replications_set_aside" not in one_at_a_time.value
+    used = one_at_a_time.selections["customers"].replications
+    assert batched.selections["customers"].replications == used
+    assert max(used.values()) > 10, "the selection went past its first stage"
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_of_two_workers_gives_the_same_answer(one_at_a_time) -> None:
+    pytest.importorskip("dask.distributed")
+    from truthsim.experiments.on_dask import close_clients
+
+    try:
+        on_dask = select_best(shop(), seed=3, execution=Execution(jobs=2, backend="dask"))
+    finally:
+        close_clients()
+    assert answer(on_dask) == answer(one_at_a_time)
