@@ -1,0 +1,207 @@
+"""The selection's guarantee, checked by macro-replications where the true means are known.
+
+1. The procedure alone (``--part oracle``). Normal outputs with known means, unequal variances
+   and a common component (as common random numbers give), nine variants as the airline has:
+   - at delta: the best leads every other by exactly delta (the slippage configuration, the
+     least favourable for an indifference-zone procedure), and sits last (ties go to the
+     lower index): the probability of correct selection must be at least the confidence;
+   - the null: every mean equal. A false selection is an answer that says some improvement
+     beats the baseline: its paired interval of gain (Bonferroni over the improvements, as the
+     answer's table) lies above zero. It must happen in at most 1 - confidence of the runs.
+2. The simulator (``--part shop``). A cheap scenario (one self-service touchpoint) whose four
+   improvements lift magic step by step; each variant's mean customers kept is estimated by a
+   pilot of many replications, and delta is set to the best's lead over the runner-up less
+   three of its standard errors (so the true lead is at least delta). ``select_best`` runs on
+   fresh seeds; correct when it picks the variant the pilot says is best.
+
+Each count is reported with its binomial standard error.
+
+    python benchmarks/guarantee.py [--part oracle|shop|both] [--macro 500] [--jobs 2]
+
+writes benchmarks/results/guarantee.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import stats
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+CONFIDENCE = 0.95
+FIRST = 10
+K = 9
+
+
+def count(hits: int, n: int) -> dict[str, float]:
+    p = hits / n
+    return {"hits": hits, "runs": n, "share": p, "standard_error": math.sqrt(p * (1 - p) / n)}
+
+
+def oracle_samples(rng: np.random.Generator, means: np.ndarray, length: int) -> np.ndarray:
+    """(length, k) outputs: a common component (correlation 0.5) and unequal variances."""
+    sd = np.linspace(1.0, 2.0, len(means))
+    common = rng.standard_normal((length, 1))
+    own = rng.standard_normal((length, len(means)))
+    return means + sd * (math.sqrt(0.5) * common + math.sqrt(0.5) * own)
+
+
+def oracle(macro: int, seed: int) -> dict[str, Any]:
+    from truthsim.experiments.selection import kn
+
+    delta = 1.0
+    rng = np.random.default_rng(seed)
+    at_delta = np.zeros(K)
+    at_delta[-1] = delta
+    correct = 0
+    used = []
+    for _ in range(macro):
+        x = oracle_samples(rng, at_delta, 4000)
+        state = kn([x[:, i] for i in range(K)], delta, CONFIDENCE, FIRST)
+        correct += state.best == K - 1
+        used.append(state.stage)
+    false_claims = 0
+    t = stats.t.ppf(1 - (1 - CONFIDENCE) / (2 * (K - 1)), FIRST - 1)  # two-sided, Bonferroni
+    for _ in range(macro):
+        x = oracle_samples(rng, np.zeros(K), 4000)
+        state = kn([x[:, i] for i in range(K)], delta, CONFIDENCE, FIRST)
+        n = state.stage
+        gains = x[:n, 1:] - x[:n, :1]
+        t = stats.t.ppf(1 - (1 - CONFIDENCE) / (2 * (K - 1)), n - 1)
+        low = gains.mean(axis=0) - t * gains.std(axis=0, ddof=1) / math.sqrt(n)
+        false_claims += bool((low > 0).any())
+    return {
+        "variants": K,
+        "first_stage": FIRST,
+        "confidence": CONFIDENCE,
+        "correct_at_delta": count(correct, macro),
+        "false_claim_in_null": count(false_claims, macro),
+        "stages_at_delta": {"median": float(np.median(used)), "max": int(max(used))},
+    }
+
+
+def shop_scenario() -> Any:
+    from truthsim.scenario import Scenario
+
+    improvements = {
+        f"magic_{m}": {"changes": {"touchpoints.kiosk.outcomes.magic": m / 100}}
+        for m in (31, 32, 33, 35)
+    }
+    data = {
+        "name": "guarantee shop",
+        "horizon_days": 30.0,
+        "arrivals": {"per_day": 60.0},
+        "segments": {
+            "everyone": {
+                "share": 1.0,
+                "value_per_journey": 100.0,
+                "baseline_return": 0.6,
+                "days_between_journeys": {"kind": "exponential", "mean": 3.0},
+            }
+        },
+        "touchpoints": {
+            "kiosk": {
+                "servers": "unlimited",
+                "service": {"kind": "exponential", "mean": 2.0},
+                "outcomes": {"misery": 0.1, "mediocrity": 0.6, "magic": 0.3},
+                "shifts": {"misery": -0.2, "mediocrity": 0.0, "magic": 0.15},
+            }
+        },
+        "journey": ["kiosk"],
+        "memory": {"reference_return": 0.6},
+        "improvements": improvements,
+    }
+    return Scenario.model_validate(data)
+
+
+def _pilot(args: tuple[int, int]) -> list[float]:
+    from truthsim import simulate
+    from truthsim.experiments.replication import replication_seed
+    from truthsim.scenario import apply_changes
+
+    variant, n = args
+    scenario = shop_scenario()
+    if variant:
+        name = list(scenario.improvements)[variant - 1]
+        scenario = apply_changes(scenario, scenario.improvements[name].changes)
+    return [
+        float(np.count_nonzero(~simulate(scenario, replication_seed(10**6, r)).customers["churned"]))
+        for r in range(n)
+    ]
+
+
+def _select(args: tuple[int, float]) -> tuple[str | None, int]:
+    from truthsim import Execution
+    from truthsim.experiments import select_best
+    from truthsim.experiments.criteria import Criteria
+
+    seed, delta = args
+    comparison = select_best(
+        shop_scenario(), seed=seed, criteria=Criteria(delta=delta), execution=Execution(jobs=1)
+    )
+    selection = comparison.selections["customers"]
+    return selection.best, sum(selection.replications.values())
+
+
+def shop(macro: int, pilot: int, jobs: int) -> dict[str, Any]:
+    names = ["baseline", *shop_scenario().improvements]
+    with ProcessPoolExecutor(jobs) as pool:
+        runs = list(pool.map(_pilot, [(v, pilot) for v in range(len(names))]))
+    means = np.array([np.mean(r) for r in runs])
+    gaps = np.array(runs)  # common random numbers: paired
+    order = np.argsort(-means)
+    best, second = int(order[0]), int(order[1])
+    lead = gaps[best] - gaps[second]
+    lead_se = float(np.std(lead, ddof=1) / math.sqrt(pilot))
+    delta = float(np.mean(lead)) - 3 * lead_se
+    with ProcessPoolExecutor(jobs) as pool:
+        picked = list(pool.map(_select, [(s, delta) for s in range(1, macro + 1)]))
+    correct = sum(name == names[best] for name, _ in picked)
+    return {
+        "variants": names,
+        "pilot_replications_per_variant": pilot,
+        "pilot_means": dict(zip(names, means.tolist(), strict=True)),
+        "true_best": names[best],
+        "lead_over_runner_up": {"mean": float(np.mean(lead)), "standard_error": lead_se},
+        "delta": delta,
+        "correct": count(correct, macro),
+        "replications_per_selection": {
+            "median": float(np.median([n for _, n in picked])),
+            "max": int(max(n for _, n in picked)),
+        },
+        "picked": {n: sum(p == n for p, _ in picked) for n in names},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--part", choices=("oracle", "shop", "both"), default="both")
+    parser.add_argument("--macro", type=int, default=500)
+    parser.add_argument("--pilot", type=int, default=1000)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args()
+    out = ROOT / "benchmarks" / "results" / "guarantee.json"
+    result: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
+    started = time.perf_counter()
+    if args.part in ("oracle", "both"):
+        result["oracle"] = oracle(max(args.macro, 2000), seed=2017)
+        print("oracle:", json.dumps(result["oracle"]))
+    if args.part in ("shop", "both"):
+        result["shop"] = shop(args.macro, args.pilot, args.jobs)
+        print("shop:", json.dumps(result["shop"]))
+    result["seconds"] = time.perf_counter() - started
+    out.write_text(json.dumps(result, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    main()
