@@ -42,6 +42,7 @@ from truthsim.engine.plan import (
 from truthsim.engine.streams import Ticket, key, tag
 
 if TYPE_CHECKING:
+    from truthsim.behaviour.outcome import MomentModel
     from truthsim.engine.simulation import Simulation
 
 _REFERRAL = tag("referral")
@@ -93,6 +94,7 @@ class Journey:
         self.miseries: list[tuple[int, float]] | None = None
         #: (moment, internal touchpoint) of each moment made worse by an internal one behind it
         self.through: tuple[tuple[int, int], ...] | None = None
+        self.pending: tuple | None = None  #: times a line that moves event by event gave
         # NOTE (speed): time on the way, waits and services add up here instead of each being
         # a ``yield env.timeout(...)``; only an arrival at a line is scheduled (see visit)
         self.lag = 0.0  # time since now on the way and in visits, not yet scheduled
@@ -154,71 +156,61 @@ class Journey:
         """The moment of truth at touchpoint ``index`` (``columns``: its draws by purpose), its
         time joining the lag. True when it is over, False when the journey must first get there
         (called back on arrival) or runs past the end of the run (censored, not decided).
-        ``retry``: the draws of a second try, where a customer who gives up may try again."""
+        ``retry``: the draws of a second try, where a customer who gives up may try again.
+        Where a line that moves event by event has served the customer (see served), its times
+        are ``pending`` and the moment's outcome is drawn from them."""
         sim, u = self.sim, self.u
-        desks = sim.desks[index]
-        if desks is not None and self.lag > 0.0:  # arrivals at a line are taken in time order
-            self.index, self.columns, self.retry = index, columns, retry
-            self.callbacks = ARRIVE
-            self.at += self.lag
-            sim.calendar.at(self, self.at)  # type: ignore[arg-type]
-            self.lag = 0.0
-            return False
-        service = u[columns[SERVICE]]
-        abandoned = False
-        load = 0.0
-        if desks is None:  # self-service: no line, so no event
-            arrival = self.at + self.lag
-            self.lag += service
-            if arrival + service > sim.plan.end:
-                return False
-            wait = 0.0
+        carried, behind = 0.0, None  # where an internal moment is behind it (see served)
+        if self.pending is not None:
+            arrival, wait, service, abandoned, load, carried, behind = self.pending
+            self.pending = None
+            self.lag = wait + service
         else:
-            arrival = self.at
-            patience = (
-                NEVER if desks.patient else u[columns[PATIENCE]] * self.customer.segment.patience
-            )
-            if desks.backed:  # a line that moves event by event: called back (see served)
+            desks = sim.desks[index]
+            if desks is not None and self.lag > 0.0:  # arrivals at a line: in time order
                 self.index, self.columns, self.retry = index, columns, retry
-                desks.join(self, arrival, service, patience)
+                self.callbacks = ARRIVE
+                self.at += self.lag
+                sim.calendar.at(self, self.at)  # type: ignore[arg-type]
+                self.lag = 0.0
                 return False
-            # NOTE (speed): replaces requesting a server and racing the request against
-            # patience; the wait is known on arrival (see desks)
-            start = desks.arrive(arrival, service, patience)
-            if start is None:  # gave up waiting
-                leaves = arrival + patience
-                if leaves >= sim.plan.end:
+            service = u[columns[SERVICE]]
+            abandoned = False
+            load = 0.0
+            if desks is None:  # self-service: no line, so no event
+                arrival = self.at + self.lag
+                self.lag += service
+                if arrival + service > sim.plan.end:
                     return False
-                wait = self.lag = leaves - arrival
-                service, abandoned = 0.0, True
+                wait = 0.0
             else:
-                ends = start + service
-                if ends >= sim.plan.end:
+                arrival = self.at
+                patience = (
+                    NEVER
+                    if desks.patient
+                    else u[columns[PATIENCE]] * self.customer.segment.patience
+                )
+                if desks.backed:  # a line that moves event by event: called back (served)
+                    self.index, self.columns, self.retry = index, columns, retry
+                    desks.join(self, arrival, service, patience)
                     return False
-                self.lag = ends - arrival
-                wait = start - arrival
-                load = desks.load  # as this service began (0 where load is not measured)
+                # NOTE (speed): replaces requesting a server and racing the request against
+                # patience; the wait is known on arrival (see desks)
+                start = desks.arrive(arrival, service, patience)
+                if start is None:  # gave up waiting
+                    leaves = arrival + patience
+                    if leaves >= sim.plan.end:
+                        return False
+                    wait = self.lag = leaves - arrival
+                    service, abandoned = 0.0, True
+                else:
+                    ends = start + service
+                    if ends >= sim.plan.end:
+                        return False
+                    self.lag = ends - arrival
+                    wait = start - arrival
+                    load = desks.load  # as this service began (0 where load is not measured)
 
-        return self.moment(index, columns, retry, arrival, wait, service, abandoned, load)
-
-    def moment(
-        self,
-        index: int,
-        columns: tuple[int, ...],
-        retry: Retry | None,
-        arrival: float,
-        wait: float,
-        service: float,
-        abandoned: bool,
-        load: float,
-        carried: float = 0.0,
-        behind: tuple[int, float] | None = None,
-    ) -> bool:
-        """The moment's outcome at touchpoint ``index``, once its times are known: recorded,
-        remembered, counted. ``carried``: the push of an internal moment behind it, and
-        ``behind`` that touchpoint with the wait in line alone (see behaviour.internal). True
-        when the journey goes on at once (as :meth:`visit`)."""
-        sim, u = self.sim, self.u
         # the moment's outcome: recorded, remembered, counted
         tp = sim.plan.touchpoints[index]
         segment = self.customer.segment
@@ -228,13 +220,18 @@ class Journey:
             impact = tp.impact[MISERY] * sensitivity
         else:
             rule = tp.moment if tp.by_segment is None else tp.by_segment[segment.index]
-            drawn = u[columns[OUTCOME]], u[columns[FAILURE]], u[columns[RECOVERY]]
-            outcome, failed, recovered = rule.draw(*drawn, wait, segment.patience, load, carried)
+            outcome, failed, recovered = rule.draw(
+                u[columns[OUTCOME]],
+                u[columns[FAILURE]],
+                u[columns[RECOVERY]],
+                wait,
+                segment.patience,
+                load,
+                carried,
+            )
             impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
-            if behind is not None and made_worse(
-                rule, outcome, drawn, behind[1], segment.patience, load
-            ):  # lost through the internal touchpoint: (moment, internal touchpoint)
-                self.through = (self.through or ()) + ((len(self.impacts), behind[0]),)
+            if behind is not None:
+                self._through(rule, outcome, columns, behind, load)
         moments = sim.moments
         moments.buffer += moments.pack(
             self.customer.id,
@@ -276,11 +273,28 @@ class Journey:
             self.n_recovered_magic += recovered
         return True
 
+    def _through(
+        self,
+        rule: MomentModel,
+        outcome: int,
+        columns: tuple[int, ...],
+        behind: tuple[int, float],
+        load: float,
+    ) -> None:
+        """Note the moment about to be recorded as lost through internal touchpoint
+        ``behind[0]`` when the internal moment made it worse (see behaviour.internal)."""
+        u = self.u
+        drawn = (u[columns[OUTCOME]], u[columns[FAILURE]], u[columns[RECOVERY]])
+        if made_worse(rule, outcome, drawn, behind[1], self.customer.segment.patience, load):
+            self.through = (self.through or ()) + ((len(self.impacts), behind[0]),)
+
+    # -- at a line that moves event by event (engine.backed) ----------------------------------
+
     def served(self, now: float, load: float) -> float:
         """A server takes the customer at ``now`` at a touchpoint that may need an internal
-        one (engine.backed; ``load``: the servers' busy share): the agent asks it where this
-        moment needs it, and the customer waits with them. When the server is free again (the
-        moment is drawn in :meth:`resume`, once the desk has scheduled that)."""
+        one (``load``: the servers' busy share): the agent asks it where this moment needs it,
+        and the customer waits with them. When the server is free again; the moment is drawn
+        in :meth:`resume`, once the desk has scheduled that."""
         sim, u, columns = self.sim, self.u, self.columns
         plan = sim.plan
         need = plan.touchpoints[self.index].need
@@ -293,36 +307,27 @@ class Journey:
             internal = plan.touchpoints[need.touchpoint]
             asked = internal_moment(sim, internal, self.customer.id, self.number, now, u, columns)
             if asked is None:  # the answer comes after the end of the run: censored
-                self.pending = None
                 return NEVER
             internal_wait, internal_service, outcome = asked
             wait += internal_wait
             service += internal_service
             carried, behind = need.carried[outcome], (need.touchpoint, in_line)
         ends = arrival + wait + service
-        self.pending = (wait, service, load, carried, behind) if ends < plan.end else None
+        if ends < plan.end:  # else censored
+            self.pending = (arrival, wait, service, False, load, carried, behind)
         return ends
 
     def resume(self) -> None:
-        """The moment served at a line that moves event by event, its times known: its
-        outcome, and on (nothing where it ends after the end of the run: censored)."""
-        if self.pending is None:
-            return
-        wait, service, load, carried, behind = self.pending
-        self.pending = None
-        arrival = self.at
-        self.lag = wait + service
-        if self.moment(self.index, self.columns, self.retry, arrival, wait, service, False, load,
-                       carried, behind):  # fmt: skip
+        """After :meth:`served`: the moment's outcome, and on (nothing where it was censored)."""
+        if self.pending is not None and self.visit(self.index, self.columns, self.retry):
             self.go()
 
     def gave_up(self, now: float) -> None:
         """The customer's patience ran out at ``now`` in a line that moves event by event."""
         if now >= self.sim.plan.end:
             return  # censored
-        arrival = self.at
-        self.lag = now - arrival
-        if self.moment(self.index, self.columns, self.retry, arrival, self.lag, 0.0, True, 0.0):
+        self.pending = (self.at, now - self.at, 0.0, True, 0.0, 0.0, None)
+        if self.visit(self.index, self.columns, self.retry):
             self.go()
 
     def arrive(self) -> None:
