@@ -1,8 +1,9 @@
 """A selection on a cluster of N workers, modelled, and checked against a real run on 2 workers.
 
-The model. Kim and Nelson's procedure in batches (truthsim.experiments.pool.by_kn) asks, at
-each step, for the next replications of every variant still in contention, a batch of
-ceil(N / survivors) each, and waits for them all; its decisions are the one-at-a-time
+The model. Kim and Nelson's procedure in batches (truthsim.experiments.pool.by_kn) runs the
+first stage with its last wave of tasks filled by the next replications of every variant, then
+asks, at each step, for the next replications of every variant still in contention, a batch
+of ceil(N / survivors) each, and waits for them all; its decisions are the one-at-a-time
 procedure's, so the survivors at each stage are those of the real selection (read from its
 replication counts: a variant with c replications was in contention at every stage up to c).
 Each task takes a replication time drawn from the measured ones; tasks go to the first free
@@ -37,6 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
 
+from truthsim.experiments.pool import run_ahead  # noqa: E402
+
 WORKERS = (2, 4, 8, 16, 32, 64, 128, 256)
 
 
@@ -61,7 +64,8 @@ def model(
     computed = [0] * k
     wall = busy = 0.0
     position = first  # the stage the procedure has examined
-    tasks = [v for v in range(k) for _ in range(first)]  # the first stage
+    ahead = run_ahead(k, first, workers)  # the first stage's last wave filled
+    tasks = [v for v in range(k) for _ in range(first + ahead)]
     run = 0
     while True:
         if tasks:
@@ -123,7 +127,9 @@ def main() -> None:
     if args.scenario == "cluster_shop":
         from tests.conftest import shop
 
-        scenario = shop(horizon_days=60.0)
+        from truthsim.scenario import Scenario
+
+        scenario = Scenario.model_validate({**shop().model_dump(), "horizon_days": 60.0})
     else:
         scenario = load_scenario(args.scenario)
     variants = [scenario] + [

@@ -22,6 +22,7 @@ from truthsim.experiments.criteria import Criteria, check_stages
 from truthsim.experiments.execution import execution_of
 from truthsim.experiments.limits import check_size
 from truthsim.experiments.pool import Pool, by_kn, by_mcb
+from truthsim.experiments.pool import run_ahead as ahead_of_first
 from truthsim.experiments.progress import Cumulative
 from truthsim.experiments.replication import ReplicationResult
 from truthsim.experiments.robustness import periods, robustness
@@ -97,9 +98,13 @@ class WhatIf:
         first: int,
         most: int,
         sequential: bool,
+        run_ahead: bool = False,
     ) -> None:
         """Run every variant's first ``first`` replications (at most ``most`` per variant in all);
-        a ``sequential`` procedure counts its progress across its steps, as one run."""
+        a ``sequential`` procedure counts its progress across its steps, as one run. With
+        ``run_ahead`` (a procedure that sets aside what it does not examine, see pool.by_kn),
+        the first stage's last wave of tasks is filled with the next replications of every
+        variant, so no worker waits idle for the others."""
         chosen = candidates.chosen
         check_size(len(chosen) + 1, most, execution.allow_large)
         self.scenario, self.candidates, self.criteria = scenario, candidates, criteria
@@ -129,7 +134,9 @@ class WhatIf:
             uncertainty,
             [(), *(_changes_of(scenario, combo) for _, combo in chosen)],
         )
-        self.pool.extend(range(len(self.pool.names)), first)
+        k = len(self.pool.names)
+        ahead = ahead_of_first(k, first, execution.workers()) if run_ahead else 0
+        self.pool.extend(range(k), min(most, first + ahead))
         # a terminal value is estimated from the first replications, the same for every variant
         self.value = self.pool.value = valuation(scenario, self.pool.runs[0][:first])
 
@@ -268,15 +275,16 @@ def begin_staged(
     uncertainty: ParameterUncertainty | None,
     first_stage: int,
     max_replications: int,
+    run_ahead: bool = False,
 ) -> WhatIf:
     """The first stage of a sequential or two-stage ``procedure``: its criteria and execution
     checked, the candidates chosen on the scenario as the criteria value it
     (``candidates(scenario, allow_large)``), every variant's first replications run, their
-    progress counted with what follows as one run."""
+    progress counted with what follows as one run (``run_ahead``: see WhatIf)."""
     criteria = criteria or Criteria()
     execution = execution_of(procedure, execution, {})
     check_stages(first_stage, max_replications)
     scenario = criteria.applied(scenario)
     chosen = candidates(scenario, execution.allow_large)
-    return WhatIf(scenario, chosen, criteria, seed, uncertainty, execution,
-                  first=first_stage, most=max_replications, sequential=True)  # fmt: skip
+    return WhatIf(scenario, chosen, criteria, seed, uncertainty, execution, first=first_stage,
+                  most=max_replications, sequential=True, run_ahead=run_ahead)  # fmt: skip

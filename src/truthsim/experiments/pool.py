@@ -125,6 +125,17 @@ def by_mcb(
     )
 
 
+def run_ahead(variants: int, first: int, workers: int) -> int:
+    """Replications per variant to run beyond the first stage so that its last wave of tasks
+    keeps every worker busy (those not examined are set aside, see by_kn)."""
+    return (-(variants * first) % workers) // variants
+
+
+def batch(survivors: int, workers: int) -> int:
+    """Replications per survivor a step of KN asks for: every worker gets one."""
+    return max(1, -(-workers // survivors))
+
+
 def by_kn(
     pool: Pool,
     objectives: Sequence[Objective],
@@ -143,7 +154,8 @@ def by_kn(
     procedure's to the last bit, whatever the number of workers. Replications run beyond what
     it examined are then set aside (``pool.surplus``), so the answer's figures are too.
     """
-    used = [len(r) for r in pool.runs]  #: what the one-at-a-time procedure has given each
+    #: what the one-at-a-time procedure has given each (the first stage may have run ahead)
+    used = [min(len(r), first_stage) for r in pool.runs]
     while True:
         states = {}
         for o in objectives:
@@ -155,8 +167,8 @@ def by_kn(
             break
         needed = sorted({i for s in open_states for i in s.survivors})
         if any(len(pool.runs[i]) < target for i in needed):
-            batch = max(1, -(-workers // len(needed)))  # ceil: every worker gets a replication
-            pool.extend(needed, min(max_replications, target - 1 + batch))
+            ahead = batch(len(needed), workers)
+            pool.extend(needed, min(max_replications, target - 1 + ahead))
         for i in needed:
             used[i] = max(used[i], target)
     pool.set_aside(used)

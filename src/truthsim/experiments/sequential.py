@@ -51,6 +51,7 @@ def select_best(
         uncertainty=parameter_uncertainty,
         first_stage=first_stage,
         max_replications=max_replications,
+        run_ahead=True,
     )
     return _by_kn(whatif, first_stage, max_replications)
 
@@ -87,6 +88,7 @@ def best_within_budget(
         uncertainty=parameter_uncertainty,
         first_stage=first_stage,
         max_replications=max_replications,
+        run_ahead=precision is None,
     )
     if precision is None:
         return _by_kn(whatif, first_stage, max_replications)
