@@ -12,17 +12,72 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from truthsim.behaviour.internal import made_worse
 from truthsim.engine.desks import NEVER
 from truthsim.engine.plan import (
+    FAILURE,
     INTERNAL_FAILURE,
     INTERNAL_OUTCOME,
     INTERNAL_RECOVERY,
     INTERNAL_SERVICE,
+    NEED,
+    OUTCOME,
+    RECOVERY,
+    SERVICE,
     TouchpointPlan,
 )
 
 if TYPE_CHECKING:
+    from truthsim.behaviour.outcome import MomentModel
+    from truthsim.engine.journey import Journey
     from truthsim.engine.simulation import Simulation
+
+
+def serve(journey: Journey, now: float, load: float) -> float:
+    """A server takes ``journey``'s customer at ``now`` at a touchpoint that may need an
+    internal one (``load``: the servers' busy share): the agent asks it where this moment
+    needs it, and the customer waits with them. Returns when the server is free again; the
+    moment's times are left ``pending`` for the journey to draw its outcome (Journey.resume),
+    or not, where it ends after the end of the run (censored)."""
+    sim, u, columns = journey.sim, journey.u, journey.columns
+    plan = sim.plan
+    need = plan.touchpoints[journey.index].need
+    assert need is not None
+    arrival = journey.at
+    wait = in_line = now - arrival
+    service = u[columns[SERVICE]]
+    carried, behind = 0.0, None
+    if u[columns[NEED]] < need.share:
+        internal = plan.touchpoints[need.touchpoint]
+        customer = journey.customer.id
+        asked = internal_moment(sim, internal, customer, journey.number, now, u, columns)
+        if asked is None:  # the answer comes after the end of the run: censored
+            return NEVER
+        internal_wait, internal_service, outcome = asked
+        wait += internal_wait
+        service += internal_service
+        carried, behind = need.carried[outcome], (need.touchpoint, in_line)
+    ends = arrival + wait + service
+    if ends < plan.end:
+        journey.pending = (arrival, wait, service, False, load, carried, behind)
+    return ends
+
+
+def went_through(
+    journey: Journey,
+    rule: MomentModel,
+    outcome: int,
+    columns: tuple[int, ...],
+    behind: tuple[int, float],
+    load: float,
+) -> None:
+    """Note the journey's moment about to be recorded as lost through internal touchpoint
+    ``behind[0]`` where the internal moment made it worse (``behind[1]``: the wait in line
+    alone; see behaviour.internal)."""
+    u = journey.u
+    drawn = (u[columns[OUTCOME]], u[columns[FAILURE]], u[columns[RECOVERY]])
+    if made_worse(rule, outcome, drawn, behind[1], journey.customer.segment.patience, load):
+        journey.through = (journey.through or ()) + ((len(journey.impacts), behind[0]),)
 
 
 def internal_moment(

@@ -22,17 +22,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from truthsim.behaviour.complaints import complains, silent_after
-from truthsim.behaviour.internal import made_worse
 from truthsim.behaviour.outcome import MAGIC, MEDIOCRITY, MISERY
 from truthsim.behaviour.returns import comes_back, experience_after, return_probability
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import NEVER
-from truthsim.engine.internal import internal_moment
+from truthsim.engine.internal import serve, went_through
 from truthsim.engine.plan import (
     CONTINUE,
     FAILURE,
-    NEED,
     OUTCOME,
     PATIENCE,
     RECOVERY,
@@ -42,7 +40,6 @@ from truthsim.engine.plan import (
 from truthsim.engine.streams import Ticket, key, tag
 
 if TYPE_CHECKING:
-    from truthsim.behaviour.outcome import MomentModel
     from truthsim.engine.simulation import Simulation
 
 _REFERRAL = tag("referral")
@@ -231,7 +228,7 @@ class Journey:
             )
             impact = (tp.recovered if recovered else tp.impact)[outcome] * sensitivity
             if behind is not None:
-                self._through(rule, outcome, columns, behind, load)
+                went_through(self, rule, outcome, columns, behind, load)
         moments = sim.moments
         moments.buffer += moments.pack(
             self.customer.id,
@@ -273,49 +270,13 @@ class Journey:
             self.n_recovered_magic += recovered
         return True
 
-    def _through(
-        self,
-        rule: MomentModel,
-        outcome: int,
-        columns: tuple[int, ...],
-        behind: tuple[int, float],
-        load: float,
-    ) -> None:
-        """Note the moment about to be recorded as lost through internal touchpoint
-        ``behind[0]`` when the internal moment made it worse (see behaviour.internal)."""
-        u = self.u
-        drawn = (u[columns[OUTCOME]], u[columns[FAILURE]], u[columns[RECOVERY]])
-        if made_worse(rule, outcome, drawn, behind[1], self.customer.segment.patience, load):
-            self.through = (self.through or ()) + ((len(self.impacts), behind[0]),)
-
-    # -- at a line that moves event by event (engine.backed) ----------------------------------
+    # -- at a line that moves event by event (engine.backed, engine.internal) ---------------
 
     def served(self, now: float, load: float) -> float:
-        """A server takes the customer at ``now`` at a touchpoint that may need an internal
-        one (``load``: the servers' busy share): the agent asks it where this moment needs it,
-        and the customer waits with them. When the server is free again; the moment is drawn
-        in :meth:`resume`, once the desk has scheduled that."""
-        sim, u, columns = self.sim, self.u, self.columns
-        plan = sim.plan
-        need = plan.touchpoints[self.index].need
-        assert need is not None
-        arrival = self.at
-        wait = in_line = now - arrival
-        service = u[columns[SERVICE]]
-        carried, behind = 0.0, None
-        if u[columns[NEED]] < need.share:
-            internal = plan.touchpoints[need.touchpoint]
-            asked = internal_moment(sim, internal, self.customer.id, self.number, now, u, columns)
-            if asked is None:  # the answer comes after the end of the run: censored
-                return NEVER
-            internal_wait, internal_service, outcome = asked
-            wait += internal_wait
-            service += internal_service
-            carried, behind = need.carried[outcome], (need.touchpoint, in_line)
-        ends = arrival + wait + service
-        if ends < plan.end:  # else censored
-            self.pending = (arrival, wait, service, False, load, carried, behind)
-        return ends
+        """A server takes the customer at ``now`` (``load``: the servers' busy share): its
+        times, ``pending`` for :meth:`resume` (see engine.internal.serve). When the server is
+        free again."""
+        return serve(self, now, load)
 
     def resume(self) -> None:
         """After :meth:`served`: the moment's outcome, and on (nothing where it was censored)."""

@@ -35,10 +35,6 @@ from truthsim.engine.base import BASE, MINUTE, RESIDUAL, BasePool, lead_in
 from truthsim.engine.customer import Customer
 from truthsim.engine.plan import (
     CONTINUE,
-    INTERNAL_FAILURE,
-    INTERNAL_OUTCOME,
-    INTERNAL_RECOVERY,
-    INTERNAL_SERVICE,
     NEED,
     SERVICE,
     Plan,
@@ -46,7 +42,7 @@ from truthsim.engine.plan import (
     TouchpointPlan,
 )
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
-from truthsim.engine.reference_line import Line, Process
+from truthsim.engine.reference_line import Line, Process, internal_visit
 from truthsim.engine.result import SimulationResult
 from truthsim.engine.simulation import Base
 from truthsim.engine.streams import Streams, key, root_from_seed, tag
@@ -318,25 +314,14 @@ class Reference:
         self, customer: Customer, trip: Trip, tp: TouchpointPlan, columns: tuple[int, ...],
         u: Numbers,
     ) -> Generator[simpy.Event, object, tuple[float, float, int]]:  # fmt: skip
-        """The agent asks internal touchpoint ``tp`` (``columns``: the front visit's): waits in
-        its line, is served, and the internal moment is recorded. (wait, service, outcome)."""
-        env, line = self.env, self.desks[tp.index]
-        service = u[columns[INTERNAL_SERVICE]]
-        asked, load = env.now, 0.0
-        if line is not None:  # staff do not give up
-            turn = line.join(service)
-            yield turn
-            load = turn.value
-        wait = env.now - asked
-        yield env.timeout(service)
-        if line is not None:
-            line.done()
-        outcome, failed, recovered = tp.moment.draw(
-            u[columns[INTERNAL_OUTCOME]], u[columns[INTERNAL_FAILURE]],
-            u[columns[INTERNAL_RECOVERY]], wait, 1.0, load,
-        )  # fmt: skip
-        self.internal.add(customer.id, trip.number, tp.index, asked, wait, service,
-                                  outcome, False, failed, recovered)  # fmt: skip
+        """The agent asks internal touchpoint ``tp``; the internal moment is recorded.
+        (wait, service, outcome)."""
+        asked = self.env.now
+        wait, service, outcome, failed, recovered, load = yield from internal_visit(
+            self.env, self.desks[tp.index], tp, columns, u
+        )
+        self.internal.add(customer.id, trip.number, tp.index, asked, wait, service, outcome,
+                          False, failed, recovered)  # fmt: skip
         if self.internal_loads is not None:
             self.internal_loads.append(load)
         return wait, service, outcome

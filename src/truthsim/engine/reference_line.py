@@ -14,11 +14,18 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Generator, Iterable
+from collections.abc import Generator, Iterable, Sequence
 
 import simpy
 
 from truthsim.behaviour.load import busy_share
+from truthsim.engine.plan import (
+    INTERNAL_FAILURE,
+    INTERNAL_OUTCOME,
+    INTERNAL_RECOVERY,
+    INTERNAL_SERVICE,
+    TouchpointPlan,
+)
 
 Process = Generator[simpy.Event, object, None]
 
@@ -113,3 +120,31 @@ class Line:
     def overlap(self, a: float, b: float) -> float:
         a, b = max(a, self.window[0]), min(b, self.window[1])
         return b - a if b > a else 0.0
+
+
+def internal_visit(
+    env: simpy.Environment,
+    line: Line | None,
+    tp: TouchpointPlan,
+    columns: Sequence[int],
+    u: Sequence[float],
+) -> Generator[simpy.Event, object, tuple[float, float, int, bool, bool, float]]:
+    """A front-line agent asks internal touchpoint ``tp`` (``line``: its line, None where
+    unlimited; ``columns``: the front visit's draws): waits in line (staff do not give up), is
+    served, and the internal moment ends by ``tp``'s rule. (wait, service, outcome, failed,
+    recovered, load)."""
+    service = u[columns[INTERNAL_SERVICE]]
+    asked, load = env.now, 0.0
+    if line is not None:
+        turn = line.join(service)
+        yield turn
+        load = turn.value
+    wait = env.now - asked
+    yield env.timeout(service)
+    if line is not None:
+        line.done()
+    outcome, failed, recovered = tp.moment.draw(
+        u[columns[INTERNAL_OUTCOME]], u[columns[INTERNAL_FAILURE]],
+        u[columns[INTERNAL_RECOVERY]], wait, 1.0, load,
+    )  # fmt: skip
+    return wait, service, outcome, failed, recovered, load
