@@ -93,16 +93,31 @@ def lever_sums(
     reward = after_wom
     reward[:, segments] += after_money
     reward[np.arange(len(js)), segment[crow]] += kept[crow]
-    # each moment's journey (moments of journeys still under way at the horizon change nothing)
-    jkey, mkey = journey_key(js), journey_key(moments)
-    at = np.minimum(np.searchsorted(jkey, mkey), len(jkey) - 1)
-    decided = jkey[at] == mkey
-    mseg = segment[row(moments["customer"])]
-    patience = np.array([s.patience for s in scenario.segments.values()])[mseg]
+    jkey = journey_key(js)
+    patience_of = np.array([s.patience for s in scenario.segments.values()])
+
+    def placed(records: np.ndarray, staff: bool) -> tuple[np.ndarray, ...]:
+        """Each record's journey row, whether that journey was decided (moments of journeys
+        still under way at the horizon change nothing), its segment and the tolerance factor
+        its outcome was drawn with (staff behind the front line: 1)."""
+        key = journey_key(records)
+        at = np.minimum(np.searchsorted(jkey, key), len(jkey) - 1)
+        seg = segment[row(records["customer"])]
+        factor = np.ones(len(records)) if staff else patience_of[seg]
+        return at, jkey[at] == key, seg, factor
+
+    front = placed(moments, False)
+    # an internal moment moves the customer's moment it is behind: weighted as that journey's
+    behind = placed(result.internal, True) if result.internal is not None else None
     names = result.touchpoint_names
     for i, lever in enumerate(chosen):
         place = names.index(lever.touchpoint)
-        score = _scores(scenario, lever, moments, patience, place, mseg) * decided
+        internal = scenario.touchpoints[lever.touchpoint].internal
+        records = result.internal if internal else moments
+        if records is None or not len(records):
+            continue
+        at, decided, mseg, patience = behind if internal else front  # type: ignore[misc]
+        score = _scores(scenario, lever, records, patience, place, mseg) * decided
         used = score != 0.0
         if not used.any():
             continue
@@ -128,7 +143,8 @@ def _scores(
 ) -> np.ndarray:
     """Each moment's score for ``lever`` (zero at other touchpoints and for outcomes the lever
     does not draw: abandonment, an unrecovered failure, a segment with its own outcome mix
-    when the lever moves the touchpoint's)."""
+    when the lever moves the touchpoint's). ``moments``: the customers' moments, or at an
+    internal touchpoint the internal ones (``patience``: each one's tolerance factor)."""
     tp = scenario.touchpoints[lever.touchpoint]
     here = (moments["touchpoint"] == place) & ~moments["abandoned"]
     score = np.zeros(len(moments))

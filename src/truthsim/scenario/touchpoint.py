@@ -284,6 +284,11 @@ class Touchpoint(Strict):
                 "complain is the chance a customer's misery leads to a complaint, and an "
                 "internal touchpoint's moments are staff's: remove complain"
             )
+        if self.internal and self.outcomes_by_segment:
+            raise ValueError(
+                "an internal touchpoint's moments are staff's, the same for every customer "
+                "segment: remove outcomes_by_segment"
+            )
         if self.internal and self.needs is not None:
             raise ValueError(
                 "an internal touchpoint cannot need another: remove needs (one level behind the "
