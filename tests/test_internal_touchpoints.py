@@ -288,8 +288,8 @@ def test_the_leverage_maps_derivative_at_an_internal_touchpoint_agrees_with_a_di
     on the same seeds: the derivative is clearly positive (z > 3), and the two agree within 3
     standard errors of their difference (12 replications; on main the score read only the
     customers' moments and gave exactly 0)."""
-    from truthsim.experiments.levers import levers
     from truthsim.experiments.leverage_score import lever_sums
+    from truthsim.experiments.levers import levers
 
     data = backed_data(days=10.0)
     data["touchpoints"]["desk"]["needs"].update(share=1.0, carry={"misery": 20.0})
