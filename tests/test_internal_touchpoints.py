@@ -43,7 +43,7 @@ def backed_data(days: float = 6.0, **desk: Any) -> dict[str, Any]:
         "counter": station(1, 3.0, shifts=SHIFTS, failure={"rate": 0.2, "recovery": 0.5},
                            needs={"touchpoint": "office", "share": 0.3,
                                   "carry": {"misery": 3.0}}),
-        "office": station(1, 5.0, internal=True, wait={"tolerance": 3.0, "doubling": 4.0},
+        "office": internal_station(1, 5.0, wait={"tolerance": 3.0, "doubling": 4.0},
                           outcomes={"misery": 0.2, "mediocrity": 0.6, "magic": 0.2},
                           failure={"rate": 0.1, "recovery": 0.5},
                           load={"window": 60, "threshold": 0.5, "doubling": 0.3}),
@@ -57,6 +57,14 @@ def backed_data(days: float = 6.0, **desk: Any) -> dict[str, Any]:
                                                                    "mean": 20}}]  # fmt: skip
     data["complaints"] = {"touchpoint": "complaints", "share": 0.3}
     return data
+
+
+def internal_station(servers: int, mean: float, **extra: Any) -> dict[str, Any]:
+    """A station that serves staff: no shifts of its own (its moments reach customers through
+    the moments they back)."""
+    tp = station(servers, mean, internal=True, **extra)
+    del tp["shifts"]
+    return tp
 
 
 def build(data: dict[str, Any]) -> Scenario:
@@ -145,7 +153,7 @@ def law_scenario() -> Scenario:
     customer's outcome depends on the office's alone."""
     tps = {
         "desk": station(3, 2.0, needs={"touchpoint": "office", "share": 1.0, "carry": CARRY}),
-        "office": station(2, 1.0, internal=True,
+        "office": internal_station(2, 1.0,
                           outcomes={"misery": 0.3, "mediocrity": 0.4, "magic": 0.3}),
     }  # fmt: skip
     return build(scenario_data(tps, per_day=400.0, horizon_days=20.0, journey=["desk"]))
@@ -230,6 +238,9 @@ BAD = [
     ("outcomes by segment at an internal touchpoint",
      lambda d: d["touchpoints"]["office"].update(outcomes_by_segment={"everyone": {"misery": 0.1, "mediocrity": 0.8, "magic": 0.1}}),
      ["touchpoints.office", "remove outcomes_by_segment"]),
+    ("shifts at an internal touchpoint",
+     lambda d: d["touchpoints"]["office"].update(shifts={"misery": -0.2}),
+     ["touchpoints.office", "shifts", "needs.carry"]),
     ("a share of zero",
      lambda d: d["touchpoints"]["desk"]["needs"].update(share=0),
      ["touchpoints.desk.needs.share", "greater than 0"]),

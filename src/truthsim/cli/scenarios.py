@@ -103,7 +103,7 @@ def describe(scenario: Scenario, file: str) -> str:
             else str(tp.servers),
             tp.service.describe(),
             f"{tp.outcomes.misery:.0%}/{tp.outcomes.mediocrity:.0%}/{tp.outcomes.magic:.0%}",
-            f"{tp.shifts.misery:+.2f}/{tp.shifts.magic:+.2f}",
+            "internal" if tp.internal else f"{tp.shifts.misery:+.2f}/{tp.shifts.magic:+.2f}",
         ]
         for name, tp in s.touchpoints.items()
     ]

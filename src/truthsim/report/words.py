@@ -75,7 +75,9 @@ def touchpoint_rows(scenario: Scenario) -> list[list[str]]:
                 staff,
                 f"~{tp.service.expected():.1f} min{patience}",
                 f"{tp.outcomes.misery:.0%} / {tp.outcomes.mediocrity:.0%} / {tp.outcomes.magic:.0%}",
-                f"{tp.shifts.misery:+.0%} / {tp.shifts.magic:+.0%}",
+                "internal: through the moments it backs"
+                if tp.internal
+                else f"{tp.shifts.misery:+.0%} / {tp.shifts.magic:+.0%}",
             ]
         )
     return rows

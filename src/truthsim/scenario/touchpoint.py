@@ -284,6 +284,21 @@ class Touchpoint(Strict):
                 "complain is the chance a customer's misery leads to a complaint, and an "
                 "internal touchpoint's moments are staff's: remove complain"
             )
+        customers_only = [
+            name
+            for name, default in (
+                ("abandonment", Abandonment()),
+                ("importance", 1.0),
+                ("shifts", Shifts()),
+            )  # fmt: skip
+            if getattr(self, name) != default
+        ]
+        if self.internal and customers_only:
+            raise ValueError(
+                f"{', '.join(sorted(customers_only))}: what a moment does to a customer, and "
+                "an internal touchpoint's moments reach customers through the moments they "
+                "back (needs.carry): remove them"
+            )
         if self.internal and self.outcomes_by_segment:
             raise ValueError(
                 "an internal touchpoint's moments are staff's, the same for every customer "
