@@ -290,7 +290,7 @@ class Touchpoint(Strict):
                 ("abandonment", Abandonment()),
                 ("importance", 1.0),
                 ("shifts", Shifts()),
-            )  # fmt: skip
+            )
             if getattr(self, name) != default
         ]
         if self.internal and customers_only:
