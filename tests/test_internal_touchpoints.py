@@ -319,3 +319,23 @@ def test_the_leverage_maps_derivative_at_an_internal_touchpoint_agrees_with_a_di
     se = lambda x: x.std(ddof=1) / math.sqrt(len(x))  # noqa: E731
     assert a.mean() > 3 * se(a), (a.mean(), se(a))
     assert abs(a.mean() - b.mean()) <= 3 * math.hypot(se(a), se(b)), (a.mean(), b.mean())
+
+
+def test_calibration_and_synthetic_data_refuse_internal_touchpoints(tmp_path: Any) -> None:
+    """A firm's moments do not say how much of a wait was the agent's behind the counter: the
+    fit would count the internal touchpoint twice, so both say so and stop (no traceback)."""
+    from click.testing import CliRunner
+
+    from truthsim.calibration.calibrate import calibrate_data
+    from truthsim.calibration.synthesize import synthesize
+    from truthsim.cli import main
+    from truthsim.errors import ExperimentError
+
+    scenario = build(backed_data(days=2.0))
+    with pytest.raises(ExperimentError, match="cannot be synthesized"):
+        synthesize(scenario)
+    with pytest.raises(ExperimentError, match="cannot be calibrated.*remove internal and needs"):
+        calibrate_data(scenario, None)  # type: ignore[arg-type]
+    said = CliRunner().invoke(main, ["synthesize", "airline_back_office", "--out", str(tmp_path)])
+    assert said.exit_code != 0 and "Traceback" not in said.output
+    assert "internal touchpoints" in said.output + (said.stderr or "")

@@ -8,7 +8,9 @@ scale as a wait: its odds factor multiplies the odds of a worse outcome in front
 
 A customer's moment is lost *through* the internal touchpoint when, with the same uniform
 numbers, it would have ended better without the internal moment's push and its wait: that is
-the churn the summary credits to the internal touchpoint (see behaviour.attribution).
+the churn the summary credits to the internal touchpoint (see behaviour.attribution). It is a
+counterfactual of that one moment: the shorter service and the lines that would have followed
+differently are not replayed.
 """
 
 from __future__ import annotations

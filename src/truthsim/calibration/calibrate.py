@@ -90,6 +90,22 @@ def require_statsmodels() -> None:
         ) from None
 
 
+def refuse_internal(scenario: Scenario, done: str) -> None:
+    """Internal touchpoints are not fitted yet: a firm's moment records do not say how much of
+    a front-line wait or service was the agent's time behind the counter, so the front-line
+    touchpoints' fits would count the internal touchpoint twice."""
+    backed = [name for name, tp in scenario.touchpoints.items() if tp.needs or tp.internal]
+    if backed:
+        from truthsim.errors import ExperimentError
+
+        raise ExperimentError(
+            f"a scenario with internal touchpoints cannot be {done} yet ({', '.join(backed)} "
+            "need or are internal touchpoints: their records would mix the agent's time behind "
+            "the counter into the customer's); remove internal and needs to do it for the rest, "
+            "then add them back"
+        )
+
+
 def spread_forms(scenario: Scenario, spread: bool | None = None) -> list[str | None]:
     """How each segment's baseline return is fitted: as the scenario writes it (``spread``
     None: one number stays one number, {mean, polarisation} and {churn_alpha, churn_beta} keep
@@ -155,6 +171,7 @@ def calibrate_data(
 ) -> Calibration:
     """:func:`calibrate` on data already read (a forecast fits on part of them)."""
     require_statsmodels()
+    refuse_internal(loaded, "calibrated")
     forms = spread_forms(loaded, spread)
     fit = FitResult(notes=list(found.notes))
     segments = list(loaded.segments)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from truthsim.calibration.calibrate import refuse_internal
 from truthsim.engine import simulate
 from truthsim.engine.result import SimulationResult
 from truthsim.io import rows_to_csv, write_results
@@ -51,6 +52,7 @@ def synthesize(
     of the customers it gained from day 0 (those already there on day 0, from a customer base,
     came with journeys before the data begin, which a likelihood of whole histories cannot
     use, so they are left out)."""
+    refuse_internal(scenario, "synthesized as a firm's data")
     if not 0.0 <= response_rate <= 1.0:
         from truthsim.errors import ExperimentError
 

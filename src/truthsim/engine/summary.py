@@ -91,7 +91,12 @@ def touchpoint_table(
     Where some touchpoints are internal (``internal``: which), each row also says whether it is,
     and ``churn_through`` counts the losses decided by customers' moments that an internal
     moment behind them made worse (``through``: those causes, see behaviour.internal): churn
-    caused through the internal touchpoint, part of its front-line touchpoint's churn caused.
+    caused through the internal touchpoint. It is part of the churn caused at the front-line
+    touchpoints that need it, not beside it: adding the two columns counts it twice. At a
+    touchpoint that needs an internal one, a moment's wait is its wait in line and the agent's
+    wait behind the counter (the customer waits through both), while ``mean_queue`` counts the
+    line alone (the agent is busy with the customer meanwhile), so Little's law holds between
+    ``mean_queue`` and the wait in line, not ``mean_wait``.
 
     ``servers`` is what each touchpoint shows (a number, "unlimited", or a schedule's range) and
     ``capacities`` its staffed server-minutes by hour of day (None: unlimited); utilisation is
@@ -109,6 +114,7 @@ def touchpoint_table(
     )
     bounds = np.searchsorted(touchpoint, np.arange(len(names) + 1)).tolist()
     counted = causes[lost_after(customers, warmup)[causes["customer"]]]
+    went = None if through is None else through[lost_after(customers, warmup)[through["customer"]]]
     observed = horizon - warmup
     rows = []
     for i, name in enumerate(names):
@@ -142,8 +148,7 @@ def touchpoint_table(
                 "churn_caused": float(counted["share"][counted["touchpoint"] == i].sum()),
             }
         )
-        if internal is not None and through is not None:
-            went = through[lost_after(customers, warmup)[through["customer"]]]
+        if internal is not None and went is not None:
             rows[-1]["internal"] = internal[i]
             rows[-1]["churn_through"] = float(went["share"][went["touchpoint"] == i].sum())
     return rows

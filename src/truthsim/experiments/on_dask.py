@@ -50,10 +50,15 @@ def client_for(jobs: int, scheduler: str | None) -> Any:
         ) from None
     if scheduler is not None:
         scheduler = check_scheduler(scheduler)
+        if "://" not in scheduler:
+            scheduler = "tcp://" + scheduler  # one client for HOST:PORT and tcp://HOST:PORT
     key = scheduler if scheduler is not None else ("local", jobs)
-    kept = _CLIENTS.get(key)
-    if kept is not None and kept[0].status == "running":
-        return kept[0]
+    kept = _CLIENTS.pop(key, None)
+    if kept is not None:
+        if kept[0].status == "running":
+            _CLIENTS[key] = kept
+            return kept[0]
+        _close(*kept)  # closed or lost: its local cluster goes with it
     cluster = None
     try:
         if scheduler is None:
@@ -77,26 +82,31 @@ def client_for(jobs: int, scheduler: str | None) -> Any:
         raise ExperimentError(
             f"could not start a local Dask cluster ({type(error).__name__}: {error}); {GUARD}"
         ) from None
-    if not _CLIENTS:
-        atexit.register(close_clients)
     _CLIENTS[key] = (client, cluster)
     return client
 
 
 def workers_of(jobs: int, scheduler: str | None) -> int:
-    """How many workers the cluster has now (a local one: ``jobs``)."""
+    """How many replications the cluster runs at once now: its workers' threads (a local
+    cluster: ``jobs`` workers of one thread)."""
     if scheduler is None:
         return jobs
-    return max(1, len(client_for(jobs, scheduler).scheduler_info().get("workers", {})))
+    return max(1, sum(client_for(jobs, scheduler).nthreads().values()))
 
 
 def close_clients() -> None:
     """Close the clients (and local clusters) kept for the session."""
     while _CLIENTS:
-        _, (client, cluster) = _CLIENTS.popitem()
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        _close(*_CLIENTS.popitem()[1])
+
+
+def _close(client: Any, cluster: Any) -> None:
+    client.close()
+    if cluster is not None:
+        cluster.close()
+
+
+atexit.register(close_clients)
 
 
 def run_on_dask(
