@@ -334,7 +334,7 @@ def test_calibration_and_synthetic_data_refuse_internal_touchpoints(tmp_path: An
     scenario = build(backed_data(days=2.0))
     with pytest.raises(ExperimentError, match="cannot be synthesized"):
         synthesize(scenario)
-    with pytest.raises(ExperimentError, match="cannot be calibrated.*remove internal and needs"):
+    with pytest.raises(ExperimentError, match=r"cannot be calibrated.*remove internal and needs"):
         calibrate_data(scenario, None)  # type: ignore[arg-type]
     said = CliRunner().invoke(main, ["synthesize", "airline_back_office", "--out", str(tmp_path)])
     assert said.exit_code != 0 and "Traceback" not in said.output
