@@ -117,9 +117,9 @@ def run_on_dask(
     collect: Callable[[int, int, Any], None],
 ) -> None:
     """Each task on the cluster; ``collect(done, index, result)`` as each comes back."""
+    client = client_for(jobs, scheduler)  # first: it says how to install Dask where it is missing
     from dask.distributed import as_completed as dask_completed
 
-    client = client_for(jobs, scheduler)
     futures: list[Any] = []
     try:
         futures = [client.submit(function, task, pure=False) for task in tasks]
