@@ -52,8 +52,8 @@ class Execution:
             object.__setattr__(self, "checkpoints", Path(self.checkpoints))
 
     def workers(self) -> int:
-        """How many replications run at once: the worker processes, or the Dask cluster's
-        workers (asked of its scheduler)."""
+        """How many replications run at once: the worker processes, or the threads of the Dask
+        cluster's workers (asked of its scheduler each time)."""
         jobs = default_jobs() if self.jobs is None else self.jobs
         return workers_of(jobs, self.scheduler) if self.backend == "dask" else jobs
 
@@ -80,8 +80,9 @@ def run_tasks(
 
     ``local``: ``jobs`` worker processes (1: this process; None: all cores). ``dask``: the Dask
     cluster at ``scheduler`` (``tcp://host:port``), or a local one of ``jobs`` workers, kept
-    for the session (see on_dask). ``progress=True`` shows a bar on a terminal or in a notebook, and plain
-    lines every few seconds in a log. An interruption (Ctrl-C, SIGTERM) stops every worker.
+    for the session (see on_dask). ``progress=True`` shows a bar on a terminal or in a
+    notebook, and plain lines every few seconds in a log. An interruption (Ctrl-C, SIGTERM)
+    stops every worker.
     """
     if progress is True:
         with progress_display("replications") as display:
