@@ -34,7 +34,7 @@ from truthsim.engine.customer import Customer
 from truthsim.engine.desks import Desks
 from truthsim.engine.firm_base import FirmBase
 from truthsim.engine.journey import COME_BACK, Journey
-from truthsim.engine.plan import Plan
+from truthsim.engine.plan import Plan, TouchpointPlan
 from truthsim.engine.records import CAUSE, CUSTOMER, JOURNEY, MOMENT, Rows
 from truthsim.engine.streams import Streams, Ticket, keys, tag
 from truthsim.scenario.errors import Problem, ScenarioError
@@ -92,21 +92,7 @@ class Simulation:
         #: what is due later: on SimPy's schedule if today, else in the calendar
         self.calendar = Calendar(self.env, plan.end)
         #: each staffed touchpoint's servers and line (None: self-service)
-        self.desks: list[Desks | BackedDesks | None] = [
-            None
-            if tp.servers is None
-            else (BackedDesks if tp.need is not None else Desks)(
-                *((self.calendar,) if tp.need is not None else ()),  # type: ignore[arg-type]
-                tp.schedule.changes(plan.end, self.start)
-                if tp.schedule
-                else [(self.start, tp.servers)],
-                plan.warmup,
-                plan.horizon,
-                patient=tp.patience is None,
-                load_window=tp.load_window,
-            )
-            for tp in plan.touchpoints
-        ]
+        self.desks: list[Desks | BackedDesks | None] = [self._desks(tp) for tp in plan.touchpoints]
         self.moments = Rows(MOMENT)
         #: the moments behind the front line (engine.internal), and their loads where measured
         self.internal = Rows(MOMENT)
@@ -132,6 +118,21 @@ class Simulation:
         self._prospect_callbacks = self._prospect_wake.callbacks
         if pool is not None:
             install(self, pool, rows)  # type: ignore[arg-type]
+
+    def _desks(self, tp: TouchpointPlan) -> Desks | BackedDesks | None:
+        """A staffed touchpoint's servers and line: answering on arrival, or moving event by
+        event where its services may need an internal touchpoint (see engine.backed)."""
+        if tp.servers is None:
+            return None
+        plan = self.plan
+        staffing = (
+            tp.schedule.changes(plan.end, self.start) if tp.schedule else [(self.start, tp.servers)]
+        )
+        window = (plan.warmup, plan.horizon)
+        patient, load = tp.patience is None, tp.load_window
+        if tp.need is not None:
+            return BackedDesks(self.calendar, staffing, *window, patient, load)
+        return Desks(staffing, *window, patient=patient, load_window=load)
 
     def run(self) -> Simulation:
         self.begin()
