@@ -51,3 +51,17 @@ def test_a_local_dask_cluster_of_two_workers_gives_the_same_answer(one_at_a_time
     finally:
         close_clients()
     assert answer(on_dask) == answer(one_at_a_time)
+
+
+def test_a_run_ahead_kept_in_checkpoints_gives_the_same_answer_on_resume(
+    one_at_a_time, monkeypatch, tmp_path
+) -> None:
+    """Replications run ahead on 16 workers are kept in the checkpoint folder; a later run on
+    one worker loads what it needs of them and answers as the one-at-a-time procedure did."""
+    monkeypatch.setattr(ExecutionClass, "workers", lambda self: 16)
+    select_best(shop(), seed=3, execution=Execution(jobs=1, checkpoints=tmp_path))
+    saved = len(list(tmp_path.rglob("*.json")))
+    monkeypatch.undo()
+    resumed = select_best(shop(), seed=3, execution=Execution(jobs=1, checkpoints=tmp_path))
+    assert answer(resumed) == answer(one_at_a_time)
+    assert len(list(tmp_path.rglob("*.json"))) == saved, "nothing new was run"
