@@ -36,9 +36,11 @@ def deliver(
     plots: FigureOptions | None,
     text: Callable[[], str],
     meta: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
 ) -> None:
     """Save ``result``'s folder with ``--out`` (its occupancy was checked before the run), draw
-    ``--plots``, and print the result (JSON with ``--json``)."""
+    ``--plots``, and print the result (JSON with ``--json``: ``data``, by default
+    ``result.to_dict()``)."""
     if settings.out is not None:
         save(
             result,
@@ -47,5 +49,5 @@ def deliver(
             scenario=as_run(loaded, settings.horizon_days),
             meta={**scenario_meta(source), **(meta or {})},
         )
-    draw_figures(result, plots, settings.force)
-    settings.show(result.to_dict(), text)
+    draw_figures(result, plots, settings.force, loaded.warmup_days)
+    settings.show(result.to_dict() if data is None else data, text)

@@ -9,7 +9,7 @@ from typing import Any
 import click
 from click.core import ParameterSource
 
-from truthsim.cli.figures import FigureOptions, check_plots, draw_figures, plots_option
+from truthsim.cli.figures import FigureOptions, check_plots, plots_option
 from truthsim.cli.format import money, number, percent, table
 from truthsim.cli.friendly import UserError, friendly
 from truthsim.cli.loading import scenario_to_run
@@ -24,14 +24,14 @@ from truthsim.cli.options import (
     tell_resumed,
 )
 from truthsim.cli.params import Finite
-from truthsim.cli.results import as_run, scenario_meta
+from truthsim.cli.results import deliver
 from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.limits import MAX_REPLICATIONS
 from truthsim.experiments.valuation import OBJECTIVES
 from truthsim.report.answer import WORDS, columns, meeting_answer
 from truthsim.report.procedure import procedure_words
-from truthsim.saving import save, whatif_data
+from truthsim.saving import whatif_data
 
 
 def selection_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -227,16 +227,16 @@ def whatif(
             **settings.api(progress, store),
         )
     tell_resumed(store, resume)
-    if out is not None:
-        save(
-            result,
-            out,
-            force=True,  # checked before the run; the new set replaces any earlier one
-            scenario=as_run(loaded, settings.horizon_days),
-            meta={**scenario_meta(scenario), **uncertainty_meta(uncertainty)},
-        )
-    draw_figures(result, plots, settings.force, loaded.warmup_days)
-    settings.show(whatif_data(result), lambda: render(result) + intervals_line(uncertainty))
+    deliver(
+        result,
+        loaded,
+        scenario,
+        settings,
+        plots,
+        lambda: render(result) + intervals_line(uncertainty),
+        meta=uncertainty_meta(uncertainty),
+        data=whatif_data(result),
+    )
 
 
 def intervals_line(uncertainty: Any) -> str:
