@@ -44,7 +44,9 @@ def staffing_splits(whatif: WhatIf, confidence: float) -> dict[str, dict[str, An
         places = loaded_staffing(scenario, pool.scenarios[k])
         if not places:
             continue
-        n = len(pool.runs[k])
+        # the replications it shares with the baseline (a sequential selection may have
+        # dropped either one first), as the answer's table pairs them
+        n = min(len(pool.runs[k]), len(pool.runs[0]))
         no_load = [(f"touchpoints.{t}.load", None) for t in places]
         base = apply_changes(scenario, dict(no_load))
         improved = apply_changes(pool.scenarios[k], dict(no_load))
@@ -63,7 +65,7 @@ def staffing_splits(whatif: WhatIf, confidence: float) -> dict[str, dict[str, An
         value = pool.valuation()
         kept = [
             objective_values(r, "customers", 0.0, value)
-            for r in (pool.runs[0][:n], pool.runs[k], *runs)
+            for r in (pool.runs[0][:n], pool.runs[k][:n], *runs)
         ]
         total = kept[1] - kept[0]
         wait = kept[3] - kept[2]
