@@ -146,3 +146,12 @@ def blame_through(
         return []
     share = 1.0 / len(decisive)
     return [(j, through[j][m], share) for j, m in decisive if m in through.get(j, {})]
+
+
+def main_cause(causes: list[tuple[int, int, float]]) -> int | None:
+    """The touchpoint most to blame for a loss: the largest share of ``causes`` (journey,
+    touchpoint, share), the first touchpoint on a tie; None when there is none."""
+    shares: dict[int, float] = {}
+    for _, touchpoint, share in causes:
+        shares[touchpoint] = shares.get(touchpoint, 0.0) + share
+    return max(shares, key=lambda t: (shares[t], -t)) if shares else None

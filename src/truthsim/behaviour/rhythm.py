@@ -16,6 +16,8 @@ from collections.abc import Callable
 import numpy as np
 from scipy import special
 
+from truthsim.scenario.schema import MINUTES_PER_DAY
+
 
 def rate_factor(shape: float | None, u: float | np.ndarray) -> float | np.ndarray:
     """A customer's rate of coming back as a multiple of the segment's, from their own uniform
@@ -30,6 +32,17 @@ def rate_factor(shape: float | None, u: float | np.ndarray) -> float | np.ndarra
 def days_to_next(segment_days: float, factor: float) -> float:
     """The customer's own days to their next journey: the segment's, at their rate."""
     return segment_days / factor
+
+
+def next_start(now: float, days: float, minute: float | None = None) -> float:
+    """When the next journey begins (minutes), ``days`` after one that ended ``now``: at the
+    ``minute`` of day a profile drew for it, where there is one (the same day, or the next if
+    that minute has passed)."""
+    start = now + days * MINUTES_PER_DAY
+    if minute is None:
+        return start
+    start = start // MINUTES_PER_DAY * MINUTES_PER_DAY + minute
+    return start + MINUTES_PER_DAY if start < now else start
 
 
 def days_after(

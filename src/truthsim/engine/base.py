@@ -25,7 +25,7 @@ import numpy as np
 from scipy import stats
 
 from truthsim.behaviour.attribution import History
-from truthsim.behaviour.memory import fade
+from truthsim.behaviour.returns import experience_after
 from truthsim.behaviour.rhythm import days_after
 from truthsim.engine.customer import Customer
 from truthsim.engine.records import JOURNEY
@@ -168,7 +168,7 @@ def capture(sim: Simulation, now: float, window: float) -> BasePool:
                 continue  # lost by now, with nothing to replay
             if c.last_start <= c.last_end <= now:  # between journeys
                 kept = journeys = c.journeys
-                experience = min(h.before[-1] + h.remembered[-1], cap)
+                experience = experience_after(h.before[-1], h.remembered[-1], cap)
                 elapsed, ongoing = now - c.last_end, math.nan
             else:  # a journey longer than the window, still going on
                 began = (c.journeys - (c.last_end > now), c.last_start)
@@ -268,15 +268,13 @@ def install(sim: Simulation, pool: BasePool, rows: np.ndarray) -> None:
         customer.baseline = float(pool.baseline[i])
         customer.rhythm = float(pool.rhythm[i])
         customer.journeys = number = int(pool.journeys[i])
-        customer.history = history = pool.history(i)
+        customer.history = pool.history(i)
         customer.experience = float(pool.experience[i])
         start = float(starts[slot])
         if math.isnan(pool.ongoing[i]):  # between journeys: memory fades until the next one
             last_end = -float(pool.elapsed[i])
             customer.last_start = customer.last_end = last_end
-            faded = fade(1.0, (start - last_end) / MINUTES_PER_DAY, plan.half_life_days)
-            customer.experience *= faded
-            history.fades.append(faded)
+            customer.fade((start - last_end) / MINUTES_PER_DAY, plan.half_life_days)
             callbacks = COME_BACK
         else:  # in a journey: it is replayed from its start
             callbacks = BEGIN

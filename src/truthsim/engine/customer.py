@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from truthsim.behaviour.attribution import History
+from truthsim.behaviour.memory import fade
 from truthsim.engine.plan import SegmentPlan
 
 
@@ -47,3 +48,10 @@ class Customer:
         #: the latest journey's start and end (its end once decided), and the next journey's
         #: start once one is due: where the customer stands at any moment (see base.capture)
         self.last_start = self.last_end = self.next_start = np.nan
+
+    def fade(self, days: float, half_life_days: float | None) -> None:
+        """``days`` go by without contact: the experience fades, and the history keeps the
+        factor (for replaying it, see behaviour.attribution)."""
+        faded = fade(1.0, days, half_life_days)
+        self.experience *= faded
+        self.history.fades.append(faded)  # type: ignore[union-attr]

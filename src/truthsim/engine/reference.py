@@ -23,13 +23,12 @@ import simpy
 from scipy import special
 
 from truthsim import exact
-from truthsim.behaviour.attribution import apportion, blame_through, decisive_moments
+from truthsim.behaviour.attribution import apportion, blame_through, decisive_moments, main_cause
 from truthsim.behaviour.complaints import complains, silent_after
 from truthsim.behaviour.internal import made_worse
-from truthsim.behaviour.memory import fade, memory_model
 from truthsim.behaviour.outcome import MAGIC, MISERY
 from truthsim.behaviour.returns import comes_back, experience_after, return_probability
-from truthsim.behaviour.rhythm import days_after, days_to_next, rate_factor
+from truthsim.behaviour.rhythm import days_after, days_to_next, next_start, rate_factor
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.base import BASE, MINUTE, RESIDUAL, BasePool, lead_in
 from truthsim.engine.customer import Customer
@@ -100,7 +99,6 @@ class Reference:
     def __init__(self, plan: Plan, root: int, base: Base | None) -> None:
         self.plan = plan
         self.streams = Streams(root, plan.slots, plan.transforms, plan.derived)
-        self.remember = memory_model(plan.scenario.memory.model, plan.scenario.memory.recency_decay)
         pool, rows = base.draw(self.streams) if base is not None else (None, None)
         self.base_rows = rows
         start = -lead_in(pool, rows) if pool is not None else 0.0  # type: ignore[arg-type]
@@ -198,9 +196,7 @@ class Reference:
                     minute = float(plan.profile.minute_of_day(draw(who, MINUTE)))
                     start = math.floor(start / DAY) * DAY + minute
                     start += DAY if start < 0.0 else 0.0
-                faded = fade(1.0, (start - last) / DAY, plan.half_life_days)
-                customer.experience *= faded
-                customer.history.fades.append(faded)
+                customer.fade((start - last) / DAY, plan.half_life_days)
             self.customers.append(customer)
             self.active += 1
             if start < plan.end:
@@ -329,7 +325,7 @@ class Reference:
     def decide(self, customer: Customer, trip: Trip, u: Numbers) -> None:
         """The journey is over: remember it, record it, tell others, come back or not."""
         env, plan, now, number = self.env, self.plan, self.env.now, trip.number
-        remembered = self.remember(trip.impacts)
+        remembered = plan.remember(trip.impacts)
         before = customer.experience
         customer.experience = experience_after(before, remembered, plan.cap)  # memory saturates
         complaint = None
@@ -357,30 +353,23 @@ class Reference:
                     days = plan.referral_delay(self.streams.draw(who))  # type: ignore[misc]
                     env.process(self.referral(who, days))
         if returning:
-            start = now + days_to_next(u[plan.gap_column], customer.rhythm) * DAY
-            if plan.profile is not None:  # at an hour of day as the profile has it
-                start = start // DAY * DAY + u[plan.gap_minute_column]
-                start += DAY if start < now else 0.0
+            minute = u[plan.gap_minute_column] if plan.profile is not None else None
+            start = next_start(now, days_to_next(u[plan.gap_column], customer.rhythm), minute)
             if start < plan.end:
-                faded = fade(1.0, (start - now) / DAY, plan.half_life_days)
-                customer.experience *= faded
-                customer.history.fades.append(faded)
+                customer.fade((start - now) / DAY, plan.half_life_days)
                 env.process(self.journey(customer, number + 1, start - now, returning=True))
             return
         customer.churn_time = now
         self.active -= 1
-        linear = plan.scenario.memory.model == "additive"  # only harmful moments can tip it
         decisive = decisive_moments(customer.history, customer.baseline, plan.cap,
-                                    u[plan.return_slot], self.remember, linear)  # fmt: skip
+                                    u[plan.return_slot], plan.remember, plan.linear_memory)  # fmt: skip
         causes = apportion(customer.history, decisive)
         for journey, internal, share in blame_through(customer.history, decisive):
             self.causes_through.add(customer.id, journey, internal, share)
-        shares: dict[int, float] = {}
         for journey, touchpoint, share in causes:
             self.causes.add(customer.id, journey, touchpoint, share)
-            shares[touchpoint] = shares.get(touchpoint, 0.0) + share
-        if shares:  # the touchpoint most to blame (on a tie the first)
-            customer.cause = max(shares, key=lambda t: (shares[t], -t))
+        if causes:
+            customer.cause = main_cause(causes)  # type: ignore[assignment]
 
     def customer_records(self) -> np.ndarray:
         """One row per customer, as they stand at the horizon."""

@@ -24,9 +24,13 @@ from scipy import special
 from simpy.events import NORMAL
 
 from truthsim import exact
-from truthsim.behaviour.attribution import apportion, blame_through, decisive_moments
-from truthsim.behaviour.memory import fade
-from truthsim.behaviour.rhythm import days_to_next, rate_factor
+from truthsim.behaviour.attribution import (
+    apportion,
+    blame_through,
+    decisive_moments,
+    main_cause,
+)
+from truthsim.behaviour.rhythm import days_to_next, next_start, rate_factor
 from truthsim.engine.backed import BackedDesks
 from truthsim.engine.base import BasePool, install, lead_in
 from truthsim.engine.calendar import Calendar, Wake
@@ -326,10 +330,7 @@ class Simulation:
             for journey, internal, share in blame_through(history, decisive):
                 self.causes_through.add(customer.id, journey, internal, share)
         if causes:
-            shares: dict[int, float] = {}
-            for _, touchpoint, share in causes:
-                shares[touchpoint] = shares.get(touchpoint, 0.0) + share
-            customer.cause = max(shares, key=lambda t: (shares[t], -t))
+            customer.cause = main_cause(causes)  # type: ignore[assignment]
 
     def lose(self, customer: Customer, u: float, now: float) -> None:
         """The customer decided not to come back at the end of a journey ending ``now`` (``u``:
@@ -370,18 +371,11 @@ class Simulation:
         numbers): schedule the next journey, unless it would start after the end of the run."""
         plan = self.plan
         days = days_to_next(u[plan.gap_column], customer.rhythm)  # drawn with the journey
-        start = now + days * MINUTES_PER_DAY
-        if plan.profile is not None:
-            day = start // MINUTES_PER_DAY
-            start = day * MINUTES_PER_DAY + u[plan.gap_minute_column]
-            if start < now:
-                start += MINUTES_PER_DAY
-        customer.next_start = start
+        minute = u[plan.gap_minute_column] if plan.profile is not None else None
+        customer.next_start = start = next_start(now, days, minute)
         if start >= plan.end:
             return  # still a customer at the horizon
-        faded = fade(1.0, (start - now) / MINUTES_PER_DAY, plan.half_life_days)
-        customer.experience *= faded
-        customer.history.fades.append(faded)  # type: ignore[union-attr]
+        customer.fade((start - now) / MINUTES_PER_DAY, plan.half_life_days)
         ticket = self.streams.expect(customer.key, number + 1, start, customer.segment.index)
         # NOTE (speed): the calendar schedules at a time, not after a delay; this is the time
         # ``env.timeout(start - now)`` would give, to the last bit

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 from truthsim.behaviour.memory import fade
 from truthsim.behaviour.recovery import moment_impacts
-from truthsim.behaviour.returns import ceiling_cap, experience_after, return_probability
+from truthsim.behaviour.returns import experience_after, return_probability
+from truthsim.scenario.checks import experience_cap
 from truthsim.scenario.customers import ReturnSpread
 from truthsim.scenario.probability import logit
 
@@ -80,7 +81,7 @@ def yearly_retention(scenario: Scenario, name: str, at_mix: bool) -> float:
     n = journeys_a_year(segment)
     rhythm = segment.days_between_journeys
     step = journey_impact(scenario, name) * segment.sensitivity if at_mix else 0.0
-    cap = ceiling_cap(scenario.memory.ceiling, scenario.reference_return)
+    cap = experience_cap(scenario)
     fading = fade(1.0, rhythm.expected(), scenario.memory.forgetting_half_life_days)
     factors = [1.0]
     if rhythm.rate_shape is not None:
