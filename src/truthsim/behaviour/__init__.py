@@ -1,6 +1,7 @@
 """The model's rule book: how a customer lives a moment, remembers a journey and decides to come
-back. Pure functions, no simulation; the engine, the reference engine, churn-cause attribution,
-calibration and the analytic checks all call these.
+back. Functions of numbers (``load.forget_before`` alone trims the window it is given), no
+simulation; the engine, the reference engine, churn-cause attribution, calibration and the
+analytic checks all call these.
 
 - :mod:`~truthsim.behaviour.outcome`: how a moment ends (misery, mediocrity, magic) after a wait;
 - :mod:`~truthsim.behaviour.recovery`: what each outcome does to return (its impact);
@@ -8,7 +9,10 @@ calibration and the analytic checks all call these.
 - :mod:`~truthsim.behaviour.returns`: experience carried, the ceiling, the return decision;
 - :mod:`~truthsim.behaviour.complaints`: when miseries lead to a complaint;
 - :mod:`~truthsim.behaviour.word_of_mouth`: which journeys are retold, to how many;
-- :mod:`~truthsim.behaviour.rhythm`: how often a customer comes;
+- :mod:`~truthsim.behaviour.rhythm`: how often a customer comes, and when the next journey begins;
+- :mod:`~truthsim.behaviour.load`: the servers' recent busy share (staff under load);
+- :mod:`~truthsim.behaviour.internal`: how a moment behind the front line carries into the
+  customer's;
 - :mod:`~truthsim.behaviour.attribution`: which moments a lost customer was lost to.
 """
 

@@ -23,7 +23,7 @@ from truthsim.behaviour.outcome import MomentModel
 def carried_pushes(odds: tuple[float, float, float]) -> tuple[float, float, float]:
     """The push on the latent quality after each internal outcome (misery, mediocrity, magic):
     the log of its odds factor (0 where the factor is 1)."""
-    return tuple(math.log(f) if f != 1.0 else 0.0 for f in odds)  # type: ignore[return-value]
+    return tuple(math.log(f) for f in odds)  # type: ignore[return-value]
 
 
 def made_worse(

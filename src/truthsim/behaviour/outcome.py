@@ -82,7 +82,7 @@ class OutcomeModel:
         push = self.per_minute * excess if excess > 0.0 else 0.0
         if load > self.load_threshold:
             push += self.per_load * (load - self.load_threshold)
-        return push + carried if carried else push
+        return push + carried
 
     def _cumulative(
         self, wait: float, tolerance_factor: float, load: float = 0.0, carried: float = 0.0

@@ -19,6 +19,7 @@ from truthsim.calibration.estimates import (
     Fitted,
     wald,
 )
+from truthsim.scenario.probability import sigmoid
 from truthsim.scenario.touchpoint import OUTCOMES
 
 
@@ -206,7 +207,7 @@ def shares(name: str, cuts: np.ndarray, cov: np.ndarray, source: str, method: st
     here = f"touchpoints.{name}.outcomes"
     misery = wald(f"{here}.misery", c1, math.sqrt(var_c1), source, method, "logit")
     magic_c = wald(f"{here}.magic", -c2, math.sqrt(var_c2), source, method, "logit")
-    p1, p2 = _sig(c1), _sig(c2)
+    p1, p2 = sigmoid(c1), sigmoid(c2)
     middle = p2 - p1
     grad = np.array([p2 * (1 - p2) - p1 * (1 - p1), p2 * (1 - p2) * math.exp(spread)])
     se_mid = math.sqrt(max(float(grad @ cov @ grad), 0.0)) / (middle * (1 - middle))
@@ -249,6 +250,3 @@ def outcome_draws(name: str, cuts: np.ndarray, cov: np.ndarray) -> Draws:
         np.asarray(cuts[:2], dtype=float), np.asarray(cov[:2, :2]), [("outcomes", [0, 1], paths)]
     )
 
-
-def _sig(x: float) -> float:
-    return 1.0 / (1.0 + math.exp(-x))

@@ -28,6 +28,7 @@ from truthsim.cli.results import deliver
 from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.limits import MAX_REPLICATIONS
+from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS
 from truthsim.experiments.valuation import OBJECTIVES
 from truthsim.report.answer import WORDS, columns, meeting_answer
 from truthsim.report.procedure import procedure_words
@@ -82,7 +83,7 @@ def answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--max-replications",
             type=click.IntRange(min=10, max=MAX_REPLICATIONS),
-            default=200,
+            default=DEFAULT_MAX_REPLICATIONS,
             show_default=True,
             help="Most replications per variant the selection (or --precision) may use.",
         ),

@@ -23,20 +23,20 @@ from typing import TYPE_CHECKING
 
 from truthsim.behaviour.load import busy_share, forget_before
 from truthsim.engine.calendar import Calendar, Wake
+from truthsim.engine.desks import NEVER
+from truthsim.engine.internal import serve
 
 if TYPE_CHECKING:
     from truthsim.engine.journey import Journey
-
-NEVER = float("inf")
 
 
 class Waiting:
     """A customer in line (``waiting`` is False once served or gone)."""
 
-    __slots__ = ("journey", "service", "since", "waiting")
+    __slots__ = ("journey", "since", "waiting")
 
-    def __init__(self, journey: Journey, since: float, service: float) -> None:
-        self.journey, self.since, self.service = journey, since, service
+    def __init__(self, journey: Journey, since: float) -> None:
+        self.journey, self.since = journey, since
         self.waiting = True
 
 
@@ -84,12 +84,12 @@ class BackedDesks:
         self.recent: deque[tuple[float, float]] | None = deque() if load_window else None
         self._next_change()
 
-    def join(self, journey: Journey, now: float, service: float, patience: float) -> None:
-        """``journey`` joins the line at ``now``; it is called back as a server takes it
-        (``Journey.served``, then ``Journey.resume`` once the server's end is scheduled: a
+    def join(self, journey: Journey, now: float, patience: float) -> None:
+        """``journey`` joins the line at ``now``; it is served as a server takes it
+        (``internal.serve``, then ``Journey.resume`` once the server's end is scheduled: a
         service that ends as the journey's next step begins frees its server first, as in the
         reference) or as its ``patience`` runs out (``Journey.gave_up``)."""
-        entry = Waiting(journey, now, service)
+        entry = Waiting(journey, now)
         self.waiting.append(entry)
         if patience < NEVER:
             self.calendar.at(Wake(lambda wake: self._give_up(entry, wake)), now + patience)  # type: ignore[arg-type]
@@ -108,7 +108,7 @@ class BackedDesks:
                 forget_before(self.recent, now - self.load_window)  # type: ignore[operator]
                 load = busy_share(self.recent, now, self.load_window, self.servers)  # type: ignore[arg-type]
             journey = entry.journey
-            ends = journey.served(now, load)
+            ends = serve(journey, now, load)
             if self.recent is not None:
                 self.recent.append((now, ends))
             self.area_waiting += self.overlap(entry.since, now)

@@ -27,7 +27,7 @@ from truthsim.behaviour.returns import comes_back, experience_after, return_prob
 from truthsim.behaviour.word_of_mouth import MAGICAL, MISERABLE, journey_tone, poisson_quantile
 from truthsim.engine.customer import Customer
 from truthsim.engine.desks import NEVER
-from truthsim.engine.internal import serve, went_through
+from truthsim.engine.internal import went_through
 from truthsim.engine.plan import (
     CONTINUE,
     FAILURE,
@@ -189,7 +189,7 @@ class Journey:
                 )
                 if desks.backed:  # a line that moves event by event: called back (served)
                     self.index, self.columns, self.retry = index, columns, retry
-                    desks.join(self, arrival, service, patience)
+                    desks.join(self, arrival, patience)
                     return False
                 # NOTE (speed): replaces requesting a server and racing the request against
                 # patience; the wait is known on arrival (see desks)
@@ -271,12 +271,6 @@ class Journey:
         return True
 
     # -- at a line that moves event by event (engine.backed, engine.internal) ---------------
-
-    def served(self, now: float, load: float) -> float:
-        """A server takes the customer at ``now`` (``load``: the servers' busy share): its
-        times, ``pending`` for :meth:`resume` (see engine.internal.serve). When the server is
-        free again."""
-        return serve(self, now, load)
 
     def resume(self) -> None:
         """After :meth:`served`: the moment's outcome, and on (nothing where it was censored)."""

@@ -113,8 +113,9 @@ def touchpoint_table(
         for name in ("touchpoint", "wait", "service", "abandoned", "outcome", "failed", "recovered")
     )
     bounds = np.searchsorted(touchpoint, np.arange(len(names) + 1)).tolist()
-    counted = causes[lost_after(customers, warmup)[causes["customer"]]]
-    went = None if through is None else through[lost_after(customers, warmup)[through["customer"]]]
+    lost = lost_after(customers, warmup)
+    counted = causes[lost[causes["customer"]]]
+    went = None if through is None else through[lost[through["customer"]]]
     observed = horizon - warmup
     rows = []
     for i, name in enumerate(names):

@@ -17,9 +17,6 @@ from truthsim.scenario.errors import ScenarioError, suggest
 from truthsim.scenario.patch import apply_changes, with_horizon
 from truthsim.scenario.schema import Scenario
 
-#: the most replications per variant a sequential or two-stage procedure runs unless told
-DEFAULT_MAX_REPLICATIONS = 200
-
 
 @dataclass(frozen=True)
 class Criteria:

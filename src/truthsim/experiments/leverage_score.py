@@ -149,9 +149,6 @@ def _scores(
     here = (moments["touchpoint"] == place) & ~moments["abandoned"]
     score = np.zeros(len(moments))
     per_minute = 0.0 if tp.wait.doubling is None else float(np.log(2.0) / tp.wait.doubling)
-    pushed_by_load = np.zeros(len(moments))
-    if tp.load is not None:  # staff under load push the latent quality down too
-        pushed_by_load = load_push(moments["load"], tp.load.threshold, tp.load.doubling)
     rules = [(~moments["failed"], tp.outcomes)]
     if tp.outcomes_by_segment:  # each segment its own mix; the lever moves the shared one
         rules = [
@@ -168,9 +165,10 @@ def _scores(
         low, high = shares.misery, min(1.0, shares.misery + shares.mediocrity)
         factor = patience[mask]
         tolerated, wait = tp.wait.tolerance * factor, moments["wait"][mask]
-        lower, upper, pushed = cumulative(
-            low, high, tolerated, per_minute, wait, pushed_by_load[mask]
-        )
+        by_load = 0.0  # staff under load push the latent quality down too
+        if tp.load is not None:
+            by_load = load_push(moments["load"][mask], tp.load.threshold, tp.load.doubling)
+        lower, upper, pushed = cumulative(low, high, tolerated, per_minute, wait, by_load)
         if lever.kind == "tolerance":  # only a wait beyond tolerance answers to it, not load
             pushed = pushed & (wait > tolerated) & (per_minute > 0.0)
         d_lower, d_upper = cumulative_slopes(

@@ -124,13 +124,12 @@ def levers(
         else:
             step = min(UNIT["magic"], shares.mediocrity / 2)
             chosen.append(Lever(name, "magic", step, _shares(base, "magic", step), label))
-        if every_own:
-            pass  # skipped above, with the magic lever
-        elif shares.misery > 0:
-            step = min(UNIT["misery"], shares.misery / 2)
-            chosen.append(Lever(name, "misery", step, _shares(base, "misery", -step), label))
-        else:
-            skipped[f"{name}.misery"] = "no misery to avoid"
+        if not every_own:  # (where every segment has its own mix: skipped above, with magic)
+            if shares.misery > 0:
+                step = min(UNIT["misery"], shares.misery / 2)
+                chosen.append(Lever(name, "misery", step, _shares(base, "misery", -step), label))
+            else:
+                skipped[f"{name}.misery"] = "no misery to avoid"
         if tp.wait.doubling is not None and tp.servers is not None:
             changes = ((f"{base}.wait.tolerance", "+1"),)
             chosen.append(Lever(name, "tolerance", 1.0, changes, label))

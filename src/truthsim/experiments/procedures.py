@@ -25,11 +25,11 @@ from typing import Any
 
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Comparison
-from truthsim.experiments.criteria import DEFAULT_MAX_REPLICATIONS, Criteria, check_stages
+from truthsim.experiments.criteria import Criteria, check_stages
 from truthsim.experiments.execution import execution_of
 from truthsim.experiments.fixed import check_replications, compare_fixed
 from truthsim.experiments.replication import DEFAULT_REPLICATIONS
-from truthsim.experiments.selection import MIN_FIRST_STAGE
+from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS, MIN_FIRST_STAGE
 from truthsim.experiments.sequential import best_within_budget, select_best
 from truthsim.experiments.two_stage import compare_to_precision
 from truthsim.experiments.uncertainty import ParameterUncertainty

@@ -17,7 +17,7 @@ from truthsim.experiments.backends import Execution, run_tasks
 from truthsim.experiments.checkpoints import Checkpoints
 from truthsim.experiments.execution import execution_of
 from truthsim.experiments.limits import check_number, check_size
-from truthsim.experiments.selection import MIN_FIRST_STAGE
+from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS, MIN_FIRST_STAGE
 from truthsim.experiments.stats import (
     CONFIDENCE,
     Estimate,
@@ -268,7 +268,7 @@ def replicate(
     horizon_days: float | None = None,
     precision: float | None = None,
     metric: str = "active_at_horizon",
-    max_replications: int = 200,
+    max_replications: int = DEFAULT_MAX_REPLICATIONS,
     execution: Execution | None = None,
     **deprecated: Any,
 ) -> ReplicationResult:

@@ -30,6 +30,8 @@ from scipy import stats
 #: the smallest first stage the procedures accept: variances from fewer replications are too
 #: unreliable for the guarantee to mean much in practice
 MIN_FIRST_STAGE = 10
+#: the most replications per variant a sequential or two-stage procedure runs unless told
+DEFAULT_MAX_REPLICATIONS = 200
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 procedure (see :func:`~truthsim.experiments.selection.kn`), among the named improvements or
 among every set of them that fits a budget.
 
-A variant stops getting replications as soon as it is clearly worse than another, so a clear
-answer costs far fewer than a fixed design with the same guarantee; a close one runs until
-``max_replications``.
+A variant stops getting replications as soon as it is clearly worse than another, so when one
+variant leads by much more than the indifference zone the answer usually costs fewer than a
+fixed design with the same guarantee (``kn_fixed_equivalent`` says how many that would take);
+a close one runs until ``max_replications``.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Sequence
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Comparison
 from truthsim.experiments.comparing import WhatIf, begin_staged, named, within_budget
-from truthsim.experiments.criteria import DEFAULT_MAX_REPLICATIONS, Criteria
-from truthsim.experiments.selection import MIN_FIRST_STAGE
+from truthsim.experiments.criteria import Criteria
+from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS, MIN_FIRST_STAGE
 from truthsim.experiments.two_stage import to_precision
 from truthsim.experiments.uncertainty import ParameterUncertainty
 from truthsim.scenario.schema import Scenario
@@ -36,8 +37,10 @@ def select_best(
     """The best of the baseline and each improvement, to within the criteria's ``delta`` at
     their confidence, by the fully sequential procedure.
 
-    Every variant gets ``first_stage`` replications; then those still in contention get one
-    more at a time, until one is left or ``max_replications`` is reached. ``improvements``,
+    Every variant gets ``first_stage`` replications; then those still in contention are
+    examined one replication at a time (run in batches sized to the workers, see
+    :func:`~truthsim.experiments.pool.by_kn`), until one is left or ``max_replications`` is
+    reached. ``improvements``,
     ``combinations`` and ``parameter_uncertainty`` as for
     :func:`~truthsim.experiments.compare_fixed`.
     """

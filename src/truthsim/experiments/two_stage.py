@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Comparison
 from truthsim.experiments.comparing import WhatIf, begin_staged, named
-from truthsim.experiments.criteria import DEFAULT_MAX_REPLICATIONS, Criteria
-from truthsim.experiments.selection import MIN_FIRST_STAGE
+from truthsim.experiments.criteria import Criteria
+from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS, MIN_FIRST_STAGE
 from truthsim.experiments.stats import stein_replications
 from truthsim.experiments.uncertainty import ParameterUncertainty
 from truthsim.scenario.schema import Scenario

@@ -58,7 +58,3 @@ def internal_problems(scenario: Scenario) -> list[Problem]:
         )
     return problems
 
-
-def internal_names(scenario: Scenario) -> list[str]:
-    """The internal touchpoints, in the scenario's order."""
-    return [name for name, tp in scenario.touchpoints.items() if tp.internal]
