@@ -27,6 +27,15 @@ def busy_share(
     return min(busy / (servers * window), 1.0) if servers > 0 else 1.0
 
 
+def recent_load(
+    services: deque[tuple[float, float]], at: float, window: float, servers: int
+) -> float:
+    """:func:`busy_share` at ``at`` over a deque of services kept in order of their start,
+    first dropping from it those that can no longer count (a line measures as it goes)."""
+    forget_before(services, at - window)
+    return busy_share(services, at, window, servers)
+
+
 def forget_before(services: deque[tuple[float, float]], since: float) -> None:
     """Drop from the front the services that ended by ``since`` (they can no longer count)."""
     while services and services[0][1] <= since:

@@ -21,9 +21,9 @@ from collections import deque
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from truthsim.behaviour.load import busy_share, forget_before
+from truthsim.behaviour.load import recent_load
 from truthsim.engine.calendar import Calendar, Wake
-from truthsim.engine.desks import NEVER
+from truthsim.engine.desks import NEVER, Desks
 from truthsim.engine.internal import serve
 
 if TYPE_CHECKING:
@@ -105,8 +105,7 @@ class BackedDesks:
             self.serving += 1
             load = 0.0
             if self.recent is not None:
-                forget_before(self.recent, now - self.load_window)  # type: ignore[operator]
-                load = busy_share(self.recent, now, self.load_window, self.servers)  # type: ignore[arg-type]
+                load = recent_load(self.recent, now, self.load_window, self.servers)  # type: ignore[arg-type]
             journey = entry.journey
             ends = serve(journey, now, load)
             if self.recent is not None:
@@ -146,7 +145,4 @@ class BackedDesks:
             if entry.waiting:
                 self.area_waiting += self.overlap(entry.since, self.end)
 
-    def overlap(self, a: float, b: float) -> float:
-        """How much of ``[a, b)`` falls in the observed window."""
-        a, b = max(a, self.start), min(b, self.end)
-        return b - a if b > a else 0.0
+    overlap = Desks.overlap  # how much of [a, b) falls in the observed window

@@ -26,7 +26,7 @@ from collections import deque
 from collections.abc import Iterable
 from heapq import heappop, heappush, heapreplace
 
-from truthsim.behaviour.load import busy_share, forget_before
+from truthsim.behaviour.load import recent_load
 
 NEVER = float("inf")
 
@@ -88,9 +88,7 @@ class Desks:
         ends = start + service
         heapreplace(free_at, ends)
         if self.recent is not None:
-            since = start - self.load_window  # type: ignore[operator]
-            forget_before(self.recent, since)
-            self.load = busy_share(self.recent, start, self.load_window, self.servers)  # type: ignore[arg-type]
+            self.load = recent_load(self.recent, start, self.load_window, self.servers)  # type: ignore[arg-type]
             self.recent.append((start, ends))
         if now >= self.start and ends <= self.end:  # all of it observed: the common case
             self.area_waiting += start - now

@@ -40,6 +40,7 @@ def staffing_splits(whatif: WhatIf, confidence: float) -> dict[str, dict[str, An
     from waits and the part from load, each with its ``confidence`` interval."""
     pool, scenario = whatif.pool, whatif.scenario
     splits = {}
+    baselines: dict[tuple[tuple[str, ...], int], list] = {}
     for k, name in enumerate(pool.names[1:], start=1):
         places = loaded_staffing(scenario, pool.scenarios[k])
         if not places:
@@ -48,24 +49,30 @@ def staffing_splits(whatif: WhatIf, confidence: float) -> dict[str, dict[str, An
         # dropped either one first), as the answer's table pairs them
         n = min(len(pool.runs[k]), len(pool.runs[0]))
         no_load = [(f"touchpoints.{t}.load", None) for t in places]
-        base = apply_changes(scenario, dict(no_load))
         improved = apply_changes(pool.scenarios[k], dict(no_load))
+        variants = [(improved, f"{name} without load", [*no_load, *pool.changes[k]])]
+        shared = (tuple(places), n)  # the baseline without load there, run once for all
+        if shared not in baselines:
+            base = apply_changes(scenario, dict(no_load))
+            label = f"baseline without load at {', '.join(places)}"
+            variants.insert(0, (base, label, no_load))
         # the extra runs are neither counted by the answer's progress nor kept as checkpoints
         quiet = replace(pool.execution, progress=None, checkpoints=None)
         runs = run_replications(
-            [base, improved],
+            [v[0] for v in variants],
             pool.root,
             range(n),
             quiet,
-            labels=[f"baseline without load at {', '.join(places)}", f"{name} without load"],
+            labels=[v[1] for v in variants],
             uncertainty=pool.uncertainty,
-            changes=[no_load, [*no_load, *pool.changes[k]]],
+            changes=[v[2] for v in variants],
             base_of=scenario,
         )
+        baselines.setdefault(shared, runs[0])
         value = pool.valuation()
         kept = [
             objective_values(r, "customers", 0.0, value)
-            for r in (pool.runs[0][:n], pool.runs[k][:n], *runs)
+            for r in (pool.runs[0][:n], pool.runs[k][:n], baselines[shared], runs[-1])
         ]
         total = kept[1] - kept[0]
         wait = kept[3] - kept[2]
