@@ -74,19 +74,22 @@ def cumulative_slopes(
     pushed: np.ndarray,
     per_minute: float,
     factor: np.ndarray,
+    beyond: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """d(P(misery), P(misery or mediocrity)) per unit of ``lever``.
 
     magic: the no-wait share of magic up by one, mediocrity down (the upper cut-point moves);
     misery: the no-wait share of misery down by one, mediocrity up (the lower cut-point moves);
-    tolerance: one more minute of tolerance (``factor``: the segment's multiplier of it)."""
+    tolerance: one more minute of tolerance (``factor``: the segment's multiplier of it), which
+    moves only the moments whose wait is ``beyond`` tolerance (by default those ``pushed``:
+    where load pushes too, a moment can be pushed with its wait within tolerance)."""
     zero = np.zeros_like(lower)
     if lever == "magic":
         return zero, _slope(high, upper, pushed)
     if lever == "misery":
         return _slope(low, lower, pushed), zero
-    # tolerance: push = per_minute * (wait - tolerance * factor) while positive
-    shift = np.where(pushed, -per_minute * factor, 0.0)
+    # tolerance: the wait's push, per_minute * (wait - tolerance * factor), while positive
+    shift = np.where(pushed if beyond is None else beyond, -per_minute * factor, 0.0)
     return lower * (1.0 - lower) * shift, upper * (1.0 - upper) * shift
 
 

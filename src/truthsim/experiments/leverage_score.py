@@ -169,8 +169,6 @@ def _scores(
         if tp.load is not None:
             by_load = load_push(moments["load"][mask], tp.load.threshold, tp.load.doubling)
         lower, upper, pushed = cumulative(low, high, tolerated, per_minute, wait, by_load)
-        if lever.kind == "tolerance":  # only a wait beyond tolerance answers to it, not load
-            pushed = pushed & (wait > tolerated) & (per_minute > 0.0)
         d_lower, d_upper = cumulative_slopes(
             lever.kind,  # type: ignore[arg-type]
             low,
@@ -180,6 +178,7 @@ def _scores(
             pushed,
             per_minute,
             factor,
+            beyond=wait > tolerated,
         )
         outcome = moments["outcome"][mask]
         score[mask] = outcome_score(outcome, lower, upper, d_lower, d_upper)
