@@ -23,7 +23,7 @@ def answer(comparison: Any) -> str:
 
 @pytest.fixture(scope="module")
 def one_at_a_time() -> Any:
-    return select_best(shop(), seed=3, execution=Execution(jobs=1))
+    return select_best(shop(), seed=3, execution=Execution(jobs=1), screen=0)
 
 
 def test_batches_for_many_workers_give_the_same_answer(one_at_a_time, monkeypatch) -> None:
@@ -31,7 +31,7 @@ def test_batches_for_many_workers_give_the_same_answer(one_at_a_time, monkeypatc
     each later step asks for a batch per survivor; KN examines them in order, and what it did
     not examine is set aside."""
     monkeypatch.setattr(ExecutionClass, "workers", lambda self: 16)
-    batched = select_best(shop(), seed=3, execution=Execution(jobs=1))
+    batched = select_best(shop(), seed=3, execution=Execution(jobs=1), screen=0)
     assert answer(batched) == answer(one_at_a_time)
     used_in_all = sum(one_at_a_time.selections["customers"].replications.values())
     assert batched.value["replications_set_aside"] >= 48 - used_in_all > 0
@@ -47,7 +47,9 @@ def test_a_local_dask_cluster_of_two_workers_gives_the_same_answer(one_at_a_time
     from truthsim.experiments.on_dask import close_clients
 
     try:
-        on_dask = select_best(shop(), seed=3, execution=Execution(jobs=2, backend="dask"))
+        on_dask = select_best(
+            shop(), seed=3, execution=Execution(jobs=2, backend="dask"), screen=0
+        )
     finally:
         close_clients()
     assert answer(on_dask) == answer(one_at_a_time)
@@ -59,9 +61,21 @@ def test_a_run_ahead_kept_in_checkpoints_gives_the_same_answer_on_resume(
     """Replications run ahead on 16 workers are kept in the checkpoint folder; a later run on
     one worker loads what it needs of them and answers as the one-at-a-time procedure did."""
     monkeypatch.setattr(ExecutionClass, "workers", lambda self: 16)
-    select_best(shop(), seed=3, execution=Execution(jobs=1, checkpoints=tmp_path))
+    select_best(shop(), seed=3, execution=Execution(jobs=1, checkpoints=tmp_path), screen=0)
     saved = len(list(tmp_path.rglob("*.json")))
     monkeypatch.undo()
-    resumed = select_best(shop(), seed=3, execution=Execution(jobs=1, checkpoints=tmp_path))
+    resumed = select_best(
+        shop(), seed=3, execution=Execution(jobs=1, checkpoints=tmp_path), screen=0
+    )
     assert answer(resumed) == answer(one_at_a_time)
     assert len(list(tmp_path.rglob("*.json"))) == saved, "nothing new was run"
+
+
+def test_a_screen_on_many_workers_gives_the_one_worker_answer(monkeypatch) -> None:
+    """With the screen, sixteen workers fill the screen's wave and the survivors' first stage,
+    and the answer is still the one worker's."""
+    alone = select_best(shop(), seed=3, execution=Execution(jobs=1))
+    monkeypatch.setattr(ExecutionClass, "workers", lambda self: 16)
+    batched = select_best(shop(), seed=3, execution=Execution(jobs=1))
+    assert answer(batched) == answer(alone)
+    assert batched.value["replications_set_aside"] > 0

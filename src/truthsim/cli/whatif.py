@@ -28,7 +28,7 @@ from truthsim.cli.results import deliver
 from truthsim.cli.uncertainty import load_option, uncertainty_meta, uncertainty_option
 from truthsim.experiments import Comparison, compare
 from truthsim.experiments.limits import MAX_REPLICATIONS
-from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS
+from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS, SCREEN
 from truthsim.experiments.valuation import OBJECTIVES
 from truthsim.report.answer import WORDS, columns, meeting_answer
 from truthsim.report.procedure import procedure_words
@@ -79,6 +79,14 @@ def answer_options(command: Callable[..., Any]) -> Callable[..., Any]:
             default=10,
             show_default=True,
             help="Replications every variant gets before the selection (or --precision) decides.",
+        ),
+        click.option(
+            "--screen",
+            type=click.IntRange(min=0),
+            default=SCREEN,
+            show_default=True,
+            help="Replications every variant gets before a screen drops those far behind; the "
+            "rest get --first-stage and the selection (0: no screen).",
         ),
         click.option(
             "--max-replications",
@@ -176,6 +184,11 @@ def answer_arguments(settings: ExperimentSettings, **options: Any) -> dict[str, 
         raise UserError(
             f"--max-replications ({options['max_replications']}) must be at least "
             f"--first-stage ({options['first_stage']})"
+        )
+    if options["screen"] == 1 or options["screen"] > options["first_stage"]:
+        raise UserError(
+            f"--screen ({options['screen']}) must be 0 (no screen) or from 2 to --first-stage "
+            f"({options['first_stage']})"
         )
     return {**options, "power": float(options["power"]), "select": not fixed}
 

@@ -160,6 +160,8 @@ class Selection:
     power: float = 0.8
     #: MCB: each variant's mean minus the best of the others', simultaneous interval
     intervals: dict[str, tuple[float, float]] | None = None
+    #: KN: replications per variant screened before its first stage (0: no screen)
+    screen: int = 0
 
     @property
     def replications_used(self) -> int:
@@ -177,6 +179,7 @@ class Selection:
             "replications": self.replications,
             "advised_replications": self.advised,
             "power": self.power,
+            "screen": self.screen,
             "against_best_of_others": None
             if self.intervals is None
             else {k: {"low": lo, "high": hi} for k, (lo, hi) in self.intervals.items()},
@@ -203,6 +206,8 @@ class Comparison(ComparisonDisplay):
     budget_per_year: float | None = None  #: running costs, a year's
     precision: float | None = None
     first_stage: int | None = None  #: replications before the selection or two-stage decides
+    #: replications of every variant screened before the selection's first stage (0: none)
+    screen: int | None = None
     max_replications: int | None = None
 
     @property
@@ -257,6 +262,7 @@ class Comparison(ComparisonDisplay):
             "budget_per_year": self.budget_per_year,
             "precision": self.precision,
             "first_stage": self.first_stage,
+            "screen": self.screen,
             "max_replications": self.max_replications,
             "value": self.value,
             "baseline": {m: e.to_dict() for m, e in self.baseline.summary().items()},

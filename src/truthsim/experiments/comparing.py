@@ -159,8 +159,11 @@ class WhatIf:
             for o in self.objectives
         }
 
-    def by_kn(self, first_stage: int, max_replications: int) -> dict[str, Selection]:
-        """Each objective's best by the fully sequential procedure, running what it asks for."""
+    def by_kn(
+        self, first_stage: int, max_replications: int, screen: int = 0
+    ) -> dict[str, Selection]:
+        """Each objective's best by the fully sequential procedure (after a screen of ``screen``
+        replications each, if any), running what it asks for."""
         return by_kn(
             self.pool,
             self.objectives,
@@ -170,6 +173,7 @@ class WhatIf:
             first_stage,
             max_replications,
             self.pool.execution.workers(),
+            screen,
         )
 
     def answer(
@@ -181,6 +185,7 @@ class WhatIf:
         first_stage: int | None = None,
         max_replications: int | None = None,
         precision: float | None = None,
+        screen: int | None = None,
     ) -> Comparison:
         """The comparison: every variant against the baseline, and the selections made."""
         scenario, pool, value, criteria = self.scenario, self.pool, self.value, self.criteria
@@ -237,6 +242,7 @@ class WhatIf:
             precision=precision,
             first_stage=first_stage,
             max_replications=max_replications,
+            screen=screen,
         )
 
     def _parameters(self) -> dict[str, Any] | None:
@@ -275,16 +281,19 @@ def begin_staged(
     uncertainty: ParameterUncertainty | None,
     first_stage: int,
     max_replications: int,
+    screen: int = 0,
     run_ahead: bool = False,
 ) -> WhatIf:
     """The first stage of a sequential or two-stage ``procedure``: its criteria and execution
     checked, the candidates chosen on the scenario as the criteria value it
     (``candidates(scenario, allow_large)``), every variant's first replications run, their
-    progress counted with what follows as one run (``run_ahead``: see WhatIf)."""
+    progress counted with what follows as one run (``run_ahead``: see WhatIf). With a
+    ``screen``, the first replications are the screen's."""
     criteria = criteria or Criteria()
     execution = execution_of(procedure, execution, {})
-    check_stages(first_stage, max_replications)
+    check_stages(first_stage, max_replications, screen)
     scenario = criteria.applied(scenario)
     chosen = candidates(scenario, execution.allow_large)
-    return WhatIf(scenario, chosen, criteria, seed, uncertainty, execution, first=first_stage,
+    return WhatIf(scenario, chosen, criteria, seed, uncertainty, execution,
+                  first=screen or first_stage,
                   most=max_replications, sequential=True, run_ahead=run_ahead)  # fmt: skip

@@ -71,8 +71,14 @@ class Criteria:
             raise ExperimentError("; ".join(p.message for p in error.problems)) from None
 
 
-def check_stages(first_stage: int, max_replications: int) -> None:
-    """A first stage large enough for its variances, and room for it under the maximum."""
+def check_stages(first_stage: int, max_replications: int, screen: int = 0) -> None:
+    """A first stage large enough for its variances, room for it under the maximum, and a
+    screen (if any) of at least 2 replications and no more than the first stage."""
+    if screen and not 2 <= screen <= first_stage:
+        raise ExperimentError(
+            f"the screen needs 0 (none) or 2 to {first_stage} (the first stage) replications, "
+            f"not {screen}"
+        )
     if first_stage < MIN_FIRST_STAGE:
         raise ExperimentError(
             f"the first stage needs at least {MIN_FIRST_STAGE} replications, not {first_stage}"

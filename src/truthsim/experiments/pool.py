@@ -14,6 +14,7 @@ from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Selection
 from truthsim.experiments.replication import RunSummary, run_replications
 from truthsim.experiments.selection import kn, kn_bound, mcb
+from truthsim.experiments.selection import screen as screen_of
 from truthsim.experiments.stats import replications_for_power
 from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
 from truthsim.experiments.valuation import Objective, Valuation, objective_values
@@ -145,8 +146,14 @@ def by_kn(
     first_stage: int,
     max_replications: int,
     workers: int = 1,
+    screen: int = 0,
 ) -> dict[str, Selection]:
     """KN for every objective at once: a variant gets replications while any still needs it.
+
+    With ``screen``, every variant's first ``screen`` replications are screened first (see
+    :func:`~truthsim.experiments.selection.screen`), half the error allowed to the screen and
+    half to KN among those it leaves; an objective the screen leaves one variant for is decided
+    there, and only the survivors get KN's first stage.
 
     KN examines one replication per survivor at a time. With more ``workers`` than survivors,
     each asks for a batch of the next replications at once (enough to keep every worker busy),
@@ -154,13 +161,26 @@ def by_kn(
     procedure's to the last bit, whatever the number of workers. Replications run beyond what
     it examined are then set aside (``pool.surplus``), so the answer's figures are too.
     """
+    k = len(pool.runs)
+    among: dict[str, tuple[int, ...]] = {o: tuple(range(k)) for o in objectives}
+    each = 1.0 - (1.0 - confidence) / 2.0 if screen else confidence  # the screen's, and KN's
+    if screen:
+        for o in objectives:
+            first = np.column_stack([v[:screen] for v in pool.values(o, costs)])
+            among[o] = screen_of(first, deltas[o], each)
     #: what the one-at-a-time procedure has given each (the first stage may have run ahead)
-    used = [min(len(r), first_stage) for r in pool.runs]
+    used = [min(len(r), screen or first_stage) for r in pool.runs]
+    contested = sorted({i for o in objectives if len(among[o]) > 1 for i in among[o]})
+    if screen and contested:
+        ahead = run_ahead(len(contested), first_stage - screen, workers)
+        pool.extend(contested, min(max_replications, first_stage + ahead))
+        for i in contested:
+            used[i] = first_stage
     while True:
         states = {}
         for o in objectives:
             values = [v[:n] for v, n in zip(pool.values(o, costs), used, strict=True)]
-            states[o] = kn(values, deltas[o], confidence, first_stage)
+            states[o] = kn(values, deltas[o], each, first_stage, among[o])
         open_states = [s for s in states.values() if not s.done]
         target = max((s.stage + 1 for s in open_states), default=0)
         if not open_states or target > max_replications:
@@ -177,7 +197,7 @@ def by_kn(
         bound = None
         if not s.done:
             values = pool.values(o, costs)
-            bound = kn_bound(values, s.survivors, deltas[o], confidence, first_stage)
+            bound = kn_bound(values, s.survivors, deltas[o], each, first_stage)
         selections[o] = Selection(
             o,
             deltas[o],
@@ -187,5 +207,6 @@ def by_kn(
             [pool.names[i] for i in s.survivors],
             pool.counts(),
             bound,
+            screen=screen,
         )
     return selections

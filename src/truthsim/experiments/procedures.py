@@ -29,7 +29,7 @@ from truthsim.experiments.criteria import Criteria, check_stages
 from truthsim.experiments.execution import execution_of
 from truthsim.experiments.fixed import check_replications, compare_fixed
 from truthsim.experiments.replication import DEFAULT_REPLICATIONS
-from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS, MIN_FIRST_STAGE
+from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS, MIN_FIRST_STAGE, SCREEN
 from truthsim.experiments.sequential import best_within_budget, select_best
 from truthsim.experiments.two_stage import compare_to_precision
 from truthsim.experiments.uncertainty import ParameterUncertainty
@@ -52,6 +52,7 @@ def compare(
     confidence: float = 0.95,
     first_stage: int = MIN_FIRST_STAGE,
     max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    screen: int = SCREEN,
     precision: float | None = None,
     budget: float | None = None,
     budget_per_year: float | None = None,
@@ -76,8 +77,9 @@ def compare(
     omitted part of the budget is zero), chosen as with ``select`` (or to ``precision``); with
     ``precision`` a two-stage procedure sizes the run for intervals of the objective's gain that
     wide; with ``select`` the fully sequential procedure decides how many replications each
-    variant gets (first stage ``first_stage``, at most ``max_replications``). Otherwise every
-    variant gets ``replications``.
+    variant gets (a screen of ``screen`` replications each, 0 for none, then a first stage of
+    ``first_stage`` for the survivors, at most ``max_replications``). Otherwise every variant
+    gets ``replications``.
 
     Money is counted over the planning period, the horizon after any warm-up (see
     :mod:`~truthsim.experiments.valuation`); ``discount_rate`` and ``terminal_value`` override the
@@ -91,7 +93,7 @@ def compare(
     criteria = Criteria(
         objective, delta, confidence, power, horizon_days, discount_rate, terminal_value
     )
-    check_stages(first_stage, max_replications)
+    check_stages(first_stage, max_replications, screen)
     if not select:
         check_replications(replications)
     shared: dict[str, Any] = {
@@ -103,12 +105,21 @@ def compare(
     stages = {"first_stage": first_stage, "max_replications": max_replications}
     if budget is not None or budget_per_year is not None:
         return best_within_budget(
-            scenario, budget, budget_per_year, improvements, precision=precision, **stages, **shared
+            scenario,
+            budget,
+            budget_per_year,
+            improvements,
+            precision=precision,
+            screen=screen,
+            **stages,
+            **shared,
         )
     if precision is not None:
         return compare_to_precision(
             scenario, precision, improvements, combinations=combinations, **stages, **shared
         )
     if select:
-        return select_best(scenario, improvements, combinations=combinations, **stages, **shared)
+        return select_best(
+            scenario, improvements, combinations=combinations, screen=screen, **stages, **shared
+        )
     return compare_fixed(scenario, improvements, replications, combinations=combinations, **shared)

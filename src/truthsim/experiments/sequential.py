@@ -16,7 +16,7 @@ from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Comparison
 from truthsim.experiments.comparing import WhatIf, begin_staged, named, within_budget
 from truthsim.experiments.criteria import Criteria
-from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS, MIN_FIRST_STAGE
+from truthsim.experiments.selection import DEFAULT_MAX_REPLICATIONS, MIN_FIRST_STAGE, SCREEN
 from truthsim.experiments.two_stage import to_precision
 from truthsim.experiments.uncertainty import ParameterUncertainty
 from truthsim.scenario.schema import Scenario
@@ -30,6 +30,7 @@ def select_best(
     combinations: int = 1,
     first_stage: int = MIN_FIRST_STAGE,
     max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    screen: int = SCREEN,
     criteria: Criteria | None = None,
     parameter_uncertainty: ParameterUncertainty | None = None,
     execution: Execution | None = None,
@@ -37,11 +38,11 @@ def select_best(
     """The best of the baseline and each improvement, to within the criteria's ``delta`` at
     their confidence, by the fully sequential procedure.
 
-    Every variant gets ``first_stage`` replications; then those still in contention are
-    examined one replication at a time (run in batches sized to the workers, see
-    :func:`~truthsim.experiments.pool.by_kn`), until one is left or ``max_replications`` is
-    reached. ``improvements``,
-    ``combinations`` and ``parameter_uncertainty`` as for
+    Every variant gets ``screen`` replications, and a screen drops those far behind another
+    (``screen=0``: none); the survivors get ``first_stage`` replications, then those still in
+    contention are examined one replication at a time (run in batches sized to the workers,
+    see :func:`~truthsim.experiments.pool.by_kn`), until one is left or ``max_replications`` is
+    reached. ``improvements``, ``combinations`` and ``parameter_uncertainty`` as for
     :func:`~truthsim.experiments.compare_fixed`.
     """
     whatif = begin_staged(
@@ -54,9 +55,10 @@ def select_best(
         uncertainty=parameter_uncertainty,
         first_stage=first_stage,
         max_replications=max_replications,
+        screen=screen,
         run_ahead=True,
     )
-    return _by_kn(whatif, first_stage, max_replications)
+    return _by_kn(whatif, first_stage, max_replications, screen)
 
 
 def best_within_budget(
@@ -69,6 +71,7 @@ def best_within_budget(
     precision: float | None = None,
     first_stage: int = MIN_FIRST_STAGE,
     max_replications: int = DEFAULT_MAX_REPLICATIONS,
+    screen: int = SCREEN,
     criteria: Criteria | None = None,
     parameter_uncertainty: ParameterUncertainty | None = None,
     execution: Execution | None = None,
@@ -78,7 +81,8 @@ def best_within_budget(
     nothing included; an omitted part of the budget is zero.
 
     Chosen by the fully sequential procedure, as :func:`select_best`; with ``precision``, by
-    the two-stage procedure of :func:`~truthsim.experiments.compare_to_precision` instead.
+    the two-stage procedure of :func:`~truthsim.experiments.compare_to_precision` instead (no
+    screen).
     ``improvements`` limits the sets to those names.
     """
     whatif = begin_staged(
@@ -91,18 +95,20 @@ def best_within_budget(
         uncertainty=parameter_uncertainty,
         first_stage=first_stage,
         max_replications=max_replications,
+        screen=0 if precision is not None else screen,
         run_ahead=precision is None,
     )
     if precision is None:
-        return _by_kn(whatif, first_stage, max_replications)
+        return _by_kn(whatif, first_stage, max_replications, screen)
     return to_precision(whatif, precision, first_stage, max_replications)
 
 
-def _by_kn(whatif: WhatIf, first_stage: int, max_replications: int) -> Comparison:
-    """The fully sequential procedure after the first stage, and the answer."""
+def _by_kn(whatif: WhatIf, first_stage: int, max_replications: int, screen: int) -> Comparison:
+    """The screen and the fully sequential procedure after it, and the answer."""
     return whatif.answer(
         "budget" if whatif.candidates.budgeted else "select",
-        whatif.by_kn(first_stage, max_replications),
+        whatif.by_kn(first_stage, max_replications, screen),
         first_stage=first_stage,
         max_replications=max_replications,
+        screen=screen,
     )

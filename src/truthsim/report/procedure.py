@@ -19,10 +19,13 @@ def procedure_words(data: dict[str, Any]) -> str:
     among = " among the sets that fit the budget" if data["procedure"] == "budget" else ""
     text = f"sequential selection{among}, {used} replications in all"
     each = data["selection"].get("replications") or {} if data.get("selection") else {}
-    first = data.get("first_stage")
+    screen = data.get("screen") or 0
+    first = screen or data.get("first_stage")
     more = {k: n for k, n in each.items() if first is not None and n > first}
     if first is not None and each:
         text += f" ({first} of each of the {len(each)} variants, the baseline included"
+        if screen:
+            text += ", screened"
         if more:
             text += "; then " + ", ".join(f"{k} {n}" for k, n in more.items())
         text += ")"
@@ -39,6 +42,8 @@ def reproduce(data: dict[str, Any]) -> str:
             f"--first-stage {data['first_stage']}",
             f"--max-replications {data['max_replications']}",
         ]
+        if data.get("screen") is not None:
+            parts.append(f"--screen {data['screen']}")
     if data["procedure"] == "precision":
         parts.append(f"--precision {data['precision']:g}")
     if data["procedure"] == "budget" and data.get("budget") is not None:
