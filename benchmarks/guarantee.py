@@ -13,10 +13,16 @@
    pilot of many replications, and delta is set to the best's lead over the runner-up less
    three of its standard errors (so the true lead is at least delta). ``select_best`` runs on
    fresh seeds; correct when it picks the variant the pilot says is best.
+3. The simulator's null (``--part null``). Three self-service kiosks in a row, remembered
+   additively, and variants that deal their three outcome tables out in every other order:
+   every variant's law is the baseline's, so its true gain is zero, yet its replications differ.
+   A false claim is an answer whose table gives some variant an interval of customers kept
+   that leaves out zero.
 
 Each count is reported with its binomial standard error.
 
-    python benchmarks/guarantee.py [--part oracle|shop|both] [--macro 500] [--jobs 2]
+    python benchmarks/guarantee.py [--part oracle|shop|null|all] [--macro 500] [--jobs 2]
+        [--screen N]
 
 writes benchmarks/results/guarantee.json.
 """
@@ -66,8 +72,22 @@ def oracle_samples(rng: np.random.Generator, means: np.ndarray, length: int) -> 
     return means + sd * (math.sqrt(0.5) * common + math.sqrt(0.5) * own)
 
 
-def oracle(macro: int, seed: int) -> dict[str, Any]:
-    from truthsim.experiments.selection import kn
+def counts(state: Any) -> np.ndarray:
+    """Replications each variant had when the procedure stopped (as the answer keeps them)."""
+    n = np.full(K, state.stage)
+    for i, at in state.eliminated_at.items():
+        n[i] = at
+    return n
+
+
+def oracle(macro: int, seed: int, screen: int) -> dict[str, Any]:
+    from truthsim.experiments.selection import kn, screened_kn
+
+    def select(x: np.ndarray, delta: float) -> Any:
+        samples = [x[:, i] for i in range(K)]
+        if screen:
+            return screened_kn(samples, delta, CONFIDENCE, screen, FIRST)
+        return kn(samples, delta, CONFIDENCE, FIRST)
 
     delta = 1.0
     rng = np.random.default_rng(seed)
@@ -77,26 +97,28 @@ def oracle(macro: int, seed: int) -> dict[str, Any]:
     used = []
     for _ in range(macro):
         x = oracle_samples(rng, at_delta, 4000)
-        state = kn([x[:, i] for i in range(K)], delta, CONFIDENCE, FIRST)
+        state = select(x, delta)
         correct += state.best == K - 1
-        used.append(state.stage)
+        used.append(int(counts(state).sum()))
     false_claims = 0
-    t = stats.t.ppf(1 - (1 - CONFIDENCE) / (2 * (K - 1)), FIRST - 1)  # two-sided, Bonferroni
     for _ in range(macro):
         x = oracle_samples(rng, np.zeros(K), 4000)
-        state = kn([x[:, i] for i in range(K)], delta, CONFIDENCE, FIRST)
-        n = state.stage
-        gains = x[:n, 1:] - x[:n, :1]
-        t = stats.t.ppf(1 - (1 - CONFIDENCE) / (2 * (K - 1)), n - 1)
-        low = gains.mean(axis=0) - t * gains.std(axis=0, ddof=1) / math.sqrt(n)
-        false_claims += bool((low > 0).any())
+        had = counts(select(x, delta))
+        for i in range(1, K):  # each gain on the replications it shares with the baseline
+            n = int(min(had[i], had[0]))
+            gain = x[:n, i] - x[:n, 0]
+            t = stats.t.ppf(1 - (1 - CONFIDENCE) / (2 * (K - 1)), n - 1)  # two-sided, Bonferroni
+            if gain.mean() - t * gain.std(ddof=1) / math.sqrt(n) > 0:
+                false_claims += 1
+                break
     return {
         "variants": K,
         "first_stage": FIRST,
+        "screen": screen,
         "confidence": CONFIDENCE,
         "correct_at_delta": count(correct, macro),
         "false_claim_in_null": count(false_claims, macro),
-        "stages_at_delta": {"median": float(np.median(used)), "max": int(max(used))},
+        "replications_at_delta": {"median": float(np.median(used)), "max": int(max(used))},
     }
 
 
@@ -134,6 +156,117 @@ def shop_scenario() -> Any:
     return Scenario.model_validate(data)
 
 
+#: three kiosks' outcome tables; the null's variants deal them out to the kiosks in every order
+TABLES = (
+    {"misery": 0.05, "mediocrity": 0.75, "magic": 0.2},
+    {"misery": 0.15, "mediocrity": 0.6, "magic": 0.25},
+    {"misery": 0.25, "mediocrity": 0.35, "magic": 0.4},
+)
+
+
+def null_scenario() -> Any:
+    """Three self-service kiosks in a row, remembered additively: a journey's remembered shift
+    is the sum of its three moments', whichever kiosk gave which, so dealing the outcome tables
+    out in another order changes no law of the run. Every variant's true mean is the same; their
+    replications differ (each kiosk draws its own numbers)."""
+    from itertools import permutations
+
+    from truthsim.scenario import Scenario
+
+    kiosks = ("a", "b", "c")
+    orders = list(permutations(range(3)))
+    improvements = {
+        "deal_" + "".join(map(str, order)): {
+            "changes": {
+                f"touchpoints.kiosk_{k}.outcomes.{o}": TABLES[t][o]
+                for k, t in zip(kiosks, order, strict=True)
+                for o in ("misery", "magic")
+            }
+        }
+        for order in orders[1:]
+    }
+    data = {
+        "name": "guarantee null",
+        "horizon_days": 30.0,
+        "arrivals": {"per_day": 60.0},
+        "segments": {
+            "everyone": {
+                "share": 1.0,
+                "value_per_journey": 100.0,
+                "baseline_return": 0.6,
+                "days_between_journeys": {"kind": "exponential", "mean": 3.0},
+            }
+        },
+        "touchpoints": {
+            f"kiosk_{k}": {
+                "servers": "unlimited",
+                "service": {"kind": "exponential", "mean": 2.0},
+                "outcomes": TABLES[i],
+                "shifts": {"misery": -0.2, "mediocrity": 0.0, "magic": 0.15},
+            }
+            for i, k in enumerate(kiosks)
+        },
+        "journey": [f"kiosk_{k}" for k in kiosks],
+        "memory": {"model": "additive", "reference_return": 0.6},
+        "improvements": improvements,
+    }
+    return Scenario.model_validate(data)
+
+
+#: the null's delta, customers: about twice the standard deviation of a paired gain (11 to 16
+#: in 30 replications of seed 10**6), so KN stops near its first stage; the default (0.1% of
+#: new customers, 1.8) would run every selection to its 200 replications
+NULL_DELTA = 30.0
+
+
+def _null(args: tuple[int, int]) -> tuple[bool, int]:
+    """One selection on the null: whether the answer's table claims any change in customers
+    kept (an interval of gain that leaves out zero), and the replications it used.
+
+    As ``select_best`` runs it, but selecting for customers kept alone: the answer's selection
+    for net value, at its default delta, would run every selection to its 200 replications
+    (its families, and so the table's confidence, stay the answer's)."""
+    from truthsim import Execution
+    from truthsim.experiments.comparing import begin_staged, named
+    from truthsim.experiments.criteria import Criteria
+
+    seed, screen = args
+    whatif = begin_staged(
+        "select_best",
+        null_scenario(),
+        lambda s, large: named(s, None, 1, large),
+        criteria=Criteria(delta=NULL_DELTA),
+        execution=Execution(jobs=1),
+        seed=seed,
+        uncertainty=None,
+        first_stage=FIRST,
+        max_replications=200,
+        screen=screen,
+    )
+    whatif.objectives = ["customers"]
+    comparison = whatif.answer("select", whatif.by_kn(FIRST, 200, screen), screen=screen)
+    claims = any(
+        row["retained_low"] > 0 or row["retained_high"] < 0 for row in comparison.summary()
+    )
+    return claims, sum(comparison.selections["customers"].replications.values())
+
+
+def null(macro: int, jobs: int, screen: int) -> dict[str, Any]:
+    with ProcessPoolExecutor(jobs) as pool:
+        runs = list(pool.map(_null, [(s, screen) for s in range(1, macro + 1)]))
+    scenario = null_scenario()
+    return {
+        "variants": ["baseline", *scenario.improvements],
+        "delta": NULL_DELTA,
+        "screen": screen,
+        "false_claim": count(sum(c for c, _ in runs), macro),
+        "replications_per_selection": {
+            "median": float(np.median([n for _, n in runs])),
+            "max": int(max(n for _, n in runs)),
+        },
+    }
+
+
 def _pilot(args: tuple[int, int]) -> list[float]:
     from truthsim import simulate
     from truthsim.experiments.replication import replication_seed
@@ -145,25 +278,31 @@ def _pilot(args: tuple[int, int]) -> list[float]:
         name = list(scenario.improvements)[variant - 1]
         scenario = apply_changes(scenario, scenario.improvements[name].changes)
     return [
-        float(np.count_nonzero(~simulate(scenario, replication_seed(10**6, r)).customers["churned"]))
+        float(
+            np.count_nonzero(~simulate(scenario, replication_seed(10**6, r)).customers["churned"])
+        )
         for r in range(n)
     ]
 
 
-def _select(args: tuple[int, float]) -> tuple[str | None, int]:
+def _select(args: tuple[int, float, int]) -> tuple[str | None, int]:
     from truthsim import Execution
     from truthsim.experiments import select_best
     from truthsim.experiments.criteria import Criteria
 
-    seed, delta = args
+    seed, delta, screen = args
     comparison = select_best(
-        shop_scenario(), seed=seed, criteria=Criteria(delta=delta), execution=Execution(jobs=1)
+        shop_scenario(),
+        seed=seed,
+        screen=screen,
+        criteria=Criteria(delta=delta),
+        execution=Execution(jobs=1),
     )
     selection = comparison.selections["customers"]
     return selection.best, sum(selection.replications.values())
 
 
-def shop(macro: int, pilot: int, jobs: int) -> dict[str, Any]:
+def shop(macro: int, pilot: int, jobs: int, screen: int) -> dict[str, Any]:
     names = ["baseline", *shop_scenario().improvements]
     with ProcessPoolExecutor(jobs) as pool:
         runs = list(pool.map(_pilot, [(v, pilot) for v in range(len(names))]))
@@ -175,10 +314,11 @@ def shop(macro: int, pilot: int, jobs: int) -> dict[str, Any]:
     lead_se = float(np.std(lead, ddof=1) / math.sqrt(pilot))
     delta = float(np.mean(lead)) - 3 * lead_se
     with ProcessPoolExecutor(jobs) as pool:
-        picked = list(pool.map(_select, [(s, delta) for s in range(1, macro + 1)]))
+        picked = list(pool.map(_select, [(s, delta, screen) for s in range(1, macro + 1)]))
     correct = sum(name == names[best] for name, _ in picked)
     return {
         "variants": names,
+        "screen": screen,
         "pilot_replications_per_variant": pilot,
         "pilot_means": dict(zip(names, means.tolist(), strict=True)),
         "true_best": names[best],
@@ -195,21 +335,26 @@ def shop(macro: int, pilot: int, jobs: int) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--part", choices=("oracle", "shop", "both"), default="both")
+    parser.add_argument("--part", choices=("oracle", "shop", "null", "all"), default="all")
+    parser.add_argument("--screen", type=int, default=None, help="default: the what-if's")
     parser.add_argument("--macro", type=int, default=500)
     parser.add_argument("--pilot", type=int, default=1000)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args()
     out = ROOT / "benchmarks" / "results" / "guarantee.json"
     result: dict[str, Any] = json.loads(out.read_text()) if out.exists() else {}
-    started = time.perf_counter()
-    if args.part in ("oracle", "both"):
-        result["oracle"] = oracle(max(args.macro, 2000), seed=2017)
-        print("oracle:", json.dumps(result["oracle"]))
-    if args.part in ("shop", "both"):
-        result["shop"] = shop(args.macro, args.pilot, args.jobs)
-        print("shop:", json.dumps(result["shop"]))
-    result["seconds"] = time.perf_counter() - started
+    from truthsim.experiments.selection import SCREEN
+
+    screen = SCREEN if args.screen is None else args.screen
+    for part, run in (
+        ("oracle", lambda: oracle(max(args.macro, 2000), 2017, screen)),
+        ("shop", lambda: shop(args.macro, args.pilot, args.jobs, screen)),
+        ("null", lambda: null(args.macro, args.jobs, screen)),
+    ):
+        if args.part in (part, "all"):
+            started = time.perf_counter()
+            result[part] = {**run(), "seconds": time.perf_counter() - started}
+            print(f"{part}:", json.dumps(result[part]))
     out.write_text(json.dumps(result, indent=1) + "\n")
 
 

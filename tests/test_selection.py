@@ -10,7 +10,14 @@ import math
 import numpy as np
 import pytest
 
-from truthsim.experiments.selection import kn, kn_bound, kn_fixed_equivalent, mcb
+from truthsim.experiments.selection import (
+    kn,
+    kn_bound,
+    kn_fixed_equivalent,
+    mcb,
+    screen,
+    screened_kn,
+)
 from truthsim.experiments.stats import (
     estimate,
     replications_for_power,
@@ -185,3 +192,44 @@ def test_two_stage_precision_covers_at_least_nominally(name: str, shape: float |
         e = stein_estimate(np.concatenate([first, draw(total - 10)]), 10, CONFIDENCE)
         covered += e.low <= truth <= e.high
     assert covered / repetitions >= CONFIDENCE - allowed(CONFIDENCE, repetitions), name
+
+
+def test_the_screen_keeps_the_best_ahead_by_exactly_delta() -> None:
+    """The best leads every other by exactly delta: the screen on 5 replications keeps it with
+    probability at least its confidence (each of its 5 comparisons errs with probability
+    0.05 / 5 at most, so a screen with too small a t, or the wrong degrees of freedom, fails)."""
+    rng = np.random.default_rng(5)
+    delta, repetitions, kept = 0.5, 4000, 0
+    means = [0.0, 0.0, 0.0, delta, 0.0, 0.0]
+    for _ in range(repetitions):
+        kept += 3 in screen(paired(rng, means, 5, common=0.0), delta, CONFIDENCE)
+    assert kept / repetitions >= CONFIDENCE - allowed(CONFIDENCE, repetitions)
+
+
+def test_the_screen_drops_what_is_far_behind_and_keeps_what_is_close() -> None:
+    """Ten standard deviations behind is dropped; a tie is kept (its gap would have to pass
+    about 2.4 of its standard errors)."""
+    rng = np.random.default_rng(6)
+    data = paired(rng, [0.0, 10.0, 10.0], 5)
+    assert set(screen(data, 0.1, CONFIDENCE)) == {1, 2}
+
+
+def test_screen_then_kn_selects_the_best_ahead_by_exactly_delta() -> None:
+    """Half the error to the screen, half to KN among its survivors: together at least the
+    confidence (KN keeps the constants of all six variants)."""
+    rng = np.random.default_rng(7)
+    delta, repetitions, correct, used = 0.5, 600, 0, []
+    means = [0.0, 0.0, 0.0, 0.0, 0.0, delta]
+    for _ in range(repetitions):
+        state = screened_kn(list(paired(rng, means, 400).T), delta, CONFIDENCE)
+        assert state.done
+        correct += state.best == 5
+        used.append(state.stage)
+    assert correct / repetitions >= CONFIDENCE - allowed(CONFIDENCE, repetitions)
+
+
+def test_a_screen_that_leaves_one_decides_without_a_first_stage() -> None:
+    rng = np.random.default_rng(8)
+    data = paired(rng, [0.0, 20.0, 5.0], 5)
+    state = screened_kn(list(data.T), 0.5, CONFIDENCE)
+    assert state.done and state.best == 1 and state.stage == 5

@@ -47,9 +47,7 @@ def test_a_local_dask_cluster_of_two_workers_gives_the_same_answer(one_at_a_time
     from truthsim.experiments.on_dask import close_clients
 
     try:
-        on_dask = select_best(
-            shop(), seed=3, execution=Execution(jobs=2, backend="dask"), screen=0
-        )
+        on_dask = select_best(shop(), seed=3, execution=Execution(jobs=2, backend="dask"), screen=0)
     finally:
         close_clients()
     assert answer(on_dask) == answer(one_at_a_time)

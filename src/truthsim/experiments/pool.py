@@ -13,7 +13,7 @@ import numpy as np
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Selection
 from truthsim.experiments.replication import RunSummary, run_replications
-from truthsim.experiments.selection import kn, kn_bound, mcb
+from truthsim.experiments.selection import halved, kn, kn_bound, mcb
 from truthsim.experiments.selection import screen as screen_of
 from truthsim.experiments.stats import replications_for_power
 from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
@@ -163,7 +163,7 @@ def by_kn(
     """
     k = len(pool.runs)
     among: dict[str, tuple[int, ...]] = {o: tuple(range(k)) for o in objectives}
-    each = 1.0 - (1.0 - confidence) / 2.0 if screen else confidence  # the screen's, and KN's
+    each = halved(confidence) if screen else confidence  # the screen's, and KN's
     if screen:
         for o in objectives:
             first = np.column_stack([v[:screen] for v in pool.values(o, costs)])

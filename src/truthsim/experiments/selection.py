@@ -95,6 +95,25 @@ def screen(first: np.ndarray, delta: float, confidence: float) -> tuple[int, ...
     return tuple(sorted((int(i) for i in kept), key=lambda i: (-means[i], i)))
 
 
+def halved(confidence: float) -> float:
+    """The confidence each of the screen and KN gets so that both hold at ``confidence``."""
+    return 1.0 - (1.0 - confidence) / 2.0
+
+
+def screened_kn(
+    samples: Sequence[np.ndarray],
+    delta: float,
+    confidence: float,
+    n_screen: int = SCREEN,
+    n0: int = MIN_FIRST_STAGE,
+) -> KNState:
+    """The screen on the first ``n_screen`` replications, then KN among its survivors, each at
+    :func:`halved` ``confidence``: the procedure a what-if runs (``pool.by_kn``), on data."""
+    part = halved(confidence)
+    first = np.column_stack([np.asarray(s[:n_screen], dtype=float) for s in samples])
+    return kn(samples, delta, part, n0, screen(first, delta, part))
+
+
 def kn(
     samples: Sequence[np.ndarray],
     delta: float,
