@@ -302,6 +302,9 @@ def test_selection_object_in_json(losing) -> None:
         (["--budget", "10", "--precision", "3"], "not both"),
         (["--objective", "profit"], "--objective"),
         (["--first-stage", "5"], "--first-stage"),
+        (["--screen", "1"], "--screen (1) must be 0 (no screen) or from 2 to --first-stage"),
+        (["--screen", "11"], "--screen (11) must be 0"),
+        (["--screen", "-1"], "--screen"),
         (["--delta", "0"], "--delta"),
     ],
 )

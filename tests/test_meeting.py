@@ -15,6 +15,7 @@ from click.testing import CliRunner
 from tests.conftest import shop
 from truthsim.cli import main
 from truthsim.experiments import Execution, compare
+from truthsim.experiments.selection import SCREEN
 from truthsim.report.procedure import procedure_words
 
 
@@ -39,7 +40,7 @@ def test_progress_counts_on_across_a_sequential_selection(selected) -> None:
     assert done == sorted(done), "the count never starts again"
     assert done[-1] == result.replications_used
     first = [t for _, t in seen if t is not None]
-    assert set(first) == {10 * (len(result.variants) + 1)}  # the first stage, then open
+    assert set(first) == {SCREEN * (len(result.variants) + 1)}  # the screen, then open
     assert result.replications_used > first[0] and seen[-1][1] is None
 
 
@@ -49,8 +50,8 @@ def test_the_header_says_how_the_replications_add_up(selected) -> None:
     words = procedure_words(data)
     per = data["selection"]["replications"]
     assert f"{sum(per.values())} replications in all" in words
-    assert f"10 of each of the {len(per)} variants" in words
-    more = {name: n for name, n in per.items() if n > 10}
+    assert f"{SCREEN} of each of the {len(per)} variants, the baseline included, screened" in words
+    more = {name: n for name, n in per.items() if n > SCREEN}
     assert more and all(f"{name} {n}" in words for name, n in more.items())
 
 
