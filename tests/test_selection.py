@@ -230,6 +230,7 @@ def test_screen_then_kn_selects_the_best_ahead_by_exactly_delta() -> None:
 
 def test_a_screen_that_leaves_one_decides_without_a_first_stage() -> None:
     rng = np.random.default_rng(8)
-    data = paired(rng, [0.0, 20.0, 5.0], 5)
+    data = paired(rng, [0.0, 20.0, 5.0], 400)
     state = screened_kn(list(data.T), 0.5, CONFIDENCE)
-    assert state.done and state.best == 1 and state.stage == 5
+    assert state.done and state.best == 1
+    assert state.stage == 5 and state.eliminated_at == {0: 5, 2: 5}

@@ -180,7 +180,7 @@ def by_kn(
         states = {}
         for o in objectives:
             values = [v[:n] for v, n in zip(pool.values(o, costs), used, strict=True)]
-            states[o] = kn(values, deltas[o], each, first_stage, among[o])
+            states[o] = kn(values, deltas[o], each, first_stage, among[o], screen)
         open_states = [s for s in states.values() if not s.done]
         target = max((s.stage + 1 for s in open_states), default=0)
         if not open_states or target > max_replications:

@@ -38,8 +38,10 @@ from scipy import stats
 #: the smallest first stage the procedures accept: variances from fewer replications are too
 #: unreliable for the guarantee to mean much in practice
 MIN_FIRST_STAGE = 10
-#: replications per variant the screen sees before KN's first stage, unless told: exact under
-#: normality from 2 on; 5 (t with 4 degrees of freedom) keeps its widths a few standard errors
+#: replications per variant the screen sees before KN's first stage, unless told. Its guarantee
+#: holds from 2 on (for normal outputs), but its widths shrink fast with more: for 9 variants in
+#: a 95% answer (a selection at 98.75%, its screen at 99.375%) the t quantile is 25.3 at 3,
+#: 11.1 at 4, 7.7 at 5 and 4.5 at 10 replications
 SCREEN = 5
 #: the most replications per variant a sequential or two-stage procedure runs unless told
 DEFAULT_MAX_REPLICATIONS = 200
@@ -111,7 +113,7 @@ def screened_kn(
     :func:`halved` ``confidence``: the procedure a what-if runs (``pool.by_kn``), on data."""
     part = halved(confidence)
     first = np.column_stack([np.asarray(s[:n_screen], dtype=float) for s in samples])
-    return kn(samples, delta, part, n0, screen(first, delta, part))
+    return kn(samples, delta, part, n0, screen(first, delta, part), n_screen)
 
 
 def kn(
@@ -120,21 +122,23 @@ def kn(
     confidence: float,
     n0: int = MIN_FIRST_STAGE,
     among: Sequence[int] | None = None,
+    n_screen: int = 0,
 ) -> KNState:
     """Run KN as far as ``samples`` (one array of replications per variant) allow.
 
     Every variant needs ``n0`` replications; a survivor's further replications are examined one
     at a time, in order, for as long as every survivor has the next one. Replications beyond what
     the procedure needs are ignored, so calling again with more data continues where it stopped.
-    ``among``: the variants a screen left (the others count as eliminated at the screen, and
-    need no first stage); KN's constants stay those of all ``len(samples)`` variants.
+    ``among``: the variants a screen of ``n_screen`` replications left (the others count as
+    eliminated there, and need no first stage); KN's constants stay those of all
+    ``len(samples)`` variants.
     """
     k = len(samples)
     _check(k, n0, delta, confidence)
     live0 = list(range(k)) if among is None else sorted(among)
-    eliminated = {i: len(samples[i]) for i in range(k) if i not in live0}
+    eliminated = {i: n_screen for i in range(k) if i not in live0}
     if len(live0) == 1:
-        return KNState((live0[0],), eliminated, len(samples[live0[0]]), True)
+        return KNState((live0[0],), eliminated, n_screen or n0, True)
     if any(len(samples[i]) < n0 for i in live0):
         raise ValueError(f"every variant needs the first stage of {n0} replications")
     first = np.zeros((n0, k))
