@@ -353,8 +353,9 @@ def main() -> None:
     ):
         if args.part in (part, "all"):
             started = time.perf_counter()
-            result[part] = {**run(), "seconds": time.perf_counter() - started}
-            print(f"{part}:", json.dumps(result[part]))
+            key = part if screen == SCREEN else f"{part}_screen_{screen}"
+            result[key] = {**run(), "seconds": time.perf_counter() - started}
+            print(f"{key}:", json.dumps(result[key]))
     out.write_text(json.dumps(result, indent=1) + "\n")
 
 

@@ -16,7 +16,7 @@ from tests.conftest import shop
 from truthsim.cli import main
 from truthsim.experiments import Execution, compare
 from truthsim.experiments.selection import SCREEN
-from truthsim.report.procedure import procedure_words
+from truthsim.report.procedure import procedure_words, reproduce
 
 
 @pytest.fixture(scope="module")
@@ -53,6 +53,16 @@ def test_the_header_says_how_the_replications_add_up(selected) -> None:
     assert f"{SCREEN} of each of the {len(per)} variants, the baseline included, screened" in words
     more = {name: n for name, n in per.items() if n > SCREEN}
     assert more and all(f"{name} {n}" in words for name, n in more.items())
+
+
+@pytest.mark.slow
+def test_the_line_that_runs_it_again_names_the_screen(selected) -> None:
+    """Results written before the screen existed ran none: their line says --screen 0, or the
+    command would run today's default screen, another procedure."""
+    data = selected[0].to_dict()
+    assert f"--screen {SCREEN}" in reproduce(data)
+    older = {k: v for k, v in data.items() if k != "screen"}
+    assert "--screen 0" in reproduce(older)
 
 
 MEASURE = """<script>

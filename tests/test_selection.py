@@ -234,3 +234,8 @@ def test_a_screen_that_leaves_one_decides_without_a_first_stage() -> None:
     state = screened_kn(list(data.T), 0.5, CONFIDENCE)
     assert state.done and state.best == 1
     assert state.stage == 5 and state.eliminated_at == {0: 5, 2: 5}
+
+
+def test_kn_still_refuses_a_lone_variant_without_its_first_stage() -> None:
+    with pytest.raises(ValueError, match="first stage"):
+        kn([np.zeros(3)], 0.5, CONFIDENCE, 10)

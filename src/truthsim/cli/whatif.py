@@ -185,7 +185,8 @@ def answer_arguments(settings: ExperimentSettings, **options: Any) -> dict[str, 
             f"--max-replications ({options['max_replications']}) must be at least "
             f"--first-stage ({options['first_stage']})"
         )
-    if options["screen"] == 1 or options["screen"] > options["first_stage"]:
+    screening = not fixed and options["precision"] is None
+    if screening and (options["screen"] == 1 or options["screen"] > options["first_stage"]):
         raise UserError(
             f"--screen ({options['screen']}) must be 0 (no screen) or from 2 to --first-stage "
             f"({options['first_stage']})"

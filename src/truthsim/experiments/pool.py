@@ -13,8 +13,7 @@ import numpy as np
 from truthsim.experiments.backends import Execution
 from truthsim.experiments.compare import Selection
 from truthsim.experiments.replication import RunSummary, run_replications
-from truthsim.experiments.selection import halved, kn, kn_bound, mcb
-from truthsim.experiments.selection import screen as screen_of
+from truthsim.experiments.selection import halved, kn, kn_bound, mcb, screen_first
 from truthsim.experiments.stats import replications_for_power
 from truthsim.experiments.uncertainty import Changes, ParameterUncertainty
 from truthsim.experiments.valuation import Objective, Valuation, objective_values
@@ -166,8 +165,7 @@ def by_kn(
     each = halved(confidence) if screen else confidence  # the screen's, and KN's
     if screen:
         for o in objectives:
-            first = np.column_stack([v[:screen] for v in pool.values(o, costs)])
-            among[o] = screen_of(first, deltas[o], each)
+            among[o] = screen_first(pool.values(o, costs), screen, deltas[o], each)
     #: what the one-at-a-time procedure has given each (the first stage may have run ahead)
     used = [min(len(r), screen or first_stage) for r in pool.runs]
     contested = sorted({i for o in objectives if len(among[o]) > 1 for i in among[o]})

@@ -97,6 +97,14 @@ def screen(first: np.ndarray, delta: float, confidence: float) -> tuple[int, ...
     return tuple(sorted((int(i) for i in kept), key=lambda i: (-means[i], i)))
 
 
+def screen_first(
+    samples: Sequence[np.ndarray], n_screen: int, delta: float, confidence: float
+) -> tuple[int, ...]:
+    """:func:`screen` on the first ``n_screen`` replications of each variant."""
+    first = np.column_stack([np.asarray(s[:n_screen], dtype=float) for s in samples])
+    return screen(first, delta, confidence)
+
+
 def halved(confidence: float) -> float:
     """The confidence each of the screen and KN gets so that both hold at ``confidence``."""
     return 1.0 - (1.0 - confidence) / 2.0
@@ -112,8 +120,7 @@ def screened_kn(
     """The screen on the first ``n_screen`` replications, then KN among its survivors, each at
     :func:`halved` ``confidence``: the procedure a what-if runs (``pool.by_kn``), on data."""
     part = halved(confidence)
-    first = np.column_stack([np.asarray(s[:n_screen], dtype=float) for s in samples])
-    return kn(samples, delta, part, n0, screen(first, delta, part), n_screen)
+    return kn(samples, delta, part, n0, screen_first(samples, n_screen, delta, part), n_screen)
 
 
 def kn(
@@ -126,7 +133,8 @@ def kn(
 ) -> KNState:
     """Run KN as far as ``samples`` (one array of replications per variant) allow.
 
-    Every variant needs ``n0`` replications; a survivor's further replications are examined one
+    Every variant in ``among`` (all by default) needs ``n0`` replications, unless it is the only
+    one; a survivor's further replications are examined one
     at a time, in order, for as long as every survivor has the next one. Replications beyond what
     the procedure needs are ignored, so calling again with more data continues where it stopped.
     ``among``: the variants a screen of ``n_screen`` replications left (the others count as
@@ -136,11 +144,12 @@ def kn(
     k = len(samples)
     _check(k, n0, delta, confidence)
     live0 = list(range(k)) if among is None else sorted(among)
+    screened_to_one = among is not None and len(live0) == 1
+    if not screened_to_one and any(len(samples[i]) < n0 for i in live0):
+        raise ValueError(f"every variant needs the first stage of {n0} replications")
     eliminated = {i: n_screen for i in range(k) if i not in live0}
     if len(live0) == 1:
-        return KNState((live0[0],), eliminated, n_screen or n0, True)
-    if any(len(samples[i]) < n0 for i in live0):
-        raise ValueError(f"every variant needs the first stage of {n0} replications")
+        return KNState((live0[0],), eliminated, n_screen if screened_to_one else n0, True)
     first = np.zeros((n0, k))
     for i in live0:
         first[:, i] = samples[i][:n0]

@@ -42,8 +42,8 @@ def reproduce(data: dict[str, Any]) -> str:
             f"--first-stage {data['first_stage']}",
             f"--max-replications {data['max_replications']}",
         ]
-        if data.get("screen") is not None:
-            parts.append(f"--screen {data['screen']}")
+        if data["procedure"] in ("select", "budget"):  # results written before it: no screen
+            parts.append(f"--screen {data.get('screen') or 0}")
     if data["procedure"] == "precision":
         parts.append(f"--precision {data['precision']:g}")
     if data["procedure"] == "budget" and data.get("budget") is not None:
