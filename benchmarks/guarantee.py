@@ -122,6 +122,31 @@ def oracle(macro: int, seed: int, screen: int) -> dict[str, Any]:
     }
 
 
+#: the cheap business of the simulator's parts: a month, 60 new customers a day
+SHOP = {
+    "horizon_days": 30.0,
+    "arrivals": {"per_day": 60.0},
+    "segments": {
+        "everyone": {
+            "share": 1.0,
+            "value_per_journey": 100.0,
+            "baseline_return": 0.6,
+            "days_between_journeys": {"kind": "exponential", "mean": 3.0},
+        }
+    },
+}
+
+
+def kiosk(outcomes: dict[str, float]) -> dict[str, Any]:
+    """A self-service kiosk with these outcome shares."""
+    return {
+        "servers": "unlimited",
+        "service": {"kind": "exponential", "mean": 2.0},
+        "outcomes": outcomes,
+        "shifts": {"misery": -0.2, "mediocrity": 0.0, "magic": 0.15},
+    }
+
+
 def shop_scenario() -> Any:
     from truthsim.scenario import Scenario
 
@@ -131,24 +156,8 @@ def shop_scenario() -> Any:
     }
     data = {
         "name": "guarantee shop",
-        "horizon_days": 30.0,
-        "arrivals": {"per_day": 60.0},
-        "segments": {
-            "everyone": {
-                "share": 1.0,
-                "value_per_journey": 100.0,
-                "baseline_return": 0.6,
-                "days_between_journeys": {"kind": "exponential", "mean": 3.0},
-            }
-        },
-        "touchpoints": {
-            "kiosk": {
-                "servers": "unlimited",
-                "service": {"kind": "exponential", "mean": 2.0},
-                "outcomes": {"misery": 0.1, "mediocrity": 0.6, "magic": 0.3},
-                "shifts": {"misery": -0.2, "mediocrity": 0.0, "magic": 0.15},
-            }
-        },
+        **SHOP,
+        "touchpoints": {"kiosk": kiosk({"misery": 0.1, "mediocrity": 0.6, "magic": 0.3})},
         "journey": ["kiosk"],
         "memory": {"reference_return": 0.6},
         "improvements": improvements,
@@ -187,25 +196,8 @@ def null_scenario() -> Any:
     }
     data = {
         "name": "guarantee null",
-        "horizon_days": 30.0,
-        "arrivals": {"per_day": 60.0},
-        "segments": {
-            "everyone": {
-                "share": 1.0,
-                "value_per_journey": 100.0,
-                "baseline_return": 0.6,
-                "days_between_journeys": {"kind": "exponential", "mean": 3.0},
-            }
-        },
-        "touchpoints": {
-            f"kiosk_{k}": {
-                "servers": "unlimited",
-                "service": {"kind": "exponential", "mean": 2.0},
-                "outcomes": TABLES[i],
-                "shifts": {"misery": -0.2, "mediocrity": 0.0, "magic": 0.15},
-            }
-            for i, k in enumerate(kiosks)
-        },
+        **SHOP,
+        "touchpoints": {f"kiosk_{k}": kiosk(TABLES[i]) for i, k in enumerate(kiosks)},
         "journey": [f"kiosk_{k}" for k in kiosks],
         "memory": {"model": "additive", "reference_return": 0.6},
         "improvements": improvements,
