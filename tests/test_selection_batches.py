@@ -77,3 +77,16 @@ def test_a_screen_on_many_workers_gives_the_one_worker_answer(monkeypatch) -> No
     batched = select_best(shop(), seed=3, execution=Execution(jobs=1))
     assert answer(batched) == answer(alone)
     assert batched.value["replications_set_aside"] > 0
+
+
+@pytest.mark.slow
+def test_a_screen_on_a_local_dask_cluster_gives_the_one_worker_answer() -> None:
+    pytest.importorskip("dask.distributed")
+    from truthsim.experiments.on_dask import close_clients
+
+    alone = select_best(shop(), seed=3, execution=Execution(jobs=1))
+    try:
+        on_dask = select_best(shop(), seed=3, execution=Execution(jobs=2, backend="dask"))
+    finally:
+        close_clients()
+    assert answer(on_dask) == answer(alone)
