@@ -1,7 +1,8 @@
 """A selection on a cluster of N workers, modelled, and checked against a real run on 2 workers.
 
-The model. Kim and Nelson's procedure in batches (truthsim.experiments.pool.by_kn) runs the
-first stage with its last wave of tasks filled by the next replications of every variant, then
+The model. The selection as a what-if runs it (truthsim.experiments.pool.by_kn): the screen's
+replications of every variant, its last wave of tasks filled with the next ones; the survivors'
+first stage, filled alike; then Kim and Nelson's procedure in batches, which
 asks, at each step, for the next replications of every variant still in contention, a batch
 of ceil(N / survivors) each, and waits for them all; its decisions are the one-at-a-time
 procedure's, so the survivors at each stage are those of the real selection (read from its
@@ -59,28 +60,45 @@ def model(
     workers: int,
     rng: np.random.Generator,
     overhead: float = 0.0,
+    screen: int = 0,
 ) -> dict[str, float]:
-    """One modelled selection on ``workers``: (wall, utilisation, useful share)."""
+    """One modelled selection on ``workers``: (wall, utilisation, useful share). With a
+    ``screen``, every variant first gets the screen's replications (its last wave filled), and
+    those that ended with more (the survivors) then get the first stage (its last wave filled)."""
     k = len(counts)
     plan = stages(counts, first)
     computed = [0] * k
     wall = busy = 0.0
-    position = first  # the stage the procedure has examined
-    ahead = run_ahead(k, first, workers)  # the first stage's last wave filled
-    tasks = [v for v in range(k) for _ in range(first + ahead)]
     run = 0
+
+    def wave(tasks: list[int]) -> None:
+        """Run ``tasks`` (variants) on the first free worker each, and wait for the last."""
+        nonlocal wall, busy, run
+        if not tasks:
+            return
+        durations = [float(rng.choice(times[v])) for v in tasks]
+        free = [0.0] * min(workers, len(tasks))
+        heapq.heapify(free)
+        for d in durations:
+            heapq.heappush(free, heapq.heappop(free) + d)
+        wall += max(free) + overhead
+        busy += sum(durations)
+        run += len(tasks)
+        for v in tasks:
+            computed[v] += 1
+
+    position = first  # the stage the procedure has examined
+    if screen:
+        ahead = run_ahead(k, screen, workers)
+        wave([v for v in range(k) for _ in range(screen + ahead)])
+        contested = [v for v, c in enumerate(counts) if c > screen]
+        ahead = run_ahead(len(contested), first - screen, workers) if contested else 0
+        tasks = [v for v in contested for _ in range(max(0, first + ahead - computed[v]))]
+    else:
+        ahead = run_ahead(k, first, workers)  # the first stage's last wave filled
+        tasks = [v for v in range(k) for _ in range(first + ahead)]
     while True:
-        if tasks:
-            durations = [float(rng.choice(times[v])) for v in tasks]
-            free = [0.0] * min(workers, len(tasks))
-            heapq.heapify(free)
-            for d in durations:
-                heapq.heappush(free, heapq.heappop(free) + d)
-            wall += max(free) + overhead
-            busy += sum(durations)
-            run += len(tasks)
-            for v in tasks:
-                computed[v] += 1
+        wave(tasks)
         while position - first < len(plan) and all(
             computed[v] > position for v in plan[position - first]
         ):
@@ -129,7 +147,7 @@ def main() -> None:
     from truthsim import Execution, load_scenario
     from truthsim.experiments import select_best
     from truthsim.experiments.on_dask import close_clients
-    from truthsim.experiments.selection import MIN_FIRST_STAGE
+    from truthsim.experiments.selection import MIN_FIRST_STAGE, SCREEN
     from truthsim.scenario import apply_changes
 
     if args.scenario == "cluster_shop":
@@ -147,8 +165,11 @@ def main() -> None:
 
     rng = np.random.default_rng(2017)
     real_2: dict[str, Any] | None = None
+    screen = SCREEN
     if args.counts_from is not None:
-        used = json.loads(args.counts_from.read_text())["selection"]["replications"]
+        answer = json.loads(args.counts_from.read_text())
+        used = answer["selection"]["replications"]
+        screen = answer.get("screen") or 0  # an answer written before the screen had none
     else:
         execution = Execution(jobs=2, backend="dask")
         start = time.perf_counter()
@@ -163,7 +184,8 @@ def main() -> None:
         used = real.selections[real.objective].replications
         counts = [used[name] for name in used]
         predicted = [
-            model(counts, MIN_FIRST_STAGE, times, 2, rng)["wall"] for _ in range(args.draws)
+            model(counts, MIN_FIRST_STAGE, times, 2, rng, screen=SCREEN)["wall"]
+            for _ in range(args.draws)
         ]
         real_2 = {
             "wall_with_cluster_start": cold,
@@ -184,11 +206,15 @@ def main() -> None:
             "timed_per_variant": args.timed,
         },
         "replications_used": counts,
+        "screen": screen,
         "real_2_workers": real_2,
         "modelled": {},
     }
     for n in WORKERS:
-        runs = [model(counts, MIN_FIRST_STAGE, times, n, rng) for _ in range(args.draws)]
+        runs = [
+            model(counts, MIN_FIRST_STAGE, times, n, rng, screen=screen)
+            for _ in range(args.draws)
+        ]
         result["modelled"][n] = {
             key: {
                 "median": statistics.median(r[key] for r in runs),
