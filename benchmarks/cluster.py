@@ -133,6 +133,13 @@ def replication_times(scenario: Any, variants: list[Any], seed: int, n: int) -> 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", default="cluster_shop")
+    parser.add_argument(
+        "--horizon-days",
+        type=float,
+        default=240.0,
+        help="the cluster shop's horizon: long enough that a selection's fixed costs (the "
+        "answer, task submission), which the model leaves out, are small beside its tasks",
+    )
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--draws", type=int, default=200, help="modelled selections per N")
     parser.add_argument("--timed", type=int, default=4, help="replications timed per variant")
@@ -155,7 +162,9 @@ def main() -> None:
 
         from truthsim.scenario import Scenario
 
-        scenario = Scenario.model_validate({**shop().model_dump(), "horizon_days": 60.0})
+        scenario = Scenario.model_validate(
+            {**shop().model_dump(), "horizon_days": args.horizon_days}
+        )
     else:
         scenario = load_scenario(args.scenario)
     variants = [scenario] + [
