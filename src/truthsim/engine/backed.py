@@ -8,7 +8,8 @@ ask of it in the meantime; so here a customer joins the line, a server takes the
 free, and the service's length is known only as it begins: the agent asks the internal
 touchpoint then, whose own line (a ``Desks``, its requests coming in time order) answers at
 once. That rests on internal touchpoints needing no other and having no patience (the
-scenario refuses both): an internal line must be a plain ``Desks``. Events: a server coming free, a customer giving up, a shift change.
+scenario refuses both): an internal line must be a plain ``Desks``. Events: a server coming
+free, a customer giving up, a shift change.
 
 The semantics are those of the reference model's line (engine.reference_line): servers as a
 count, a shift that ends leaving those in service to finish, servers coming on shift taking the

@@ -129,7 +129,7 @@ class Journey:
                 continue
             else:
                 target = 0
-            self.position = taken  # (a line may call the journey back at once: see served)
+            self.position = taken  # (a line may call the journey back at once: internal.serve)
             if not self.visit(step.targets[target], step.visits[target], step.retries[target]):
                 return  # called back when the visit ends (or never: censored)
         self.position = taken
@@ -154,10 +154,10 @@ class Journey:
         time joining the lag. True when it is over, False when the journey must first get there
         (called back on arrival) or runs past the end of the run (censored, not decided).
         ``retry``: the draws of a second try, where a customer who gives up may try again.
-        Where a line that moves event by event has served the customer (see served), its times
+        Where a line that moves event by event has served the customer (internal.serve), its times
         are ``pending`` and the moment's outcome is drawn from them."""
         sim, u = self.sim, self.u
-        carried, behind = 0.0, None  # where an internal moment is behind it (see served)
+        carried, behind = 0.0, None  # where an internal moment is behind it (internal.serve)
         if self.pending is not None:
             arrival, wait, service, abandoned, load, carried, behind = self.pending
             self.pending = None
@@ -187,7 +187,7 @@ class Journey:
                     if desks.patient
                     else u[columns[PATIENCE]] * self.customer.segment.patience
                 )
-                if desks.backed:  # a line that moves event by event: called back (served)
+                if desks.backed:  # a line that moves event by event: called back (serve)
                     self.index, self.columns, self.retry = index, columns, retry
                     desks.join(self, arrival, patience)
                     return False
@@ -273,7 +273,8 @@ class Journey:
     # -- at a line that moves event by event (engine.backed, engine.internal) ---------------
 
     def resume(self) -> None:
-        """After :meth:`served`: the moment's outcome, and on (nothing where it was censored)."""
+        """After ``internal.serve``: the moment's outcome, and on (nothing where it was
+        censored)."""
         if self.pending is not None and self.visit(self.index, self.columns, self.retry):
             self.go()
 

@@ -160,8 +160,6 @@ class Selection:
     power: float = 0.8
     #: MCB: each variant's mean minus the best of the others', simultaneous interval
     intervals: dict[str, tuple[float, float]] | None = None
-    #: KN: replications per variant screened before its first stage (0: no screen)
-    screen: int = 0
 
     @property
     def replications_used(self) -> int:
@@ -179,7 +177,6 @@ class Selection:
             "replications": self.replications,
             "advised_replications": self.advised,
             "power": self.power,
-            "screen": self.screen,
             "against_best_of_others": None
             if self.intervals is None
             else {k: {"low": lo, "high": hi} for k, (lo, hi) in self.intervals.items()},

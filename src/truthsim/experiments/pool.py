@@ -205,6 +205,5 @@ def by_kn(
             [pool.names[i] for i in s.survivors],
             pool.counts(),
             bound,
-            screen=screen,
         )
     return selections
